@@ -1,0 +1,138 @@
+//! Loading and checking a scheme, an organisation and data together: what `jixiao check` runs
+//! and what every other command runs before it scores anything.
+
+use crate::data::{DataSet, read_csv};
+use crate::doc::SourceText;
+use crate::engine::band_index;
+use crate::issue::{Issue, Issues, Location};
+use crate::model::{MethodModel, Model};
+use crate::values::Values;
+
+/// A data file's name and bytes.
+pub struct DataFile<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Everything needed to score.
+pub struct Loaded {
+    pub model: Model,
+    pub data: DataSet,
+    pub values: Values,
+    /// Warnings (there are no errors in a loaded set).
+    pub warnings: Issues,
+}
+
+/// Checks scheme and organisation, and data if given. Returns every problem found.
+pub fn check(scheme: &SourceText<'_>, org: &SourceText<'_>, data: Option<DataFile<'_>>) -> Issues {
+    match (Model::from_sources(scheme, org), data) {
+        (Err(issues), Some(d)) => {
+            // The data can still be read for its own format problems.
+            let mut all = issues;
+            if let Err(e) = read_csv(d.name, d.bytes) {
+                all.extend(e);
+            }
+            all
+        }
+        (Err(issues), None) => issues,
+        (Ok((model, mut issues)), Some(d)) => {
+            match load_data(&model, d) {
+                Ok((_, _, w)) => issues.extend(w),
+                Err(e) => issues.extend(e),
+            }
+            issues
+        }
+        (Ok((_, issues)), None) => issues,
+    }
+}
+
+/// Loads everything, or returns every problem.
+pub fn load(
+    scheme: &SourceText<'_>,
+    org: &SourceText<'_>,
+    data: DataFile<'_>,
+) -> Result<Loaded, Issues> {
+    let (model, mut warnings) = Model::from_sources(scheme, org)?;
+    let (data, values, w) = load_data(&model, data)?;
+    warnings.extend(w);
+    Ok(Loaded {
+        model,
+        data,
+        values,
+        warnings,
+    })
+}
+
+fn load_data(model: &Model, d: DataFile<'_>) -> Result<(DataSet, Values, Issues), Issues> {
+    let data = read_csv(d.name, d.bytes)?;
+    let (values, mut issues) = Values::build(model, &data)?;
+    let more = qualitative_conflicts(model, &data, &values);
+    let has_errors = more.has_errors();
+    issues.extend(more);
+    if has_errors {
+        return Err(issues);
+    }
+    Ok((data, values, issues))
+}
+
+/// A qualitative rating must lie inside the band the evaluator chose.
+fn qualitative_conflicts(model: &Model, data: &DataSet, values: &Values) -> Issues {
+    let mut issues = Issues::new();
+    for r in &data.records {
+        let (Some(uid), Some(eid)) = (model.unit(&r.unit), model.element(&r.item)) else {
+            continue;
+        };
+        let Some((cid, _)) = model.class_of(uid) else {
+            continue;
+        };
+        let class = &model.classes[cid as usize];
+        for leaf in &class.leaves {
+            let MethodModel::Qualitative {
+                band_slot: Some(bs),
+                bands,
+            } = &leaf.method
+            else {
+                continue;
+            };
+            let crate::model::Actual::Slot(rs) = leaf.actual else {
+                continue;
+            };
+            let (band_elem, rating_elem) = (
+                class.slots[*bs as usize].elem,
+                class.slots[rs as usize].elem,
+            );
+            if eid != band_elem {
+                continue;
+            }
+            let col = Location::cell(r.row, &data.columns[3]);
+            let Some(i) = band_index(r.value, bands.len()) else {
+                let (v, max) = (r.value, bands.len());
+                issues.push(Issue::error(
+                    "bad_band",
+                    &data.file,
+                    col,
+                    crate::t!(
+                        "档次编号{v}无效，应为1到{max}的整数",
+                        "band number {v} is not valid; use a whole number from 1 to {max}"
+                    ),
+                ));
+                continue;
+            };
+            if let Some(rating) = values.get(uid, rating_elem, r.period) {
+                let b = &bands[i];
+                if rating < b.min || rating > b.max {
+                    let (code, name, lo, hi) =
+                        (&leaf.code, &b.name.zh, b.min.normalize(), b.max.normalize());
+                    let rn = rating.normalize();
+                    issues.push(Issue::error(
+                        "rating_outside_band",
+                        &data.file,
+                        col,
+                        crate::t!("指标“{code}”评分{rn}%不在所选档次“{name}”的范围{lo}%–{hi}%内", "indicator `{code}`: rating {rn}% is outside the chosen band `{name}` ({lo}%–{hi}%)"),
+                    ));
+                }
+            }
+        }
+    }
+    issues
+}

@@ -1,0 +1,509 @@
+//! The data file: a long table of `unit, item, period, value[, note]` as offices export it from
+//! Excel. UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 are read; anything else
+//! is refused with the place of the first undecodable byte.
+
+use crate::issue::{Issue, Issues, Location};
+use crate::period::Period;
+use crate::text::Text;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::str::FromStr;
+
+/// One row of the data file, syntactically valid; whether its unit and item exist is decided
+/// against a model by [`crate::values::Values::build`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub unit: String,
+    pub item: String,
+    pub period: Period,
+    pub value: Decimal,
+    /// The value was written with a `%` sign.
+    pub percent_sign: bool,
+    pub note: Option<String>,
+    /// 1-based row in the file, counting the header as row 1.
+    pub row: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSet {
+    pub file: String,
+    /// The encoding the file was read in.
+    pub encoding: &'static str,
+    pub records: Vec<Record>,
+    /// Column names as written in the header, for messages.
+    pub columns: [String; 4],
+}
+
+/// Largest magnitude accepted for any value; larger numbers are typing errors, and this bound
+/// keeps every product in the engine far from overflow.
+pub const MAX_ABS: i64 = 1_000_000_000_000_000;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Col {
+    Unit,
+    Item,
+    Period,
+    Value,
+    Note,
+}
+
+fn column_of(name: &str) -> Option<Col> {
+    match name.trim().to_lowercase().as_str() {
+        "unit" | "单位" | "单位代码" | "unit_code" => Some(Col::Unit),
+        "item" | "指标" | "数据项" | "项目" | "element" | "item_code" => Some(Col::Item),
+        "period" | "期间" | "时期" | "周期" | "考核期" => Some(Col::Period),
+        "value" | "数值" | "值" | "数据" => Some(Col::Value),
+        "note" | "备注" | "说明" => Some(Col::Note),
+        _ => None,
+    }
+}
+
+/// Decodes a text file from Excel or elsewhere: returns the text and the encoding's name.
+pub fn decode(file: &str, bytes: &[u8]) -> Result<(String, &'static str), Issue> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(|s| (s.to_owned(), "UTF-8 (BOM)"))
+            .map_err(|e| bad_utf8(file, rest, e.valid_up_to()));
+    }
+    for (bom, enc, name) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "UTF-16LE"),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "UTF-16BE"),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            return match enc.decode_without_bom_handling_and_without_replacement(rest) {
+                Some(s) => Ok((s.into_owned(), name)),
+                None => Err(Issue::error(
+                    "encoding",
+                    file,
+                    Location::File,
+                    Text::new(
+                        format!("文件以{name}标记开头，但内容不是有效的{name}"),
+                        format!("the file starts with a {name} mark but is not valid {name}"),
+                    ),
+                )),
+            };
+        }
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok((s.to_owned(), "UTF-8")),
+        Err(e) => {
+            match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+                Some(Cow::Borrowed(s)) => Ok((s.to_owned(), "GBK")),
+                Some(Cow::Owned(s)) => Ok((s, "GBK")),
+                None => Err(bad_utf8(file, bytes, e.valid_up_to())),
+            }
+        }
+    }
+}
+
+fn bad_utf8(file: &str, bytes: &[u8], at: usize) -> Issue {
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let byte = bytes.get(at).copied().unwrap_or(0);
+    Issue::error(
+        "encoding",
+        file,
+        Location::Cell {
+            row: line,
+            column: None,
+        },
+        Text::new(
+            format!("文件编码无法识别：既不是UTF-8也不是GBK（第{line}行，字节0x{byte:02X}）"),
+            format!(
+                "unrecognised encoding: neither UTF-8 nor GBK (line {line}, byte 0x{byte:02X})"
+            ),
+        ),
+    )
+    .with_hint(Text::new(
+        "在Excel中“另存为”→“CSV UTF-8（逗号分隔）”后重新导入",
+        "in Excel use Save As → \"CSV UTF-8 (Comma delimited)\" and import again",
+    ))
+}
+
+/// Parses a percent-free decimal as people type it: `96`, `96.5`, `-3`, `1,234.5`.
+pub fn parse_number(s: &str) -> Option<Decimal> {
+    let t = s.trim();
+    if t.is_empty() || t.contains(['e', 'E']) {
+        return None;
+    }
+    let cleaned: Cow<'_, str> = if t.contains(',') {
+        // Thousands separators only in their proper places.
+        let (int, frac) = t.split_once('.').map_or((t, None), |(a, b)| (a, Some(b)));
+        let digits = int.trim_start_matches(['-', '+']);
+        let groups: Vec<&str> = digits.split(',').collect();
+        let ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
+            && groups[1..].iter().all(|g| g.len() == 3);
+        if !ok {
+            return None;
+        }
+        let mut s = int.replace(',', "");
+        if let Some(f) = frac {
+            s.push('.');
+            s.push_str(f);
+        }
+        Cow::Owned(s)
+    } else {
+        Cow::Borrowed(t)
+    };
+    let c = cleaned.strip_prefix('+').unwrap_or(&cleaned);
+    if !c
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return None;
+    }
+    let d = Decimal::from_str(c).ok()?;
+    (d.abs() <= Decimal::from(MAX_ABS)).then_some(d)
+}
+
+/// Reads a data file. Structural problems (encoding, header, unparsable periods and numbers,
+/// duplicate rows) are all reported at once; nothing is returned unless the whole file is good.
+pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
+    let (text, encoding) = decode(file, bytes).map_err(|i| Issues(vec![i]))?;
+    let mut issues = Issues::new();
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = rdr.records();
+    let header = match rows.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(Issues(vec![csv_error(file, &e)])),
+        None => {
+            return Err(Issues(vec![
+                Issue::error(
+                    "empty_file",
+                    file,
+                    Location::File,
+                    crate::t!("文件为空", "the file is empty"),
+                )
+                .with_hint(header_hint()),
+            ]));
+        }
+    };
+    let mut cols: Vec<Option<Col>> = Vec::new();
+    let mut names: [String; 4] = Default::default();
+    for (i, h) in header.iter().enumerate() {
+        let c = column_of(h);
+        if c.is_none() && !h.trim().is_empty() {
+            let h = h.trim();
+            issues.push(
+                Issue::error(
+                    "unknown_column",
+                    file,
+                    Location::Cell {
+                        row: 1,
+                        column: Some(h.to_owned()),
+                    },
+                    crate::t!("未知列名“{h}”", "unknown column `{h}`"),
+                )
+                .with_hint(header_hint()),
+            );
+        }
+        if let Some(c) = c {
+            if cols.contains(&Some(c)) {
+                let h = h.trim();
+                issues.push(Issue::error(
+                    "duplicate_column",
+                    file,
+                    Location::Cell {
+                        row: 1,
+                        column: Some(h.to_owned()),
+                    },
+                    crate::t!("列“{h}”重复", "column `{h}` appears twice"),
+                ));
+            }
+            if let Some(slot) = [Col::Unit, Col::Item, Col::Period, Col::Value]
+                .iter()
+                .position(|x| *x == c)
+            {
+                names[slot] = h.trim().to_owned();
+            }
+        }
+        let _ = i;
+        cols.push(c);
+    }
+    for (c, zh, en) in [
+        (Col::Unit, "单位", "unit"),
+        (Col::Item, "数据项", "item"),
+        (Col::Period, "期间", "period"),
+        (Col::Value, "数值", "value"),
+    ] {
+        if !cols.contains(&Some(c)) {
+            issues.push(
+                Issue::error(
+                    "missing_column",
+                    file,
+                    Location::Cell {
+                        row: 1,
+                        column: None,
+                    },
+                    crate::t!("缺少“{zh}”列", "the `{en}` column is missing"),
+                )
+                .with_hint(header_hint()),
+            );
+        }
+    }
+    if issues.has_errors() {
+        return Err(issues);
+    }
+    let idx = |c: Col| cols.iter().position(|x| *x == Some(c));
+    let (ui, ii, pi, vi, ni) = (
+        idx(Col::Unit),
+        idx(Col::Item),
+        idx(Col::Period),
+        idx(Col::Value),
+        idx(Col::Note),
+    );
+    let mut records = Vec::new();
+    let mut seen: std::collections::HashMap<(String, String, Period), usize> =
+        std::collections::HashMap::new();
+    for (n, row) in rows.enumerate() {
+        let rowno = n + 2;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                issues.push(csv_error(file, &e));
+                continue;
+            }
+        };
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if row.len() > cols.len() && row.iter().skip(cols.len()).any(|c| !c.trim().is_empty()) {
+            issues.push(Issue::error(
+                "extra_cells",
+                file,
+                Location::Cell {
+                    row: rowno,
+                    column: None,
+                },
+                crate::t!(
+                    "本行的单元格比表头多",
+                    "this row has more cells than the header"
+                ),
+            ));
+        }
+        let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map(str::trim).unwrap_or("");
+        let (unit, item, period_s, value_s) = (cell(ui), cell(ii), cell(pi), cell(vi));
+        let mut ok = true;
+        for (v, col) in [
+            (unit, &names[0]),
+            (item, &names[1]),
+            (period_s, &names[2]),
+            (value_s, &names[3]),
+        ] {
+            if v.is_empty() {
+                ok = false;
+                issues.push(
+                    Issue::error(
+                        "empty_cell",
+                        file,
+                        Location::cell(rowno, col),
+                        crate::t!("单元格为空", "the cell is empty"),
+                    )
+                    .with_hint(crate::t!(
+                        "没有数据时请删除整行，不要留空",
+                        "when there is no value, leave the whole row out instead of an empty cell"
+                    )),
+                );
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let period = match Period::parse(period_s) {
+            Ok(p) => p,
+            Err(_) => {
+                issues.push(
+                    Issue::error(
+                        "bad_period",
+                        file,
+                        Location::cell(rowno, &names[2]),
+                        crate::t!(
+                            "期间“{period_s}”格式不对",
+                            "period `{period_s}` is not valid"
+                        ),
+                    )
+                    .with_hint(crate::t!(
+                        "写成 2025、2025H1、2025Q2 或 2025-06",
+                        "write 2025, 2025H1, 2025Q2 or 2025-06"
+                    )),
+                );
+                continue;
+            }
+        };
+        let (num, percent_sign) = match value_s.strip_suffix(['%', '％']) {
+            Some(v) => (v, true),
+            None => (value_s, false),
+        };
+        let Some(value) = parse_number(num) else {
+            issues.push(
+                Issue::error(
+                    "not_a_number",
+                    file,
+                    Location::cell(rowno, &names[3]),
+                    crate::t!("“{value_s}”不是数字", "`{value_s}` is not a number"),
+                )
+                .with_hint(crate::t!(
+                    "只填数字，例如 96 或 96.5；不要带单位或文字",
+                    "write a plain number such as 96 or 96.5, without units or words"
+                )),
+            );
+            continue;
+        };
+        let key = (unit.to_owned(), item.to_owned(), period);
+        if let Some(first) = seen.get(&key) {
+            issues.push(
+                Issue::error(
+                    "duplicate_row",
+                    file,
+                    Location::Cell {
+                        row: rowno,
+                        column: None,
+                    },
+                    crate::t!(
+                        "与第{first}行重复：同一单位、数据项和期间只能有一个值",
+                        "repeats row {first}: one value per unit, item and period"
+                    ),
+                )
+                .with_hint(crate::t!("删除其中一行", "delete one of the two rows")),
+            );
+            continue;
+        }
+        seen.insert(key, rowno);
+        let note = ni
+            .and_then(|i| row.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        records.push(Record {
+            unit: unit.to_owned(),
+            item: item.to_owned(),
+            period,
+            value,
+            percent_sign,
+            note,
+            row: rowno,
+        });
+    }
+    if issues.has_errors() {
+        return Err(issues);
+    }
+    Ok(DataSet {
+        file: file.to_owned(),
+        encoding,
+        records,
+        columns: names,
+    })
+}
+
+fn header_hint() -> Text {
+    crate::t!(
+        "表头应为：unit,item,period,value,note（或 单位,数据项,期间,数值,备注）",
+        "the header must be: unit,item,period,value,note (or 单位,数据项,期间,数值,备注)"
+    )
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> Issue {
+    let row = e.position().map_or(0, |p| p.line() as usize);
+    Issue::error(
+        "csv",
+        file,
+        Location::Cell { row, column: None },
+        Text::new(format!("CSV格式错误：{e}"), format!("CSV error: {e}")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_utf8_bom_gbk_and_chinese_headers() {
+        let utf = "单位,数据项,期间,数值,备注\nD01,gdp,2025Q1,6.5,初报\n";
+        let a = read_csv("a.csv", utf.as_bytes()).expect("utf8");
+        assert_eq!(a.encoding, "UTF-8");
+        assert_eq!(a.records[0].value, Decimal::new(65, 1));
+        assert_eq!(a.records[0].note.as_deref(), Some("初报"));
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(utf.as_bytes());
+        assert_eq!(
+            read_csv("b.csv", &bom).expect("bom").encoding,
+            "UTF-8 (BOM)"
+        );
+        let (gbk, _, _) = encoding_rs::GBK.encode(utf);
+        let c = read_csv("c.csv", &gbk).expect("gbk");
+        assert_eq!(c.encoding, "GBK");
+        assert_eq!(c.records[0].note.as_deref(), Some("初报"));
+    }
+
+    #[test]
+    fn refuses_undecodable_bytes_with_the_line() {
+        let bytes = b"unit,item,period,value\nD01,gdp,2025Q1,\xFF\xFF\n";
+        let e = read_csv("x.csv", bytes).expect_err("bad encoding");
+        assert_eq!(e.0[0].code, "encoding");
+        assert_eq!(
+            e.0[0].location,
+            Location::Cell {
+                row: 2,
+                column: None
+            }
+        );
+    }
+
+    #[test]
+    fn reports_every_bad_row_with_row_and_column() {
+        let text = "unit,item,period,value\nD01,gdp,2025Q1,abc\nD01,gdp,2025Q5,1\nD01,gdp,2025Q2,\nD01,gdp,2025Q3,1\nD01,gdp,2025Q3,2\n";
+        let e = read_csv("x.csv", text.as_bytes()).expect_err("bad rows");
+        let got: Vec<(&str, Location)> = e.iter().map(|i| (i.code, i.location.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("not_a_number", Location::cell(2, "value")),
+                ("bad_period", Location::cell(3, "period")),
+                ("empty_cell", Location::cell(4, "value")),
+                (
+                    "duplicate_row",
+                    Location::Cell {
+                        row: 6,
+                        column: None
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_problems_are_named() {
+        let e = read_csv("x.csv", b"unit,item,when,value\n").expect_err("bad header");
+        assert!(
+            e.iter()
+                .any(|i| i.code == "unknown_column" && i.message.en.contains("when"))
+        );
+        assert!(
+            e.iter()
+                .any(|i| i.code == "missing_column" && i.message.en.contains("period"))
+        );
+        assert_eq!(
+            read_csv("x.csv", b"").expect_err("empty").0[0].code,
+            "empty_file"
+        );
+    }
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        assert_eq!(parse_number("1,234.5"), Some(Decimal::new(12345, 1)));
+        assert_eq!(parse_number("-3"), Some(Decimal::from(-3)));
+        assert_eq!(parse_number("12,34"), None);
+        assert_eq!(parse_number("1e5"), None);
+        assert_eq!(parse_number("九十"), None);
+        assert_eq!(parse_number("10000000000000000000"), None);
+    }
+}

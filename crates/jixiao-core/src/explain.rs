@@ -1,0 +1,284 @@
+//! Explanations: every number the engine produces can be traced to its inputs, target,
+//! coefficient, method and rule. The engine's scoring functions are generic over [`Tracer`]: on
+//! the hot path [`NoTrace`] compiles to nothing; [`Trace`] records the same computation step by
+//! step, so an explanation can never disagree with the score it explains.
+
+use crate::code::Ident;
+use crate::formula::Shift;
+use crate::period::Period;
+use crate::scheme::Aggregate;
+use crate::text::{Lang, Text};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+/// The rule that decided a step. Stable names, for programs and for the documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    Actual,
+    ActualMissing,
+    MissingZero,
+    MissingExclude,
+    MissingBlock,
+    NoneRecorded,
+    Target,
+    TargetUnit,
+    CoefficientTarget,
+    CoefficientScore,
+    RatioHigher,
+    RatioLower,
+    RatioLowerZero,
+    Cap,
+    FloorZero,
+    Threshold,
+    Linear,
+    Qualitative,
+    QualitativeBand,
+    Deduction,
+    DeductToZero,
+    Bonus,
+    Rank,
+    Formula,
+    Score,
+    ModuleSum,
+    Renormalise,
+    Redistribute,
+    AllExcluded,
+    BonusItem,
+    BonusCap,
+    DeductionItem,
+    DeductionCap,
+    Veto,
+    Total,
+    TotalFloor,
+    RankOrder,
+    TieBreak,
+    GradeBand,
+    Quota,
+    QuotaTie,
+    VetoGrade,
+    Blocked,
+}
+
+/// One step of a computation: which rule, what happened in words, and the resulting number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub rule: Rule,
+    pub text: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Decimal>,
+}
+
+pub trait Tracer {
+    const ON: bool;
+    fn step(&mut self, make: impl FnOnce() -> Step);
+}
+
+/// Records nothing; the hot path.
+pub struct NoTrace;
+
+impl Tracer for NoTrace {
+    const ON: bool = false;
+    #[inline(always)]
+    fn step(&mut self, _: impl FnOnce() -> Step) {}
+}
+
+/// Records every step.
+#[derive(Debug, Default)]
+pub struct Trace(pub Vec<Step>);
+
+impl Tracer for Trace {
+    const ON: bool = true;
+    fn step(&mut self, make: impl FnOnce() -> Step) {
+        self.0.push(make());
+    }
+}
+
+pub fn step(rule: Rule, text: Text, value: impl Into<Option<Decimal>>) -> Step {
+    Step {
+        rule,
+        text,
+        value: value.into(),
+    }
+}
+
+/// A number as written in an explanation: exact when short, otherwise to four places.
+pub fn n(d: Decimal) -> String {
+    let d = d.normalize();
+    if d.scale() <= 4 {
+        d.to_string()
+    } else {
+        d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+            .to_string()
+    }
+}
+
+/// `= 96` when exact, `≈ 10.6667` when shortened.
+pub fn eq(d: Decimal) -> String {
+    let d2 = d.normalize();
+    if d2.scale() <= 4 {
+        format!("= {}", n(d))
+    } else {
+        format!("≈ {}", n(d))
+    }
+}
+
+/// Rounds half-up for display, as DOMAIN.md §1 requires (rounding only at output).
+pub fn display(d: Decimal, decimals: u32) -> String {
+    let r = d.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
+    format!("{:.*}", decimals as usize, r)
+}
+
+/// Where an input value came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InputSource {
+    /// A row of the data file.
+    Row {
+        file: String,
+        row: u32,
+        note: Option<String>,
+    },
+    /// Set through the API or a what-if change.
+    Set,
+    /// Combined from finer periods.
+    Aggregated { how: Aggregate, parts: Vec<Input> },
+    /// Computed by the element's formula.
+    Computed {
+        formula: String,
+        substituted: String,
+        parts: Vec<Input>,
+    },
+    /// No value.
+    Missing { reason: Text },
+}
+
+/// One input of a computation with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Input {
+    pub element: Ident,
+    pub name: Text,
+    pub unit: String,
+    pub period: Period,
+    pub shift: Shift,
+    pub value: Option<Decimal>,
+    pub source: InputSource,
+}
+
+impl Input {
+    /// The input and its provenance as indented lines.
+    pub fn render(&self, lang: Lang, indent: usize, out: &mut Vec<String>) {
+        let pad = "  ".repeat(indent);
+        let val = self.value.map_or_else(
+            || match lang {
+                Lang::Zh => "无数据".to_owned(),
+                Lang::En => "no value".to_owned(),
+            },
+            |v| {
+                format!(
+                    "{}{}",
+                    n(v),
+                    if self.unit.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", self.unit)
+                    }
+                )
+            },
+        );
+        let shift = match (self.shift, lang) {
+            (Shift::Current, _) => String::new(),
+            (Shift::Previous, Lang::Zh) => "（上期）".into(),
+            (Shift::Previous, Lang::En) => " (previous period)".into(),
+            (Shift::YearEarlier, Lang::Zh) => "（上年同期）".into(),
+            (Shift::YearEarlier, Lang::En) => " (a year earlier)".into(),
+        };
+        let src = match (&self.source, lang) {
+            (InputSource::Row { file, row, note }, Lang::Zh) => {
+                format!(
+                    "来自 {file} 第{row}行{}",
+                    note.as_ref()
+                        .map(|n| format!("，备注：{n}"))
+                        .unwrap_or_default()
+                )
+            }
+            (InputSource::Row { file, row, note }, Lang::En) => {
+                format!(
+                    "from {file} row {row}{}",
+                    note.as_ref()
+                        .map(|n| format!(", note: {n}"))
+                        .unwrap_or_default()
+                )
+            }
+            (InputSource::Set, Lang::Zh) => "通过接口录入".into(),
+            (InputSource::Set, Lang::En) => "entered through the API".into(),
+            (InputSource::Aggregated { how, .. }, Lang::Zh) => {
+                format!("由各分期数据{}得出", agg_name(*how).zh)
+            }
+            (InputSource::Aggregated { how, .. }, Lang::En) => {
+                format!("the {} of its parts", agg_name(*how).en)
+            }
+            (
+                InputSource::Computed {
+                    formula,
+                    substituted,
+                    ..
+                },
+                Lang::Zh,
+            ) => format!("按公式 {formula} 计算：{substituted}"),
+            (
+                InputSource::Computed {
+                    formula,
+                    substituted,
+                    ..
+                },
+                Lang::En,
+            ) => format!("computed as {formula}: {substituted}"),
+            (InputSource::Missing { reason }, _) => reason.get(lang).to_owned(),
+        };
+        out.push(
+            format!(
+                "{pad}{} [{}] {}{shift} = {val}；{src}",
+                self.name.get(lang),
+                self.element,
+                self.period
+            )
+            .replace("；", if lang == Lang::Zh { "；" } else { "; " }),
+        );
+        match &self.source {
+            InputSource::Aggregated { parts, .. } | InputSource::Computed { parts, .. } => {
+                for p in parts {
+                    p.render(lang, indent + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn agg_name(a: Aggregate) -> Text {
+    match a {
+        Aggregate::None => Text::new("不汇总", "none"),
+        Aggregate::Sum => Text::new("求和", "sum"),
+        Aggregate::Mean => Text::new("求平均", "mean"),
+        Aggregate::Last => Text::new("取最后一期", "last"),
+        Aggregate::Max => Text::new("取最大值", "maximum"),
+        Aggregate::Min => Text::new("取最小值", "minimum"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_rounds_half_up_only_at_output() {
+        assert_eq!(display(Decimal::new(89995, 3), 2), "90.00");
+        assert_eq!(display(Decimal::new(89994, 3), 2), "89.99");
+        assert_eq!(display(Decimal::new(-5, 3), 2), "-0.01");
+        assert_eq!(display(Decimal::from(7), 2), "7.00");
+        assert_eq!(eq(Decimal::from(96)), "= 96");
+        assert_eq!(eq(Decimal::from(32) / Decimal::from(3)), "≈ 10.6667");
+    }
+}

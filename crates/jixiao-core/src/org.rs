@@ -1,0 +1,85 @@
+//! The organisation file: the district, its units, their classes and elastic coefficients.
+
+use crate::code::{Code, Ident};
+use crate::text::Text;
+use indexmap::IndexMap;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    pub district: District,
+    pub units: Vec<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct District {
+    pub code: Code,
+    pub name: Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// 区直部门
+    Department,
+    /// 街道
+    Subdistrict,
+    /// 乡镇
+    Town,
+    /// 村
+    Village,
+    /// 社区
+    Community,
+    /// 预算项目
+    Project,
+    /// 新型研发机构
+    Institution,
+}
+
+impl Level {
+    pub fn name(self) -> Text {
+        match self {
+            Level::Department => Text::new("区直部门", "department"),
+            Level::Subdistrict => Text::new("街道", "sub-district"),
+            Level::Town => Text::new("乡镇", "town"),
+            Level::Village => Text::new("村", "village"),
+            Level::Community => Text::new("社区", "community"),
+            Level::Project => Text::new("预算项目", "budget project"),
+            Level::Institution => Text::new("新型研发机构", "R&D institution"),
+        }
+    }
+
+    /// Levels a unit of this level may sit under (the district itself is always allowed for
+    /// departments, sub-districts and towns).
+    pub fn allowed_parents(self) -> &'static [Level] {
+        match self {
+            Level::Department | Level::Subdistrict | Level::Town => &[],
+            Level::Village | Level::Community => &[Level::Subdistrict, Level::Town],
+            Level::Project | Level::Institution => {
+                &[Level::Department, Level::Subdistrict, Level::Town]
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    pub code: Code,
+    pub name: Text,
+    /// The unit above; the district when absent.
+    pub parent: Option<Code>,
+    pub level: Level,
+    /// The assessment class (分类) this unit is scored in; not assessed when absent.
+    pub class: Option<Ident>,
+    /// Elastic coefficients (弹性系数) by indicator or module code; a module's coefficient
+    /// applies to every elastic indicator under it unless the indicator has its own.
+    #[serde(default)]
+    pub coefficients: IndexMap<Ident, Decimal>,
+    /// Targets set for this unit that replace the scheme's (目标分解).
+    #[serde(default)]
+    pub targets: IndexMap<Ident, Decimal>,
+}

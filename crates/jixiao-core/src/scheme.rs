@@ -1,0 +1,608 @@
+//! The assessment scheme as a person writes it (TOML) or a program sends it (JSON).
+//!
+//! These types mirror the file one to one; [`crate::model::Model::build`] validates them and
+//! compiles them into the form the engine runs. Every `*(default)*` rule of DOMAIN.md is a
+//! field here with that default, never a constant in the engine.
+
+use crate::code::{Code, Ident};
+use crate::period::Granularity;
+use crate::text::Text;
+use indexmap::IndexMap;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scheme {
+    pub id: Code,
+    pub title: Text,
+    pub year: u16,
+    pub version: u32,
+    /// Unit assessment (目标绩效考核) or a budget-performance framework (预算绩效).
+    #[serde(default)]
+    pub kind: SchemeKind,
+    #[serde(default)]
+    pub rules: Rules,
+    /// Named numbers usable in every formula, e.g. `safety_daily_share = 0.4`.
+    #[serde(default)]
+    pub constants: IndexMap<Ident, Decimal>,
+    /// Data elements (数据项): the numbers units report or systems feed. Collected once,
+    /// used by every indicator that needs them.
+    #[serde(default)]
+    pub elements: IndexMap<Ident, Element>,
+    pub classes: IndexMap<Ident, Class>,
+    /// Bonus items (加分项) that apply to every class.
+    #[serde(default)]
+    pub bonus: Vec<Adjustment>,
+    /// Deduction items (扣分项) that apply to every class.
+    #[serde(default)]
+    pub deductions: Vec<Adjustment>,
+    /// Veto items (一票否决) that apply to every class.
+    #[serde(default)]
+    pub vetoes: Vec<Veto>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemeKind {
+    #[default]
+    Unit,
+    Budget,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rules {
+    /// Total bonus is capped at this many points (加分封顶, default 5).
+    pub bonus_cap: Decimal,
+    /// Total deductions are capped at this many points; none when absent.
+    pub deduction_cap: Option<Decimal>,
+    /// A total never goes below this (default 0).
+    pub total_floor: Decimal,
+    /// Allowed range of elastic coefficients (default 0.8–1.2).
+    pub coefficient_range: [Decimal; 2],
+    /// Whether a coefficient scales the target (`t × k`) or the score (`min(w, raw × k)`).
+    pub coefficient_mode: CoefficientMode,
+    /// What a missing value does, unless an indicator says otherwise.
+    pub missing: MissingPolicy,
+    /// What a triggered veto does (default: total 0 and the lowest grade).
+    pub veto_effect: VetoEffect,
+    /// The grade a veto gives or caps at; the lowest band when absent.
+    pub veto_grade: Option<Ident>,
+    /// Grade bands, highest first; a band's minimum is inclusive (以上含本数).
+    pub grades: Vec<GradeBand>,
+    /// The 优秀 quota; none when absent.
+    pub quota: Option<Quota>,
+    /// How equal totals are ordered, after the total itself: `module:<code>` or
+    /// `indicator:<code>`, compared high to low.
+    pub tie_break: Vec<String>,
+    /// Bands for qualitative (定性) indicators, as percentages of the indicator's points.
+    pub qualitative_bands: Vec<QualitativeBand>,
+    /// Digits shown after the decimal point (half-up; computation keeps full precision).
+    pub display_decimals: u32,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        let d = Decimal::from;
+        let band = |code: &'static str, zh: &str, en: &str, min: i64| GradeBand {
+            code: ident(code),
+            name: Text::new(zh, en),
+            min: d(min),
+        };
+        Rules {
+            bonus_cap: d(5),
+            deduction_cap: None,
+            total_floor: d(0),
+            coefficient_range: [Decimal::new(8, 1), Decimal::new(12, 1)],
+            coefficient_mode: CoefficientMode::Target,
+            missing: MissingPolicy::Zero,
+            veto_effect: VetoEffect::Zero,
+            veto_grade: None,
+            grades: vec![
+                band("excellent", "优秀", "Excellent", 90),
+                band("good", "良好", "Good", 80),
+                band("pass", "合格", "Pass", 60),
+                band("fail", "不合格", "Fail", 0),
+            ],
+            quota: Some(Quota::default()),
+            tie_break: vec!["module:functional".to_owned()],
+            qualitative_bands: vec![
+                QualitativeBand {
+                    code: ident("achieved"),
+                    name: Text::new("达到", "Achieved"),
+                    min: d(80),
+                    max: d(100),
+                },
+                QualitativeBand {
+                    code: ident("partly"),
+                    name: Text::new("基本达到", "Partly achieved"),
+                    min: d(60),
+                    max: d(80),
+                },
+                QualitativeBand {
+                    code: ident("not_achieved"),
+                    name: Text::new("未达到", "Not achieved"),
+                    min: d(0),
+                    max: d(60),
+                },
+            ],
+            display_decimals: 2,
+        }
+    }
+}
+
+fn ident(s: &'static str) -> Ident {
+    Ident::builtin(s)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeBand {
+    pub code: Ident,
+    pub name: Text,
+    pub min: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualitativeBand {
+    pub code: Ident,
+    pub name: Text,
+    /// Lowest share of the points, in percent (inclusive).
+    pub min: Decimal,
+    /// Highest share of the points, in percent (inclusive).
+    pub max: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quota {
+    /// The grade whose number is limited (default `excellent`).
+    pub grade: Ident,
+    /// At most this share of a class (default 0.30).
+    pub share: Decimal,
+    /// How the allowed count is rounded (default down).
+    pub rounding: QuotaRounding,
+    /// The grade given to units above the band but beyond the quota (default `good`).
+    pub demote_to: Ident,
+    /// What happens when units tied on every tie-break key straddle the cut.
+    pub unresolved_tie: UnresolvedTie,
+}
+
+impl Default for Quota {
+    fn default() -> Quota {
+        Quota {
+            grade: ident("excellent"),
+            share: Decimal::new(30, 2),
+            rounding: QuotaRounding::Down,
+            demote_to: ident("good"),
+            unresolved_tie: UnresolvedTie::ExcludeAll,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaRounding {
+    Down,
+    HalfUp,
+    Up,
+}
+
+/// Units still tied at the quota cut after every tie-break rule: either none of them gets the
+/// limited grade (the quota stays an upper bound, the default) or all of them do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnresolvedTie {
+    ExcludeAll,
+    IncludeAll,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoefficientMode {
+    /// `t × k`
+    Target,
+    /// `min(w, raw × k)`
+    Score,
+}
+
+/// What a missing value does. Never a silent zero: every choice is named in the scheme and in
+/// each explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPolicy {
+    /// The indicator scores 0.
+    Zero,
+    /// The indicator is left out and its siblings are scaled up to the parent's points.
+    Exclude,
+    /// The unit's result cannot be published until the value is reported.
+    Block,
+    /// For counts of events (deductions, bonuses, vetoes): no record means none happened.
+    NoneRecorded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VetoEffect {
+    /// Total 0 and the veto grade.
+    Zero,
+    /// The total stands, the grade is at most the veto grade.
+    CapGrade,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[default]
+    Higher,
+    Lower,
+}
+
+/// Where an indicator's data come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Filled in by the unit, with evidence, then reviewed.
+    #[default]
+    Reported,
+    /// Calculated by a formula over other data elements.
+    Computed,
+    /// Pushed by an external system (approval kiosk, case system, debt monitor).
+    Fed,
+    /// From a citizen satisfaction survey.
+    Survey,
+    /// From a (cross-)inspection.
+    Inspection,
+    /// Scored by an evaluator (office or third party).
+    Evaluator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    #[default]
+    Number,
+    Percent,
+    Count,
+    Amount,
+    Score,
+    /// 0 or 1.
+    Flag,
+}
+
+/// How values of a finer period combine into a coarser one (quarters into a year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    /// Never combined: the value must be reported for the period itself.
+    #[default]
+    None,
+    Sum,
+    Mean,
+    /// The last part (for cumulative, year-to-date figures).
+    Last,
+    Max,
+    Min,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Element {
+    pub name: Text,
+    /// Unit of measure shown to people: `%`, `人`, `万元`, `件`.
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub kind: ValueKind,
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    /// The period a value is reported for (default quarterly).
+    #[serde(default = "default_frequency")]
+    pub frequency: Granularity,
+    #[serde(default)]
+    pub aggregate: Aggregate,
+    #[serde(default)]
+    pub source: Source,
+    /// The department responsible for this number.
+    pub lead: Option<Code>,
+    /// What exactly to count, for the person who reports it.
+    pub definition: Option<Text>,
+    /// For computed elements (`source = "computed"`): a formula over other elements and
+    /// constants, evaluated on each period's data.
+    pub formula: Option<String>,
+}
+
+fn default_frequency() -> Granularity {
+    Granularity::Quarter
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassKind {
+    /// Units: departments, sub-districts, towns, villages.
+    #[default]
+    Unit,
+    /// Budget projects (预算项目).
+    Project,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Class {
+    pub name: Text,
+    #[serde(default)]
+    pub kind: ClassKind,
+    /// Full marks of the indicator tree (default 100).
+    #[serde(default = "hundred")]
+    pub points: Decimal,
+    /// Overrides of the scheme's tie-break order for this class.
+    pub tie_break: Option<Vec<String>>,
+    pub modules: Vec<Module>,
+    #[serde(default)]
+    pub bonus: Vec<Adjustment>,
+    #[serde(default)]
+    pub deductions: Vec<Adjustment>,
+    #[serde(default)]
+    pub vetoes: Vec<Veto>,
+}
+
+fn hundred() -> Decimal {
+    Decimal::from(100)
+}
+
+/// The first-level blocks of a budget-performance framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// 决策
+    Decision,
+    /// 过程
+    Process,
+    /// 产出
+    Output,
+    /// 效益
+    Benefit,
+    /// 预算执行
+    Execution,
+    /// 满意度
+    Satisfaction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Module {
+    pub code: Ident,
+    pub name: Text,
+    /// Points of this module; or give `weight`, a percentage of the parent's points.
+    pub points: Option<Decimal>,
+    pub weight: Option<Decimal>,
+    /// The budget-framework block this module is (budget schemes).
+    pub dimension: Option<Dimension>,
+    /// When nothing in this module can be scored, its points move to this sibling module
+    /// (e.g. a project without a satisfaction indicator gives its 10 points to benefits).
+    pub redistribute_to: Option<Ident>,
+    #[serde(default)]
+    pub modules: Vec<Module>,
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub code: Ident,
+    pub name: Text,
+    /// Unit of measure of the actual value.
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub direction: Direction,
+    pub points: Option<Decimal>,
+    pub weight: Option<Decimal>,
+    pub method: Method,
+    pub target: Option<Decimal>,
+    /// Elastic (弹性) indicators are adjusted per unit by a coefficient; core ones are not.
+    #[serde(default)]
+    pub elastic: bool,
+    pub coefficient_mode: Option<CoefficientMode>,
+    /// The lead department (牵头单位) that owns and reviews this indicator.
+    pub lead: Option<Code>,
+    /// Cooperating departments (配合单位).
+    #[serde(default)]
+    pub cooperating: Vec<Code>,
+    #[serde(default)]
+    pub source: Source,
+    /// The data element holding the actual value.
+    pub element: Option<Ident>,
+    /// Or a formula over data elements and constants that computes it.
+    pub formula: Option<String>,
+    pub missing: Option<MissingPolicy>,
+    /// What the indicator measures, for reporters.
+    pub definition: Option<Text>,
+    /// A worked example, for reporters.
+    pub example: Option<Text>,
+}
+
+/// How an indicator turns its actual value into points (DOMAIN.md §2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Method {
+    /// 正向/反向比率: `w × a / t` (higher) or `w × t / a` (lower), capped.
+    Ratio {
+        /// The score is capped at `w × max_ratio` (default 1: at most the points).
+        max_ratio: Option<Decimal>,
+        /// Lower-is-better with `a = 0`: full points (default) or none.
+        zero_actual: Option<ZeroActual>,
+    },
+    /// 刚性: full points if `a <op> t` holds, else 0.
+    Threshold { op: Option<CmpOp> },
+    /// Full points at or beyond the target, 0 at or beyond the floor, linear between.
+    Linear { floor: Decimal },
+    /// 定性: an evaluator's rating in percent of the points, inside the chosen band.
+    Qualitative {
+        /// The element holding the chosen band's number (1 = first band); optional.
+        band_element: Option<Ident>,
+    },
+    /// 扣分: start at `w`, subtract per fault, never below 0.
+    Deduction {
+        per: Option<Decimal>,
+        #[serde(default)]
+        items: Vec<CountItem>,
+    },
+    /// 加分: add per item, capped at `w`.
+    Bonus {
+        per: Option<Decimal>,
+        #[serde(default)]
+        items: Vec<CountItem>,
+    },
+    /// By rank within the class: first gets `w`, each place below loses `step`.
+    Rank { step: Decimal, min: Option<Decimal> },
+    /// Any rule as a formula over `w`, `t`, `a`, elements and constants.
+    Formula {
+        score: String,
+        /// Allow results above `w` (default: clamped to [0, w]).
+        #[serde(default)]
+        allow_over: bool,
+    },
+}
+
+impl Method {
+    pub fn kind(&self) -> MethodKind {
+        match self {
+            Method::Ratio { .. } => MethodKind::Ratio,
+            Method::Threshold { .. } => MethodKind::Threshold,
+            Method::Linear { .. } => MethodKind::Linear,
+            Method::Qualitative { .. } => MethodKind::Qualitative,
+            Method::Deduction { .. } => MethodKind::Deduction,
+            Method::Bonus { .. } => MethodKind::Bonus,
+            Method::Rank { .. } => MethodKind::Rank,
+            Method::Formula { .. } => MethodKind::Formula,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodKind {
+    Ratio,
+    Threshold,
+    Linear,
+    Qualitative,
+    Deduction,
+    Bonus,
+    Rank,
+    Formula,
+}
+
+impl MethodKind {
+    pub fn name(self) -> Text {
+        match self {
+            MethodKind::Ratio => Text::new("比率法", "ratio"),
+            MethodKind::Threshold => Text::new("刚性指标（达标得分）", "threshold (rigid)"),
+            MethodKind::Linear => Text::new("线性插值法", "linear band"),
+            MethodKind::Qualitative => Text::new("定性评价", "qualitative band"),
+            MethodKind::Deduction => Text::new("扣分法", "deduction"),
+            MethodKind::Bonus => Text::new("加分法", "bonus"),
+            MethodKind::Rank => Text::new("排名法", "rank among peers"),
+            MethodKind::Formula => Text::new("公式法", "formula"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZeroActual {
+    Full,
+    Zero,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CmpOp {
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "=")]
+    Eq,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Ge => "≥",
+            CmpOp::Gt => ">",
+            CmpOp::Le => "≤",
+            CmpOp::Lt => "<",
+            CmpOp::Eq => "=",
+        }
+    }
+
+    pub fn holds(self, a: Decimal, t: Decimal) -> bool {
+        match self {
+            CmpOp::Ge => a >= t,
+            CmpOp::Gt => a > t,
+            CmpOp::Le => a <= t,
+            CmpOp::Lt => a < t,
+            CmpOp::Eq => a == t,
+        }
+    }
+}
+
+/// One kind of countable event inside a deduction or bonus indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountItem {
+    pub element: Ident,
+    pub per: Decimal,
+    /// Most points this item alone can move.
+    pub max: Option<Decimal>,
+}
+
+/// A bonus or deduction item outside the indicator tree (加分项/扣分项).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    pub code: Ident,
+    pub name: Text,
+    /// The element counting the events (commendations, summonses, ...).
+    pub element: Ident,
+    /// Points per event.
+    pub per: Decimal,
+    /// Most points this item alone can move.
+    pub max: Option<Decimal>,
+    /// Default: no record means no event (`none_recorded`).
+    pub missing: Option<MissingPolicy>,
+}
+
+/// A veto item (一票否决): triggered when its element is above zero or its condition holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Veto {
+    pub code: Ident,
+    pub name: Text,
+    pub element: Option<Ident>,
+    pub condition: Option<String>,
+    pub effect: Option<VetoEffect>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rules_are_the_domain_defaults() {
+        let r = Rules::default();
+        assert_eq!(r.bonus_cap, Decimal::from(5));
+        assert_eq!(r.grades.len(), 4);
+        assert_eq!(r.grades[0].min, Decimal::from(90));
+        let q = r.quota.expect("quota by default");
+        assert_eq!(q.share.to_string(), "0.30");
+        assert_eq!(r.coefficient_range[0].to_string(), "0.8");
+    }
+}

@@ -1,0 +1,1 @@
+//! `check` names the place and the problem for each kind of broken input.
