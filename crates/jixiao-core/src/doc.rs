@@ -40,6 +40,16 @@ impl<'a> SourceText<'a> {
         }
     }
 
+    /// A document that has no text of its own (built in memory, e.g. for a what-if): problems
+    /// are reported by path only.
+    pub fn detached(name: &'a str) -> SourceText<'a> {
+        SourceText {
+            name,
+            text: "",
+            format: Format::Json,
+        }
+    }
+
     /// Parses the document into `T`; structural problems are reported with their location.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Issues> {
         let result = match self.format {

@@ -1151,6 +1151,9 @@ pub fn aggregate<T: Tracer>(
                             )
                         });
                         kids[j] = (kids[j].0, tp + pts, Some(scaled));
+                        // The receiving block now stands for both blocks' points; tables and
+                        // tie-breaks show what it contributes.
+                        nodes[to as usize] = Some(scaled);
                     }
                 }
             }

@@ -134,16 +134,20 @@ pub fn display(d: Decimal, decimals: u32) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InputSource {
-    /// A row of the data file.
+    /// A row of the data file (the row number only when asked for: it depends on row order).
     Row {
         file: String,
-        row: u32,
+        row: Option<u32>,
         note: Option<String>,
     },
     /// Set through the API or a what-if change.
     Set,
+    /// Nothing reported, and for this element that means none happened (`absent_is_zero`).
+    AbsentIsZero,
     /// Combined from finer periods.
     Aggregated { how: Aggregate, parts: Vec<Input> },
+    /// A value of the longer period that contains this one (e.g. the annual plan in a quarter).
+    Carried { from: Box<Input> },
     /// Computed by the element's formula.
     Computed {
         formula: String,
@@ -197,7 +201,8 @@ impl Input {
         let src = match (&self.source, lang) {
             (InputSource::Row { file, row, note }, Lang::Zh) => {
                 format!(
-                    "来自 {file} 第{row}行{}",
+                    "来自 {file}{}{}",
+                    row.map(|r| format!(" 第{r}行")).unwrap_or_default(),
                     note.as_ref()
                         .map(|n| format!("，备注：{n}"))
                         .unwrap_or_default()
@@ -205,11 +210,18 @@ impl Input {
             }
             (InputSource::Row { file, row, note }, Lang::En) => {
                 format!(
-                    "from {file} row {row}{}",
+                    "from {file}{}{}",
+                    row.map(|r| format!(" row {r}")).unwrap_or_default(),
                     note.as_ref()
                         .map(|n| format!(", note: {n}"))
                         .unwrap_or_default()
                 )
+            }
+            (InputSource::Carried { from }, Lang::Zh) => format!("沿用{}的数值", from.period),
+            (InputSource::Carried { from }, Lang::En) => format!("the value for {}", from.period),
+            (InputSource::AbsentIsZero, Lang::Zh) => "无记录，按规则视为0（未发生）".into(),
+            (InputSource::AbsentIsZero, Lang::En) => {
+                "no record, which for this element means none (absent_is_zero)".into()
             }
             (InputSource::Set, Lang::Zh) => "通过接口录入".into(),
             (InputSource::Set, Lang::En) => "entered through the API".into(),
@@ -252,6 +264,7 @@ impl Input {
                     p.render(lang, indent + 1, out);
                 }
             }
+            InputSource::Carried { from } => from.render(lang, indent + 1, out),
             _ => {}
         }
     }

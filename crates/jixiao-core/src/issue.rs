@@ -10,6 +10,8 @@ use std::fmt;
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, nothing to fix (e.g. units another scheme assesses).
+    Note,
 }
 
 /// Where inside a file a problem is.
@@ -53,6 +55,13 @@ impl Issue {
     pub fn warning(code: &'static str, file: &str, location: Location, message: Text) -> Issue {
         Issue {
             severity: Severity::Warning,
+            ..Issue::error(code, file, location, message)
+        }
+    }
+
+    pub fn note(code: &'static str, file: &str, location: Location, message: Text) -> Issue {
+        Issue {
+            severity: Severity::Note,
             ..Issue::error(code, file, location, message)
         }
     }
@@ -152,7 +161,11 @@ impl Issues {
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Issue> {
-        self.0.iter().filter(|i| !i.is_error())
+        self.0.iter().filter(|i| i.severity == Severity::Warning)
+    }
+
+    pub fn notes(&self) -> impl Iterator<Item = &Issue> {
+        self.0.iter().filter(|i| i.severity == Severity::Note)
     }
 
     pub fn is_empty(&self) -> bool {

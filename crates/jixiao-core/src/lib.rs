@@ -28,5 +28,6 @@ pub mod report;
 pub mod scheme;
 pub mod text;
 pub mod values;
+pub mod whatif;
 
 pub use rust_decimal::Decimal;

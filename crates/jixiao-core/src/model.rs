@@ -828,6 +828,13 @@ impl Builder<'_> {
                             t!("计算数据项不需要汇总方式：它在每个期间由公式按该期间的数据计算", "a computed element takes no aggregate: its formula is evaluated on each period's data"),
                         );
                     }
+                    if e.carry {
+                        self.s.err(
+                            "carry_on_computed",
+                            &format!("{path}.carry"),
+                            t!("计算数据项不能设置 carry：它所用的数据项各自决定是否沿用", "a computed element cannot carry: the elements it reads decide that themselves"),
+                        );
+                    }
                     let mut resolve =
                         |name: &str, shift: Shift| -> Option<Resolved<(ElemId, Shift)>> {
                             if let Some(&id) = ix.get(name) {
@@ -2061,6 +2068,7 @@ impl Builder<'_> {
     fn assign_members(&mut self, m: &mut Model) {
         let [lo, hi] = m.scheme.rules.coefficient_range;
         let mut by_class: BTreeMap<ClassId, Vec<(Code, UnitId)>> = BTreeMap::new();
+        let mut foreign: BTreeMap<Ident, Vec<(Code, usize)>> = BTreeMap::new();
         for uid in 0..m.units.len() {
             let code = m.units[uid].code.clone();
             let pos = m.units[uid].org_index;
@@ -2088,11 +2096,10 @@ impl Builder<'_> {
                             .hint = Some(t!("是否应为“{s}”？", "did you mean `{s}`?"));
                     }
                     None => {
-                        self.o.warn(
-                            "other_class",
-                            &format!("{upath}.class"),
-                            t!("类别“{class_code}”不属于本方案，单位“{code}”不参加本方案考核", "class `{class_code}` is not in this scheme; unit `{code}` is not assessed by it"),
-                        );
+                        foreign
+                            .entry(class_code.clone())
+                            .or_default()
+                            .push((code.clone(), pos));
                     }
                 }
                 continue;
@@ -2256,6 +2263,26 @@ impl Builder<'_> {
             }
             m.classes[cid as usize].members = members.into_iter().map(|(_, u)| u).collect();
         }
+        for (class_code, units) in foreign {
+            let n = units.len();
+            let mut list = units
+                .iter()
+                .take(5)
+                .map(|(c, _)| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if n > 5 {
+                list.push_str(" …");
+            }
+            let first = units.first().map_or(0, |(_, p)| *p);
+            let loc = self.o.src.locate(&format!("units[{first}].class"));
+            self.o.issues.push(Issue::note(
+                "other_class",
+                self.o.src.name,
+                loc,
+                t!("{n} 个单位属于类别“{class_code}”，不在本方案中，不参加本方案考核：{list}", "{n} unit(s) of class `{class_code}` are not in this scheme and are not assessed by it: {list}"),
+            ));
+        }
         for c in &m.classes {
             if c.members.is_empty() {
                 let code = &c.code;
@@ -2313,6 +2340,14 @@ impl Builder<'_> {
                     "no_aggregate",
                     &format!("elements.{c}.aggregate"),
                     t!("数据项“{c}”按{fz}填报但未设汇总方式（aggregate），年度考核时将视为缺失", "element `{c}` is reported per {fe} without an aggregate rule, so it is missing in annual scoring"),
+                );
+            }
+            if e.def.absent_is_zero && !matches!(e.def.kind, ValueKind::Count | ValueKind::Flag) {
+                let c = &e.code;
+                self.s.err(
+                    "bad_absent_is_zero",
+                    &format!("elements.{c}.absent_is_zero"),
+                    t!("absent_is_zero（无记录即为0）只适用于计数或是否类数据项（kind = count 或 flag）", "absent_is_zero (no record means zero) only applies to counts and flags (kind = count or flag)"),
                 );
             }
             if matches!(e.def.kind, ValueKind::Count | ValueKind::Flag)

@@ -134,6 +134,15 @@ impl Period {
             .collect()
     }
 
+    /// The period of granularity `g` that contains this one, if `g` is not finer.
+    pub fn containing(self, g: Granularity) -> Option<Period> {
+        if g > self.granularity {
+            return None;
+        }
+        let months = g.months();
+        Period::new(self.year, g, (self.first_month() - 1) / months + 1)
+    }
+
     /// The same period one year earlier (同比).
     pub fn year_earlier(self) -> Period {
         Period {
@@ -287,6 +296,13 @@ mod tests {
         assert!(!p("2025H1").contains(p("2025Q3")));
         assert!(p("2025").contains(p("2025")));
         assert!(p("2025Q1") < p("2025Q2") && p("2024Q4") < p("2025"));
+        assert_eq!(
+            p("2025-08").containing(Granularity::Quarter),
+            Some(p("2025Q3"))
+        );
+        assert_eq!(p("2025Q3").containing(Granularity::Half), Some(p("2025H2")));
+        assert_eq!(p("2025Q3").containing(Granularity::Year), Some(p("2025")));
+        assert_eq!(p("2025").containing(Granularity::Quarter), None);
         assert_eq!(p("2025Q2").label(crate::text::Lang::Zh), "2025年第二季度");
     }
 }

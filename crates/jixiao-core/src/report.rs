@@ -340,13 +340,22 @@ pub fn trace_input(
         match values.origin(unit, elem, period) {
             Some(Origin::Row { row }) => InputSource::Row {
                 file: values.file.clone(),
-                row: if rows { row } else { 0 },
+                row: rows.then_some(row),
                 note: values.note(unit, elem, period).map(str::to_owned),
             },
             Some(Origin::Set) => InputSource::Set,
+            None if e.def.absent_is_zero => InputSource::AbsentIsZero,
             None => InputSource::Missing {
                 reason: why_text(model, &Why::NotReported { elem, period }),
             },
+        }
+    } else if let (true, Some(outer)) = (
+        e.def.carry && period.granularity() > e.def.frequency,
+        period.containing(e.def.frequency),
+    ) {
+        let inner = trace_input(model, values, unit, elem, outer, Shift::Current, rows);
+        InputSource::Carried {
+            from: Box::new(inner),
         }
     } else if let (Ok(_), true) = (&resolved, period.granularity() < e.def.frequency) {
         let parts = period

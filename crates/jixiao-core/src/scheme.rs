@@ -71,7 +71,8 @@ pub struct Rules {
     pub veto_grade: Option<Ident>,
     /// Grade bands, highest first; a band's minimum is inclusive (以上含本数).
     pub grades: Vec<GradeBand>,
-    /// The 优秀 quota; none when absent.
+    /// The 优秀 quota (default 30%); `quota = false` for none.
+    #[serde(deserialize_with = "quota_setting")]
     pub quota: Option<Quota>,
     /// How equal totals are ordered, after the total itself: `module:<code>` or
     /// `indicator:<code>`, compared high to low.
@@ -134,6 +135,21 @@ impl Default for Rules {
 
 fn ident(s: &'static str) -> Ident {
     Ident::builtin(s)
+}
+
+/// `quota = false` turns the quota off; a table sets it.
+fn quota_setting<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Quota>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Setting {
+        Flag(bool),
+        Table(Quota),
+    }
+    match Setting::deserialize(d)? {
+        Setting::Flag(false) => Ok(None),
+        Setting::Flag(true) => Ok(Some(Quota::default())),
+        Setting::Table(q) => Ok(Some(q)),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,6 +319,14 @@ pub struct Element {
     pub frequency: Granularity,
     #[serde(default)]
     pub aggregate: Aggregate,
+    /// A value reported for a longer period also serves each shorter period inside it (an
+    /// annual plan figure used in every quarter), so it is reported once.
+    #[serde(default)]
+    pub carry: bool,
+    /// For counts of events (accidents, complaints, commendations), which are reported only
+    /// when they happen: no record means none happened. Explanations say so each time.
+    #[serde(default)]
+    pub absent_is_zero: bool,
     #[serde(default)]
     pub source: Source,
     /// The department responsible for this number.

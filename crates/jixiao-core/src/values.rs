@@ -325,13 +325,19 @@ impl Values {
             };
         }
         let freq = e.def.frequency;
+        let raw = |p: Period| match self.get(unit, elem, p) {
+            Some(v) => Ok(v),
+            None if e.def.absent_is_zero => Ok(Decimal::ZERO),
+            None => Err(Why::NotReported { elem, period: p }),
+        };
         if period.granularity() == freq {
-            return self
-                .get(unit, elem, period)
-                .ok_or(Why::NotReported { elem, period });
+            return raw(period);
         }
         if period.granularity() > freq {
-            return Err(Why::Coarser { elem, period });
+            return match (e.def.carry, period.containing(freq)) {
+                (true, Some(outer)) => raw(outer),
+                _ => Err(Why::Coarser { elem, period }),
+            };
         }
         let parts = period.parts(freq);
         let agg = e.def.aggregate;
@@ -340,10 +346,7 @@ impl Values {
         }
         let mut vals = Vec::with_capacity(parts.len());
         for p in &parts {
-            vals.push(
-                self.get(unit, elem, *p)
-                    .ok_or(Why::NotReported { elem, period: *p })?,
-            );
+            vals.push(raw(*p)?);
         }
         combine(agg, &vals).ok_or(Why::Overflow { elem, period })
     }

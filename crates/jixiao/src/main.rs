@@ -1,1 +1,13 @@
-fn main() {}
+//! `jixiao`: check, score, explain and what-if from the command line.
+
+mod cli;
+mod commands;
+mod output;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    commands::run(cli.command)
+}

@@ -1,0 +1,286 @@
+//! What-if: re-score with changed points, weights, targets or coefficients and report whose
+//! total, rank or grade would move. The scheme and organisation are changed as documents and
+//! built again, so a what-if is checked exactly like a real change.
+
+use crate::code::{Code, Ident};
+use crate::data::DataSet;
+use crate::doc::SourceText;
+use crate::engine::{GradeRule, Scoring};
+use crate::issue::Issues;
+use crate::model::Model;
+use crate::org::Org;
+use crate::period::Period;
+use crate::report::{Named, named_grade};
+use crate::scheme::{Module, Scheme};
+use crate::text::Text;
+use crate::values::Values;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One change to try.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Adjust {
+    /// Set a module's or indicator's points (in `class`, or every class that has the code).
+    Points {
+        class: Option<Ident>,
+        code: Ident,
+        points: Decimal,
+    },
+    /// Set a module's or indicator's weight (percent of its parent).
+    Weight {
+        class: Option<Ident>,
+        code: Ident,
+        weight: Decimal,
+    },
+    /// Set an indicator's target.
+    Target {
+        class: Option<Ident>,
+        code: Ident,
+        target: Decimal,
+    },
+    /// Set a unit's elastic coefficient for an indicator or module.
+    Coefficient { unit: Code, key: Ident, k: Decimal },
+}
+
+impl Adjust {
+    pub fn describe(&self) -> Text {
+        let cls = |c: &Option<Ident>| c.as_ref().map(|c| format!("{c}/")).unwrap_or_default();
+        match self {
+            Adjust::Points {
+                class,
+                code,
+                points,
+            } => {
+                let (c, p) = (cls(class), points.normalize());
+                Text::new(
+                    format!("{c}{code} 分值改为 {p}"),
+                    format!("{c}{code} points set to {p}"),
+                )
+            }
+            Adjust::Weight {
+                class,
+                code,
+                weight,
+            } => {
+                let (c, w) = (cls(class), weight.normalize());
+                Text::new(
+                    format!("{c}{code} 权重改为 {w}%"),
+                    format!("{c}{code} weight set to {w}%"),
+                )
+            }
+            Adjust::Target {
+                class,
+                code,
+                target,
+            } => {
+                let (c, t) = (cls(class), target.normalize());
+                Text::new(
+                    format!("{c}{code} 目标值改为 {t}"),
+                    format!("{c}{code} target set to {t}"),
+                )
+            }
+            Adjust::Coefficient { unit, key, k } => {
+                let k = k.normalize();
+                Text::new(
+                    format!("{unit} 的 {key} 弹性系数改为 {k}"),
+                    format!("{unit}'s coefficient for {key} set to {k}"),
+                )
+            }
+        }
+    }
+}
+
+/// Applies a change to the documents; an error names what could not be found.
+pub fn apply(scheme: &mut Scheme, org: &mut Org, adj: &Adjust) -> Result<(), Text> {
+    let mut hits = 0;
+    match adj {
+        Adjust::Points {
+            class,
+            code,
+            points,
+        } => each_node(scheme, class, code, &mut hits, &mut |p, w| {
+            *p = Some(*points);
+            *w = None;
+        }),
+        Adjust::Weight {
+            class,
+            code,
+            weight,
+        } => each_node(scheme, class, code, &mut hits, &mut |p, w| {
+            *p = None;
+            *w = Some(*weight);
+        }),
+        Adjust::Target {
+            class,
+            code,
+            target,
+        } => {
+            for (cc, c) in scheme.classes.iter_mut() {
+                if class.as_ref().is_some_and(|x| x != cc) {
+                    continue;
+                }
+                for m in &mut c.modules {
+                    visit(m, &mut |m| {
+                        for i in &mut m.indicators {
+                            if &i.code == code {
+                                i.target = Some(*target);
+                                hits += 1;
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        Adjust::Coefficient { unit, key, k } => {
+            if let Some(u) = org.units.iter_mut().find(|u| &u.code == unit) {
+                u.coefficients.insert(key.clone(), *k);
+                hits += 1;
+            } else {
+                return Err(Text::new(
+                    format!("组织文件中没有单位“{unit}”"),
+                    format!("unit `{unit}` is not in the organisation file"),
+                ));
+            }
+        }
+    }
+    if hits == 0 {
+        let what = adj.describe();
+        return Err(Text::new(
+            format!("无法应用“{}”：找不到对应的模块或指标", what.zh),
+            format!("cannot apply `{}`: no such module or indicator", what.en),
+        ));
+    }
+    Ok(())
+}
+
+fn visit(m: &mut Module, f: &mut impl FnMut(&mut Module)) {
+    f(m);
+    for s in &mut m.modules {
+        visit(s, f);
+    }
+}
+
+fn each_node(
+    scheme: &mut Scheme,
+    class: &Option<Ident>,
+    code: &Ident,
+    hits: &mut usize,
+    set: &mut impl FnMut(&mut Option<Decimal>, &mut Option<Decimal>),
+) {
+    for (cc, c) in scheme.classes.iter_mut() {
+        if class.as_ref().is_some_and(|x| x != cc) {
+            continue;
+        }
+        for m in &mut c.modules {
+            visit(m, &mut |m| {
+                if &m.code == code {
+                    set(&mut m.points, &mut m.weight);
+                    *hits += 1;
+                }
+                for i in &mut m.indicators {
+                    if &i.code == code {
+                        set(&mut i.points, &mut i.weight);
+                        *hits += 1;
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// A unit whose result moves.
+#[derive(Debug, Clone, Serialize)]
+pub struct Moved {
+    pub class: Ident,
+    pub unit: Code,
+    pub name: Text,
+    pub total_before: Option<Decimal>,
+    pub total_after: Option<Decimal>,
+    pub rank_before: Option<u32>,
+    pub rank_after: Option<u32>,
+    pub grade_before: Option<Named>,
+    pub grade_after: Option<Named>,
+    pub rule_after: GradeRule,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    pub period: Period,
+    pub changes: Vec<Text>,
+    /// Units whose rank or grade changes.
+    pub moved: Vec<Moved>,
+    /// Units whose total changes but not their rank or grade.
+    pub totals_only: Vec<Moved>,
+}
+
+/// Re-scores with `adjustments` applied and compares with the current result.
+pub fn what_if(
+    model: &Model,
+    data: &DataSet,
+    period: Period,
+    adjustments: &[Adjust],
+) -> Result<(WhatIf, Issues), Issues> {
+    let (values, _) = Values::build(model, data)?;
+    let before = Scoring::compute(model, &values, period);
+    let (mut scheme, mut org) = (model.scheme.clone(), model.org.clone());
+    for a in adjustments {
+        apply(&mut scheme, &mut org, a).map_err(|t| {
+            Issues(vec![crate::issue::Issue::error(
+                "whatif",
+                "what-if",
+                crate::issue::Location::File,
+                t,
+            )])
+        })?;
+    }
+    let (after_model, warnings) = Model::build(
+        scheme,
+        org,
+        &SourceText::detached("scheme (what-if)"),
+        &SourceText::detached("org (what-if)"),
+    )?;
+    let (after_values, _) = Values::build(&after_model, data)?;
+    let after = Scoring::compute(&after_model, &after_values, period);
+    let mut moved = Vec::new();
+    let mut totals_only = Vec::new();
+    for (uid, u) in model.units.iter().enumerate() {
+        let uid = uid as u32;
+        let (Some(b), Some(a)) = (before.unit(model, uid), after.unit(&after_model, uid)) else {
+            continue;
+        };
+        if b.total == a.total && b.rank == a.rank && b.grade == a.grade {
+            continue;
+        }
+        let class = model
+            .class_of(uid)
+            .map(|(c, _)| model.classes[c as usize].code.clone())
+            .unwrap_or_else(|| Ident::builtin("none"));
+        let m = Moved {
+            class,
+            unit: u.code.clone(),
+            name: u.name.clone(),
+            total_before: b.total,
+            total_after: a.total,
+            rank_before: b.rank,
+            rank_after: a.rank,
+            grade_before: named_grade(model, b.grade),
+            grade_after: named_grade(&after_model, a.grade),
+            rule_after: a.grade_rule,
+        };
+        if b.rank != a.rank || b.grade != a.grade {
+            moved.push(m);
+        } else {
+            totals_only.push(m);
+        }
+    }
+    let changes = adjustments.iter().map(Adjust::describe).collect();
+    Ok((
+        WhatIf {
+            period,
+            changes,
+            moved,
+            totals_only,
+        },
+        warnings,
+    ))
+}

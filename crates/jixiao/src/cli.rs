@@ -1,0 +1,148 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jixiao",
+    version,
+    about = "绩效 jixiao — 县区绩效考核：方案校验、计分、排名、解释与模拟\nPerformance assessment for county-level governments: check, score, rank, explain, what-if.",
+    after_help = "退出码 exit codes: 0 成功 ok · 1 输入有误 invalid input (errors on stderr) · 2 用法错误 usage"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 校验方案、组织和数据文件 · Check a scheme, organisation and data file
+    Check(CheckArgs),
+    /// 计分、排名、定等次 · Score, rank and grade every unit for a period
+    Score(ScoreArgs),
+    /// 解释一个单位的得分 · Explain a unit's score, or one indicator's
+    Explain(ExplainArgs),
+    /// 模拟调整分值、目标或系数 · Re-score with changed points, targets or coefficients
+    Whatif(WhatifArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+impl From<LangArg> for jixiao_core::text::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Zh => jixiao_core::text::Lang::Zh,
+            LangArg::En => jixiao_core::text::Lang::En,
+        }
+    }
+}
+
+/// Where the inputs are: a directory holding scheme.toml, org.toml and data.csv, or each file.
+#[derive(Debug, Args)]
+pub struct Inputs {
+    /// 目录：含 scheme.toml、org.toml、data.csv · a directory with scheme.toml, org.toml, data.csv
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// 考核方案（TOML 或 JSON）· the assessment scheme (TOML or JSON)
+    #[arg(long, value_name = "FILE")]
+    pub scheme: Option<PathBuf>,
+    /// 组织文件 · the organisation file
+    #[arg(long, value_name = "FILE")]
+    pub org: Option<PathBuf>,
+    /// 数据文件（CSV）· the data file (CSV)
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// 输出格式 · output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreFormat {
+    Table,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// 考核期间，如 2025、2025H1、2025Q2 · the period, e.g. 2025, 2025H1, 2025Q2
+    #[arg(long)]
+    pub period: String,
+    /// 只输出一个类别 · only this class
+    #[arg(long)]
+    pub class: Option<String>,
+    /// 输出格式 · output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ScoreFormat,
+    /// 输出文件（xlsx 必填；其他格式默认输出到屏幕）· output file (required for xlsx)
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// 语言 · language
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    #[arg(long)]
+    pub period: String,
+    /// 单位代码或名称 · unit code or name
+    #[arg(long)]
+    pub unit: String,
+    /// 指标代码或名称；省略则解释总分、名次和等次 · indicator code or name; omit to explain the total, rank and grade
+    #[arg(long)]
+    pub indicator: Option<String>,
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    /// 以 JSON 输出 · print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    #[arg(long)]
+    pub period: String,
+    /// 分值：[类别/]代码=分值 · points: [class/]code=points
+    #[arg(long = "points", value_name = "[CLASS/]CODE=N")]
+    pub points: Vec<String>,
+    /// 权重：[类别/]代码=百分比 · weight: [class/]code=percent
+    #[arg(long = "weight", value_name = "[CLASS/]CODE=N")]
+    pub weight: Vec<String>,
+    /// 目标值：[类别/]指标=目标 · target: [class/]indicator=target
+    #[arg(long = "target", value_name = "[CLASS/]CODE=N")]
+    pub target: Vec<String>,
+    /// 弹性系数：单位/指标或模块=系数 · coefficient: unit/indicator-or-module=k
+    #[arg(long = "coef", value_name = "UNIT/CODE=K")]
+    pub coef: Vec<String>,
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    /// 以 JSON 输出 · print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}

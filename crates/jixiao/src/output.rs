@@ -1,0 +1,451 @@
+//! Printing results: aligned tables (Chinese-aware widths), CSV and XLSX. Numbers are rounded
+//! half-up to the scheme's display decimals here and only here.
+
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use jixiao_core::Decimal;
+use jixiao_core::engine::{GradeRule, Scoring};
+use jixiao_core::explain::display;
+use jixiao_core::model::Model;
+use jixiao_core::report::{ClassReport, Report, UnitRow};
+use jixiao_core::text::Lang;
+use jixiao_core::whatif::WhatIf;
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+
+fn h(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+fn opt(d: Option<Decimal>, dd: u32) -> String {
+    d.map_or_else(|| "—".to_owned(), |v| display(v, dd))
+}
+
+/// Why a unit has the grade it has, in a few words.
+pub fn rule_note(row: &UnitRow, lang: Lang) -> String {
+    let v = row
+        .veto
+        .as_ref()
+        .map(|v| v.name.get(lang).to_owned())
+        .unwrap_or_default();
+    match (row.grade_rule, lang) {
+        (GradeRule::Band, _) => String::new(),
+        (GradeRule::QuotaDemoted { allowed }, Lang::Zh) => format!("优秀名额已满（{allowed}个）"),
+        (GradeRule::QuotaDemoted { allowed }, Lang::En) => format!("quota of {allowed} full"),
+        (GradeRule::QuotaTie { allowed }, Lang::Zh) => format!("名额线并列（名额{allowed}个）"),
+        (GradeRule::QuotaTie { allowed }, Lang::En) => format!("tied at the quota cut ({allowed})"),
+        (GradeRule::Veto, Lang::Zh) => format!("一票否决：{v}"),
+        (GradeRule::Veto, Lang::En) => format!("veto: {v}"),
+        (GradeRule::VetoCapped, Lang::Zh) => format!("否决封顶：{v}"),
+        (GradeRule::VetoCapped, Lang::En) => format!("veto cap: {v}"),
+        (GradeRule::Blocked, _) => {
+            let list = row
+                .blocked_by
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            match lang {
+                Lang::Zh if list.is_empty() => "缺数据，暂不能公布".to_owned(),
+                Lang::Zh => format!("缺数据：{list}"),
+                Lang::En if list.is_empty() => "missing data".to_owned(),
+                Lang::En => format!("missing: {list}"),
+            }
+        }
+    }
+}
+
+fn class_title(c: &ClassReport, lang: Lang) -> String {
+    let quota = c.quota.as_ref().map(|q| match lang {
+        Lang::Zh => format!("；{}名额 {} 个", q.grade.name.zh, q.allowed),
+        Lang::En => format!("; at most {} {}", q.allowed, q.grade.name.get(lang)),
+    });
+    match lang {
+        Lang::Zh => format!(
+            "【{}】{} 个单位{}",
+            c.name.zh,
+            c.units,
+            quota.unwrap_or_default()
+        ),
+        Lang::En => format!(
+            "[{}] {} units{}",
+            c.name.get(lang),
+            c.units,
+            quota.unwrap_or_default()
+        ),
+    }
+}
+
+/// Ranked tables, one per class.
+pub fn table(model: &Model, r: &Report, lang: Lang) -> String {
+    let dd = model.display_decimals();
+    let mut out = match lang {
+        Lang::Zh => format!(
+            "{}（第{}版）· {}\n",
+            r.scheme.title.zh,
+            r.scheme.version,
+            r.period.label(lang)
+        ),
+        Lang::En => format!(
+            "{} (version {}) · {}\n",
+            r.scheme.title.get(lang),
+            r.scheme.version,
+            r.period
+        ),
+    };
+    for c in &r.classes {
+        out.push('\n');
+        out.push_str(&class_title(c, lang));
+        out.push('\n');
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled);
+        let mut head = vec![h(lang, "名次", "Rank"), h(lang, "单位", "Unit")];
+        for m in &c.modules {
+            head.push(format!("{}({})", m.name.get(lang), m.points.normalize()));
+        }
+        head.extend([
+            h(lang, "加分", "Bonus"),
+            h(lang, "扣分", "Deduct"),
+            h(lang, "总分", "Total"),
+            h(lang, "等次", "Grade"),
+            h(lang, "说明", "Note"),
+        ]);
+        t.set_header(head);
+        for row in &c.rows {
+            let mut cells = vec![
+                row.rank.map_or_else(|| "—".to_owned(), |r| r.to_string()),
+                row.name.get(lang).to_owned(),
+            ];
+            for m in &row.modules {
+                cells.push(opt(*m, dd));
+            }
+            cells.extend([
+                display(row.bonus, dd),
+                display(row.deduction, dd),
+                opt(row.total, dd),
+                row.grade
+                    .as_ref()
+                    .map_or_else(|| "—".to_owned(), |g| g.name.get(lang).to_owned()),
+                rule_note(row, lang),
+            ]);
+            t.add_row(cells);
+        }
+        let n = c.modules.len();
+        for i in std::iter::once(0).chain(2..2 + n + 3) {
+            if let Some(col) = t.column_mut(i) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// One line per unit, every class in one table with fixed columns (UTF-8 with BOM so that
+/// Excel opens it correctly).
+pub fn csv(model: &Model, r: &Report, lang: Lang) -> Vec<u8> {
+    let dd = model.display_decimals();
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let head = match lang {
+        Lang::Zh => [
+            "类别代码",
+            "类别",
+            "名次",
+            "单位代码",
+            "单位",
+            "指标得分",
+            "加分",
+            "扣分",
+            "总分",
+            "等次",
+            "说明",
+        ],
+        Lang::En => [
+            "class_code",
+            "class",
+            "rank",
+            "unit_code",
+            "unit",
+            "indicators",
+            "bonus",
+            "deduction",
+            "total",
+            "grade",
+            "note",
+        ],
+    };
+    let _ = w.write_record(head);
+    for c in &r.classes {
+        for row in &c.rows {
+            let _ = w.write_record([
+                c.code.to_string(),
+                c.name.get(lang).to_owned(),
+                row.rank.map(|r| r.to_string()).unwrap_or_default(),
+                row.unit.to_string(),
+                row.name.get(lang).to_owned(),
+                row.subtotal.map(|v| display(v, dd)).unwrap_or_default(),
+                display(row.bonus, dd),
+                display(row.deduction, dd),
+                row.total.map(|v| display(v, dd)).unwrap_or_default(),
+                row.grade
+                    .as_ref()
+                    .map(|g| g.name.get(lang).to_owned())
+                    .unwrap_or_default(),
+                rule_note(row, lang),
+            ]);
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn rounded(d: Decimal, dd: u32) -> f64 {
+    display(d, dd).parse().unwrap_or(0.0)
+}
+
+/// A workbook: one ranked sheet per class and one sheet of every indicator score.
+pub fn xlsx(model: &Model, r: &Report, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    let dd = model.display_decimals();
+    let mut wb = Workbook::new();
+    let head = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let num = Format::new()
+        .set_num_format(format!("0.{}", "0".repeat(dd as usize)))
+        .set_border(FormatBorder::Thin);
+    let text = Format::new().set_border(FormatBorder::Thin);
+    for c in &r.classes {
+        let ws = wb.add_worksheet();
+        let name: String = c
+            .name
+            .get(lang)
+            .chars()
+            .filter(|ch| !"[]:*?/\\".contains(*ch))
+            .take(31)
+            .collect();
+        ws.set_name(&name)?;
+        let mut cols = vec![
+            h(lang, "名次", "Rank"),
+            h(lang, "单位代码", "Code"),
+            h(lang, "单位", "Unit"),
+        ];
+        cols.extend(
+            c.modules
+                .iter()
+                .map(|m| format!("{}({})", m.name.get(lang), m.points.normalize())),
+        );
+        cols.extend([
+            h(lang, "指标得分", "Indicators"),
+            h(lang, "加分", "Bonus"),
+            h(lang, "扣分", "Deduction"),
+            h(lang, "总分", "Total"),
+            h(lang, "等次", "Grade"),
+            h(lang, "说明", "Note"),
+        ]);
+        for (i, col) in cols.iter().enumerate() {
+            ws.write_string_with_format(0, i as u16, col, &head)?;
+            ws.set_column_width(
+                i as u16,
+                if i == 2 {
+                    24.0
+                } else if i == cols.len() - 1 {
+                    26.0
+                } else {
+                    12.0
+                },
+            )?;
+        }
+        for (ri, row) in c.rows.iter().enumerate() {
+            let y = ri as u32 + 1;
+            let mut x = 0u16;
+            match row.rank {
+                Some(rk) => ws.write_number_with_format(y, x, f64::from(rk), &text)?,
+                None => ws.write_string_with_format(y, x, "—", &text)?,
+            };
+            x += 1;
+            ws.write_string_with_format(y, x, row.unit.as_str(), &text)?;
+            x += 1;
+            ws.write_string_with_format(y, x, row.name.get(lang), &text)?;
+            x += 1;
+            for v in row.modules.iter().chain([
+                &row.subtotal,
+                &Some(row.bonus),
+                &Some(row.deduction),
+                &row.total,
+            ]) {
+                match v {
+                    Some(v) => ws.write_number_with_format(y, x, rounded(*v, dd), &num)?,
+                    None => ws.write_string_with_format(y, x, "—", &text)?,
+                };
+                x += 1;
+            }
+            ws.write_string_with_format(
+                y,
+                x,
+                row.grade.as_ref().map(|g| g.name.get(lang)).unwrap_or("—"),
+                &text,
+            )?;
+            ws.write_string_with_format(y, x + 1, rule_note(row, lang), &text)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(h(lang, "指标得分", "Indicator scores"))?;
+    let cols = [
+        h(lang, "类别", "Class"),
+        h(lang, "单位代码", "Code"),
+        h(lang, "单位", "Unit"),
+        h(lang, "指标代码", "Indicator code"),
+        h(lang, "指标", "Indicator"),
+        h(lang, "分值", "Points"),
+        h(lang, "得分", "Score"),
+        h(lang, "状态", "State"),
+    ];
+    for (i, col) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, col, &head)?;
+        ws.set_column_width(i as u16, if i == 2 || i == 4 { 28.0 } else { 12.0 })?;
+    }
+    let mut y = 1u32;
+    for c in &r.classes {
+        for row in &c.rows {
+            for ind in row.indicators.iter().flatten() {
+                ws.write_string_with_format(y, 0, c.name.get(lang), &text)?;
+                ws.write_string_with_format(y, 1, row.unit.as_str(), &text)?;
+                ws.write_string_with_format(y, 2, row.name.get(lang), &text)?;
+                ws.write_string_with_format(y, 3, ind.code.as_str(), &text)?;
+                ws.write_string_with_format(y, 4, ind.name.get(lang), &text)?;
+                ws.write_number_with_format(y, 5, rounded(ind.points, dd), &num)?;
+                ws.write_number_with_format(y, 6, rounded(ind.score, dd), &num)?;
+                ws.write_string_with_format(y, 7, state_name(ind.state, lang), &text)?;
+                y += 1;
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
+fn state_name(s: jixiao_core::engine::LeafState, lang: Lang) -> &'static str {
+    use jixiao_core::engine::LeafState::*;
+    match (s, lang) {
+        (Scored, Lang::Zh) => "已计分",
+        (Scored, Lang::En) => "scored",
+        (MissingZero, Lang::Zh) => "缺数据计0分",
+        (MissingZero, Lang::En) => "missing, 0",
+        (Excluded, Lang::Zh) => "缺数据不计入",
+        (Excluded, Lang::En) => "missing, left out",
+        (Blocked, Lang::Zh) => "缺数据待补",
+        (Blocked, Lang::En) => "missing, blocks",
+    }
+}
+
+/// Every indicator of a unit with its score, after a unit explanation.
+pub fn indicator_list(model: &Model, scoring: &Scoring, unit: u32, lang: Lang) -> String {
+    let dd = model.display_decimals();
+    let Some((cid, pos)) = model.class_of(unit) else {
+        return String::new();
+    };
+    let class = &model.classes[cid as usize];
+    let cs = scoring.class(cid);
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header([
+        h(lang, "指标代码", "Code"),
+        h(lang, "指标", "Indicator"),
+        h(lang, "分值", "Points"),
+        h(lang, "得分", "Score"),
+        h(lang, "状态", "State"),
+    ]);
+    for (i, l) in class.leaves.iter().enumerate() {
+        let o = cs.leaf(pos, i as u32);
+        t.add_row([
+            l.code.to_string(),
+            l.name.get(lang).to_owned(),
+            display(l.points, dd),
+            display(o.score, dd),
+            state_name(o.state, lang).to_owned(),
+        ]);
+    }
+    for i in [2, 3] {
+        if let Some(col) = t.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let title = match lang {
+        Lang::Zh => "各项指标得分（用 --indicator 代码 查看某项的计算过程）：",
+        Lang::En => "indicator scores (use --indicator CODE for one indicator's computation):",
+    };
+    format!("{title}\n{t}\n")
+}
+
+/// Whose rank or grade a what-if moves.
+pub fn whatif_table(model: &Model, w: &WhatIf, lang: Lang) -> String {
+    let dd = model.display_decimals();
+    let mut out = String::new();
+    out.push_str(&match lang {
+        Lang::Zh => format!("模拟调整（{}）：\n", w.period.label(lang)),
+        Lang::En => format!("what-if ({}):\n", w.period),
+    });
+    for c in &w.changes {
+        out.push_str(&format!("  - {}\n", c.get(lang)));
+    }
+    let section = |title: String, rows: &[jixiao_core::whatif::Moved], out: &mut String| {
+        out.push_str(&title);
+        out.push('\n');
+        if rows.is_empty() {
+            out.push_str(&h(lang, "  （无）\n", "  (none)\n"));
+            return;
+        }
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header([
+            h(lang, "类别", "Class"),
+            h(lang, "单位", "Unit"),
+            h(lang, "总分", "Total"),
+            h(lang, "名次", "Rank"),
+            h(lang, "等次", "Grade"),
+        ]);
+        for m in rows {
+            let g = |x: &Option<jixiao_core::report::Named>| {
+                x.as_ref()
+                    .map_or_else(|| "—".to_owned(), |g| g.name.get(lang).to_owned())
+            };
+            let r = |x: Option<u32>| x.map_or_else(|| "—".to_owned(), |v| v.to_string());
+            t.add_row([
+                m.class.to_string(),
+                m.name.get(lang).to_owned(),
+                format!("{} → {}", opt(m.total_before, dd), opt(m.total_after, dd)),
+                format!("{} → {}", r(m.rank_before), r(m.rank_after)),
+                format!("{} → {}", g(&m.grade_before), g(&m.grade_after)),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    };
+    section(
+        h(
+            lang,
+            "名次或等次变化的单位：",
+            "units whose rank or grade changes:",
+        ),
+        &w.moved,
+        &mut out,
+    );
+    section(
+        h(
+            lang,
+            "仅总分变化的单位：",
+            "units whose total changes but not rank or grade:",
+        ),
+        &w.totals_only,
+        &mut out,
+    );
+    out
+}
