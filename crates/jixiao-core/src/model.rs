@@ -1040,7 +1040,7 @@ impl Builder<'_> {
             .enumerate()
             .map(|(i, m)| (format!("{path}.modules[{i}]"), m.points, m.weight))
             .collect();
-        let pts = self.resolve_points(&kids, class.points, &path, code);
+        let pts = self.resolve_points(&kids, class.points, &path, &Named(code, &class.name));
         self.modules(
             &class.modules,
             &pts,
@@ -1278,7 +1278,7 @@ impl Builder<'_> {
             for (j, ind) in m.indicators.iter().enumerate() {
                 kids.push((format!("{mpath}.indicators[{j}]"), ind.points, ind.weight));
             }
-            let child_pts = self.resolve_points(&kids, pts[i], &mpath, &m.code);
+            let child_pts = self.resolve_points(&kids, pts[i], &mpath, &Named(&m.code, &m.name));
             let (sub_pts, ind_pts) = child_pts.split_at(m.modules.len());
             self.modules(
                 &m.modules,
@@ -1353,8 +1353,9 @@ impl Builder<'_> {
         kids: &[(String, Option<Decimal>, Option<Decimal>)],
         parent_points: Decimal,
         parent_path: &str,
-        parent_code: &Ident,
+        parent: &Named<'_>,
     ) -> Vec<Decimal> {
+        let (parent_zh, parent_en) = (parent.zh(), parent.en());
         let mut out = Vec::with_capacity(kids.len());
         let uses_weight = kids.iter().any(|(_, p, w)| w.is_some() && p.is_none());
         let uses_points = kids.iter().any(|(_, p, _)| p.is_some());
@@ -1363,8 +1364,8 @@ impl Builder<'_> {
                 "mixed_weights",
                 parent_path,
                 t!(
-                    "“{parent_code}”的下级混用了 points（分值）和 weight（权重）；请统一使用一种",
-                    "the children of `{parent_code}` mix points and weight; use one of them"
+                    "{parent_zh}的下级混用了 points（分值）和 weight（权重）；请统一使用一种",
+                    "the children of {parent_en} mix points and weight; use one of them"
                 ),
             );
         }
@@ -1431,8 +1432,8 @@ impl Builder<'_> {
                     "weights_mismatch",
                     parent_path,
                     t!(
-                        "“{parent_code}”下级的{what_zh}合计{wsum}，应为{expect}",
-                        "the {what_en} under `{parent_code}` add up to {wsum}, expected {expect}"
+                        "{parent_zh}下级的{what_zh}合计{wsum}，应为{expect}",
+                        "the {what_en} under {parent_en} add up to {wsum}, expected {expect}"
                     ),
                 )
                 .hint = Some(t!(
@@ -2364,6 +2365,19 @@ impl Builder<'_> {
                 );
             }
         }
+    }
+}
+
+/// A code with its name, for messages: “职能目标”（functional） / `functional` (Functional targets).
+struct Named<'a>(&'a Ident, &'a Text);
+
+impl Named<'_> {
+    fn zh(&self) -> String {
+        format!("“{}”（{}）", self.1.zh, self.0)
+    }
+
+    fn en(&self) -> String {
+        format!("`{}` ({})", self.0, self.1.get(crate::text::Lang::En))
     }
 }
 

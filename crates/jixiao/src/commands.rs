@@ -66,9 +66,16 @@ struct Files {
 }
 
 fn pick(explicit: &Option<PathBuf>, dir: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
-    explicit
-        .clone()
-        .or_else(|| dir.as_ref().map(|d| d.join(default)))
+    explicit.clone().or_else(|| {
+        dir.as_ref().map(|d| {
+            // `--dir .` names files plainly in messages: data.csv, not ./data.csv.
+            if d.as_os_str() == "." {
+                PathBuf::from(default)
+            } else {
+                d.join(default)
+            }
+        })
+    })
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
