@@ -88,8 +88,12 @@ impl Ident {
     /// An identifier spelled in jixiao's own source (defaults); checked in debug builds and by
     /// the tests of the modules that use it.
     pub(crate) fn builtin(s: &'static str) -> Ident {
-        debug_assert!(Ident::parse(s).is_ok(), "invalid built-in identifier {s}");
-        Ident(s.to_owned())
+        Ident::builtin_owned(s.to_owned())
+    }
+
+    pub(crate) fn builtin_owned(s: String) -> Ident {
+        debug_assert!(Ident::parse(&s).is_ok(), "invalid built-in identifier {s}");
+        Ident(s)
     }
 }
 
@@ -103,6 +107,12 @@ impl Code {
             return Err(CodeError::BadChar(c));
         }
         Ok(Code(s.to_owned()))
+    }
+
+    /// A code spelled in jixiao's own source; checked in debug builds.
+    pub(crate) fn builtin(s: &str) -> Code {
+        debug_assert!(Code::parse(s).is_ok(), "invalid built-in code {s}");
+        Code(s.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

@@ -26,6 +26,7 @@ pub mod org;
 pub mod period;
 pub mod report;
 pub mod scheme;
+pub mod synth;
 pub mod text;
 pub mod values;
 pub mod whatif;

@@ -1410,15 +1410,20 @@ impl Builder<'_> {
             }
             out.push(v);
         }
+        // Weights must add up to exactly 100; points derived from them (100/3 …) are then made
+        // to add up exactly to the parent by giving the rounding remainder to the last child.
+        let weight_sum: Decimal = kids.iter().filter_map(|k| k.2).sum();
+        if uses_weight && !uses_points && weight_sum == Decimal::ONE_HUNDRED {
+            let others: Decimal = out.iter().take(out.len().saturating_sub(1)).sum();
+            if let Some(last) = out.last_mut() {
+                *last = parent_points - others;
+            }
+        }
         let sum: Decimal = out.iter().sum();
         if !kids.is_empty() && sum != parent_points {
             let (sum_s, pp) = (fmt(sum), fmt(parent_points));
             let (wsum, what_zh, what_en) = if uses_weight {
-                (
-                    fmt(kids.iter().filter_map(|k| k.2).sum::<Decimal>()),
-                    "权重",
-                    "weights",
-                )
+                (fmt(weight_sum), "权重", "weights")
             } else {
                 (sum_s.clone(), "分值", "points")
             };

@@ -1,1 +1,417 @@
-//! `check` names the place and the problem for each kind of broken input.
+//! Validation: each check names the place and the problem. (The CLI tests cover the cases the
+//! issue lists on the demo district; these cover the rest on a small scheme.)
+
+use super::*;
+use jixiao_core::issue::{Issues, Location, Severity};
+
+const SCHEME: &str = r#"id = "t"
+title = { zh = "测试方案" }
+year = 2025
+version = 1
+[rules]
+tie_break = ["module:functional"]
+[elements.a1]
+name = { zh = "甲" }
+frequency = "year"
+[elements.b1]
+name = { zh = "乙" }
+frequency = "year"
+[elements.n1]
+name = { zh = "次数" }
+kind = "count"
+frequency = "year"
+[[vetoes]]
+code = "v1"
+name = { zh = "否决" }
+condition = "n1 > 0"
+[classes.c]
+name = { zh = "类" }
+[[classes.c.modules]]
+code = "functional"
+name = { zh = "职能" }
+points = 60
+[[classes.c.modules.indicators]]
+code = "x"
+name = { zh = "指标x" }
+points = 60
+element = "a1"
+target = 100
+lead = "D1"
+method = { type = "ratio" }
+[[classes.c.modules]]
+code = "common"
+name = { zh = "共性" }
+points = 40
+[[classes.c.modules.indicators]]
+code = "y"
+name = { zh = "指标y" }
+points = 40
+element = "b1"
+target = 100
+method = { type = "linear", floor = 50 }
+"#;
+
+const ORG: &str = r#"[district]
+code = "d"
+name = { zh = "区" }
+[[units]]
+code = "D1"
+name = { zh = "部门一" }
+level = "department"
+class = "c"
+[[units]]
+code = "S1"
+name = { zh = "街道一" }
+level = "subdistrict"
+class = "c"
+[[units]]
+code = "V1"
+name = { zh = "村一" }
+level = "village"
+parent = "S1"
+"#;
+
+fn issues(scheme: &str, org: &str) -> Issues {
+    jixiao_core::check::check(
+        &SourceText::new("s.toml", scheme),
+        &SourceText::new("o.toml", org),
+        None,
+    )
+}
+
+#[test]
+fn the_base_is_valid() {
+    let i = issues(SCHEME, ORG);
+    assert!(!i.has_errors(), "{i}");
+}
+
+/// (what, scheme edits, org edits, expected path, expected words)
+type Case = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static str,
+);
+
+const CASES: &[Case] = &[
+    (
+        "points and weights mixed",
+        &[(
+            "points = 40\n[[classes.c.modules.indicators]]",
+            "weight = 40\n[[classes.c.modules.indicators]]",
+        )],
+        &[],
+        "classes.c",
+        "混用了 points（分值）和 weight（权重）",
+    ),
+    (
+        "points and weight both",
+        &[("points = 60\nelement", "points = 60\nweight = 100\nelement")],
+        &[],
+        "classes.c.modules[0].indicators[0]",
+        "不能同时给出 points 和 weight",
+    ),
+    (
+        "no points",
+        &[("points = 40\nelement", "element")],
+        &[],
+        "classes.c.modules[1].indicators[0]",
+        "缺少分值",
+    ),
+    (
+        "weights not 100",
+        &[
+            (
+                "points = 60\n[[classes.c.modules.indicators]]",
+                "weight = 50\n[[classes.c.modules.indicators]]",
+            ),
+            (
+                "points = 40\n[[classes.c.modules.indicators]]",
+                "weight = 40\n[[classes.c.modules.indicators]]",
+            ),
+        ],
+        &[],
+        "classes.c",
+        "权重合计90，应为100",
+    ),
+    (
+        "ratio without target",
+        &[("target = 100\nlead", "lead")],
+        &[],
+        "classes.c.modules[0].indicators[0].target",
+        "比率法需要目标值",
+    ),
+    (
+        "ratio target zero",
+        &[("target = 100\nlead", "target = 0\nlead")],
+        &[],
+        "classes.c.modules[0].indicators[0].target",
+        "目标值必须大于0",
+    ),
+    (
+        "linear floor above target",
+        &[("floor = 50", "floor = 120")],
+        &[],
+        "classes.c.modules[1].indicators[0].method.floor",
+        "零分线120应低于目标100",
+    ),
+    (
+        "element and formula",
+        &[(
+            "element = \"a1\"",
+            "element = \"a1\"\nformula = \"a1 * 2\"\nsource = \"computed\"",
+        )],
+        &[],
+        "classes.c.modules[0].indicators[0]",
+        "不能同时给出 element 和 formula",
+    ),
+    (
+        "formula without computed source",
+        &[("element = \"a1\"", "formula = \"a1 * 2\"")],
+        &[],
+        "classes.c.modules[0].indicators[0].source",
+        "来源应为 computed",
+    ),
+    (
+        "unknown element",
+        &[("element = \"a1\"", "element = \"a2\"")],
+        &[],
+        "classes.c.modules[0].indicators[0].element",
+        "数据项“a2”未在 elements 中定义",
+    ),
+    (
+        "unknown lead department",
+        &[("lead = \"D1\"", "lead = \"D9\"")],
+        &[],
+        "classes.c.modules[0].indicators[0].lead",
+        "牵头单位“D9”不在组织文件中",
+    ),
+    (
+        "lead that is not a department",
+        &[("lead = \"D1\"", "lead = \"S1\"")],
+        &[],
+        "classes.c.modules[0].indicators[0].lead",
+        "不是区直部门",
+    ),
+    (
+        "none_recorded on a ratio",
+        &[(
+            "lead = \"D1\"",
+            "lead = \"D1\"\nmissing = \"none_recorded\"",
+        )],
+        &[],
+        "classes.c.modules[0].indicators[0].missing",
+        "只适用于按次数扣分或加分的指标",
+    ),
+    (
+        "tie-break on an unknown module",
+        &[(
+            "tie_break = [\"module:functional\"]",
+            "tie_break = [\"module:nope\"]",
+        )],
+        &[],
+        "rules.tie_break[0]",
+        "没有同分排序规则“module:nope”所指的模块或指标",
+    ),
+    (
+        "tie-break badly written",
+        &[(
+            "tie_break = [\"module:functional\"]",
+            "tie_break = [\"functional\"]",
+        )],
+        &[],
+        "rules.tie_break[0]",
+        "应写成 module:代码 或 indicator:代码",
+    ),
+    (
+        "grades out of order",
+        &[(
+            "[rules]\n",
+            "[rules]\ngrades = [{ code = \"ga\", name = { zh = \"甲\" }, min = 60 }, { code = \"gb\", name = { zh = \"乙\" }, min = 80 }, { code = \"gc\", name = { zh = \"丙\" }, min = 0 }]\nquota = false\n",
+        )],
+        &[],
+        "rules.grades[1].min",
+        "须按分数线从高到低排列",
+    ),
+    (
+        "grades that leave totals ungraded",
+        &[(
+            "[rules]\n",
+            "[rules]\ngrades = [{ code = \"ga\", name = { zh = \"甲\" }, min = 60 }]\nquota = false\n",
+        )],
+        &[],
+        "rules.grades[0].min",
+        "部分总分将没有等次",
+    ),
+    (
+        "quota on an unknown grade",
+        &[("[rules]\n", "[rules]\nquota = { grade = \"best\" }\n")],
+        &[],
+        "rules.quota.grade",
+        "未知等次“best”",
+    ),
+    (
+        "quota share above 1",
+        &[("[rules]\n", "[rules]\nquota = { share = 1.5 }\n")],
+        &[],
+        "rules.quota.share",
+        "名额比例1.5应在0到1之间",
+    ),
+    (
+        "coefficient range reversed",
+        &[("[rules]\n", "[rules]\ncoefficient_range = [1.2, 0.8]\n")],
+        &[],
+        "rules.coefficient_range",
+        "下限应大于0且不大于上限",
+    ),
+    (
+        "veto condition that is a number",
+        &[("condition = \"n1 > 0\"", "condition = \"n1 + 1\"")],
+        &[],
+        "vetoes[0].condition",
+        "公式结果应为条件",
+    ),
+    (
+        "veto with neither element nor condition",
+        &[("condition = \"n1 > 0\"", "")],
+        &[],
+        "vetoes[0]",
+        "否决项需要 element（发生次数）或 condition（条件）二者之一",
+    ),
+    (
+        "redistribute to a non-sibling",
+        &[(
+            "points = 40\n[[classes.c.modules.indicators]]",
+            "points = 40\nredistribute_to = \"nowhere\"\n[[classes.c.modules.indicators]]",
+        )],
+        &[],
+        "classes.c.modules[1].redistribute_to",
+        "只能转给同级的其他模块",
+    ),
+    (
+        "computed element with an aggregate",
+        &[(
+            "[elements.b1]",
+            "[elements.r1]\nname = { zh = \"率\" }\nsource = \"computed\"\nformula = \"a1 / b1\"\naggregate = \"sum\"\n[elements.b1]",
+        )],
+        &[],
+        "elements.r1.aggregate",
+        "计算数据项不需要汇总方式",
+    ),
+    (
+        "absent_is_zero on a rate",
+        &[(
+            "[elements.a1]\nname = { zh = \"甲\" }",
+            "[elements.a1]\nname = { zh = \"甲\" }\nabsent_is_zero = true",
+        )],
+        &[],
+        "elements.a1.absent_is_zero",
+        "只适用于计数或是否类数据项",
+    ),
+    (
+        "budget module without a dimension",
+        &[("version = 1\n", "version = 1\nkind = \"budget\"\n")],
+        &[],
+        "classes.c.modules[0].dimension",
+        "需要注明 dimension",
+    ),
+    (
+        "unknown parent unit",
+        &[],
+        &[("parent = \"S1\"", "parent = \"S2\"")],
+        "units[2].parent",
+        "上级单位“S2”不存在",
+    ),
+    (
+        "village directly under the district",
+        &[],
+        &[("parent = \"S1\"\n", "")],
+        "units[2].parent",
+        "村不能直接隶属于区",
+    ),
+    (
+        "duplicate unit code",
+        &[],
+        &[("code = \"S1\"", "code = \"D1\"")],
+        "units[1].code",
+        "单位代码“D1”重复",
+    ),
+    (
+        "class with a typo",
+        &[],
+        &[(
+            "class = \"c\"\n[[units]]\ncode = \"S1\"",
+            "class = \"cc\"\n[[units]]\ncode = \"S1\"",
+        )],
+        "units[0].class",
+        "类别“cc”不在方案中",
+    ),
+    (
+        "own target on an unknown indicator",
+        &[],
+        &[(
+            "level = \"department\"\nclass = \"c\"",
+            "level = \"department\"\nclass = \"c\"\ntargets = { z = 3 }",
+        )],
+        "units[0].targets.z",
+        "类别“c”中没有指标“z”",
+    ),
+    (
+        "coefficient for an unknown code",
+        &[],
+        &[(
+            "level = \"department\"\nclass = \"c\"",
+            "level = \"department\"\nclass = \"c\"\ncoefficients = { zz = 1.1 }",
+        )],
+        "units[0].coefficients.zz",
+        "没有指标或模块“zz”",
+    ),
+];
+
+#[test]
+fn each_check_names_the_place_and_the_problem() {
+    for (what, scheme_edits, org_edits, path, words) in CASES {
+        let mut s = SCHEME.to_owned();
+        for (old, new) in *scheme_edits {
+            assert!(s.contains(old), "{what}: base scheme lacks {old:?}");
+            s = s.replacen(old, new, 1);
+        }
+        let mut o = ORG.to_owned();
+        for (old, new) in *org_edits {
+            assert!(o.contains(old), "{what}: base org lacks {old:?}");
+            o = o.replacen(old, new, 1);
+        }
+        let i = issues(&s, &o);
+        let hit = i
+            .iter()
+            .find(|x| x.severity == Severity::Error && x.message.zh.contains(words));
+        let Some(hit) = hit else {
+            panic!("{what}: no error containing {words:?}; got:\n{i}")
+        };
+        let Location::Path { path: p } = &hit.location else {
+            panic!("{what}: {:?}", hit.location)
+        };
+        assert!(
+            p.starts_with(path),
+            "{what}: path {p} should start with {path}"
+        );
+        assert!(!hit.message.en.is_empty(), "{what}: English message");
+    }
+}
+
+#[test]
+fn warnings_do_not_stop_scoring_but_are_reported() {
+    let s = SCHEME.replacen(
+        "[elements.n1]",
+        "[elements.unused]\nname = { zh = \"未用\" }\nfrequency = \"year\"\n[elements.n1]",
+        1,
+    );
+    let i = issues(&s, ORG);
+    assert!(!i.has_errors(), "{i}");
+    let w = i
+        .warnings()
+        .find(|w| w.code == "unused_element")
+        .expect("unused element warning");
+    assert!(w.message.zh.contains("“unused”没有被任何指标使用"));
+}

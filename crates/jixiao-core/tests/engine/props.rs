@@ -1,1 +1,239 @@
-//! Property tests of the engine's invariants.
+//! Invariants of the engine, on synthetic districts of random shape (proptest), and the
+//! agreement of every explanation with the number it explains, on the demo district.
+
+use jixiao_core::Decimal;
+use jixiao_core::check::{DataFile, load};
+use jixiao_core::data::read_csv;
+use jixiao_core::doc::SourceText;
+use jixiao_core::engine::{GradeRule, LeafState, Scoring};
+use jixiao_core::model::{Child, Model};
+use jixiao_core::period::Period;
+use jixiao_core::report::{Detail, explain_leaf, explain_unit, report};
+use jixiao_core::synth::{Rng, Spec, dataset, scheme_and_org, to_csv};
+use jixiao_core::values::Values;
+use proptest::prelude::*;
+
+fn build(spec: &Spec) -> (Model, jixiao_core::data::DataSet) {
+    let (scheme, org) = scheme_and_org(spec);
+    let (model, _) = match Model::build(
+        scheme,
+        org,
+        &SourceText::detached("scheme"),
+        &SourceText::detached("org"),
+    ) {
+        Ok(m) => m,
+        Err(e) => panic!("synthetic scheme should be valid:\n{e}"),
+    };
+    (model, dataset(spec))
+}
+
+fn spec_strategy() -> impl Strategy<Value = Spec> {
+    (
+        2usize..24,
+        1usize..26,
+        1usize..3,
+        any::<u64>(),
+        prop_oneof![Just(0u32), 0u32..300],
+        any::<bool>(),
+    )
+        .prop_map(
+            |(units, indicators, classes, seed, missing_per_mille, coarse)| Spec {
+                units,
+                indicators,
+                classes,
+                seed,
+                missing_per_mille,
+                coarse,
+            },
+        )
+}
+
+fn periods() -> Vec<Period> {
+    ["2025", "2025Q3", "2025H1"]
+        .iter()
+        .filter_map(|p| Period::parse(p).ok())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A leaf never scores outside [0, points] (the synthetic methods allow nothing more); a
+    /// node is the sum of its children (missing data here scores 0, nothing is re-normalised);
+    /// a total is subtotal + bonus − deduction.
+    #[test]
+    fn scores_stay_in_range_and_totals_are_the_sum_of_their_parts(spec in spec_strategy()) {
+        let (model, data) = build(&spec);
+        let (values, _) = Values::build(&model, &data).expect("values");
+        for p in periods() {
+            let s = Scoring::compute(&model, &values, p);
+            for (ci, class) in model.classes.iter().enumerate() {
+                let cs = s.class(ci as u32);
+                for m in 0..class.members.len() as u32 {
+                    for (li, leaf) in class.leaves.iter().enumerate() {
+                        let o = cs.leaf(m, li as u32);
+                        prop_assert!(o.score >= Decimal::ZERO && o.score <= leaf.points, "{} scored {} of {}", leaf.code, o.score, leaf.points);
+                        if o.state != LeafState::Scored {
+                            prop_assert_eq!(o.score, Decimal::ZERO);
+                        }
+                    }
+                    for (ni, node) in class.nodes.iter().enumerate() {
+                        let sum: Decimal = node.children.iter().map(|c| match *c {
+                            Child::Leaf(l) => cs.leaf(m, l).score,
+                            Child::Node(k) => cs.node(m, k).unwrap_or_default(),
+                        }).sum();
+                        prop_assert_eq!(cs.node(m, ni as u32), Some(sum));
+                    }
+                    let u = &cs.units[m as usize];
+                    let expected = u.subtotal.map(|t| (t + u.bonus - u.deduction).max(Decimal::ZERO));
+                    prop_assert_eq!(u.total, expected);
+                }
+            }
+        }
+    }
+
+    /// Ranks follow totals and the tie-break keys: a unit's rank is one more than the number
+    /// of units strictly ahead of it; the quota is never exceeded.
+    #[test]
+    fn ranks_are_consistent_with_totals_and_the_quota_holds(spec in spec_strategy()) {
+        let (model, data) = build(&spec);
+        let (values, _) = Values::build(&model, &data).expect("values");
+        let s = Scoring::compute(&model, &values, Period::parse("2025").expect("p"));
+        for (ci, class) in model.classes.iter().enumerate() {
+            let cs = s.class(ci as u32);
+            for a in 0..class.members.len() as u32 {
+                let ua = &cs.units[a as usize];
+                let Some(rank) = ua.rank else { continue };
+                let ahead = (0..class.members.len() as u32)
+                    .filter(|&b| cs.units[b as usize].rank.is_some() && jixiao_core::engine::compare(class, cs, b, a) == std::cmp::Ordering::Less)
+                    .count() as u32;
+                prop_assert_eq!(rank, ahead + 1);
+                for b in 0..class.members.len() as u32 {
+                    let ub = &cs.units[b as usize];
+                    if let (Some(rb), Some(ta), Some(tb)) = (ub.rank, ua.total, ub.total) {
+                        if ta > tb { prop_assert!(rank < rb); }
+                    }
+                }
+            }
+            let q = model.quota.as_ref().expect("default quota");
+            let allowed = jixiao_core::engine::quota_allowed(&model, class.members.len());
+            let given = cs.units.iter().filter(|u| u.grade == Some(q.grade as u16)).count() as u32;
+            prop_assert!(given <= allowed, "{given} > {allowed}");
+            for u in &cs.units {
+                if u.band == Some(q.grade as u16) && u.grade != u.band {
+                    let by_quota = matches!(u.grade_rule, GradeRule::QuotaDemoted { .. } | GradeRule::QuotaTie { .. });
+                    prop_assert!(by_quota, "{:?}", u.grade_rule);
+                }
+            }
+        }
+    }
+
+    /// Shuffling the data rows and the organisation's units changes nothing in the result.
+    #[test]
+    fn results_do_not_depend_on_input_order(spec in spec_strategy(), shuffle_seed in any::<u64>()) {
+        let (scheme, org) = scheme_and_org(&spec);
+        let data = dataset(&spec);
+        let mut order: Vec<usize> = (0..data.records.len()).collect();
+        let mut rng = Rng::new(shuffle_seed);
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.range(0, i as i64) as usize);
+        }
+        let straight: Vec<usize> = (0..data.records.len()).collect();
+        let mut org2 = org.clone();
+        org2.units.reverse();
+        let run = |org: jixiao_core::org::Org, order: &[usize]| {
+            let (model, _) = Model::build(scheme.clone(), org, &SourceText::detached("s"), &SourceText::detached("o")).expect("model");
+            let csv = to_csv(&data, order);
+            let ds = read_csv("d.csv", csv.as_bytes()).expect("csv");
+            let (values, _) = Values::build(&model, &ds).expect("values");
+            let s = Scoring::compute(&model, &values, Period::parse("2025").expect("p"));
+            serde_json::to_string(&report(&model, &values, &s, None, Detail { indicators: true, explanations: true, rows: false })).expect("json")
+        };
+        prop_assert_eq!(run(org.clone(), &straight), run(org2, &order));
+    }
+
+    /// Changing values one by one through the incremental path gives exactly what a full
+    /// recompute gives.
+    #[test]
+    fn incremental_updates_match_full_recomputes(spec in spec_strategy(), changes in proptest::collection::vec((any::<u16>(), any::<u16>(), 0u8..4, prop_oneof![Just(None), (0i64..1200).prop_map(Some)]), 1..12)) {
+        let (model, data) = build(&spec);
+        let (mut values, _) = Values::build(&model, &data).expect("values");
+        let year = Period::parse("2025").expect("p");
+        let mut s = Scoring::compute(&model, &values, year);
+        let quarters = jixiao_core::synth::quarters();
+        for (u, e, q, v) in changes {
+            let unit = u32::from(u) % model.units.len() as u32;
+            let elem = u32::from(e) % model.elements.len() as u32;
+            let value = v.map(|x| Decimal::new(x, 1)).map(|x| if model.elements[elem as usize].def.kind == jixiao_core::scheme::ValueKind::Count { x.trunc() } else { x });
+            s.set_value(&model, &mut values, unit, elem, quarters[q as usize], value);
+            let full = Scoring::compute(&model, &values, year);
+            for c in 0..model.classes.len() as u32 {
+                prop_assert_eq!(&full.class(c).units, &s.class(c).units);
+                prop_assert_eq!(&full.class(c).order, &s.class(c).order);
+                prop_assert_eq!(&full.class(c).leaves, &s.class(c).leaves);
+            }
+        }
+    }
+}
+
+/// Every explanation on the demo district ends at the number the engine produced, for the
+/// year and each quarter.
+#[test]
+fn every_explanation_agrees_with_its_score_on_the_demo_district() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wolong");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("demo file");
+    let (scheme, org) = (read("scheme.toml"), read("org.toml"));
+    let data = std::fs::read(dir.join("data.csv")).expect("demo data");
+    let l = load(
+        &SourceText::new("scheme.toml", &scheme),
+        &SourceText::new("org.toml", &org),
+        DataFile {
+            name: "data.csv",
+            bytes: &data,
+        },
+    )
+    .expect("demo loads");
+    let mut checked = 0;
+    for p in ["2025", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025H1"] {
+        let p = Period::parse(p).expect("period");
+        let s = Scoring::compute(&l.model, &l.values, p);
+        for (uid, _) in l.model.units.iter().enumerate() {
+            let uid = uid as u32;
+            let Some((c, pos)) = l.model.class_of(uid) else {
+                continue;
+            };
+            let class = &l.model.classes[c as usize];
+            for li in 0..class.leaves.len() as u32 {
+                let e = explain_leaf(&l.model, &l.values, &s, uid, li, true).expect("explanation");
+                assert_eq!(
+                    e.score,
+                    s.class(c).leaf(pos, li).score,
+                    "{} {} {p}",
+                    l.model.units[uid as usize].code,
+                    class.leaves[li as usize].code
+                );
+                assert_eq!(e.steps.last().and_then(|st| st.value), Some(e.score));
+                checked += 1;
+            }
+            let ue = explain_unit(&l.model, &s, uid).expect("unit explanation");
+            let total = s.unit(&l.model, uid).and_then(|u| u.total);
+            if let Some(t) = total {
+                let last_total = ue
+                    .steps
+                    .iter()
+                    .rev()
+                    .find(|st| {
+                        matches!(
+                            st.rule,
+                            jixiao_core::explain::Rule::Total
+                                | jixiao_core::explain::Rule::TotalFloor
+                                | jixiao_core::explain::Rule::Veto
+                        ) && st.value.is_some()
+                    })
+                    .and_then(|st| st.value);
+                assert_eq!(last_total, Some(t), "{}", l.model.units[uid as usize].code);
+            }
+        }
+    }
+    assert!(checked > 3_000, "{checked}");
+}
