@@ -106,6 +106,20 @@ pub struct ClassState {
 }
 
 impl ClassState {
+    fn empty(class: ClassId) -> ClassState {
+        ClassState {
+            class,
+            matrix: Vec::new(),
+            leaves: Vec::new(),
+            nodes: Vec::new(),
+            units: Vec::new(),
+            order: Vec::new(),
+            n_slots: 0,
+            n_leaves: 0,
+            n_nodes: 0,
+        }
+    }
+
     pub fn row(&self, member: u32) -> &[Option<Decimal>] {
         let s = member as usize * self.n_slots;
         &self.matrix[s..s + self.n_slots]
@@ -156,6 +170,17 @@ impl Scoring {
             .map(|c| compute_class(model, values, period, c as ClassId))
             .collect();
         Scoring { period, classes }
+    }
+
+    /// Scores every class again for `period` in place, reusing the buffers of this result
+    /// (after a scheme or coefficient change, or for a batch of new values).
+    pub fn recompute(&mut self, model: &Model, values: &Values, period: Period) {
+        self.period = period;
+        self.classes
+            .resize_with(model.classes.len(), || ClassState::empty(0));
+        for (c, cs) in self.classes.iter_mut().enumerate() {
+            fill_class(model, values, period, c as ClassId, cs);
+        }
     }
 
     pub fn class(&self, c: ClassId) -> &ClassState {
@@ -287,6 +312,13 @@ fn veto_reads(
 }
 
 fn compute_class(model: &Model, values: &Values, period: Period, cid: ClassId) -> ClassState {
+    let mut cs = ClassState::empty(cid);
+    fill_class(model, values, period, cid, &mut cs);
+    cs
+}
+
+/// Scores class `cid` into `cs`, reusing its buffers.
+fn fill_class(model: &Model, values: &Values, period: Period, cid: ClassId, cs: &mut ClassState) {
     let class = &model.classes[cid as usize];
     let (n_slots, n_leaves, n_nodes, n_members) = (
         class.slots.len(),
@@ -294,28 +326,31 @@ fn compute_class(model: &Model, values: &Values, period: Period, cid: ClassId) -
         class.nodes.len(),
         class.members.len(),
     );
-    let mut matrix = Vec::with_capacity(n_members * n_slots);
+    cs.class = cid;
+    (cs.n_slots, cs.n_leaves, cs.n_nodes) = (n_slots, n_leaves, n_nodes);
+    cs.matrix.clear();
+    cs.matrix.reserve(n_members * n_slots);
     let periods: Vec<Period> = class
         .slots
         .iter()
         .map(|s| crate::values::shift(period, s.shift))
         .collect();
+    let direct: Vec<_> = class
+        .slots
+        .iter()
+        .zip(&periods)
+        .map(|(s, p)| values.direct(model, cid, s.elem, *p))
+        .collect();
     for &u in &class.members {
-        for (s, p) in class.slots.iter().zip(&periods) {
-            matrix.push(values.resolve(model, u, s.elem, *p).ok());
+        for ((s, p), d) in class.slots.iter().zip(&periods).zip(&direct) {
+            cs.matrix.push(match d {
+                Some(d) => d.get(u),
+                None => values.resolve(model, u, s.elem, *p).ok(),
+            });
         }
     }
-    let mut cs = ClassState {
-        class: cid,
-        matrix,
-        leaves: Vec::with_capacity(n_members * n_leaves),
-        nodes: vec![None; n_members * n_nodes],
-        units: Vec::with_capacity(n_members),
-        order: Vec::new(),
-        n_slots,
-        n_leaves,
-        n_nodes,
-    };
+    cs.leaves.clear();
+    cs.leaves.reserve(n_members * n_leaves);
     for (m, &u) in class.members.iter().enumerate() {
         let row = &cs.matrix[m * n_slots..(m + 1) * n_slots];
         let overrides = &model.units[u as usize].overrides;
@@ -332,15 +367,17 @@ fn compute_class(model: &Model, values: &Values, period: Period, cid: ClassId) -
         }
     }
     for &l in &class.rank_leaves {
-        rank_leaf(class, &mut cs, l);
+        rank_leaf(class, cs, l);
     }
-    cs.units = (0..n_members).map(|_| placeholder()).collect();
+    cs.nodes.clear();
+    cs.nodes.resize(n_members * n_nodes, None);
+    cs.units.clear();
+    cs.units.resize(n_members, placeholder());
     for m in 0..n_members as u32 {
-        finish_member(model, class, &mut cs, m);
+        finish_member(model, class, cs, m);
     }
-    sort_order(class, &mut cs);
-    standings(model, class, &mut cs);
-    cs
+    sort_order(class, cs);
+    standings(model, class, cs);
 }
 
 fn placeholder() -> UnitResult {
@@ -547,16 +584,23 @@ pub fn leaf_score<T: Tracer>(
     }
     // Validation guarantees a target wherever a method needs one.
     let t = target.unwrap_or(Decimal::ONE);
-    let (raw, cap) = match &leaf.method {
+    // `clamp`: the most a method's result may count for, when the method itself can exceed it
+    // (bonus, formula). Methods that stay within [0, w] by construction skip the comparisons.
+    let (raw, clamp) = match &leaf.method {
         MethodModel::Ratio {
             max_ratio,
             zero_actual,
         } => {
             let a = actual.unwrap_or_default();
-            let cap = w * *max_ratio;
+            let r = max_ratio.unwrap_or(Decimal::ONE);
+            let cap = max_ratio.map_or(w, |r| w * r);
             let s = match leaf.direction {
                 Direction::Higher => {
-                    if a >= t * *max_ratio {
+                    let full = match max_ratio {
+                        None => a >= t,
+                        Some(r) => a >= t * *r,
+                    };
+                    if full {
                         tr.step(|| {
                             step(
                                 Rule::RatioHigher,
@@ -565,14 +609,14 @@ pub fn leaf_score<T: Tracer>(
                                         "正向比率：实际 {} ≥ 目标 {}{}，得满分 {}",
                                         n(a),
                                         n(t),
-                                        ratio_note(*max_ratio, true),
+                                        ratio_note(r, true),
                                         n(cap)
                                     ),
                                     format!(
                                         "higher-is-better ratio: actual {} ≥ target {}{}, full {}",
                                         n(a),
                                         n(t),
-                                        ratio_note(*max_ratio, false),
+                                        ratio_note(r, false),
                                         n(cap)
                                     ),
                                 ),
@@ -580,7 +624,7 @@ pub fn leaf_score<T: Tracer>(
                             )
                         });
                         cap
-                    } else if a <= Decimal::ZERO {
+                    } else if a.is_sign_negative() || a.is_zero() {
                         tr.step(|| {
                             step(
                                 Rule::FloorZero,
@@ -620,9 +664,13 @@ pub fn leaf_score<T: Tracer>(
                     }
                 }
                 Direction::Lower => {
-                    if a <= Decimal::ZERO {
+                    let full = match max_ratio {
+                        None => a <= t,
+                        Some(r) => a * *r <= t,
+                    };
+                    if a.is_sign_negative() || a.is_zero() {
                         let s = if *zero_actual == ZeroActual::Full {
-                            w
+                            cap
                         } else {
                             Decimal::ZERO
                         };
@@ -641,8 +689,8 @@ pub fn leaf_score<T: Tracer>(
                             )
                         });
                         s
-                    } else if a * *max_ratio <= t {
-                        tr.step(|| step(Rule::RatioLower, Text::new(format!("反向比率：实际 {} 不高于目标 {}{}，得满分 {}", n(a), n(t), ratio_note(*max_ratio, true), n(cap)), format!("lower-is-better ratio: actual {} is not above target {}{}, full {}", n(a), n(t), ratio_note(*max_ratio, false), n(cap))), cap));
+                    } else if full {
+                        tr.step(|| step(Rule::RatioLower, Text::new(format!("反向比率：实际 {} 不高于目标 {}{}，得满分 {}", n(a), n(t), ratio_note(r, true), n(cap)), format!("lower-is-better ratio: actual {} is not above target {}{}, full {}", n(a), n(t), ratio_note(r, false), n(cap))), cap));
                         cap
                     } else {
                         let s = w * t / a;
@@ -672,7 +720,7 @@ pub fn leaf_score<T: Tracer>(
                     }
                 }
             };
-            (s, Some(cap))
+            (s, None)
         }
         MethodModel::Threshold { op } => {
             let a = actual.unwrap_or_default();
@@ -701,7 +749,7 @@ pub fn leaf_score<T: Tracer>(
                     s,
                 )
             });
-            (s, Some(w))
+            (s, None)
         }
         MethodModel::Linear { floor } => {
             let a = actual.unwrap_or_default();
@@ -748,7 +796,7 @@ pub fn leaf_score<T: Tracer>(
                 tr.step(|| step(Rule::Linear, Text::new(format!("线性插值：w × (a − 零分线) ÷ (目标 − 零分线) = {} × ({} − {}) ÷ ({} − {}) {}", n(w), n(a), n(f), n(t), n(f), eq(s)), format!("linear band: w × (a − floor) ÷ (target − floor) = {} × ({} − {}) ÷ ({} − {}) {}", n(w), n(a), n(f), n(t), n(f), eq(s))), s));
                 s
             };
-            (s, Some(w))
+            (s, None)
         }
         MethodModel::Qualitative { band_slot, bands } => {
             let rating = actual.unwrap_or_default();
@@ -760,7 +808,7 @@ pub fn leaf_score<T: Tracer>(
                     band_slot.and_then(|s| row[s as usize]),
                     tr,
                 ),
-                Some(w),
+                None,
             )
         }
         MethodModel::Deduction { items } => {
@@ -798,7 +846,7 @@ pub fn leaf_score<T: Tracer>(
                 });
                 s
             };
-            (s, Some(w))
+            (s, None)
         }
         MethodModel::Bonus { items } => {
             let mut total = Decimal::ZERO;
@@ -817,10 +865,8 @@ pub fn leaf_score<T: Tracer>(
             });
             (total, Some(w))
         }
-        MethodModel::Rank { .. } => {
-            // Scored across the class by `rank_leaf`; the actual is what matters here.
-            (Decimal::ZERO, Some(w))
-        }
+        // Scored across the class by `rank_leaf`; here only the actual value matters.
+        MethodModel::Rank { .. } => (Decimal::ZERO, None),
         MethodModel::Formula {
             text,
             expr,
@@ -855,6 +901,7 @@ pub fn leaf_score<T: Tracer>(
         }
     };
     let mut score = raw;
+    let mut clamp = clamp;
     if let (Some(k), CoefficientMode::Score) = (ov.and_then(|o| o.score_k), leaf.coefficient_mode) {
         let adj = score * k;
         tr.step(|| {
@@ -862,8 +909,15 @@ pub fn leaf_score<T: Tracer>(
             step(Rule::CoefficientScore, Text::new(format!("弹性系数 k = {}（设于“{from}”）作用于得分：{} × {} {}", n(k), n(score), n(k), eq(adj)), format!("elastic coefficient k = {} (set on `{from}`) applied to the score: {} × {} {}", n(k), n(score), n(k), eq(adj))), adj)
         });
         score = adj;
+        // min(w, raw × k): the method's own ceiling still holds after the coefficient.
+        clamp = clamp.or(Some(match &leaf.method {
+            MethodModel::Ratio {
+                max_ratio: Some(r), ..
+            } => w * *r,
+            _ => w,
+        }));
     }
-    if let Some(c) = cap {
+    if let Some(c) = clamp {
         if score > c {
             tr.step(|| {
                 step(
@@ -878,7 +932,7 @@ pub fn leaf_score<T: Tracer>(
             score = c;
         }
     }
-    if score < Decimal::ZERO {
+    if score.is_sign_negative() && !score.is_zero() {
         tr.step(|| {
             step(
                 Rule::FloorZero,
@@ -1083,13 +1137,17 @@ pub fn rank_leaf(class: &ClassModel, cs: &mut ClassState, li: LeafId) -> Vec<u32
             }
         }
     }
+    // Best first; equal values share the better rank (competition ranking: 1, 2, 2, 4).
+    match leaf.direction {
+        Direction::Higher => vals.sort_unstable_by_key(|x| std::cmp::Reverse(x.0)),
+        Direction::Lower => vals.sort_unstable_by_key(|x| x.0),
+    }
     let mut changed = Vec::new();
-    for &(a, m) in &vals {
-        let better = vals.iter().filter(|(b, _)| match leaf.direction {
-            Direction::Higher => *b > a,
-            Direction::Lower => *b < a,
-        });
-        let rank = better.count() as u32 + 1;
+    let mut rank = 0u32;
+    for (i, &(a, m)) in vals.iter().enumerate() {
+        if i == 0 || vals[i - 1].0 != a {
+            rank = i as u32 + 1;
+        }
         let s = rank_points(leaf.points, *st, *min, rank);
         let i = m as usize * cs.n_leaves + li as usize;
         if cs.leaves[i].score != s {
@@ -1117,6 +1175,50 @@ pub fn aggregate<T: Tracer>(
     let mut kids: Vec<(Child, Decimal, Option<Decimal>)> = Vec::new();
     for &ni in &class.postorder {
         let node = &class.nodes[ni as usize];
+        // Fast path, the common case: every child present, so the node is their plain sum
+        // (validation guarantees the children's points add up to the node's).
+        let mut sum = Decimal::ZERO;
+        let mut all = !node.children.is_empty();
+        for c in &node.children {
+            let v = match *c {
+                Child::Leaf(l) => {
+                    let o = leaves[l as usize];
+                    matches!(o.state, LeafState::Scored | LeafState::MissingZero).then_some(o.score)
+                }
+                Child::Node(k) => nodes[k as usize],
+            };
+            match v {
+                Some(v) => sum += v,
+                None => {
+                    all = false;
+                    break;
+                }
+            }
+        }
+        if all {
+            tr.step(|| {
+                step(
+                    Rule::ModuleSum,
+                    Text::new(
+                        format!(
+                            "“{}”小计 {}（满分 {}）",
+                            node.name.zh,
+                            n(sum),
+                            n(node.points)
+                        ),
+                        format!(
+                            "`{}` subtotal {} (of {})",
+                            node.name.en,
+                            n(sum),
+                            n(node.points)
+                        ),
+                    ),
+                    sum,
+                )
+            });
+            nodes[ni as usize] = Some(sum);
+            continue;
+        }
         kids.clear();
         for c in &node.children {
             let (pts, score) = match *c {
@@ -1489,7 +1591,9 @@ pub fn compare(class: &ClassModel, cs: &ClassState, a: u32, b: u32) -> Ordering 
 }
 
 fn sort_order(class: &ClassModel, cs: &mut ClassState) {
-    let mut order: Vec<u32> = (0..class.members.len() as u32).collect();
+    let mut order = std::mem::take(&mut cs.order);
+    order.clear();
+    order.extend(0..class.members.len() as u32);
     order.sort_by(|&a, &b| compare(class, cs, a, b).then(a.cmp(&b)));
     cs.order = order;
 }

@@ -113,7 +113,8 @@ pub struct QualBand {
 #[derive(Debug, Clone)]
 pub enum MethodModel {
     Ratio {
-        max_ratio: Decimal,
+        /// The cap as a multiple of the points; `None` is 1 (the common case, no multiply).
+        max_ratio: Option<Decimal>,
         zero_actual: ZeroActual,
     },
     Threshold {
@@ -1707,7 +1708,7 @@ impl Builder<'_> {
                     );
                 }
                 MethodModel::Ratio {
-                    max_ratio,
+                    max_ratio: (max_ratio != Decimal::ONE).then_some(max_ratio),
                     zero_actual: zero_actual.unwrap_or(ZeroActual::Full),
                 }
             }

@@ -26,17 +26,93 @@ pub enum Origin {
 #[derive(Debug, Clone, Default)]
 struct Table {
     cells: Vec<Option<Decimal>>,
-    origins: Vec<Origin>,
+    /// The data-file row of each cell; 0 when it was set otherwise.
+    rows: Vec<u32>,
 }
 
-/// All values of one data set, dense per period.
+const NONE: u32 = u32::MAX;
+
+/// Where each (unit, element) lives in a period's table: a unit has a column only for the
+/// elements its class reads (directly or through computed elements), so a district whose
+/// classes use different elements does not pay for every element of every class.
+#[derive(Debug)]
+struct Layout {
+    row_start: Vec<u32>,
+    /// Per unit, its class (index into `cols`), or NONE.
+    unit_class: Vec<u32>,
+    /// Per class, each element's column, or NONE.
+    cols: Vec<Vec<u32>>,
+    cells: usize,
+}
+
+impl Layout {
+    fn new(model: &Model) -> Layout {
+        let cols: Vec<Vec<u32>> = model
+            .classes
+            .iter()
+            .map(|c| {
+                let mut used = vec![false; model.elements.len()];
+                for s in &c.slots {
+                    mark_deps(model, s.elem, &mut used);
+                }
+                let mut next = 0u32;
+                used.iter()
+                    .map(|&u| {
+                        if u {
+                            next += 1;
+                            next - 1
+                        } else {
+                            NONE
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let widths: Vec<u32> = cols
+            .iter()
+            .map(|c| c.iter().filter(|&&x| x != NONE).count() as u32)
+            .collect();
+        let mut row_start = Vec::with_capacity(model.units.len());
+        let mut unit_class = Vec::with_capacity(model.units.len());
+        let mut at = 0u32;
+        for u in &model.units {
+            row_start.push(at);
+            match u.class {
+                Some((c, _)) => {
+                    unit_class.push(c);
+                    at += widths[c as usize];
+                }
+                None => unit_class.push(NONE),
+            }
+        }
+        Layout {
+            row_start,
+            unit_class,
+            cols,
+            cells: at as usize,
+        }
+    }
+
+    #[inline]
+    fn index(&self, unit: UnitId, elem: ElemId) -> Option<usize> {
+        let c = *self.unit_class.get(unit as usize)?;
+        if c == NONE {
+            return None;
+        }
+        let col = self.cols[c as usize][elem as usize];
+        (col != NONE).then(|| (self.row_start[unit as usize] + col) as usize)
+    }
+}
+
+/// All values of one data set: compact tables per period, plus the few values that no class
+/// reads (kept, never scored).
 #[derive(Debug, Clone)]
 pub struct Values {
     /// The data file's name, for explanations.
     pub file: String,
-    n_elems: usize,
-    n_units: usize,
+    layout: std::sync::Arc<Layout>,
     tables: BTreeMap<Period, Table>,
+    extra: BTreeMap<(Period, UnitId, ElemId), (Decimal, Origin)>,
     notes: HashMap<(UnitId, ElemId, Period), String>,
 }
 
@@ -69,9 +145,9 @@ impl Values {
     pub fn empty(model: &Model, file: &str) -> Values {
         Values {
             file: file.to_owned(),
-            n_elems: model.elements.len(),
-            n_units: model.units.len(),
+            layout: std::sync::Arc::new(Layout::new(model)),
             tables: BTreeMap::new(),
+            extra: BTreeMap::new(),
             notes: HashMap::new(),
         }
     }
@@ -85,17 +161,6 @@ impl Values {
         let [ucol, icol, pcol, vcol] = &data.columns;
         let year = model.scheme.year;
         let mut unused: BTreeMap<(ElemId, u32), (usize, usize)> = BTreeMap::new();
-        let slot_elems: Vec<Vec<bool>> = model
-            .classes
-            .iter()
-            .map(|c| {
-                let mut used = vec![false; model.elements.len()];
-                for s in &c.slots {
-                    mark_deps(model, s.elem, &mut used);
-                }
-                used
-            })
-            .collect();
         for r in &data.records {
             let row = r.row;
             let Some(uid) = model.unit(&r.unit) else {
@@ -223,7 +288,7 @@ impl Values {
                 ));
                 continue;
             }
-            if !slot_elems[cid as usize][eid as usize] {
+            if v.layout.index(uid, eid).is_none() {
                 let entry = unused.entry((eid, cid)).or_insert((row, 0));
                 entry.1 += 1;
             }
@@ -244,10 +309,10 @@ impl Values {
     }
 
     fn table_mut(&mut self, p: Period) -> &mut Table {
-        let n = self.n_elems * self.n_units;
+        let n = self.layout.cells;
         self.tables.entry(p).or_insert_with(|| Table {
             cells: vec![None; n],
-            origins: vec![Origin::Set; n],
+            rows: vec![0; n],
         })
     }
 
@@ -260,10 +325,24 @@ impl Values {
         value: Option<Decimal>,
         origin: Origin,
     ) {
-        let i = unit as usize * self.n_elems + elem as usize;
-        let t = self.table_mut(period);
-        t.cells[i] = value;
-        t.origins[i] = origin;
+        match self.layout.index(unit, elem) {
+            Some(i) => {
+                let t = self.table_mut(period);
+                t.cells[i] = value;
+                t.rows[i] = match origin {
+                    Origin::Row { row } => row,
+                    Origin::Set => 0,
+                };
+            }
+            None => match value {
+                Some(v) => {
+                    self.extra.insert((period, unit, elem), (v, origin));
+                }
+                None => {
+                    self.extra.remove(&(period, unit, elem));
+                }
+            },
+        }
         if value.is_none() {
             self.notes.remove(&(unit, elem, period));
         }
@@ -271,16 +350,22 @@ impl Values {
 
     /// The stored value, exactly as reported.
     pub fn get(&self, unit: UnitId, elem: ElemId, period: Period) -> Option<Decimal> {
-        self.tables
-            .get(&period)
-            .and_then(|t| t.cells[unit as usize * self.n_elems + elem as usize])
+        match self.layout.index(unit, elem) {
+            Some(i) => self.tables.get(&period).and_then(|t| t.cells[i]),
+            None => self.extra.get(&(period, unit, elem)).map(|(v, _)| *v),
+        }
     }
 
     pub fn origin(&self, unit: UnitId, elem: ElemId, period: Period) -> Option<Origin> {
-        let i = unit as usize * self.n_elems + elem as usize;
-        self.tables
-            .get(&period)
-            .and_then(|t| t.cells[i].map(|_| t.origins[i]))
+        match self.layout.index(unit, elem) {
+            Some(i) => self.tables.get(&period).and_then(|t| {
+                t.cells[i].map(|_| match t.rows[i] {
+                    0 => Origin::Set,
+                    row => Origin::Row { row },
+                })
+            }),
+            None => self.extra.get(&(period, unit, elem)).map(|(_, o)| *o),
+        }
     }
 
     pub fn note(&self, unit: UnitId, elem: ElemId, period: Period) -> Option<&str> {
@@ -289,10 +374,38 @@ impl Values {
 
     /// Periods that hold at least one value.
     pub fn periods(&self) -> impl Iterator<Item = Period> + '_ {
-        self.tables
+        let mut ps: Vec<Period> = self
+            .tables
             .iter()
             .filter(|(_, t)| t.cells.iter().any(Option::is_some))
             .map(|(p, _)| *p)
+            .collect();
+        ps.extend(self.extra.keys().map(|(p, _, _)| *p));
+        ps.sort();
+        ps.dedup();
+        ps.into_iter()
+    }
+
+    /// A fast reader for an element stored as reported for exactly `period` (no formula, no
+    /// aggregation, no carry): the common case, read without going through [`Values::resolve`].
+    /// `class` is the class of the units that will be read.
+    pub fn direct(
+        &self,
+        model: &Model,
+        class: crate::model::ClassId,
+        elem: ElemId,
+        period: Period,
+    ) -> Option<Direct<'_>> {
+        let e = &model.elements[elem as usize];
+        let col = *self.layout.cols.get(class as usize)?.get(elem as usize)?;
+        (e.formula.is_none() && e.def.frequency == period.granularity() && col != NONE).then(|| {
+            Direct {
+                cells: self.tables.get(&period).map(|t| t.cells.as_slice()),
+                row_start: &self.layout.row_start,
+                col,
+                absent_is_zero: e.def.absent_is_zero,
+            }
+        })
     }
 
     /// The number an element has for a unit and period: the reported value, the aggregate of
@@ -349,6 +462,29 @@ impl Values {
             vals.push(raw(*p)?);
         }
         combine(agg, &vals).ok_or(Why::Overflow { elem, period })
+    }
+}
+
+/// See [`Values::direct`]; gives exactly what [`Values::resolve`] gives for such elements.
+pub struct Direct<'a> {
+    cells: Option<&'a [Option<Decimal>]>,
+    row_start: &'a [u32],
+    col: u32,
+    absent_is_zero: bool,
+}
+
+impl Direct<'_> {
+    /// The value for `unit`, which must be a member of the class the reader was made for.
+    #[inline]
+    pub fn get(&self, unit: UnitId) -> Option<Decimal> {
+        let v = self
+            .cells
+            .and_then(|c| c[(self.row_start[unit as usize] + self.col) as usize]);
+        if v.is_none() && self.absent_is_zero {
+            Some(Decimal::ZERO)
+        } else {
+            v
+        }
     }
 }
 
