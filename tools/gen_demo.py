@@ -177,6 +177,11 @@ def department(code, cls, perf):
             put(code, "hotline_received", q, received)
             put(code, "hotline_closed", q, min(received, round(received * clamp(jitter(perf, 0.02), 0.85, 1.0))))
             put(code, "online_share", q, clamp(round(jitter(perf * 97, 0.03), 1), 60, 100))
+            if code == "CZJ":
+                # The district's financing platform, below the 70% sector line and falling.
+                assets = 860000 + 12000 * QUARTERS.index(q)
+                put(code, "platform_assets", q, assets, "隐性债务监测系统推送")
+                put(code, "platform_liabilities", q, round(assets * (0.705 - 0.01 * QUARTERS.index(q))), "隐性债务监测系统推送")
 
 
 def street(code, perf, level):

@@ -135,14 +135,41 @@ impl<'a> SourceText<'a> {
     /// Where a semantic path (e.g. `classes.street.modules[1].points`) is in the text, for
     /// TOML documents: the path with ` (line L, column C)` appended when it can be found.
     pub fn locate(&self, path: &str) -> Location {
-        if self.format == Format::Toml {
-            if let Some(offset) = toml_offset(self.text, path) {
-                if let Location::Line { line, column } = line_col(self.text, offset) {
-                    return Location::path(format!("{path} (line {line}, column {column})"));
-                }
-            }
+        self.locator().locate(path)
+    }
+
+    /// A locator that parses the text once, for reporting many paths.
+    pub fn locator(&self) -> Locator<'a> {
+        let root = match self.format {
+            Format::Toml => toml::de::DeTable::parse(self.text).ok(),
+            Format::Json => None,
+        };
+        Locator {
+            text: self.text,
+            root,
         }
-        Location::path(path)
+    }
+}
+
+/// Finds semantic paths in a TOML document's text; see [`SourceText::locator`].
+pub struct Locator<'a> {
+    text: &'a str,
+    root: Option<toml::Spanned<toml::de::DeTable<'a>>>,
+}
+
+impl Locator<'_> {
+    pub fn locate(&self, path: &str) -> Location {
+        let found = self
+            .root
+            .as_ref()
+            .and_then(|r| toml_offset(r, path))
+            .map(|o| line_col(self.text, o));
+        match found {
+            Some(Location::Line { line, column }) => {
+                Location::path(format!("{path} (line {line}, column {column})"))
+            }
+            _ => Location::path(path),
+        }
     }
 }
 
@@ -156,9 +183,8 @@ pub fn line_col(text: &str, offset: usize) -> Location {
 }
 
 /// Finds the byte offset of the value at `path` in a TOML document.
-fn toml_offset(text: &str, path: &str) -> Option<usize> {
-    use toml::de::{DeTable, DeValue};
-    let root = DeTable::parse(text).ok()?;
+fn toml_offset(root: &toml::Spanned<toml::de::DeTable<'_>>, path: &str) -> Option<usize> {
+    use toml::de::DeValue;
     let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
     let mut table = Some(root.get_ref());
     let mut offset = None;

@@ -295,10 +295,12 @@ impl Model {
             s: Ctx {
                 src: *scheme_src,
                 issues: Issues::new(),
+                locator: std::cell::OnceCell::new(),
             },
             o: Ctx {
                 src: *org_src,
                 issues: Issues::new(),
+                locator: std::cell::OnceCell::new(),
             },
         };
         let model = b.build(scheme, org);
@@ -348,21 +350,31 @@ impl Model {
 struct Ctx<'a> {
     src: SourceText<'a>,
     issues: Issues,
+    /// The document parsed for locating paths, on the first problem only.
+    locator: std::cell::OnceCell<crate::doc::Locator<'a>>,
 }
 
 impl Ctx<'_> {
+    fn locate(&self, path: &str) -> crate::issue::Location {
+        self.locator.get_or_init(|| self.src.locator()).locate(path)
+    }
+
+    fn add(&mut self, issue: Issue) -> &mut Issue {
+        let i = self.issues.len();
+        self.issues.push(issue);
+        &mut self.issues.0[i]
+    }
+
     fn err(&mut self, code: &'static str, path: &str, msg: Text) -> &mut Issue {
-        let loc = self.src.locate(path);
-        self.issues
-            .push(Issue::error(code, self.src.name, loc, msg));
-        self.issues.0.last_mut().expect("just pushed")
+        let loc = self.locate(path);
+        let issue = Issue::error(code, self.src.name, loc, msg);
+        self.add(issue)
     }
 
     fn warn(&mut self, code: &'static str, path: &str, msg: Text) -> &mut Issue {
-        let loc = self.src.locate(path);
-        self.issues
-            .push(Issue::warning(code, self.src.name, loc, msg));
-        self.issues.0.last_mut().expect("just pushed")
+        let loc = self.locate(path);
+        let issue = Issue::warning(code, self.src.name, loc, msg);
+        self.add(issue)
     }
 }
 
@@ -2282,7 +2294,7 @@ impl Builder<'_> {
                 list.push_str(" …");
             }
             let first = units.first().map_or(0, |(_, p)| *p);
-            let loc = self.o.src.locate(&format!("units[{first}].class"));
+            let loc = self.o.locate(&format!("units[{first}].class"));
             self.o.issues.push(Issue::note(
                 "other_class",
                 self.o.src.name,

@@ -468,14 +468,27 @@ pub fn explain_leaf(
         cs.leaf(member, leaf).score,
         "explanation must agree with the score"
     );
-    steps.push(step(
-        Rule::Score,
-        Text::new(
+    let text = match cs.leaf(member, leaf).state {
+        LeafState::Excluded => Text::new(
+            format!("不计入（本项 {} 分由同级指标按比例折算）", n(l.points)),
+            format!(
+                "left out (its {} points are carried by its siblings)",
+                n(l.points)
+            ),
+        ),
+        LeafState::Blocked => Text::new(
+            format!("待补数据（满分 {}），补齐前结果不公布", n(l.points)),
+            format!(
+                "awaiting data (of {}); the result is not published until then",
+                n(l.points)
+            ),
+        ),
+        LeafState::Scored | LeafState::MissingZero => Text::new(
             format!("得分 {}（满分 {}）", n(score), n(l.points)),
             format!("score {} (of {})", n(score), n(l.points)),
         ),
-        score,
-    ));
+    };
+    steps.push(step(Rule::Score, text, score));
     let mut module_path = Vec::new();
     let mut node = Some(l.parent);
     while let Some(nid) = node {

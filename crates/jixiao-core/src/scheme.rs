@@ -72,7 +72,7 @@ pub struct Rules {
     /// Grade bands, highest first; a band's minimum is inclusive (以上含本数).
     pub grades: Vec<GradeBand>,
     /// The 优秀 quota (default 30%); `quota = false` for none.
-    #[serde(deserialize_with = "quota_setting")]
+    #[serde(deserialize_with = "quota_setting", serialize_with = "quota_out")]
     pub quota: Option<Quota>,
     /// How equal totals are ordered, after the total itself: `module:<code>` or
     /// `indicator:<code>`, compared high to low.
@@ -135,6 +135,13 @@ impl Default for Rules {
 
 fn ident(s: &'static str) -> Ident {
     Ident::builtin(s)
+}
+
+fn quota_out<S: serde::Serializer>(q: &Option<Quota>, s: S) -> Result<S::Ok, S::Error> {
+    match q {
+        Some(q) => q.serialize(s),
+        None => s.serialize_bool(false),
+    }
 }
 
 /// `quota = false` turns the quota off; a table sets it.

@@ -242,3 +242,67 @@ fn every_explanation_agrees_with_its_score_on_the_demo_district() {
     }
     assert!(checked > 3_000, "{checked}");
 }
+
+/// The JSON form of a scheme and an organisation (for the API) scores exactly like the TOML.
+#[test]
+fn json_form_of_the_demo_scores_the_same() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wolong");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("demo file");
+    for (scheme_file, org_file, data_file) in [
+        ("scheme.toml", "org.toml", "data.csv"),
+        ("budget/scheme.toml", "org.toml", "budget/data.csv"),
+    ] {
+        let (scheme, org) = (read(scheme_file), read(org_file));
+        let data = std::fs::read(dir.join(data_file)).expect("data");
+        let toml = load(
+            &SourceText::new("scheme.toml", &scheme),
+            &SourceText::new("org.toml", &org),
+            DataFile {
+                name: "data.csv",
+                bytes: &data,
+            },
+        )
+        .expect("toml loads");
+        let scheme_json = serde_json::to_string_pretty(&toml.model.scheme).expect("scheme to json");
+        let org_json = serde_json::to_string_pretty(&toml.model.org).expect("org to json");
+        let json = match load(
+            &SourceText::new("scheme.json", &scheme_json),
+            &SourceText::new("org.json", &org_json),
+            DataFile {
+                name: "data.csv",
+                bytes: &data,
+            },
+        ) {
+            Ok(l) => l,
+            Err(e) => panic!("{scheme_file} as JSON:\n{e}"),
+        };
+        let p = Period::parse("2025").expect("p");
+        let a = Scoring::compute(&toml.model, &toml.values, p);
+        let b = Scoring::compute(&json.model, &json.values, p);
+        let ra = serde_json::to_string(&report(
+            &toml.model,
+            &toml.values,
+            &a,
+            None,
+            Detail {
+                indicators: true,
+                explanations: true,
+                rows: true,
+            },
+        ))
+        .expect("json");
+        let rb = serde_json::to_string(&report(
+            &json.model,
+            &json.values,
+            &b,
+            None,
+            Detail {
+                indicators: true,
+                explanations: true,
+                rows: true,
+            },
+        ))
+        .expect("json");
+        assert_eq!(ra, rb, "{scheme_file}");
+    }
+}
