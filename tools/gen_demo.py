@@ -303,14 +303,39 @@ def main():
         ("P2025-04", "农村公路养护项目", "Rural road maintenance", "JTJ"),
         ("P2025-05", "新型研发机构扶持资金（合成生物研究院）", "Support for a new R&D institution (synthetic biology)", "KJJ"),
     ]
+    evaluated = {"P2025-01", "P2025-04"}  # also evaluated by a third party (budget-eval/)
     for code, zh, en, parent in projects:
-        org += ["[[units]]", f"code = {toml_str(code)}", f"name = {{ zh = {toml_str(zh)}, en = {toml_str(en)} }}", f"parent = {toml_str(parent)}", 'level = "project"', 'class = "project_self"', ""]
+        cls = 'class = ["project_self", "project_eval"]' if code in evaluated else 'class = "project_self"'
+        org += ["[[units]]", f"code = {toml_str(code)}", f"name = {{ zh = {toml_str(zh)}, en = {toml_str(en)} }}", f"parent = {toml_str(parent)}", 'level = "project"', cls, ""]
     (ROOT / "org.toml").write_text("\n".join(org), encoding="utf-8")
     with open(ROOT / "data.csv", "w", encoding="utf-8", newline="") as f:
         f.write("unit,item,period,value,note\n")
         for r in rows:
             f.write(",".join(r) + "\n")
     budget_data(projects)
+    evaluation_data()
+
+
+def evaluation_data():
+    """The third-party evaluation of two key projects (budget-eval/)."""
+    out = ["unit,item,period,value,note"]
+    figures = {
+        "P2025-01": dict(basis_rating=92, goal_rating=85, allocation_rating=88, management_rating=86, sustainability_rating=88,
+                         budget=1200, funds_arrived=1200, spent=1152, violations=0, qty_planned=50, qty_done=48, quality_rate=98,
+                         on_time=1, cost_actual=1164, cost_budget=1200, benefit_done=360, benefit_target=400,
+                         beneficiaries=1800, beneficiaries_target=2000, beneficiary_satisfaction=91),
+        "P2025-04": dict(basis_rating=80, goal_rating=62, allocation_rating=70, management_rating=65, sustainability_rating=65,
+                         budget=900, funds_arrived=810, spent=666, violations=1, qty_planned=120, qty_done=80, quality_rate=90,
+                         on_time=0, cost_actual=990, cost_budget=900, benefit_done=60, benefit_target=100,
+                         beneficiaries=30000, beneficiaries_target=35000, beneficiary_satisfaction=78),
+    }
+    notes = {"violations": "审计发现超范围列支1笔", "basis_rating": "评价机构：卧龙区某会计师事务所"}
+    for code, items in figures.items():
+        for item, v in items.items():
+            if item == "violations" and v == 0:
+                continue
+            out.append(f"{code},{item},2025,{v},{notes.get(item, '') if code == 'P2025-04' or item == 'basis_rating' else ''}")
+    (ROOT / "budget-eval" / "data.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 def budget_data(projects):

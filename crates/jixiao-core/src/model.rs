@@ -2093,43 +2093,61 @@ impl Builder<'_> {
             let pos = m.units[uid].org_index;
             let u = &m.org.units[pos];
             let upath = format!("units[{pos}]");
-            let Some(class_code) = &u.class else {
+            if u.class.is_empty() {
                 if !u.coefficients.is_empty() || !u.targets.is_empty() {
                     self.o.warn("unused_param", &upath, t!("单位“{code}”未分类，其弹性系数和目标不会被使用", "unit `{code}` has no class, so its coefficients and targets are not used"));
                 }
                 continue;
-            };
-            let Some(&cid) = m.class_ix.get(class_code) else {
-                let hint = suggest(class_code.as_str(), m.class_ix.keys().map(Ident::as_str));
-                match hint {
-                    Some(s) => {
-                        self.o
-                            .err(
-                                "unknown_class",
-                                &format!("{upath}.class"),
-                                t!(
-                                    "类别“{class_code}”不在方案中",
-                                    "class `{class_code}` is not in the scheme"
-                                ),
-                            )
-                            .hint = Some(t!("是否应为“{s}”？", "did you mean `{s}`?"));
-                    }
+            }
+            // The unit's class in this scheme: at most one of the classes it lists.
+            let mut mine: Vec<(ClassId, String)> = Vec::new();
+            for (suffix, class_code) in u.class.with_paths() {
+                let cpath = format!("{upath}{suffix}");
+                match m.class_ix.get(class_code) {
+                    Some(&cid) => mine.push((cid, cpath)),
                     None => {
-                        foreign
-                            .entry(class_code.clone())
-                            .or_default()
-                            .push((code.clone(), pos));
+                        match suggest(class_code.as_str(), m.class_ix.keys().map(Ident::as_str)) {
+                            Some(s) => {
+                                self.o
+                                    .err(
+                                        "unknown_class",
+                                        &cpath,
+                                        t!(
+                                            "类别“{class_code}”不在方案中",
+                                            "class `{class_code}` is not in the scheme"
+                                        ),
+                                    )
+                                    .hint = Some(t!("是否应为“{s}”？", "did you mean `{s}`?"));
+                            }
+                            None => foreign
+                                .entry(class_code.clone())
+                                .or_default()
+                                .push((code.clone(), pos)),
+                        }
                     }
                 }
-                continue;
+            }
+            let (cid, cpath) = match mine.as_slice() {
+                [] => continue,
+                [one] => one.clone(),
+                [_, (_, second), ..] => {
+                    let list = mine
+                        .iter()
+                        .map(|(c, _)| m.classes[*c as usize].code.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.o.err("several_classes", second, t!("单位“{code}”在本方案中属于多个类别（{list}）；每个方案中只能属于一个", "unit `{code}` is in several classes of this scheme ({list}); a unit is in one class per scheme"));
+                    continue;
+                }
             };
+            let class_code = &m.classes[cid as usize].code;
             let class = &m.classes[cid as usize];
             let is_project = u.level == Level::Project;
             if is_project != (class.kind == ClassKind::Project) {
                 let cn = &class.name.zh;
                 self.o.err(
                     "class_level",
-                    &format!("{upath}.class"),
+                    &cpath,
                     if is_project {
                         t!(
                             "预算项目“{code}”不能归入单位类别“{cn}”",

@@ -73,8 +73,11 @@ pub struct Unit {
     /// The unit above; the district when absent.
     pub parent: Option<Code>,
     pub level: Level,
-    /// The assessment class (分类) this unit is scored in; not assessed when absent.
-    pub class: Option<Ident>,
+    /// The assessment class (分类) this unit is scored in; not assessed when absent. A unit
+    /// assessed by several schemes (a project under self-evaluation and under a third-party
+    /// evaluation) lists one class per scheme: `class = ["project_self", "project_eval"]`.
+    #[serde(default, skip_serializing_if = "Classes::is_empty")]
+    pub class: Classes,
     /// Elastic coefficients (弹性系数) by indicator or module code; a module's coefficient
     /// applies to every elastic indicator under it unless the indicator has its own.
     #[serde(default)]
@@ -82,4 +85,56 @@ pub struct Unit {
     /// Targets set for this unit that replace the scheme's (目标分解).
     #[serde(default)]
     pub targets: IndexMap<Ident, Decimal>,
+}
+
+/// One class or several (one per scheme); written as a string or a list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Classes(pub Vec<Ident>);
+
+impl Classes {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each class with its path suffix: `.class` for a single one, `.class[i]` in a list.
+    pub fn with_paths(&self) -> Vec<(String, &Ident)> {
+        match self.0.as_slice() {
+            [one] => vec![(".class".to_owned(), one)],
+            many => many
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!(".class[{i}]"), c))
+                .collect(),
+        }
+    }
+}
+
+impl From<Option<Ident>> for Classes {
+    fn from(c: Option<Ident>) -> Classes {
+        Classes(c.into_iter().collect())
+    }
+}
+
+impl Serialize for Classes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(s),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Classes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(Ident),
+            Many(Vec<Ident>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(c) => Classes(vec![c]),
+            OneOrMany::Many(v) => Classes(v),
+        })
+    }
 }

@@ -260,7 +260,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                 name: Text::new(format!("单位{u}"), format!("Unit {u}")),
                 parent: None,
                 level: Level::Department,
-                class: Some(id(format!("c{}", u % spec.classes.max(1)))),
+                class: Some(id(format!("c{}", u % spec.classes.max(1)))).into(),
                 coefficients,
                 targets: IndexMap::new(),
             }

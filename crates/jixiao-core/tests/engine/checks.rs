@@ -358,6 +358,29 @@ const CASES: &[Case] = &[
         "类别“c”中没有指标“z”",
     ),
     (
+        "a unit in two classes of one scheme",
+        &[(
+            "[classes.c]",
+            "[classes.c2]\nname = { zh = \"类二\" }\n[[classes.c2.modules]]\ncode = \"functional\"\nname = { zh = \"职能\" }\npoints = 100\n[[classes.c2.modules.indicators]]\ncode = \"z\"\nname = { zh = \"z\" }\npoints = 100\nelement = \"a1\"\ntarget = 1\nmethod = { type = \"ratio\" }\n[classes.c]",
+        )],
+        &[(
+            "level = \"department\"\nclass = \"c\"",
+            "level = \"department\"\nclass = [\"c\", \"c2\"]",
+        )],
+        "units[0].class[1]",
+        "在本方案中属于多个类别（c, c2）",
+    ),
+    (
+        "a typo in a list of classes",
+        &[],
+        &[(
+            "level = \"department\"\nclass = \"c\"",
+            "level = \"department\"\nclass = [\"c\", \"cc\"]",
+        )],
+        "units[0].class[1]",
+        "类别“cc”不在方案中",
+    ),
+    (
         "coefficient for an unknown code",
         &[],
         &[(

@@ -338,6 +338,55 @@ fn whatif_reports_whose_rank_and_grade_move() {
 }
 
 #[test]
+fn budget_frameworks_self_evaluation_and_third_party() {
+    let wolong = demo();
+    let own = run_in(
+        &wolong,
+        &[
+            "score", "--dir", "budget", "--org", "org.toml", "--period", "2025", "--format", "json",
+        ],
+    );
+    assert_eq!(own.code, 0, "{}", own.stderr);
+    let v: serde_json::Value = serde_json::from_str(&own.stdout).expect("json");
+    let heads: Vec<&str> = v["classes"][0]["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .map(|m| m["points"].as_str().expect("points"))
+        .collect();
+    assert_eq!(heads, ["10", "50", "30", "10"]);
+    assert_eq!(v["classes"][0]["rows"].as_array().map(Vec::len), Some(5));
+    // Two of the five projects are also evaluated by a third party, under 20/20/30/30.
+    let third = run_in(
+        &wolong,
+        &[
+            "score",
+            "--dir",
+            "budget-eval",
+            "--org",
+            "org.toml",
+            "--period",
+            "2025",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    let v: serde_json::Value = serde_json::from_str(&third.stdout).expect("json");
+    let rows = v["classes"][0]["rows"].as_array().expect("rows");
+    let units: Vec<&str> = rows
+        .iter()
+        .map(|r| r["unit"].as_str().expect("unit"))
+        .collect();
+    assert_eq!(units, ["P2025-01", "P2025-04"]);
+    let grades: Vec<&str> = rows
+        .iter()
+        .map(|r| r["grade"]["name"]["zh"].as_str().expect("grade"))
+        .collect();
+    assert_eq!(grades, ["优", "中"]);
+}
+
+#[test]
 fn usage_errors_exit_2() {
     for args in [
         vec!["score", "--dir", ".", "--period", "2025Q9"],
