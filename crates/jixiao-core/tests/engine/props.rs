@@ -251,6 +251,11 @@ fn json_form_of_the_demo_scores_the_same() {
     for (scheme_file, org_file, data_file) in [
         ("scheme.toml", "org.toml", "data.csv"),
         ("budget/scheme.toml", "org.toml", "budget/data.csv"),
+        (
+            "budget-eval/scheme.toml",
+            "org.toml",
+            "budget-eval/data.csv",
+        ),
     ] {
         let (scheme, org) = (read(scheme_file), read(org_file));
         let data = std::fs::read(dir.join(data_file)).expect("data");
