@@ -1196,26 +1196,7 @@ pub fn aggregate<T: Tracer>(
             }
         }
         if all {
-            tr.step(|| {
-                step(
-                    Rule::ModuleSum,
-                    Text::new(
-                        format!(
-                            "“{}”小计 {}（满分 {}）",
-                            node.name.zh,
-                            n(sum),
-                            n(node.points)
-                        ),
-                        format!(
-                            "`{}` subtotal {} (of {})",
-                            node.name.en,
-                            n(sum),
-                            n(node.points)
-                        ),
-                    ),
-                    sum,
-                )
-            });
+            tr.step(|| module_sum_step(node, sum));
             nodes[ni as usize] = Some(sum);
             continue;
         }
@@ -1280,26 +1261,7 @@ pub fn aggregate<T: Tracer>(
             });
             None
         } else if present == node.points {
-            tr.step(|| {
-                step(
-                    Rule::ModuleSum,
-                    Text::new(
-                        format!(
-                            "“{}”小计 {}（满分 {}）",
-                            node.name.zh,
-                            n(sum),
-                            n(node.points)
-                        ),
-                        format!(
-                            "`{}` subtotal {} (of {})",
-                            node.name.en,
-                            n(sum),
-                            n(node.points)
-                        ),
-                    ),
-                    sum,
-                )
-            });
+            tr.step(|| module_sum_step(node, sum));
             Some(sum)
         } else {
             let s = sum * node.points / present;
@@ -1315,6 +1277,27 @@ pub fn aggregate<T: Tracer>(
         nodes[ni as usize] = score;
     }
     nodes[0]
+}
+
+fn module_sum_step(node: &crate::model::NodeModel, sum: Decimal) -> Step {
+    step(
+        Rule::ModuleSum,
+        Text::new(
+            format!(
+                "“{}”小计 {}（满分 {}）",
+                node.name.zh,
+                n(sum),
+                n(node.points)
+            ),
+            format!(
+                "`{}` subtotal {} (of {})",
+                node.name.en,
+                n(sum),
+                n(node.points)
+            ),
+        ),
+        sum,
+    )
 }
 
 /// Bonus, deductions, veto and the total for one unit.

@@ -210,8 +210,7 @@ fn cmd_check(a: CheckArgs) -> Outcome {
     );
     match a.format {
         CheckFormat::Json => {
-            let json = serde_json::to_string_pretty(&issues).unwrap_or_default();
-            println!("{json}");
+            print!("{}", json_text(&issues));
             if issues.has_errors() {
                 return Err(Failure::Invalid(Issues(Vec::new())));
             }
@@ -280,70 +279,45 @@ fn cmd_score(a: ScoreArgs) -> Outcome {
     let (l, _) = load_all(&a.inputs)?;
     let p = scored_period(&l.model, &a.period)?;
     let class = class_filter(&l.model, &a.class)?;
+    if a.format == ScoreFormat::Xlsx && a.output.is_none() {
+        return Err(usage(
+            "xlsx 格式需要用 --output 指定文件".into(),
+            "the xlsx format needs --output FILE".into(),
+        ));
+    }
     let scoring = Scoring::compute(&l.model, &l.values, p);
     let lang: Lang = a.lang.into();
-    match a.format {
-        ScoreFormat::Table => {
-            let r = report(&l.model, &l.values, &scoring, class, Detail::default());
-            write_out(&a.output, output::table(&l.model, &r, lang).as_bytes())
-        }
-        ScoreFormat::Json => {
-            let r = report(
-                &l.model,
-                &l.values,
-                &scoring,
-                class,
-                Detail {
-                    indicators: true,
-                    explanations: true,
-                    rows: false,
-                },
-            );
-            let mut s = serde_json::to_string_pretty(&r).unwrap_or_default();
-            s.push('\n');
-            write_out(&a.output, s.as_bytes())
-        }
-        ScoreFormat::Csv => {
-            let r = report(
-                &l.model,
-                &l.values,
-                &scoring,
-                class,
-                Detail {
-                    indicators: true,
-                    explanations: false,
-                    rows: false,
-                },
-            );
-            write_out(&a.output, &output::csv(&l.model, &r, lang))
-        }
-        ScoreFormat::Xlsx => {
-            let Some(path) = &a.output else {
-                return Err(usage(
-                    "xlsx 格式需要用 --output 指定文件".into(),
-                    "the xlsx format needs --output FILE".into(),
-                ));
-            };
-            let r = report(
-                &l.model,
-                &l.values,
-                &scoring,
-                class,
-                Detail {
-                    indicators: true,
-                    explanations: false,
-                    rows: false,
-                },
-            );
-            let bytes = output::xlsx(&l.model, &r, lang).map_err(|e| {
-                usage(
+    // JSON is the full structured result; the workbook has a sheet of indicator scores.
+    let detail = Detail {
+        indicators: matches!(a.format, ScoreFormat::Json | ScoreFormat::Xlsx),
+        explanations: a.format == ScoreFormat::Json,
+        rows: false,
+    };
+    let r = report(&l.model, &l.values, &scoring, class, detail);
+    let bytes = match a.format {
+        ScoreFormat::Table => output::table(&l.model, &r, lang).into_bytes(),
+        ScoreFormat::Json => json_text(&r).into_bytes(),
+        ScoreFormat::Csv => output::csv(&l.model, &r, lang),
+        ScoreFormat::Xlsx => output::xlsx(&l.model, &r, lang).map_err(|e| {
+            Failure::Invalid(Issues(vec![Issue::error(
+                "xlsx",
+                "xlsx",
+                Location::File,
+                Text::new(
                     format!("生成Excel失败：{e}"),
                     format!("cannot build the workbook: {e}"),
-                )
-            })?;
-            write_out(&Some(path.clone()), &bytes)
-        }
-    }
+                ),
+            )]))
+        })?,
+    };
+    write_out(&a.output, &bytes)
+}
+
+/// Pretty JSON with a final newline.
+fn json_text<T: serde::Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 fn find_unit(model: &Model, s: &str) -> Result<u32, Failure> {
@@ -410,8 +384,7 @@ fn cmd_explain(a: ExplainArgs) -> Outcome {
             let e = explain_leaf(m, &l.values, &scoring, unit, leaf as u32, true)
                 .ok_or_else(|| usage("无法解释".into(), "nothing to explain".into()))?;
             if a.json {
-                out = serde_json::to_string_pretty(&e).unwrap_or_default();
-                out.push('\n');
+                out = json_text(&e);
             } else {
                 for line in render_leaf(&e, lang, m.display_decimals()) {
                     out.push_str(&line);
@@ -423,8 +396,7 @@ fn cmd_explain(a: ExplainArgs) -> Outcome {
             let e = explain_unit(m, &scoring, unit)
                 .ok_or_else(|| usage("无法解释".into(), "nothing to explain".into()))?;
             if a.json {
-                out = serde_json::to_string_pretty(&e).unwrap_or_default();
-                out.push('\n');
+                out = json_text(&e);
             } else {
                 for line in render_unit(m, unit, &e, lang) {
                     out.push_str(&line);
@@ -519,9 +491,7 @@ fn cmd_whatif(a: WhatifArgs) -> Outcome {
         eprintln!("警告 warning: {}", i.render(Lang::Zh));
     }
     let out = if a.json {
-        let mut s = serde_json::to_string_pretty(&w).unwrap_or_default();
-        s.push('\n');
-        s
+        json_text(&w)
     } else {
         output::whatif_table(&l.model, &w, a.lang.into())
     };

@@ -11,6 +11,14 @@ use jixiao_core::text::Lang;
 use jixiao_core::whatif::WhatIf;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
+/// A table with light borders whose columns keep their width (CJK-aware) however wide.
+fn new_table() -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t
+}
+
 fn h(lang: Lang, zh: &str, en: &str) -> String {
     match lang {
         Lang::Zh => zh.to_owned(),
@@ -98,9 +106,7 @@ pub fn table(model: &Model, r: &Report, lang: Lang) -> String {
         out.push('\n');
         out.push_str(&class_title(c, lang));
         out.push('\n');
-        let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled);
+        let mut t = new_table();
         let mut head = vec![h(lang, "名次", "Rank"), h(lang, "单位", "Unit")];
         for m in &c.modules {
             head.push(format!("{}({})", m.name.get(lang), m.points.normalize()));
@@ -352,9 +358,7 @@ pub fn indicator_list(model: &Model, scoring: &Scoring, unit: u32, lang: Lang) -
     };
     let class = &model.classes[cid as usize];
     let cs = scoring.class(cid);
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
+    let mut t = new_table();
     t.set_header([
         h(lang, "指标代码", "Code"),
         h(lang, "指标", "Indicator"),
@@ -402,9 +406,7 @@ pub fn whatif_table(model: &Model, w: &WhatIf, lang: Lang) -> String {
             out.push_str(&h(lang, "  （无）\n", "  (none)\n"));
             return;
         }
-        let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled);
+        let mut t = new_table();
         t.set_header([
             h(lang, "类别", "Class"),
             h(lang, "单位", "Unit"),
