@@ -189,7 +189,7 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
     };
     let mut cols: Vec<Option<Col>> = Vec::new();
     let mut names: [String; 4] = Default::default();
-    for (i, h) in header.iter().enumerate() {
+    for h in header.iter() {
         let c = column_of(h);
         if c.is_none() && !h.trim().is_empty() {
             let h = h.trim();
@@ -226,7 +226,6 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
                 names[slot] = h.trim().to_owned();
             }
         }
-        let _ = i;
         cols.push(c);
     }
     for (c, zh, en) in [

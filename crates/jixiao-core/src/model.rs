@@ -545,7 +545,7 @@ impl Builder<'_> {
                 ),
             );
         }
-        for (name, value) in &s.constants {
+        for name in s.constants.keys() {
             if s.elements.contains_key(name) {
                 self.s.err(
                     "duplicate_code",
@@ -556,7 +556,6 @@ impl Builder<'_> {
                     ),
                 );
             }
-            let _ = value;
         }
     }
 
