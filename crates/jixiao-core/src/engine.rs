@@ -259,7 +259,14 @@ impl Scoring {
         let mut rank_touched = false;
         for &l in &touched {
             let ov = model.override_of(unit, l);
-            let out = leaf_score(class, l, ov, &row, &mut NoTrace);
+            let out = leaf_score(
+                class,
+                l,
+                ov,
+                &row,
+                self.period.granularity().months(),
+                &mut NoTrace,
+            );
             cs.leaves[member as usize * cs.n_leaves + l as usize] = out;
             rank_touched |= class.leaves[l as usize].kind == crate::scheme::MethodKind::Rank;
         }
@@ -351,6 +358,7 @@ fn fill_class(model: &Model, values: &Values, period: Period, cid: ClassId, cs: 
     }
     cs.leaves.clear();
     cs.leaves.reserve(n_members * n_leaves);
+    let months = period.granularity().months();
     for (m, &u) in class.members.iter().enumerate() {
         let row = &cs.matrix[m * n_slots..(m + 1) * n_slots];
         let overrides = &model.units[u as usize].overrides;
@@ -363,7 +371,8 @@ fn fill_class(model: &Model, values: &Values, period: Period, cid: ClassId, cs: 
                 }
                 _ => None,
             };
-            cs.leaves.push(leaf_score(class, l, ov, row, &mut NoTrace));
+            cs.leaves
+                .push(leaf_score(class, l, ov, row, months, &mut NoTrace));
         }
     }
     for &l in &class.rank_leaves {
@@ -481,11 +490,13 @@ fn missing_outcome<T: Tracer>(leaf: &LeafModel, tr: &mut T) -> LeafOutcome {
 }
 
 /// Scores one indicator for one unit. `row` holds the class's slot values for the unit.
+/// `months` is the length of the scored period (12 for a year), for targets prorated by time.
 pub fn leaf_score<T: Tracer>(
     class: &ClassModel,
     li: LeafId,
     ov: Option<&Override>,
     row: &[Option<Decimal>],
+    months: u8,
     tr: &mut T,
 ) -> LeafOutcome {
     let leaf = &class.leaves[li as usize];
@@ -582,6 +593,29 @@ pub fn leaf_score<T: Tracer>(
             }
         }
     }
+    // An annual target for a flow (investment attracted, income) counts for a shorter period in
+    // proportion to its length: 序时进度.
+    let target = match target {
+        Some(full) if leaf.prorate && months != 12 => {
+            let t = full * Decimal::from(months) / Decimal::from(12);
+            tr.step(|| {
+                step(
+                    Rule::TargetProrated,
+                    Text::new(
+                        format!("按序时进度折算目标：{} × {months} ÷ 12 {}", n(full), eq(t)),
+                        format!(
+                            "target prorated to the period: {} × {months} ÷ 12 {}",
+                            n(full),
+                            eq(t)
+                        ),
+                    ),
+                    t,
+                )
+            });
+            Some(t)
+        }
+        t => t,
+    };
     // Validation guarantees a target wherever a method needs one.
     let t = target.unwrap_or(Decimal::ONE);
     // `clamp`: the most a method's result may count for, when the method itself can exceed it
@@ -812,6 +846,9 @@ pub fn leaf_score<T: Tracer>(
             )
         }
         MethodModel::Deduction { items } => {
+            if let Some(out) = counts_missing(leaf, items, row, tr) {
+                return out;
+            }
             let mut total = Decimal::ZERO;
             for it in items {
                 total += count_points(it, row, tr).1;
@@ -849,6 +886,9 @@ pub fn leaf_score<T: Tracer>(
             (s, None)
         }
         MethodModel::Bonus { items } => {
+            if let Some(out) = counts_missing(leaf, items, row, tr) {
+                return out;
+            }
             let mut total = Decimal::ZERO;
             for it in items {
                 total += count_points(it, row, tr).1;
@@ -956,6 +996,33 @@ fn ratio_note(max_ratio: Decimal, zh: bool) -> String {
     } else {
         format!(" (over-achievement up to {} × the points)", n(max_ratio))
     }
+}
+
+/// A count with no value at all (absent-is-zero counts already read 0): unless the indicator
+/// says no record means none (`none_recorded`), its missing-data rule applies, as for any
+/// other indicator.
+fn counts_missing<T: Tracer>(
+    leaf: &LeafModel,
+    items: &[crate::model::CountModel],
+    row: &[Option<Decimal>],
+    tr: &mut T,
+) -> Option<LeafOutcome> {
+    if leaf.missing == MissingPolicy::NoneRecorded
+        || items.iter().all(|it| row[it.slot as usize].is_some())
+    {
+        return None;
+    }
+    tr.step(|| {
+        step(
+            Rule::ActualMissing,
+            Text::new(
+                "计次数据缺失：所需数据未填报",
+                "no count: a value it needs was not reported",
+            ),
+            None,
+        )
+    });
+    Some(missing_outcome(leaf, tr))
 }
 
 fn count_points<T: Tracer>(
@@ -1726,8 +1793,9 @@ pub fn trace_leaf(
     li: LeafId,
     ov: Option<&Override>,
     row: &[Option<Decimal>],
+    months: u8,
 ) -> (LeafOutcome, Vec<Step>) {
     let mut tr = crate::explain::Trace::default();
-    let out = leaf_score(class, li, ov, row, &mut tr);
+    let out = leaf_score(class, li, ov, row, months, &mut tr);
     (out, tr.0)
 }

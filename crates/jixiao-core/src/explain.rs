@@ -25,6 +25,7 @@ pub enum Rule {
     TargetUnit,
     CoefficientTarget,
     CoefficientScore,
+    TargetProrated,
     RatioHigher,
     RatioLower,
     RatioLowerZero,

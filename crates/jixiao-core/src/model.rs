@@ -165,6 +165,8 @@ pub struct LeafModel {
     pub target: Option<Decimal>,
     pub elastic: bool,
     pub coefficient_mode: CoefficientMode,
+    /// The target is annual and is prorated for shorter periods.
+    pub prorate: bool,
     pub missing: MissingPolicy,
     pub actual: Actual,
     pub source: Source,
@@ -1864,6 +1866,16 @@ impl Builder<'_> {
                 ),
             );
         }
+        if ind.prorate && target.is_none() {
+            self.s.err(
+                "missing_target",
+                &format!("{path}.prorate"),
+                t!(
+                    "prorate（按序时进度折算目标）需要目标值 target",
+                    "prorate (scaling the target to the period) needs a target"
+                ),
+            );
+        }
         let missing = ind.missing.unwrap_or(env.s.rules.missing);
         if missing == MissingPolicy::NoneRecorded
             && !matches!(kind, MethodKind::Deduction | MethodKind::Bonus)
@@ -1895,6 +1907,7 @@ impl Builder<'_> {
             kind,
             target,
             elastic: ind.elastic,
+            prorate: ind.prorate,
             coefficient_mode: ind.coefficient_mode.unwrap_or(env.s.rules.coefficient_mode),
             missing,
             actual,

@@ -455,7 +455,13 @@ pub fn explain_leaf(
             ));
         }
     }
-    let (out, mut steps) = trace_leaf(class, leaf, model.override_of(unit, leaf), row);
+    let (out, mut steps) = trace_leaf(
+        class,
+        leaf,
+        model.override_of(unit, leaf),
+        row,
+        scoring.period.granularity().months(),
+    );
     let mut score = out.score;
     if let crate::model::MethodModel::Rank { step: st, min } = &l.method {
         if out.state == LeafState::Scored {
@@ -831,13 +837,17 @@ pub fn render_leaf(e: &LeafExplanation, lang: Lang, dd: u32) -> Vec<String> {
     for (k, s) in e.steps.iter().enumerate() {
         out.push(format!("  {}. {}", k + 1, s.text.get(lang)));
     }
-    out.push(match lang {
-        Lang::Zh => format!(
+    out.push(match (e.state, lang) {
+        (LeafState::Excluded, Lang::Zh) => "得分：不计入".to_owned(),
+        (LeafState::Excluded, Lang::En) => "score: left out".to_owned(),
+        (LeafState::Blocked, Lang::Zh) => "得分：待补数据".to_owned(),
+        (LeafState::Blocked, Lang::En) => "score: awaiting data".to_owned(),
+        (_, Lang::Zh) => format!(
             "得分：{}（显示保留{}位小数，四舍五入）",
             display(e.score, dd),
             dd
         ),
-        Lang::En => format!(
+        (_, Lang::En) => format!(
             "score: {} (shown to {} decimals, half-up)",
             display(e.score, dd),
             dd

@@ -438,6 +438,10 @@ pub struct Indicator {
     #[serde(default)]
     pub elastic: bool,
     pub coefficient_mode: Option<CoefficientMode>,
+    /// The target is for a year; a shorter period's target is its share of it (a quarter's is
+    /// t × 3 ÷ 12, 序时进度). For flows summed over the period, such as investment attracted.
+    #[serde(default)]
+    pub prorate: bool,
     /// The lead department (牵头单位) that owns and reviews this indicator.
     pub lead: Option<Code>,
     /// Cooperating departments (配合单位).

@@ -185,6 +185,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                     target,
                     elastic: matches!(kind, 0 | 3) && i % 3 == 0,
                     coefficient_mode: (kind == 3 && i % 3 == 0).then_some(CoefficientMode::Score),
+                    prorate: false,
                     lead: None,
                     cooperating: Vec::new(),
                     source: Source::Reported,

@@ -340,3 +340,66 @@ fn incremental_update_matches_a_full_recompute() {
     }
     assert_eq!(r.total("U5"), Some(d("96.8")));
 }
+
+#[test]
+fn annual_targets_are_prorated_for_shorter_periods_when_the_scheme_says_so() {
+    let body = |prorate: bool| {
+        scheme(&format!(
+            "[rules]\ntie_break = []\n[elements.inv]\nname = {{ zh = \"招商引资\" }}\nkind = \"amount\"\naggregate = \"sum\"\n[classes.c]\nname = {{ zh = \"类\" }}\npoints = 10\n[[classes.c.modules]]\ncode = \"m\"\nname = {{ zh = \"模块\" }}\npoints = 10\n[[classes.c.modules.indicators]]\ncode = \"x\"\nname = {{ zh = \"招商引资到位资金\" }}\npoints = 10\nelement = \"inv\"\ntarget = 1200\nprorate = {prorate}\nmethod = {{ type = \"ratio\" }}\n"
+        ))
+    };
+    let data = csv(&[
+        "U1,inv,2025Q1,150",
+        "U1,inv,2025Q2,300",
+        "U1,inv,2025Q3,300",
+        "U1,inv,2025Q4,300",
+    ]);
+    // Q1: 150 against 1200 × 3/12 = 300 → 5 points; without prorating, against 1200 → 1.25.
+    assert_eq!(
+        run(&body(true), &org(1, &[]), &data, "2025Q1").score("U1", "x"),
+        d("5")
+    );
+    assert_eq!(
+        run(&body(false), &org(1, &[]), &data, "2025Q1").score("U1", "x"),
+        d("1.25")
+    );
+    // H1: 450 against 600 → 7.5; the year: 1050 against the full 1200 → 8.75 either way.
+    assert_eq!(
+        run(&body(true), &org(1, &[]), &data, "2025H1").score("U1", "x"),
+        d("7.5")
+    );
+    assert_eq!(
+        run(&body(true), &org(1, &[]), &data, "2025").score("U1", "x"),
+        d("8.75")
+    );
+    assert!(
+        run(&body(true), &org(1, &[]), &data, "2025Q1")
+            .explain("U1", "x")
+            .contains("按序时进度折算目标：1200 × 3 ÷ 12 = 300")
+    );
+}
+
+#[test]
+fn counts_that_are_not_available_follow_the_missing_data_rule() {
+    let s = |missing: &str| {
+        scheme(&format!(
+            "[rules]\ntie_break = []\nmissing = \"zero\"\n[elements.n]\nname = {{ zh = \"表彰\" }}\nkind = \"count\"\nfrequency = \"year\"\nabsent_is_zero = true\n[elements.g]\nname = {{ zh = \"共性\" }}\n[classes.c]\nname = {{ zh = \"类\" }}\npoints = 10\n[[classes.c.modules]]\ncode = \"m\"\nname = {{ zh = \"模块\" }}\npoints = 10\n[[classes.c.modules.indicators]]\ncode = \"x\"\nname = {{ zh = \"工作创新\" }}\npoints = 4\nelement = \"n\"\nmethod = {{ type = \"bonus\", per = 2 }}\nmissing = \"{missing}\"\n[[classes.c.modules.indicators]]\ncode = \"y\"\nname = {{ zh = \"共性\" }}\npoints = 6\nelement = \"g\"\ntarget = 100\nmethod = {{ type = \"ratio\" }}\n"
+        ))
+    };
+    let data = csv(&["U1,g,2025Q1,50"]);
+    // In a quarter an annual count has no value at all: left out, the rest scaled to 10.
+    let r = run(&s("exclude"), &org(1, &[]), &data, "2025Q1");
+    assert_eq!(r.leaf("U1", "x").1, LeafState::Excluded);
+    assert_eq!(r.total("U1"), Some(d("5")));
+    // For the year, no record of a count that is absent-is-zero reads 0: scored, 0 points.
+    let data = csv(&[
+        "U1,g,2025Q1,50",
+        "U1,g,2025Q2,50",
+        "U1,g,2025Q3,50",
+        "U1,g,2025Q4,50",
+    ]);
+    let r = run(&s("exclude"), &org(1, &[]), &data, "2025Q1");
+    assert_eq!(r.leaf("U1", "x").1, LeafState::Excluded);
+    let r = run(&s("none_recorded"), &org(1, &[]), &data, "2025Q1");
+    assert_eq!(r.leaf("U1", "x"), (d("0"), LeafState::Scored));
+}
