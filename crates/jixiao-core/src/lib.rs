@@ -13,6 +13,7 @@ macro_rules! t {
 }
 pub(crate) use t;
 
+pub mod access;
 pub mod check;
 pub mod code;
 pub mod data;
@@ -30,5 +31,6 @@ pub mod synth;
 pub mod text;
 pub mod values;
 pub mod whatif;
+pub mod workflow;
 
 pub use rust_decimal::Decimal;

@@ -1,0 +1,429 @@
+//! Who may do what: one function, [`can`], decides every access in jixiao. The server asks it
+//! before every read and write; the authorization tests enumerate it.
+//!
+//! Scope = role × unit subtree × indicator set: a user's role, the unit at the root of the part
+//! of the organisation they work in (none: the whole district), and the data elements they may
+//! touch (none: all).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// System administrator: users, keys, everything.
+    Admin,
+    /// Assessment office (考核办): schemes, periods, counting, publication, appeals.
+    Office,
+    /// Finance bureau (财政局): budget-performance schemes; reads everything.
+    Finance,
+    /// Lead department reviewer (牵头部门): verifies the indicators it leads, across units.
+    LeadReviewer,
+    /// Unit reporter (填报员): enters and submits its unit's data.
+    Reporter,
+    /// Unit leader (单位负责人): approves or returns its unit's data.
+    UnitLeader,
+    /// Third-party evaluator (第三方机构): enters evaluator-sourced values for assigned units.
+    Evaluator,
+    /// Cross-inspection team (交叉检查组): enters inspection-sourced values; never for its own unit.
+    Inspector,
+    /// Leaders (领导): read-only dashboards, rankings, report cards.
+    Leader,
+    /// Anyone: published results only.
+    Public,
+}
+
+impl Role {
+    pub const ALL: [Role; 10] = [
+        Role::Admin,
+        Role::Office,
+        Role::Finance,
+        Role::LeadReviewer,
+        Role::Reporter,
+        Role::UnitLeader,
+        Role::Evaluator,
+        Role::Inspector,
+        Role::Leader,
+        Role::Public,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Office => "office",
+            Role::Finance => "finance",
+            Role::LeadReviewer => "lead_reviewer",
+            Role::Reporter => "reporter",
+            Role::UnitLeader => "unit_leader",
+            Role::Evaluator => "evaluator",
+            Role::Inspector => "inspector",
+            Role::Leader => "leader",
+            Role::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.code() == s)
+    }
+
+    pub fn name(self) -> crate::text::Text {
+        use crate::text::Text;
+        match self {
+            Role::Admin => Text::new("系统管理员", "administrator"),
+            Role::Office => Text::new("考核办", "assessment office"),
+            Role::Finance => Text::new("财政局", "finance bureau"),
+            Role::LeadReviewer => Text::new("牵头部门审核员", "lead-department reviewer"),
+            Role::Reporter => Text::new("单位填报员", "unit reporter"),
+            Role::UnitLeader => Text::new("单位负责人", "unit leader"),
+            Role::Evaluator => Text::new("第三方评价机构", "third-party evaluator"),
+            Role::Inspector => Text::new("交叉检查组", "cross-inspection team"),
+            Role::Leader => Text::new("领导（只读）", "leader (read-only)"),
+            Role::Public => Text::new("公众", "public"),
+        }
+    }
+}
+
+/// The person or system acting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub role: Role,
+    /// Root of the unit subtree they work in; `None`: the whole district.
+    pub unit: Option<String>,
+    /// Data elements they may touch; `None`: all.
+    pub items: Option<Vec<String>>,
+}
+
+impl Principal {
+    pub fn public() -> Principal {
+        Principal {
+            role: Role::Public,
+            unit: None,
+            items: None,
+        }
+    }
+}
+
+/// What the organisation and scheme say about a unit and an element, for scope checks.
+pub trait Scope {
+    /// Whether `unit` is `root` or below it.
+    fn within(&self, unit: &str, root: &str) -> bool;
+    /// The lead department of an element (the lead of the indicators that read it).
+    fn lead_of(&self, element: &str) -> Option<String>;
+    /// Where an element's data come from.
+    fn source_of(&self, element: &str) -> Option<crate::scheme::Source>;
+    /// Whether the scheme is a budget-performance scheme.
+    fn is_budget_scheme(&self, scheme: &str) -> bool;
+}
+
+/// Everything that can be done, with what it is done to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Published results (公示).
+    ReadPublished,
+    /// Live rankings and dashboards of the whole district.
+    ReadRankings,
+    /// One unit's results, values and report card.
+    ReadUnit {
+        unit: &'a str,
+    },
+    /// A value (with its evidence).
+    ReadValue {
+        unit: &'a str,
+        element: &'a str,
+    },
+    /// Save a draft or submit.
+    EditValue {
+        unit: &'a str,
+        element: &'a str,
+    },
+    /// Unit leader's approval.
+    ApproveValue {
+        unit: &'a str,
+        element: &'a str,
+    },
+    /// Lead department's (or the office's) verification.
+    VerifyValue {
+        unit: &'a str,
+        element: &'a str,
+    },
+    /// Count a verified value into official results.
+    CountValue,
+    /// Return a value for correction, from the state it is in.
+    ReturnValue {
+        unit: &'a str,
+        element: &'a str,
+        state: crate::workflow::ValueState,
+    },
+    ManageSchemes {
+        scheme: &'a str,
+    },
+    ManagePeriods,
+    /// Close or reopen a period.
+    LockPeriod,
+    Publish {
+        scheme: &'a str,
+    },
+    ManageUnits,
+    ManageUsers,
+    ManageApiKeys,
+    ReadAudit,
+    FileAppeal {
+        unit: &'a str,
+    },
+    ResolveAppeal,
+    WhatIf,
+}
+
+fn in_unit(p: &Principal, unit: &str, s: &impl Scope) -> bool {
+    match &p.unit {
+        None => true,
+        Some(root) => s.within(unit, root),
+    }
+}
+
+fn in_items(p: &Principal, element: &str) -> bool {
+    p.items
+        .as_ref()
+        .is_none_or(|items| items.iter().any(|i| i == element))
+}
+
+fn in_scope(p: &Principal, unit: &str, element: &str, s: &impl Scope) -> bool {
+    in_unit(p, unit, s) && in_items(p, element)
+}
+
+/// Whether `p` may do `action`. The one place that decides.
+pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
+    use crate::scheme::Source;
+    use Role::*;
+    let everything = matches!(p.role, Admin | Office);
+    match action {
+        Action::ReadPublished => true,
+        Action::ReadRankings => matches!(p.role, Admin | Office | Finance | Leader),
+        Action::ReadUnit { unit } => match p.role {
+            Admin | Office | Finance | Leader => true,
+            LeadReviewer => true,
+            Reporter | UnitLeader | Evaluator | Inspector => in_unit(p, unit, s),
+            Public => false,
+        },
+        Action::ReadValue { unit, element } => match p.role {
+            Admin | Office | Finance | Leader => true,
+            LeadReviewer => p
+                .unit
+                .as_deref()
+                .is_some_and(|d| s.lead_of(element).as_deref() == Some(d)),
+            Reporter | UnitLeader | Evaluator | Inspector => in_scope(p, unit, element, s),
+            Public => false,
+        },
+        Action::EditValue { unit, element } => {
+            let source = s.source_of(element);
+            match p.role {
+                Admin | Office => true,
+                Reporter => {
+                    in_scope(p, unit, element, s)
+                        && matches!(source, Some(Source::Reported | Source::Fed))
+                }
+                Evaluator => {
+                    in_scope(p, unit, element, s)
+                        && matches!(source, Some(Source::Evaluator | Source::Survey))
+                }
+                // Inspectors never inspect their own unit (异地交叉检查); their scope is the
+                // units assigned to them, given by `items` and an explicit unit root.
+                Inspector => {
+                    in_scope(p, unit, element, s) && matches!(source, Some(Source::Inspection))
+                }
+                _ => false,
+            }
+        }
+        Action::ApproveValue { unit, element } => {
+            everything || (p.role == UnitLeader && in_scope(p, unit, element, s))
+        }
+        Action::VerifyValue { element, .. } => {
+            everything
+                || (p.role == LeadReviewer
+                    && p.unit.is_some()
+                    && s.lead_of(element).as_deref() == p.unit.as_deref()
+                    && in_items(p, element))
+        }
+        Action::CountValue => everything,
+        Action::ReturnValue {
+            unit,
+            element,
+            state,
+        } => {
+            use crate::workflow::ValueState::*;
+            everything
+                || match (p.role, state) {
+                    (UnitLeader, Submitted) => in_scope(p, unit, element, s),
+                    (LeadReviewer, Submitted | Approved) => {
+                        can(p, Action::VerifyValue { unit, element }, s)
+                    }
+                    _ => false,
+                }
+        }
+        Action::ManageSchemes { scheme } => {
+            everything || (p.role == Finance && s.is_budget_scheme(scheme))
+        }
+        Action::ManagePeriods | Action::LockPeriod | Action::ResolveAppeal => everything,
+        Action::Publish { scheme } => {
+            everything || (p.role == Finance && s.is_budget_scheme(scheme))
+        }
+        Action::ManageUnits | Action::ReadAudit => everything,
+        Action::ManageUsers | Action::ManageApiKeys => p.role == Admin,
+        Action::FileAppeal { unit } => {
+            matches!(p.role, UnitLeader | Reporter) && in_unit(p, unit, s)
+        }
+        Action::WhatIf => matches!(p.role, Admin | Office | Finance | Leader),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheme::Source;
+    use crate::workflow::ValueState;
+
+    struct Demo;
+    impl Scope for Demo {
+        fn within(&self, unit: &str, root: &str) -> bool {
+            unit == root || unit.starts_with(&format!("{root}-"))
+        }
+        fn lead_of(&self, element: &str) -> Option<String> {
+            (element == "cert").then(|| "SFJ".to_owned())
+        }
+        fn source_of(&self, element: &str) -> Option<Source> {
+            Some(match element {
+                "rating" => Source::Evaluator,
+                "inspection" => Source::Inspection,
+                _ => Source::Reported,
+            })
+        }
+        fn is_budget_scheme(&self, scheme: &str) -> bool {
+            scheme.starts_with("budget")
+        }
+    }
+
+    fn p(role: Role, unit: Option<&str>) -> Principal {
+        Principal {
+            role,
+            unit: unit.map(str::to_owned),
+            items: None,
+        }
+    }
+
+    #[test]
+    fn scope_is_role_times_subtree_times_items() {
+        let rep = p(Role::Reporter, Some("QLY"));
+        assert!(can(
+            &rep,
+            Action::EditValue {
+                unit: "QLY-C01",
+                element: "cert"
+            },
+            &Demo
+        ));
+        assert!(!can(
+            &rep,
+            Action::EditValue {
+                unit: "MXI",
+                element: "cert"
+            },
+            &Demo
+        ));
+        // A reporter does not enter an evaluator's rating.
+        assert!(!can(
+            &rep,
+            Action::EditValue {
+                unit: "QLY",
+                element: "rating"
+            },
+            &Demo
+        ));
+        let narrow = Principal {
+            items: Some(vec!["other".into()]),
+            ..rep.clone()
+        };
+        assert!(!can(
+            &narrow,
+            Action::EditValue {
+                unit: "QLY",
+                element: "cert"
+            },
+            &Demo
+        ));
+        let lead = p(Role::LeadReviewer, Some("SFJ"));
+        assert!(can(
+            &lead,
+            Action::VerifyValue {
+                unit: "MXI",
+                element: "cert"
+            },
+            &Demo
+        ));
+        assert!(!can(
+            &lead,
+            Action::VerifyValue {
+                unit: "MXI",
+                element: "gdp"
+            },
+            &Demo
+        ));
+        assert!(can(
+            &lead,
+            Action::ReturnValue {
+                unit: "MXI",
+                element: "cert",
+                state: ValueState::Approved
+            },
+            &Demo
+        ));
+        assert!(!can(
+            &lead,
+            Action::ReturnValue {
+                unit: "MXI",
+                element: "cert",
+                state: ValueState::Counted
+            },
+            &Demo
+        ));
+        let leader = p(Role::UnitLeader, Some("QLY"));
+        assert!(can(
+            &leader,
+            Action::ReturnValue {
+                unit: "QLY",
+                element: "cert",
+                state: ValueState::Submitted
+            },
+            &Demo
+        ));
+        assert!(!can(
+            &leader,
+            Action::ReturnValue {
+                unit: "QLY",
+                element: "cert",
+                state: ValueState::Approved
+            },
+            &Demo
+        ));
+        assert!(can(
+            &p(Role::Finance, None),
+            Action::ManageSchemes {
+                scheme: "budget-self"
+            },
+            &Demo
+        ));
+        assert!(!can(
+            &p(Role::Finance, None),
+            Action::ManageSchemes { scheme: "wolong" },
+            &Demo
+        ));
+        assert!(!can(
+            &p(Role::Leader, None),
+            Action::EditValue {
+                unit: "QLY",
+                element: "cert"
+            },
+            &Demo
+        ));
+        assert!(can(&Principal::public(), Action::ReadPublished, &Demo));
+        assert!(!can(&Principal::public(), Action::ReadRankings, &Demo));
+    }
+}

@@ -1,0 +1,245 @@
+//! The audit log: every write, with who, when, what, before/after, why, the request and where
+//! it came from. Each entry carries the hash of the previous one; [`verify`] finds the first
+//! entry that was altered, removed or reordered.
+
+use crate::{Page, Result, Store, Tx, get_i64, get_opt, get_str, now, sha256_hex};
+use serde::Serialize;
+
+/// Who is acting and through what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// A username, `apikey:<name>`, or `system`.
+    pub name: String,
+    /// `web`, `api`, `import`, `feed`, `cli`.
+    pub source: String,
+    pub request_id: String,
+}
+
+impl Actor {
+    pub fn system(source: &str) -> Actor {
+        Actor {
+            name: "system".into(),
+            source: source.into(),
+            request_id: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub source: String,
+    pub request_id: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash of an entry: SHA-256 over its fields and the previous hash, each length-prefixed so
+/// no two different entries can give the same input.
+pub fn entry_hash(e: &Entry) -> String {
+    let fields: [&str; 12] = [
+        &e.prev_hash,
+        &e.seq.to_string(),
+        &e.at,
+        &e.actor,
+        &e.source,
+        &e.request_id,
+        &e.action,
+        &e.entity,
+        &e.entity_id,
+        e.before.as_deref().unwrap_or("\u{0}"),
+        e.after.as_deref().unwrap_or("\u{0}"),
+        &e.reason,
+    ];
+    let mut buf = Vec::new();
+    for f in fields {
+        buf.extend_from_slice(&(f.len() as u64).to_be_bytes());
+        buf.extend_from_slice(f.as_bytes());
+    }
+    sha256_hex(&buf)
+}
+
+/// What changed, for one audit entry.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: &'a str,
+}
+
+/// Appends an entry in the caller's transaction. Updating the head row first takes its lock
+/// (PostgreSQL) or the write lock (SQLite), so entries are chained in commit order.
+pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut e = Entry {
+        seq: get_i64(&head, "seq")?,
+        at: now(),
+        actor: actor.name.clone(),
+        source: actor.source.clone(),
+        request_id: actor.request_id.clone(),
+        action: c.action.into(),
+        entity: c.entity.into(),
+        entity_id: c.entity_id.into(),
+        before: c.before,
+        after: c.after,
+        reason: c.reason.into(),
+        prev_hash: get_str(&head, "hash")?,
+        hash: String::new(),
+    };
+    e.hash = entry_hash(&e);
+    sqlx::query("INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+        .bind(e.seq)
+        .bind(&e.at)
+        .bind(&e.actor)
+        .bind(&e.source)
+        .bind(&e.request_id)
+        .bind(&e.action)
+        .bind(&e.entity)
+        .bind(&e.entity_id)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.reason)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&e.hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(e.seq)
+}
+
+fn entry(row: &sqlx::any::AnyRow) -> Result<Entry> {
+    Ok(Entry {
+        seq: get_i64(row, "seq")?,
+        at: get_str(row, "at")?,
+        actor: get_str(row, "actor")?,
+        source: get_str(row, "source")?,
+        request_id: get_str(row, "request_id")?,
+        action: get_str(row, "action")?,
+        entity: get_str(row, "entity")?,
+        entity_id: get_str(row, "entity_id")?,
+        before: get_opt(row, "before")?,
+        after: get_opt(row, "after")?,
+        reason: get_str(row, "reason")?,
+        prev_hash: get_str(row, "prev_hash")?,
+        hash: get_str(row, "hash")?,
+    })
+}
+
+/// Filters for listing the log; empty strings match everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// Matches entries whose entity id contains this text (a unit code, a period).
+    pub contains: String,
+}
+
+pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Entry>)> {
+    let like = format!("%{}%", f.contains);
+    let total = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR entity_id LIKE $5)")
+        .bind(&f.actor)
+        .bind(&f.action)
+        .bind(&f.entity)
+        .bind(&f.entity_id)
+        .bind(&like)
+        .fetch_one(&store.pool)
+        .await?;
+    let rows = sqlx::query("SELECT * FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR entity_id LIKE $5) ORDER BY seq DESC LIMIT $6 OFFSET $7")
+        .bind(&f.actor)
+        .bind(&f.action)
+        .bind(&f.entity)
+        .bind(&f.entity_id)
+        .bind(&like)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&store.pool)
+        .await?;
+    Ok((
+        get_i64(&total, "n")?,
+        rows.iter().map(entry).collect::<Result<_>>()?,
+    ))
+}
+
+/// The result of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub entries: i64,
+    /// The first entry found wrong, and what is wrong with it; `None` when the chain is intact.
+    pub broken_at: Option<i64>,
+    pub problem: Option<String>,
+}
+
+/// Walks the log in sequence order, recomputing every hash.
+pub async fn verify(store: &Store) -> Result<Verification> {
+    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
+        .fetch_all(&store.pool)
+        .await?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&store.pool)
+        .await?;
+    let (head_seq, head_hash) = (get_i64(&head, "seq")?, get_str(&head, "hash")?);
+    let mut prev = "0".repeat(64);
+    let mut expected_seq = 1;
+    for row in &rows {
+        let e = entry(row)?;
+        let broken = |problem: String| Verification {
+            entries: rows.len() as i64,
+            broken_at: Some(e.seq.min(expected_seq)),
+            problem: Some(problem),
+        };
+        if e.seq != expected_seq {
+            return Ok(broken(format!(
+                "entry {expected_seq} is missing (found {} next): removed or reordered",
+                e.seq
+            )));
+        }
+        if e.prev_hash != prev {
+            return Ok(broken(format!(
+                "entry {} does not follow entry {}: its previous hash differs (reordered or the one before was altered)",
+                e.seq,
+                e.seq - 1
+            )));
+        }
+        if entry_hash(&e) != e.hash {
+            return Ok(broken(format!(
+                "entry {} was altered: its content no longer matches its hash",
+                e.seq
+            )));
+        }
+        prev = e.hash;
+        expected_seq += 1;
+    }
+    if head_seq != expected_seq - 1 || head_hash != prev {
+        return Ok(Verification {
+            entries: rows.len() as i64,
+            broken_at: Some(expected_seq),
+            problem: Some(format!(
+                "the log ends at entry {} but {} were written: entries at the end were removed",
+                expected_seq - 1,
+                head_seq
+            )),
+        });
+    }
+    Ok(Verification {
+        entries: rows.len() as i64,
+        broken_at: None,
+        problem: None,
+    })
+}

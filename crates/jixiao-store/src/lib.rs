@@ -1,0 +1,165 @@
+//! jixiao's storage. Every SQL statement lives in this crate; one portable dialect (`$n`
+//! placeholders) runs on SQLite (the embedded default) and PostgreSQL through sqlx's `Any`
+//! driver. Where the two must differ, the function says so with a `match` on [`Backend`].
+//!
+//! Rules every write follows: one transaction per request ([`Store::write`]); the first
+//! statement writes (so SQLite serialises writers and PostgreSQL takes its row locks before
+//! reading); the audit entry is appended in the same transaction ([`audit::append`]).
+
+pub mod appeals;
+pub mod audit;
+pub mod evidence;
+pub mod keys;
+pub mod org;
+pub mod periods;
+pub mod publications;
+pub mod schemes;
+pub mod sessions;
+pub mod users;
+pub mod values;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row};
+
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
+    Url(String),
+    #[error("corrupt row in {table}: {what}")]
+    Corrupt { table: &'static str, what: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A connection pool and the backend behind it.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Store {
+    /// Connects (creating a SQLite file if needed) and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let (url, max) = match backend {
+            Backend::Sqlite if !url.contains("mode=") => (
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }),
+                8,
+            ),
+            Backend::Sqlite => (url.to_owned(), 8),
+            Backend::Postgres => (url.to_owned(), 16),
+        };
+        let mut options = AnyPoolOptions::new().max_connections(max);
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers work while one writer writes; writers wait for each other
+                    // rather than fail.
+                    sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").execute(conn).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await?;
+        let store = Store { pool, backend };
+        match backend {
+            Backend::Sqlite => SQLITE.run(&store.pool).await?,
+            Backend::Postgres => POSTGRES.run(&store.pool).await?,
+        }
+        Ok(store)
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// writers queue instead of failing when the second tries to upgrade a read.
+    pub async fn write(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Whether the database answers (for the readiness endpoint).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+}
+
+pub fn backend_of(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::Url(url.to_owned()))
+    }
+}
+
+/// The current time as stored: RFC 3339, UTC, milliseconds (sorts as time).
+pub fn now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    let t = t
+        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A time `secs` seconds from now, as stored.
+pub fn in_seconds(secs: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(col)?)
+}
+
+pub(crate) fn get_opt(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
+}
+
+/// A page of a list: how many rows in all and which slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for Page {
+    fn default() -> Page {
+        Page {
+            limit: 100,
+            offset: 0,
+        }
+    }
+}

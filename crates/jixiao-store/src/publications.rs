@@ -1,0 +1,111 @@
+//! Published results (公示). A publication freezes the scheme version and its hash, the
+//! organisation and the counted values it was scored from, and the results; re-scoring those
+//! inputs reproduces the results exactly. An upheld appeal publishes a new revision; every
+//! revision stays.
+
+use crate::audit::{Actor, Change, append};
+use crate::{Result, Store, Tx, get_i64, get_str, now, sha256_hex};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicationRow {
+    pub id: i64,
+    pub scheme_code: String,
+    pub scheme_version: i64,
+    pub scheme_hash: String,
+    pub period: String,
+    pub revision: i64,
+    #[serde(skip)]
+    pub org_snapshot: String,
+    #[serde(skip)]
+    pub values_snapshot: String,
+    #[serde(skip)]
+    pub results: String,
+    pub results_hash: String,
+    pub reason: String,
+    pub published_by: String,
+    pub published_at: String,
+}
+
+fn row(r: &sqlx::any::AnyRow) -> Result<PublicationRow> {
+    Ok(PublicationRow {
+        id: get_i64(r, "id")?,
+        scheme_code: get_str(r, "scheme_code")?,
+        scheme_version: get_i64(r, "scheme_version")?,
+        scheme_hash: get_str(r, "scheme_hash")?,
+        period: get_str(r, "period")?,
+        revision: get_i64(r, "revision")?,
+        org_snapshot: get_str(r, "org_snapshot")?,
+        values_snapshot: get_str(r, "values_snapshot")?,
+        results: get_str(r, "results")?,
+        results_hash: get_str(r, "results_hash")?,
+        reason: get_str(r, "reason")?,
+        published_by: get_str(r, "published_by")?,
+        published_at: get_str(r, "published_at")?,
+    })
+}
+
+pub struct NewPublication<'a> {
+    pub scheme_code: &'a str,
+    pub scheme_version: i64,
+    pub scheme_hash: &'a str,
+    pub period: &'a str,
+    pub org_snapshot: &'a str,
+    pub values_snapshot: &'a str,
+    pub results: &'a str,
+    pub reason: &'a str,
+}
+
+pub async fn publish(tx: &mut Tx, actor: &Actor, p: NewPublication<'_>) -> Result<PublicationRow> {
+    let next = sqlx::query("SELECT COALESCE(MAX(revision), 0) + 1 AS r FROM publications WHERE scheme_code = $1 AND period = $2").bind(p.scheme_code).bind(p.period).fetch_one(&mut **tx).await?;
+    let revision = get_i64(&next, "r")?;
+    let results_hash = sha256_hex(p.results.as_bytes());
+    let r = sqlx::query("INSERT INTO publications (scheme_code, scheme_version, scheme_hash, period, revision, org_snapshot, values_snapshot, results, results_hash, reason, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *")
+        .bind(p.scheme_code)
+        .bind(p.scheme_version)
+        .bind(p.scheme_hash)
+        .bind(p.period)
+        .bind(revision)
+        .bind(p.org_snapshot)
+        .bind(p.values_snapshot)
+        .bind(p.results)
+        .bind(&results_hash)
+        .bind(p.reason)
+        .bind(&actor.name)
+        .bind(now())
+        .fetch_one(&mut **tx)
+        .await?;
+    let pubrow = row(&r)?;
+    let id = format!("{}/{}#{}", p.scheme_code, p.period, revision);
+    let after = serde_json::json!({"scheme_version": p.scheme_version, "scheme_hash": p.scheme_hash, "results_hash": results_hash}).to_string();
+    append(
+        tx,
+        actor,
+        Change {
+            action: "results.publish",
+            entity: "publication",
+            entity_id: &id,
+            before: None,
+            after: Some(after),
+            reason: p.reason,
+        },
+    )
+    .await?;
+    Ok(pubrow)
+}
+
+pub async fn get(store: &Store, id: i64) -> Result<Option<PublicationRow>> {
+    let r = sqlx::query("SELECT * FROM publications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// Every publication, newest first.
+pub async fn list(store: &Store) -> Result<Vec<PublicationRow>> {
+    let rows = sqlx::query("SELECT * FROM publications ORDER BY published_at DESC, id DESC")
+        .fetch_all(&store.pool)
+        .await?;
+    rows.iter().map(row).collect()
+}
