@@ -82,11 +82,10 @@ impl<'a> SourceText<'a> {
                 _ => Location::path(path.clone()),
             };
             let mut issue = translate_serde(self.name, location, inner.message());
-            if let (Location::Path { .. }, Some(s)) = (&issue.location, inner.span()) {
-                if let Location::Line { line, column } = line_col(self.text, s.start) {
-                    issue.location =
-                        Location::path(format!("{path} (line {line}, column {column})"));
-                }
+            if let (Location::Path { .. }, Some(s)) = (&issue.location, inner.span())
+                && let Location::Line { line, column } = line_col(self.text, s.start)
+            {
+                issue.location = Location::path(format!("{path} (line {line}, column {column})"));
             }
             issue
         })

@@ -555,42 +555,42 @@ pub fn leaf_score<T: Tracer>(
         }
     };
     let target = ov.map_or(leaf.target, |o| o.target);
-    if T::ON {
-        if let Some(t) = target {
-            let base = ov.and_then(|o| o.unit_target).or(leaf.target);
-            if let Some(ut) = ov.and_then(|o| o.unit_target) {
-                tr.step(|| {
-                    step(
-                        Rule::TargetUnit,
-                        Text::new(
-                            format!("本单位目标值 {}（分解目标，替代方案目标）", n(ut)),
-                            format!("this unit's own target {} (replaces the scheme's)", n(ut)),
-                        ),
-                        ut,
-                    )
-                });
-            } else if let Some(st) = leaf.target {
-                tr.step(|| {
-                    step(
-                        Rule::Target,
-                        Text::new(format!("目标值 {}", n(st)), format!("target {}", n(st))),
-                        st,
-                    )
-                });
-            }
-            if let (Some((k, from)), CoefficientMode::Target, Some(b)) = (
-                ov.and_then(|o| o.coefficient.as_ref()),
-                leaf.coefficient_mode,
-                base,
-            ) {
-                tr.step(|| {
+    if T::ON
+        && let Some(t) = target
+    {
+        let base = ov.and_then(|o| o.unit_target).or(leaf.target);
+        if let Some(ut) = ov.and_then(|o| o.unit_target) {
+            tr.step(|| {
+                step(
+                    Rule::TargetUnit,
+                    Text::new(
+                        format!("本单位目标值 {}（分解目标，替代方案目标）", n(ut)),
+                        format!("this unit's own target {} (replaces the scheme's)", n(ut)),
+                    ),
+                    ut,
+                )
+            });
+        } else if let Some(st) = leaf.target {
+            tr.step(|| {
+                step(
+                    Rule::Target,
+                    Text::new(format!("目标值 {}", n(st)), format!("target {}", n(st))),
+                    st,
+                )
+            });
+        }
+        if let (Some((k, from)), CoefficientMode::Target, Some(b)) = (
+            ov.and_then(|o| o.coefficient.as_ref()),
+            leaf.coefficient_mode,
+            base,
+        ) {
+            tr.step(|| {
                     step(
                         Rule::CoefficientTarget,
                         Text::new(format!("弹性系数 k = {}（设于“{from}”），调整后目标 = {} × {} {}", n(*k), n(b), n(*k), eq(t)), format!("elastic coefficient k = {} (set on `{from}`), adjusted target = {} × {} {}", n(*k), n(b), n(*k), eq(t))),
                         t,
                     )
                 });
-            }
         }
     }
     // An annual target for a flow (investment attracted, income) counts for a shorter period in
@@ -957,20 +957,20 @@ pub fn leaf_score<T: Tracer>(
             _ => w,
         }));
     }
-    if let Some(c) = clamp {
-        if score > c {
-            tr.step(|| {
-                step(
-                    Rule::Cap,
-                    Text::new(
-                        format!("{} 超过上限 {}，按 {} 计", n(score), n(c), n(c)),
-                        format!("{} exceeds the cap {}: counted as {}", n(score), n(c), n(c)),
-                    ),
-                    c,
-                )
-            });
-            score = c;
-        }
+    if let Some(c) = clamp
+        && score > c
+    {
+        tr.step(|| {
+            step(
+                Rule::Cap,
+                Text::new(
+                    format!("{} 超过上限 {}，按 {} 计", n(score), n(c), n(c)),
+                    format!("{} exceeds the cap {}: counted as {}", n(score), n(c), n(c)),
+                ),
+                c,
+            )
+        });
+        score = c;
     }
     if score.is_sign_negative() && !score.is_zero() {
         tr.step(|| {
@@ -1198,10 +1198,10 @@ pub fn rank_leaf(class: &ClassModel, cs: &mut ClassState, li: LeafId) -> Vec<u32
     };
     let mut vals: Vec<(Decimal, u32)> = Vec::new();
     for m in 0..class.members.len() as u32 {
-        if cs.leaf(m, li).state == LeafState::Scored {
-            if let Ok(Some(a)) = leaf_actual(leaf, cs.row(m)) {
-                vals.push((a, m));
-            }
+        if cs.leaf(m, li).state == LeafState::Scored
+            && let Ok(Some(a)) = leaf_actual(leaf, cs.row(m))
+        {
+            vals.push((a, m));
         }
     }
     // Best first; equal values share the better rank (competition ranking: 1, 2, 2, 4).
@@ -1283,16 +1283,16 @@ pub fn aggregate<T: Tracer>(
             kids.push((*c, pts, score));
         }
         for i in 0..kids.len() {
-            if let (Child::Node(k), pts, None) = kids[i] {
-                if let Some(to) = class.nodes[k as usize].redistribute_to {
-                    if let Some(j) = kids
-                        .iter()
-                        .position(|(c, _, s)| *c == Child::Node(to) && s.is_some())
-                    {
-                        let (_, tp, ts) = kids[j];
-                        let ts = ts.unwrap_or_default();
-                        let scaled = ts * (tp + pts) / tp;
-                        tr.step(|| {
+            if let (Child::Node(k), pts, None) = kids[i]
+                && let Some(to) = class.nodes[k as usize].redistribute_to
+                && let Some(j) = kids
+                    .iter()
+                    .position(|(c, _, s)| *c == Child::Node(to) && s.is_some())
+            {
+                let (_, tp, ts) = kids[j];
+                let ts = ts.unwrap_or_default();
+                let scaled = ts * (tp + pts) / tp;
+                tr.step(|| {
                             let (a, b) = (&class.nodes[k as usize].name, &class.nodes[to as usize].name);
                             step(
                                 Rule::Redistribute,
@@ -1300,12 +1300,10 @@ pub fn aggregate<T: Tracer>(
                                 scaled,
                             )
                         });
-                        kids[j] = (kids[j].0, tp + pts, Some(scaled));
-                        // The receiving block now stands for both blocks' points; tables and
-                        // tie-breaks show what it contributes.
-                        nodes[to as usize] = Some(scaled);
-                    }
-                }
+                kids[j] = (kids[j].0, tp + pts, Some(scaled));
+                // The receiving block now stands for both blocks' points; tables and
+                // tie-breaks show what it contributes.
+                nodes[to as usize] = Some(scaled);
             }
         }
         let (mut present, mut sum) = (Decimal::ZERO, Decimal::ZERO);
@@ -1730,14 +1728,15 @@ fn standings(model: &Model, class: &ClassModel, cs: &mut ClassState) {
             u.band = band;
             let mut grade = band;
             let mut rule = GradeRule::Band;
-            if let (Some(q), Some(b), Some(v)) = (&model.quota, band, quota_verdict) {
-                if b as usize == q.grade && u.veto.is_none() {
-                    match (v, q.unresolved_tie) {
-                        (GradeRule::QuotaTie { .. }, UnresolvedTie::IncludeAll) => rule = v,
-                        _ => {
-                            grade = Some(q.demote_to as u16);
-                            rule = v;
-                        }
+            if let (Some(q), Some(b), Some(v)) = (&model.quota, band, quota_verdict)
+                && b as usize == q.grade
+                && u.veto.is_none()
+            {
+                match (v, q.unresolved_tie) {
+                    (GradeRule::QuotaTie { .. }, UnresolvedTie::IncludeAll) => rule = v,
+                    _ => {
+                        grade = Some(q.demote_to as u16);
+                        rule = v;
                     }
                 }
             }

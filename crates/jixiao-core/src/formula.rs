@@ -795,20 +795,18 @@ pub fn lex(text: &str) -> Vec<Tok> {
                 }
                 // `1e-3`: a number in scientific notation continues through its sign.
                 let sci = s.ends_with(['e', 'E']) && s.starts_with(|c: char| c.is_ascii_digit());
-                if sci {
-                    if let Some(&(_, sign @ ('+' | '-'))) = chars.peek() {
-                        let mut look = chars.clone();
-                        look.next();
-                        if look.peek().is_some_and(|&(_, d)| d.is_ascii_digit()) {
-                            s.push(sign);
-                            chars.next();
-                            while let Some(&(_, d)) = chars.peek() {
-                                if !d.is_ascii_alphanumeric() && d != '.' {
-                                    break;
-                                }
-                                s.push(d);
-                                chars.next();
+                if sci && let Some(&(_, sign @ ('+' | '-'))) = chars.peek() {
+                    let mut look = chars.clone();
+                    look.next();
+                    if look.peek().is_some_and(|&(_, d)| d.is_ascii_digit()) {
+                        s.push(sign);
+                        chars.next();
+                        while let Some(&(_, d)) = chars.peek() {
+                            if !d.is_ascii_alphanumeric() && d != '.' {
+                                break;
                             }
+                            s.push(d);
+                            chars.next();
                         }
                     }
                 }
@@ -884,30 +882,29 @@ fn check_tokens(toks: &[Tok]) -> Result<(), FormulaError> {
                 );
             }
             TokKind::LParen => {
-                if let Some(p) = prev {
-                    if p.kind == TokKind::RParen
-                        || (p.kind == TokKind::Word && !FUNCS.contains(&p.text.as_str()))
-                    {
-                        if p.kind == TokKind::Word {
-                            return err(
-                                p,
-                                Text::new(
-                                    format!(
-                                        "未知函数“{}”；可用函数：min, max, abs, floor, ceil, if, yoy, prev",
-                                        p.text
-                                    ),
-                                    format!(
-                                        "unknown function `{}`; available: min, max, abs, floor, ceil, if, yoy, prev",
-                                        p.text
-                                    ),
-                                ),
-                            );
-                        }
+                if let Some(p) = prev
+                    && (p.kind == TokKind::RParen
+                        || (p.kind == TokKind::Word && !FUNCS.contains(&p.text.as_str())))
+                {
+                    if p.kind == TokKind::Word {
                         return err(
-                            t,
-                            crate::t!("“(”前缺少运算符", "an operator is missing before `(`"),
+                            p,
+                            Text::new(
+                                format!(
+                                    "未知函数“{}”；可用函数：min, max, abs, floor, ceil, if, yoy, prev",
+                                    p.text
+                                ),
+                                format!(
+                                    "unknown function `{}`; available: min, max, abs, floor, ceil, if, yoy, prev",
+                                    p.text
+                                ),
+                            ),
                         );
                     }
+                    return err(
+                        t,
+                        crate::t!("“(”前缺少运算符", "an operator is missing before `(`"),
+                    );
                 }
                 if next.is_some_and(|n| n.kind == TokKind::RParen)
                     && !prev.is_some_and(|p| p.kind == TokKind::Word)

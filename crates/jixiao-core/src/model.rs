@@ -606,16 +606,16 @@ impl Builder<'_> {
                 );
             }
         }
-        if let Some(last) = grades.last() {
-            if last.min > r.total_floor {
-                let (m, f) = (fmt(last.min), fmt(r.total_floor));
-                self.s.err(
+        if let Some(last) = grades.last()
+            && last.min > r.total_floor
+        {
+            let (m, f) = (fmt(last.min), fmt(r.total_floor));
+            self.s.err(
                     "grades_gap",
                     &format!("rules.grades[{}].min", grades.len() - 1),
                     t!("最低等次的分数线{m}高于总分下限{f}，部分总分将没有等次", "the lowest band starts at {m}, above the total floor {f}, so some totals would have no grade"),
                 )
                 .hint = Some(t!("把最低等次的 min 设为 {f}", "set the lowest band's min to {f}"));
-            }
         }
         let find = |this: &mut Self, code: &Ident, path: &str| -> usize {
             match grades.iter().position(|g| &g.code == code) {
@@ -658,17 +658,18 @@ impl Builder<'_> {
                 unresolved_tie: q.unresolved_tie,
             }
         });
-        if let Some(q) = &quota {
-            if q.demote_to <= q.grade && !grades.is_empty() {
-                self.s.err(
-                    "bad_demotion",
-                    "rules.quota.demote_to",
-                    t!(
-                        "超出名额后应降为更低的等次",
-                        "units beyond the quota must drop to a lower grade"
-                    ),
-                );
-            }
+        if let Some(q) = &quota
+            && q.demote_to <= q.grade
+            && !grades.is_empty()
+        {
+            self.s.err(
+                "bad_demotion",
+                "rules.quota.demote_to",
+                t!(
+                    "超出名额后应降为更低的等次",
+                    "units beyond the quota must drop to a lower grade"
+                ),
+            );
         }
         let veto_grade = match &r.veto_grade {
             Some(g) => find(self, g, "rules.veto_grade"),
@@ -810,15 +811,15 @@ impl Builder<'_> {
         let mut out = Vec::new();
         for (code, e) in &s.elements {
             let path = format!("elements.{code}");
-            if let (Some(lo), Some(hi)) = (e.min, e.max) {
-                if lo > hi {
-                    let (lo, hi) = (fmt(lo), fmt(hi));
-                    self.s.err(
-                        "bad_range",
-                        &format!("{path}.min"),
-                        t!("下限{lo}大于上限{hi}", "min {lo} is above max {hi}"),
-                    );
-                }
+            if let (Some(lo), Some(hi)) = (e.min, e.max)
+                && lo > hi
+            {
+                let (lo, hi) = (fmt(lo), fmt(hi));
+                self.s.err(
+                    "bad_range",
+                    &format!("{path}.min"),
+                    t!("下限{lo}大于上限{hi}", "min {lo} is above max {hi}"),
+                );
             }
             if let Some(l) = &e.lead {
                 self.lead(l, &format!("{path}.lead"), unit_ix, units);
@@ -1346,16 +1347,19 @@ impl Builder<'_> {
             }
         }
         for &i in &ids {
-            if let Some(t) = nodes[i as usize].redistribute_to {
-                if nodes[t as usize].redistribute_to.is_some() {
-                    let (a, b) = (&nodes[i as usize].code, &nodes[t as usize].code);
-                    let p = nodes[i as usize].path.clone();
-                    self.s.err(
-                        "bad_redistribute",
-                        &format!("{p}.redistribute_to"),
-                        t!("“{a}”的分值转给“{b}”，而“{b}”本身也会转出分值；请只保留一级转移", "`{a}` passes its points to `{b}`, which passes its own on; keep one step"),
-                    );
-                }
+            if let Some(t) = nodes[i as usize].redistribute_to
+                && nodes[t as usize].redistribute_to.is_some()
+            {
+                let (a, b) = (&nodes[i as usize].code, &nodes[t as usize].code);
+                let p = nodes[i as usize].path.clone();
+                self.s.err(
+                    "bad_redistribute",
+                    &format!("{p}.redistribute_to"),
+                    t!(
+                        "“{a}”的分值转给“{b}”，而“{b}”本身也会转出分值；请只保留一级转移",
+                        "`{a}` passes its points to `{b}`, which passes its own on; keep one step"
+                    ),
+                );
             }
         }
     }
@@ -1939,18 +1943,18 @@ impl Builder<'_> {
                     .map(|(i, a)| (format!("{class_path}.{what}[{i}]"), a)),
             );
         for (path, a) in all {
-            if let Some(prev) = codes.insert(a.code.clone(), path.clone()) {
-                if prev != path {
-                    let c = &a.code;
-                    self.s.err(
-                        "duplicate_code",
-                        &format!("{path}.code"),
-                        t!(
-                            "加减分或否决项代码“{c}”重复（另见 {prev}）",
-                            "adjustment code `{c}` is used twice (also {prev})"
-                        ),
-                    );
-                }
+            if let Some(prev) = codes.insert(a.code.clone(), path.clone())
+                && prev != path
+            {
+                let c = &a.code;
+                self.s.err(
+                    "duplicate_code",
+                    &format!("{path}.code"),
+                    t!(
+                        "加减分或否决项代码“{c}”重复（另见 {prev}）",
+                        "adjustment code `{c}` is used twice (also {prev})"
+                    ),
+                );
             }
             if a.per <= Decimal::ZERO || a.max.is_some_and(|m| m <= Decimal::ZERO) {
                 self.s.err(
@@ -2024,18 +2028,18 @@ impl Builder<'_> {
                     .map(|(i, a)| (format!("{class_path}.vetoes[{i}]"), a)),
             );
         for (path, v) in all {
-            if let Some(prev) = codes.insert(v.code.clone(), path.clone()) {
-                if prev != path {
-                    let c = &v.code;
-                    self.s.err(
-                        "duplicate_code",
-                        &format!("{path}.code"),
-                        t!(
-                            "加减分或否决项代码“{c}”重复（另见 {prev}）",
-                            "adjustment code `{c}` is used twice (also {prev})"
-                        ),
-                    );
-                }
+            if let Some(prev) = codes.insert(v.code.clone(), path.clone())
+                && prev != path
+            {
+                let c = &v.code;
+                self.s.err(
+                    "duplicate_code",
+                    &format!("{path}.code"),
+                    t!(
+                        "加减分或否决项代码“{c}”重复（另见 {prev}）",
+                        "adjustment code `{c}` is used twice (also {prev})"
+                    ),
+                );
             }
             let trigger = match (&v.element, &v.condition) {
                 (Some(e), None) => match env.element_ix.get(e) {
@@ -2355,13 +2359,13 @@ impl Builder<'_> {
             }
         }
         for &e in m.element_order.iter().rev() {
-            if used[e as usize] {
-                if let Some((_, expr)) = &m.elements[e as usize].formula {
-                    let mut vars = Vec::new();
-                    expr.vars(&mut vars);
-                    for (d, _) in vars {
-                        used[d as usize] = true;
-                    }
+            if used[e as usize]
+                && let Some((_, expr)) = &m.elements[e as usize].formula
+            {
+                let mut vars = Vec::new();
+                expr.vars(&mut vars);
+                for (d, _) in vars {
+                    used[d as usize] = true;
                 }
             }
         }

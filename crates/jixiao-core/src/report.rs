@@ -463,11 +463,11 @@ pub fn explain_leaf(
         scoring.period.granularity().months(),
     );
     let mut score = out.score;
-    if let crate::model::MethodModel::Rank { step: st, min } = &l.method {
-        if out.state == LeafState::Scored {
-            score = cs.leaf(member, leaf).score;
-            steps.push(rank_step(class, cs, leaf, member, *st, *min, score));
-        }
+    if let crate::model::MethodModel::Rank { step: st, min } = &l.method
+        && out.state == LeafState::Scored
+    {
+        score = cs.leaf(member, leaf).score;
+        steps.push(rank_step(class, cs, leaf, member, *st, *min, score));
     }
     debug_assert_eq!(
         score,
@@ -541,15 +541,15 @@ fn rank_step(
     let mut peers = 0u32;
     let mut better = 0u32;
     for m in 0..class.members.len() as u32 {
-        if cs.leaf(m, leaf).state == LeafState::Scored {
-            if let Ok(Some(a)) = crate::engine::leaf_actual(l, cs.row(m)) {
-                peers += 1;
-                let b = match l.direction {
-                    crate::scheme::Direction::Higher => a > mine,
-                    crate::scheme::Direction::Lower => a < mine,
-                };
-                better += u32::from(b);
-            }
+        if cs.leaf(m, leaf).state == LeafState::Scored
+            && let Ok(Some(a)) = crate::engine::leaf_actual(l, cs.row(m))
+        {
+            peers += 1;
+            let b = match l.direction {
+                crate::scheme::Direction::Higher => a > mine,
+                crate::scheme::Direction::Lower => a < mine,
+            };
+            better += u32::from(b);
         }
     }
     let rank = better + 1;

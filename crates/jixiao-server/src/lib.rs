@@ -1,1 +1,134 @@
-//! placeholder
+//! jixiao's HTTP server: the JSON API under `/api/v1` on the live scoring engine, with
+//! authentication, the reporting-and-review workflow, publication, appeals and the audit chain.
+//! [`build_app`] is what both the binary and the tests serve.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod live;
+pub mod state;
+
+use crate::auth::{Backend, DbSessions};
+use crate::config::Config;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::Request;
+use axum_login::AuthManagerLayerBuilder;
+use axum_login::tower_sessions::cookie::SameSite;
+use axum_login::tower_sessions::{Expiry, SessionManagerLayer};
+use std::net::SocketAddr;
+use tower_governor::GovernorError;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::KeyExtractor;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The client address for rate limiting: the peer address, or the first `X-Forwarded-For`
+/// entry when a trusted proxy sets it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp {
+    pub trust_forwarded_for: bool,
+}
+
+impl KeyExtractor for ClientIp {
+    type Key = String;
+
+    fn extract<T>(&self, req: &Request<T>) -> Result<String, GovernorError> {
+        if self.trust_forwarded_for
+            && let Some(ip) = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+        {
+            return Ok(ip.trim().to_owned());
+        }
+        Ok(req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string()))
+    }
+}
+
+/// The whole application: API, docs, sessions, request ids, tracing.
+pub fn build_app(state: AppState) -> Router {
+    let limiter = GovernorConfigBuilder::default()
+        .key_extractor(ClientIp {
+            trust_forwarded_for: state.config.trust_forwarded_for,
+        })
+        .per_millisecond(60_000 / u64::from(state.config.login_per_minute.max(1)))
+        .burst_size(state.config.login_per_minute.max(1))
+        .finish();
+    let (api, openapi) = api::router(limiter).split_for_parts();
+    let sessions = SessionManagerLayer::new(DbSessions {
+        store: state.store.clone(),
+    })
+    .with_name("jixiao_session")
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_secure(state.config.secure_cookies)
+    .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+        state.config.session_hours,
+    )));
+    let auth = AuthManagerLayerBuilder::new(
+        Backend {
+            store: state.store.clone(),
+        },
+        sessions,
+    )
+    .build();
+    Router::new()
+        .merge(api.layer(axum::middleware::from_fn(api::csrf)))
+        .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi))
+        .layer(auth)
+        .layer(axum::extract::DefaultBodyLimit::max((state.config.max_evidence_mib as usize + 1) * 1024 * 1024))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %rid)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM; requests in flight finish first, so no accepted write is lost.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
+    tracing::info!(address = %listener.local_addr()?, database = %config::redact(&state.config.database_url), "jixiao listening");
+    let app = build_app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Connects to the configured database (creating and migrating it) and loads the live results.
+pub async fn open(config: Config) -> Result<AppState, jixiao_store::StoreError> {
+    let store = jixiao_store::Store::connect(&config.database_url).await?;
+    AppState::new(store, config).await
+}

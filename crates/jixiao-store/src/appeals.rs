@@ -6,6 +6,7 @@ use crate::{Result, Store, Tx, get_i64, get_opt, get_str, now};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppealRow {
     pub id: i64,
     pub publication_id: i64,

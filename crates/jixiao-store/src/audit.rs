@@ -26,6 +26,7 @@ impl Actor {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     pub seq: i64,
     pub at: String,
@@ -179,6 +180,7 @@ pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Ent
 
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verification {
     pub entries: i64,
     /// The first entry found wrong, and what is wrong with it; `None` when the chain is intact.

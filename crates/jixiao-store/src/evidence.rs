@@ -6,6 +6,7 @@ use crate::{Result, Store, Tx, get_i64, get_str, now};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceRow {
     pub id: i64,
     /// `value` or `appeal`.

@@ -43,6 +43,13 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// A unique constraint refused the write (the record exists).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(db)) if db.is_unique_violation())
+    }
+}
+
 /// A connection pool and the backend behind it.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -99,6 +106,16 @@ impl Store {
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
     }
+}
+
+/// An online backup of a SQLite database into a new file (`VACUUM INTO`), consistent while the
+/// server keeps running.
+pub async fn backup_sqlite(store: &Store, path: &str) -> Result<()> {
+    sqlx::query("VACUUM INTO $1")
+        .bind(path)
+        .execute(&store.pool)
+        .await?;
+    Ok(())
 }
 
 pub fn backend_of(url: &str) -> Result<Backend> {

@@ -8,6 +8,7 @@ use crate::{Result, Store, Tx, get_i64, get_str, now, sha256_hex};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicationRow {
     pub id: i64,
     pub scheme_code: String,

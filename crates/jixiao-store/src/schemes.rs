@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemeRow {
     pub id: i64,
     pub code: String,

@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValueRow {
     pub id: i64,
     pub unit_code: String,
@@ -169,6 +170,7 @@ pub async fn update(
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub unit: String,
+    /// One element, or several separated by commas.
     pub element: String,
     pub period: String,
     pub state: String,
@@ -177,8 +179,8 @@ pub struct Filter {
 }
 
 pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<ValueRow>)> {
-    const COUNT: &str = "WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code = $5 UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code) SELECT COUNT(*) AS n FROM data_values WHERE ($1 = '' OR unit_code = $1) AND ($2 = '' OR element = $2) AND ($3 = '' OR period = $3) AND ($4 = '' OR state = $4) AND ($5 = '' OR unit_code IN (SELECT code FROM sub))";
-    const ROWS: &str = "WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code = $5 UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code) SELECT * FROM data_values WHERE ($1 = '' OR unit_code = $1) AND ($2 = '' OR element = $2) AND ($3 = '' OR period = $3) AND ($4 = '' OR state = $4) AND ($5 = '' OR unit_code IN (SELECT code FROM sub)) ORDER BY period, unit_code, element LIMIT $6 OFFSET $7";
+    const COUNT: &str = "WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code = $5 UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code) SELECT COUNT(*) AS n FROM data_values WHERE ($1 = '' OR unit_code = $1) AND ($2 = '' OR element = $2 OR (',' || $2 || ',') LIKE ('%,' || element || ',%')) AND ($3 = '' OR period = $3) AND ($4 = '' OR state = $4) AND ($5 = '' OR unit_code IN (SELECT code FROM sub))";
+    const ROWS: &str = "WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code = $5 UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent_code = sub.code) SELECT * FROM data_values WHERE ($1 = '' OR unit_code = $1) AND ($2 = '' OR element = $2 OR (',' || $2 || ',') LIKE ('%,' || element || ',%')) AND ($3 = '' OR period = $3) AND ($4 = '' OR state = $4) AND ($5 = '' OR unit_code IN (SELECT code FROM sub)) ORDER BY period, unit_code, element LIMIT $6 OFFSET $7";
     let n = sqlx::query(COUNT)
         .bind(&f.unit)
         .bind(&f.element)

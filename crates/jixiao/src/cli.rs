@@ -25,6 +25,75 @@ pub enum Command {
     Explain(ExplainArgs),
     /// 模拟调整分值、目标或系数 · Re-score with changed points, targets or coefficients
     Whatif(WhatifArgs),
+    /// 启动服务 · Run the server (SQLite by default, or PostgreSQL)
+    Serve(ServeArgs),
+    /// 演示：载入演示区、为每个角色建账号并启动服务 · Load the demo district, create an account per role, serve
+    Demo(DemoArgs),
+    /// 审计日志 · The audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// 在线备份 SQLite 数据库 · Back up the SQLite database while it runs
+    Backup(BackupArgs),
+    /// 从备份恢复 SQLite 数据库（须先停止服务）· Restore the SQLite database from a backup (server stopped)
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerOptions {
+    /// 配置文件（默认 jixiao.toml）· configuration file (default jixiao.toml)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// 数据库（覆盖配置）· database URL (overrides the configuration)
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// 监听地址（覆盖配置）· address to listen on (overrides the configuration)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub server: ServerOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub server: ServerOptions,
+    /// 保留上次的演示数据库（默认每次重新创建）· keep the previous demo database (by default it is made afresh)
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// 校验审计日志的哈希链 · Check the audit log's hash chain
+    Verify(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub server: ServerOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub server: ServerOptions,
+    /// 备份文件 · the backup file to write
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub server: ServerOptions,
+    /// 备份文件 · the backup file to restore
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -36,6 +36,11 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Score(a) => cmd_score(a),
         Command::Explain(a) => cmd_explain(a),
         Command::Whatif(a) => cmd_whatif(a),
+        Command::Serve(a) => crate::server::serve(a),
+        Command::Demo(a) => crate::server::demo(a),
+        Command::Audit(crate::cli::AuditCommand::Verify(a)) => crate::server::audit_verify(a),
+        Command::Backup(a) => crate::server::backup(a),
+        Command::Restore(a) => crate::server::restore(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,7 +60,7 @@ pub fn run(cmd: Command) -> ExitCode {
     }
 }
 
-fn usage(zh: String, en: String) -> Failure {
+pub fn usage(zh: String, en: String) -> Failure {
     Failure::Usage(Text::new(zh, en))
 }
 

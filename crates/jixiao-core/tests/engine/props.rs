@@ -110,9 +110,8 @@ proptest! {
                 prop_assert_eq!(rank, ahead + 1);
                 for b in 0..class.members.len() as u32 {
                     let ub = &cs.units[b as usize];
-                    if let (Some(rb), Some(ta), Some(tb)) = (ub.rank, ua.total, ub.total) {
-                        if ta > tb { prop_assert!(rank < rb); }
-                    }
+                    if let (Some(rb), Some(ta), Some(tb)) = (ub.rank, ua.total, ub.total)
+                        && ta > tb { prop_assert!(rank < rb); }
                 }
             }
             let q = model.quota.as_ref().expect("default quota");

@@ -1,0 +1,231 @@
+//! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the
+//! handlers (`/api/v1/openapi.json`) with an interactive page served offline (`/api/v1/docs`).
+
+pub mod appeals;
+pub mod audit;
+pub mod auth;
+pub mod extract;
+pub mod keys;
+pub mod periods;
+pub mod publications;
+pub mod results;
+pub mod schemes;
+pub mod units;
+pub mod users;
+pub mod values;
+
+use crate::auth::{CSRF_HEADER, CSRF_KEY};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use jixiao_core::text::Text;
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "jixiao API", description = "绩效 jixiao: performance assessment for county-level governments. Errors are RFC 9457 problem+json with a stable `code` and the message in Chinese and English. Cookie-authenticated writes send the `X-CSRF-Token` header; machines use `Authorization: Bearer jx_…` API keys.", version = "1"),
+    tags(
+        (name = "auth", description = "登录与会话 · sign-in"),
+        (name = "units", description = "组织 · organisation"),
+        (name = "schemes", description = "考核方案 · schemes"),
+        (name = "periods", description = "考核期间 · periods"),
+        (name = "values", description = "填报与审核 · reporting and review"),
+        (name = "results", description = "实时结果 · live results"),
+        (name = "publications", description = "公示 · publication"),
+        (name = "appeals", description = "申诉复核 · appeals"),
+        (name = "audit", description = "审计 · audit log"),
+        (name = "users", description = "用户 · accounts"),
+        (name = "keys", description = "API 密钥 · API keys"),
+        (name = "health", description = "运行状态 · health"),
+    ),
+    components(schemas(crate::error::Problem))
+)]
+pub struct ApiDoc;
+
+/// The login rate limit's configuration.
+pub type Limiter = Option<
+    tower_governor::governor::GovernorConfig<crate::ClientIp, governor::middleware::NoOpMiddleware>,
+>;
+
+/// Every route of the API, with its OpenAPI description. Logins are rate limited per client.
+pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
+    let mut login = OpenApiRouter::new().routes(routes!(auth::login));
+    if let Some(config) = limiter {
+        login = login.layer(
+            tower_governor::GovernorLayer::new(config).error_handler(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    Text::new(
+                        "登录尝试过于频繁，请稍后再试",
+                        "too many login attempts; try again later",
+                    ),
+                )
+                .into_response()
+            }),
+        );
+    }
+    let v1 = OpenApiRouter::new()
+        .merge(login)
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::me))
+        .routes(routes!(units::list, units::import))
+        .routes(routes!(units::get, units::update))
+        .routes(routes!(units::close))
+        .routes(routes!(schemes::list, schemes::upload))
+        .routes(routes!(schemes::validate))
+        .routes(routes!(schemes::get))
+        .routes(routes!(schemes::publish))
+        .routes(routes!(periods::list, periods::create))
+        .routes(routes!(periods::update))
+        .routes(routes!(values::list))
+        .routes(routes!(values::get, values::save))
+        .routes(routes!(values::transition))
+        .routes(routes!(values::upload_evidence))
+        .routes(routes!(values::download_evidence))
+        .routes(routes!(results::ranking))
+        .routes(routes!(results::unit))
+        .routes(routes!(results::whatif))
+        .routes(routes!(publications::list, publications::publish))
+        .routes(routes!(publications::get))
+        .routes(routes!(publications::rescore))
+        .routes(routes!(appeals::list, appeals::file))
+        .routes(routes!(appeals::resolve))
+        .routes(routes!(appeals::upload_evidence))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::disable))
+        .routes(routes!(keys::list, keys::create))
+        .routes(routes!(keys::revoke))
+        .routes(routes!(health))
+        .routes(routes!(ready));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
+}
+
+/// Paging query parameters.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// At most this many items (default 100, at most 1000).
+    pub limit: Option<i64>,
+    /// Skip this many.
+    pub offset: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(self) -> jixiao_store::Page {
+        jixiao_store::Page {
+            limit: self.limit.unwrap_or(100).clamp(1, 1000),
+            offset: self.offset.unwrap_or(0).max(0),
+        }
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct List<T> {
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+    pub items: Vec<T>,
+}
+
+impl<T> List<T> {
+    pub fn new(total: i64, page: jixiao_store::Page, items: Vec<T>) -> List<T> {
+        List {
+            total,
+            limit: page.limit,
+            offset: page.offset,
+            items,
+        }
+    }
+
+    /// A whole list, paged in memory (for short lists).
+    pub fn paged(all: Vec<T>, page: jixiao_store::Page) -> List<T> {
+        let total = all.len() as i64;
+        let items = all
+            .into_iter()
+            .skip(page.offset as usize)
+            .take(page.limit as usize)
+            .collect();
+        List {
+            total,
+            limit: page.limit,
+            offset: page.offset,
+            items,
+        }
+    }
+}
+
+/// A reason, required for changes that must say why.
+pub fn require_reason(reason: &str) -> Result<(), ApiError> {
+    if reason.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "reason_required",
+            Text::new("请填写原因", "a reason is required"),
+        ));
+    }
+    Ok(())
+}
+
+/// Cookie-authenticated writes must carry the session's CSRF token (double submit): another
+/// site can make a browser send the cookie, but cannot read the token.
+pub async fn csrf(
+    session: axum_login::tower_sessions::Session,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let exempt = req.uri().path().ends_with("/auth/login")
+        || req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION);
+    if unsafe_method && !exempt {
+        let expected: Option<String> = session.get(CSRF_KEY).await.ok().flatten();
+        if let Some(expected) = expected {
+            let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(expected.as_str()) {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "csrf",
+                    Text::new("缺少或错误的 CSRF 令牌", "missing or wrong CSRF token"),
+                ));
+            }
+        }
+    }
+    Ok(next.run(req).await)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Health)))]
+pub async fn health() -> extract::Json<Health> {
+    extract::Json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/ready", tag = "health", responses((status = 200, body = Health), (status = 503, body = crate::error::Problem)))]
+pub async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<extract::Json<Health>, ApiError> {
+    if state.store.ping().await {
+        Ok(extract::Json(Health { status: "ready" }))
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            Text::new("数据库不可用", "the database does not answer"),
+        ))
+    }
+}

@@ -1,0 +1,126 @@
+//! Server configuration: defaults, then `jixiao.toml`, then `JIXIAO_*` environment variables.
+//! Unknown keys are an error. Nothing secret is ever printed (see the `Debug` impl).
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://FILE` (embedded, the default) or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Where evidence files are kept (by content hash).
+    pub data_dir: PathBuf,
+    /// Mark session cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// Sessions expire after this many hours of inactivity.
+    pub session_hours: i64,
+    /// Failed logins before an account is locked.
+    pub max_login_failures: i64,
+    /// How long a lock lasts.
+    pub lockout_minutes: i64,
+    /// Login attempts allowed per client address per minute.
+    pub login_per_minute: u32,
+    /// Largest evidence file accepted, in MiB.
+    pub max_evidence_mib: u64,
+    /// Evidence file types accepted (by content type).
+    pub evidence_types: Vec<String>,
+    /// Log as JSON lines (for log collectors) instead of text.
+    pub log_json: bool,
+    /// Trust `X-Forwarded-For` (only behind a proxy that sets it) for rate limiting.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            database_url: "sqlite://jixiao.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("jixiao-data"),
+            secure_cookies: false,
+            session_hours: 12,
+            max_login_failures: 5,
+            lockout_minutes: 15,
+            login_per_minute: 20,
+            max_evidence_mib: 20,
+            evidence_types: [
+                "application/pdf",
+                "image/png",
+                "image/jpeg",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "text/plain",
+                "text/csv",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            log_json: false,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact(&self.database_url))
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_hours", &self.session_hours)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL with its password hidden.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (`jixiao.toml` when `path` is `None` and it exists), then
+    /// `JIXIAO_*` variables (e.g. `JIXIAO_DATABASE_URL`).
+    pub fn load(path: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let file = path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("jixiao.toml"));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("JIXIAO_"))
+            .extract()
+            .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_printed() {
+        assert_eq!(
+            redact("postgres://jx:secret@db/jixiao"),
+            "postgres://jx:***@db/jixiao"
+        );
+        assert_eq!(redact("sqlite://jixiao.db"), "sqlite://jixiao.db");
+        let c = Config {
+            database_url: "postgres://a:b@c/d".into(),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains(":b@"));
+    }
+}

@@ -1,0 +1,245 @@
+//! The demo: loads the example district (embedded, so it works from any directory), publishes
+//! its schemes, opens its periods, counts its data, and creates one account for every role.
+
+use crate::auth::{hash_password, random_hex};
+use crate::error::ApiError;
+use crate::state::AppState;
+use jixiao_core::doc::SourceText;
+use jixiao_core::org::Org;
+use jixiao_store::audit::Actor;
+use jixiao_store::schemes::NewScheme;
+use jixiao_store::users::NewUser;
+use jixiao_store::values::{Content, Key};
+
+const ORG: &str = include_str!("../../../examples/wolong/org.toml");
+const SCHEME: &str = include_str!("../../../examples/wolong/scheme.toml");
+const DATA: &[u8] = include_bytes!("../../../examples/wolong/data.csv");
+const BUDGET: &str = include_str!("../../../examples/wolong/budget/scheme.toml");
+const BUDGET_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget/data.csv");
+const EVAL: &str = include_str!("../../../examples/wolong/budget-eval/scheme.toml");
+const EVAL_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget-eval/data.csv");
+
+/// Values the demo leaves for the 七里园街道 reporter to enter (so the full cycle has
+/// something to do): the fourth quarter's mediation figures.
+pub const LEFT_FOR_REPORTER: &[(&str, &str, &str)] = &[
+    ("QLY", "mediation_cases", "2025Q4"),
+    ("QLY", "mediation_agreements", "2025Q4"),
+];
+
+/// A demo account, printed once at start.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+    pub role: &'static str,
+    pub unit: Option<&'static str>,
+    pub what: &'static str,
+}
+
+/// username, display name, role, unit, items, what they do.
+type Seed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+
+const ACCOUNTS: &[Seed] = &[
+    (
+        "admin",
+        "系统管理员",
+        "admin",
+        None,
+        None,
+        "users, keys / 用户与密钥",
+    ),
+    (
+        "office",
+        "考核办",
+        "office",
+        None,
+        None,
+        "schemes, periods, publication, appeals / 方案、期间、公示、申诉",
+    ),
+    (
+        "finance",
+        "财政局绩效科",
+        "finance",
+        None,
+        None,
+        "budget performance / 预算绩效",
+    ),
+    (
+        "sfj_reviewer",
+        "司法局审核员",
+        "lead_reviewer",
+        Some("SFJ"),
+        None,
+        "verifies rule-of-law data / 核验法治类数据",
+    ),
+    (
+        "qly_reporter",
+        "七里园街道填报员",
+        "reporter",
+        Some("QLY"),
+        None,
+        "reports 七里园街道 data / 填报",
+    ),
+    (
+        "qly_leader",
+        "七里园街道负责人",
+        "unit_leader",
+        Some("QLY"),
+        None,
+        "approves 七里园街道 data / 审核",
+    ),
+    (
+        "evaluator",
+        "第三方评价机构",
+        "evaluator",
+        Some("P2025-01"),
+        Some("basis_rating,goal_rating,allocation_rating,management_rating,sustainability_rating"),
+        "rates project P2025-01 / 项目评价",
+    ),
+    (
+        "inspector",
+        "蒲山镇交叉检查组",
+        "inspector",
+        Some("LHE"),
+        Some("safety_inspection"),
+        "inspects 潦河镇 safety / 异地交叉检查",
+    ),
+    (
+        "leader",
+        "区领导",
+        "leader",
+        None,
+        None,
+        "reads everything / 只读",
+    ),
+];
+
+fn err(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(&e)
+}
+
+/// Seeds an empty database with the demo district. Returns the accounts with their passwords,
+/// or `None` when the database already holds an organisation (the demo never overwrites data).
+pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, ApiError> {
+    if jixiao_store::org::district(&state.store).await?.is_some() {
+        return Ok(None);
+    }
+    let actor = Actor::system("import");
+    let org: Org = SourceText::new("org.toml", ORG).parse().map_err(err)?;
+    let mut tx = state.store.write().await?;
+    jixiao_store::org::import(&mut tx, &actor, &org, "演示区初始化 / demo district").await?;
+    for (content, reason) in [
+        (SCHEME, "演示方案 / demo scheme"),
+        (BUDGET, "项目支出自评 / self-evaluation"),
+        (EVAL, "第三方评价 / third-party evaluation"),
+    ] {
+        let scheme: jixiao_core::scheme::Scheme = SourceText::new("scheme.toml", content)
+            .parse()
+            .map_err(err)?;
+        let kind = if scheme.kind == jixiao_core::scheme::SchemeKind::Budget {
+            "budget"
+        } else {
+            "unit"
+        };
+        let row = jixiao_store::schemes::upload(
+            &mut tx,
+            &actor,
+            NewScheme {
+                code: scheme.id.as_str(),
+                year: i64::from(scheme.year),
+                kind,
+                title_zh: &scheme.title.zh,
+                title_en: &scheme.title.en,
+                format: "toml",
+                content,
+                reason,
+            },
+        )
+        .await?;
+        jixiao_store::schemes::publish(&mut tx, &actor, &row.code, row.version, reason).await?;
+        let periods: &[&str] = if kind == "unit" {
+            &["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025"]
+        } else {
+            &["2025"]
+        };
+        for p in periods {
+            jixiao_store::periods::create(&mut tx, &actor, &row.code, p, None, true).await?;
+        }
+    }
+    for (name, bytes) in [
+        ("data.csv", DATA),
+        ("budget/data.csv", BUDGET_DATA),
+        ("budget-eval/data.csv", EVAL_DATA),
+    ] {
+        let data = jixiao_core::data::read_csv(name, bytes).map_err(err)?;
+        for r in &data.records {
+            if LEFT_FOR_REPORTER
+                .iter()
+                .any(|(u, e, p)| r.unit == *u && r.item == *e && r.period.to_string() == *p)
+            {
+                continue;
+            }
+            let period = r.period.to_string();
+            // Values reported once serve every scheme; the budget schemes share some elements.
+            if jixiao_store::values::get(&mut tx, &r.unit, &r.item, &period)
+                .await?
+                .is_some()
+            {
+                continue;
+            }
+            let value = r.value.normalize().to_string();
+            jixiao_store::values::insert(
+                &mut tx,
+                &actor,
+                Key {
+                    unit: &r.unit,
+                    element: &r.item,
+                    period: &period,
+                },
+                Content {
+                    value: &value,
+                    note: r.note.as_deref().unwrap_or(""),
+                    state: "counted",
+                    return_reason: "",
+                },
+            )
+            .await?;
+        }
+    }
+    let mut accounts = Vec::new();
+    for (username, display, role, unit, items, what) in ACCOUNTS {
+        let password = random_hex(6);
+        let hash = hash_password(&password)?;
+        jixiao_store::users::create(
+            &mut tx,
+            &actor,
+            NewUser {
+                username,
+                display_name: display,
+                password_hash: &hash,
+                role,
+                unit_code: *unit,
+                items: *items,
+                must_change_password: true,
+            },
+        )
+        .await?;
+        accounts.push(Account {
+            username: (*username).into(),
+            password,
+            role,
+            unit: *unit,
+            what,
+        });
+    }
+    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    state.reload().await?;
+    Ok(Some(accounts))
+}

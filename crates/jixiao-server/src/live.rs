@@ -1,0 +1,329 @@
+//! Live results: every published scheme compiled against the current organisation, its values
+//! (official: counted only; provisional: submitted and beyond) and, for each of its periods,
+//! the scored results — updated incrementally inside the request that changes a value, so
+//! every read afterwards is current.
+
+use jixiao_core::Decimal;
+use jixiao_core::doc::SourceText;
+use jixiao_core::engine::Scoring;
+use jixiao_core::model::Model;
+use jixiao_core::org::Org;
+use jixiao_core::period::Period;
+use jixiao_core::scheme::{SchemeKind, Source};
+use jixiao_core::values::{Origin, Values};
+use jixiao_core::workflow::ValueState;
+use jixiao_store::periods::PeriodRow;
+use jixiao_store::schemes::SchemeRow;
+use jixiao_store::values::ValueRow;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// One period's results, both kinds.
+pub struct Tracked {
+    pub official: Scoring,
+    pub provisional: Scoring,
+}
+
+pub struct LiveScheme {
+    pub row: SchemeRow,
+    pub model: Arc<Model>,
+    pub official: Values,
+    pub provisional: Values,
+    pub periods: BTreeMap<Period, Tracked>,
+}
+
+/// Which kind of results.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Counted values only.
+    Official,
+    /// Submitted values and beyond.
+    Provisional,
+}
+
+pub type Key = (String, String, String);
+
+#[derive(Default)]
+pub struct Live {
+    pub org: Option<Org>,
+    pub schemes: BTreeMap<String, LiveScheme>,
+    pub values: HashMap<Key, ValueRow>,
+    /// Element → its lead department (from the elements and the indicators that read them).
+    pub leads: HashMap<String, String>,
+    /// Element → where its data come from.
+    pub sources: HashMap<String, Source>,
+    pub periods: Vec<PeriodRow>,
+    /// Problems building a scheme (should not happen: changes are checked before they commit).
+    pub problems: Vec<String>,
+}
+
+pub fn parse_scheme(
+    row: &SchemeRow,
+) -> Result<jixiao_core::scheme::Scheme, jixiao_core::issue::Issues> {
+    let name = format!("{}@{}.{}", row.code, row.version, row.format);
+    SourceText::new(&name, &row.content).parse()
+}
+
+/// Builds a value store from rows, keeping the rows `keep` accepts; rows whose unit, element or
+/// period the model does not know are skipped (they belong to another scheme).
+pub fn values_from_rows<'a>(
+    model: &Model,
+    rows: impl Iterator<Item = &'a ValueRow>,
+    keep: impl Fn(ValueState) -> bool,
+) -> Values {
+    let mut v = Values::empty(model, "jixiao");
+    for r in rows {
+        let state = ValueState::parse(&r.state).unwrap_or(ValueState::Draft);
+        if !keep(state) {
+            continue;
+        }
+        if let (Some(u), Some(e), Ok(p), Ok(x)) = (
+            model.unit(&r.unit_code),
+            model.element(&r.element),
+            Period::parse(&r.period),
+            Decimal::from_str(&r.value),
+        ) {
+            v.put(u, e, p, Some(x), Origin::Set);
+        }
+    }
+    v
+}
+
+impl Live {
+    /// Compiles every published scheme against `org` and scores its periods.
+    pub fn build(
+        org: Option<Org>,
+        schemes: Vec<SchemeRow>,
+        periods: Vec<PeriodRow>,
+        values: Vec<ValueRow>,
+    ) -> Live {
+        let mut live = Live {
+            org,
+            periods,
+            ..Live::default()
+        };
+        live.values = values
+            .into_iter()
+            .map(|r| {
+                (
+                    (r.unit_code.clone(), r.element.clone(), r.period.clone()),
+                    r,
+                )
+            })
+            .collect();
+        let Some(org) = live.org.clone() else {
+            return live;
+        };
+        for row in schemes {
+            match compile(&row, &org) {
+                Ok(model) => {
+                    let model = Arc::new(model);
+                    let official =
+                        values_from_rows(&model, live.values.values(), ValueState::official);
+                    let provisional =
+                        values_from_rows(&model, live.values.values(), ValueState::provisional);
+                    let mut periods = BTreeMap::new();
+                    for p in live.periods.iter().filter(|p| p.scheme_code == row.code) {
+                        if let Ok(period) = Period::parse(&p.period) {
+                            periods.insert(
+                                period,
+                                Tracked {
+                                    official: Scoring::compute(&model, &official, period),
+                                    provisional: Scoring::compute(&model, &provisional, period),
+                                },
+                            );
+                        }
+                    }
+                    live.schemes.insert(
+                        row.code.clone(),
+                        LiveScheme {
+                            row,
+                            model,
+                            official,
+                            provisional,
+                            periods,
+                        },
+                    );
+                }
+                Err(e) => live
+                    .problems
+                    .push(format!("{}@{}: {e}", row.code, row.version)),
+            }
+        }
+        live.index();
+        live
+    }
+
+    fn index(&mut self) {
+        self.leads.clear();
+        self.sources.clear();
+        for s in self.schemes.values() {
+            let m = &s.model;
+            for e in &m.elements {
+                let source = if e.formula.is_some() {
+                    Source::Computed
+                } else {
+                    e.def.source
+                };
+                self.sources.insert(e.code.to_string(), source);
+                if let Some(l) = &e.def.lead {
+                    self.leads.insert(e.code.to_string(), l.to_string());
+                }
+            }
+            for c in &m.classes {
+                for leaf in &c.leaves {
+                    let Some(lead) = leaf.lead else { continue };
+                    let lead = m.units[lead as usize].code.to_string();
+                    for slot in jixiao_core::model::leaf_slots(leaf) {
+                        let elem = c.slots[slot as usize].elem;
+                        let mut deps = vec![false; m.elements.len()];
+                        mark(m, elem, &mut deps);
+                        for (i, used) in deps.iter().enumerate() {
+                            if *used && m.elements[i].formula.is_none() {
+                                self.leads
+                                    .entry(m.elements[i].code.to_string())
+                                    .or_insert_with(|| lead.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Brings every result up to date with a value's new row.
+    pub fn apply(&mut self, row: &ValueRow) {
+        let key = (
+            row.unit_code.clone(),
+            row.element.clone(),
+            row.period.clone(),
+        );
+        if let Some(old) = self.values.get(&key) {
+            // Two requests may finish in either order; the newer version wins.
+            if old.version > row.version {
+                return;
+            }
+        }
+        self.values.insert(key, row.clone());
+        let state = ValueState::parse(&row.state).unwrap_or(ValueState::Draft);
+        let value = Decimal::from_str(&row.value).ok();
+        for s in self.schemes.values_mut() {
+            let (Some(u), Some(e), Ok(p)) = (
+                s.model.unit(&row.unit_code),
+                s.model.element(&row.element),
+                Period::parse(&row.period),
+            ) else {
+                continue;
+            };
+            s.official
+                .put(u, e, p, value.filter(|_| state.official()), Origin::Set);
+            s.provisional
+                .put(u, e, p, value.filter(|_| state.provisional()), Origin::Set);
+            for t in s.periods.values_mut() {
+                t.official.refresh_unit(&s.model, &s.official, u, e);
+                t.provisional.refresh_unit(&s.model, &s.provisional, u, e);
+            }
+        }
+    }
+
+    pub fn scheme(&self, code: &str) -> Option<&LiveScheme> {
+        self.schemes.get(code)
+    }
+
+    /// Whether a value is locked: a scheme that uses its element has closed a period containing it.
+    pub fn locked(&self, element: &str, period: Period) -> bool {
+        self.periods.iter().any(|p| {
+            p.status == "closed"
+                && self
+                    .schemes
+                    .get(&p.scheme_code)
+                    .is_some_and(|s| s.model.element(element).is_some())
+                && Period::parse(&p.period)
+                    .is_ok_and(|closed| closed.contains(period) || period.contains(closed))
+        })
+    }
+
+    /// The published schemes that read an element.
+    pub fn schemes_using(&self, element: &str) -> impl Iterator<Item = &LiveScheme> {
+        self.schemes
+            .values()
+            .filter(move |s| s.model.element(element).is_some())
+    }
+
+    pub fn element(&self, code: &str) -> Option<(&LiveScheme, &jixiao_core::model::ElementModel)> {
+        self.schemes.values().find_map(|s| {
+            s.model
+                .element(code)
+                .map(|e| (s, &s.model.elements[e as usize]))
+        })
+    }
+}
+
+fn mark(m: &Model, elem: u32, used: &mut [bool]) {
+    if used[elem as usize] {
+        return;
+    }
+    used[elem as usize] = true;
+    if let Some((_, expr)) = &m.elements[elem as usize].formula {
+        let mut vars = Vec::new();
+        expr.vars(&mut vars);
+        for (d, _) in vars {
+            mark(m, d, used);
+        }
+    }
+}
+
+/// Compiles a scheme row against the organisation.
+pub fn compile(row: &SchemeRow, org: &Org) -> Result<Model, jixiao_core::issue::Issues> {
+    let scheme = parse_scheme(row)?;
+    Model::build(
+        scheme,
+        org.clone(),
+        &SourceText::detached("scheme"),
+        &SourceText::detached("organisation"),
+    )
+    .map(|(m, _)| m)
+}
+
+/// The organisation and schemes seen as a [`jixiao_core::access::Scope`].
+impl jixiao_core::access::Scope for Live {
+    fn within(&self, unit: &str, root: &str) -> bool {
+        let Some(org) = &self.org else { return false };
+        let mut cur = Some(unit.to_owned());
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == root {
+                return true;
+            }
+            steps += 1;
+            if steps > 64 {
+                return false;
+            }
+            cur = org
+                .units
+                .iter()
+                .find(|u| u.code.as_str() == c)
+                .and_then(|u| u.parent.as_ref().map(|p| p.to_string()));
+        }
+        false
+    }
+
+    fn lead_of(&self, element: &str) -> Option<String> {
+        self.leads.get(element).cloned()
+    }
+
+    fn source_of(&self, element: &str) -> Option<Source> {
+        self.sources.get(element).copied()
+    }
+
+    fn is_budget_scheme(&self, scheme: &str) -> bool {
+        self.schemes
+            .get(scheme)
+            .is_some_and(|s| s.model.scheme.kind == SchemeKind::Budget)
+            || scheme.contains("budget")
+    }
+}

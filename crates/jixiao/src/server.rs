@@ -1,0 +1,204 @@
+//! The server commands: serve, demo, audit verify, backup, restore.
+
+use crate::cli::{AuditArgs, BackupArgs, DemoArgs, RestoreArgs, ServeArgs, ServerOptions};
+use crate::commands::{Failure, usage};
+use jixiao_core::issue::{Issue, Issues, Location};
+use jixiao_core::text::Text;
+use jixiao_server::config::Config;
+
+type Outcome = Result<(), Failure>;
+
+fn config(o: &ServerOptions) -> Result<Config, Failure> {
+    let mut c = Config::load(o.config.as_deref()).map_err(|e| {
+        usage(
+            format!("配置有误：{e}"),
+            format!("configuration error: {e}"),
+        )
+    })?;
+    if let Some(d) = &o.database {
+        c.database_url = d.clone();
+    }
+    if let Some(l) = &o.listen {
+        c.listen = l.clone();
+    }
+    Ok(c)
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> Failure {
+    Failure::Invalid(Issues(vec![Issue::error(
+        "server",
+        what,
+        Location::File,
+        Text::new(format!("{what}失败：{e}"), format!("{what} failed: {e}")),
+    )]))
+}
+
+fn logging(c: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JIXIAO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if c.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed("runtime", e))
+}
+
+pub fn serve(a: ServeArgs) -> Outcome {
+    let c = config(&a.server)?;
+    logging(&c);
+    runtime()?.block_on(async {
+        let state = jixiao_server::open(c)
+            .await
+            .map_err(|e| failed("数据库 database", e))?;
+        jixiao_server::serve(state)
+            .await
+            .map_err(|e| failed("服务 serve", e))
+    })
+}
+
+pub fn demo(a: DemoArgs) -> Outcome {
+    let mut c = config(&a.server)?;
+    if a.server.database.is_none() && std::env::var_os("JIXIAO_DATABASE_URL").is_none() {
+        c.database_url = "sqlite://jixiao-demo.db".into();
+        if !a.keep {
+            for f in ["jixiao-demo.db", "jixiao-demo.db-wal", "jixiao-demo.db-shm"] {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
+    logging(&c);
+    let listen = c.listen.clone();
+    runtime()?.block_on(async {
+        let state = jixiao_server::open(c).await.map_err(|e| failed("数据库 database", e))?;
+        match jixiao_server::demo::seed(&state).await.map_err(|e| failed("演示数据 demo data", format!("{e:?}")))? {
+            Some(accounts) => {
+                println!("演示区已载入：卧龙区（16个区直部门、8个街道乡镇、40个村和社区、5个预算项目），方案已发布，2025年四个季度的数据已计分。");
+                println!("The demo district is loaded: schemes published, four quarters of 2025 counted.\n");
+                println!("账号（首次登录须修改密码）· accounts (each must change its password at first sign-in):");
+                for acc in &accounts {
+                    println!("  {:<14} {:<14} {:<14} {:<9} {}", acc.username, acc.password, acc.role, acc.unit.unwrap_or("-"), acc.what);
+                }
+                println!("\n七里园街道2025年第四季度的调解数据留给 qly_reporter 填报 · 七里园街道's 2025Q4 mediation figures are left for qly_reporter to report.");
+            }
+            None => println!("沿用已有的演示数据库（账号密码在创建时已打印）· reusing the existing demo database (passwords were printed when it was created)"),
+        }
+        println!("\nAPI: http://{listen}/api/v1   文档 docs: http://{listen}/api/v1/docs   Ctrl-C 停止 to stop\n");
+        jixiao_server::serve(state).await.map_err(|e| failed("服务 serve", e))
+    })
+}
+
+pub fn audit_verify(a: AuditArgs) -> Outcome {
+    let c = config(&a.server)?;
+    runtime()?.block_on(async {
+        let store = jixiao_store::Store::connect(&c.database_url).await.map_err(|e| failed("数据库 database", e))?;
+        let v = jixiao_store::audit::verify(&store).await.map_err(|e| failed("校验 verify", e))?;
+        match (v.broken_at, v.problem) {
+            (None, _) => {
+                println!("审计日志完整：{} 条记录，哈希链无断裂。\nThe audit log is intact: {} entries, the hash chain holds.", v.entries, v.entries);
+                Ok(())
+            }
+            (Some(at), problem) => {
+                let p = problem.unwrap_or_default();
+                Err(Failure::Invalid(Issues(vec![Issue::error(
+                    "audit_broken",
+                    "audit_log",
+                    Location::Cell { row: at as usize, column: None },
+                    Text::new(format!("审计日志第{at}条起被篡改、删除或调换：{p}"), format!("the audit log is broken at entry {at}: {p}")),
+                )])))
+            }
+        }
+    })
+}
+
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(std::path::PathBuf::from(
+        rest.split('?').next().unwrap_or(rest),
+    ))
+}
+
+pub fn backup(a: BackupArgs) -> Outcome {
+    let c = config(&a.server)?;
+    if sqlite_path(&c.database_url).is_none() {
+        println!(
+            "PostgreSQL：请用 pg_dump 在线备份，例如 · use pg_dump, e.g.\n  pg_dump --format=custom --file=jixiao.dump \"{}\"\n恢复 · restore: pg_restore --clean --dbname=… jixiao.dump",
+            jixiao_server::config::redact(&c.database_url)
+        );
+        return Ok(());
+    }
+    if a.to.exists() {
+        return Err(usage(
+            format!("备份文件 {} 已存在", a.to.display()),
+            format!("{} already exists", a.to.display()),
+        ));
+    }
+    runtime()?.block_on(async {
+        let store = jixiao_store::Store::connect(&c.database_url)
+            .await
+            .map_err(|e| failed("数据库 database", e))?;
+        jixiao_store::backup_sqlite(&store, &a.to.display().to_string())
+            .await
+            .map_err(|e| failed("备份 backup", e))?;
+        println!(
+            "已备份到 {} · backed up to {}",
+            a.to.display(),
+            a.to.display()
+        );
+        Ok(())
+    })
+}
+
+pub fn restore(a: RestoreArgs) -> Outcome {
+    let c = config(&a.server)?;
+    let Some(target) = sqlite_path(&c.database_url) else {
+        println!(
+            "PostgreSQL：请用 pg_restore 恢复，例如 · use pg_restore, e.g.\n  pg_restore --clean --dbname=\"{}\" jixiao.dump",
+            jixiao_server::config::redact(&c.database_url)
+        );
+        return Ok(());
+    };
+    if !a.from.exists() {
+        return Err(usage(
+            format!("备份文件 {} 不存在", a.from.display()),
+            format!("{} does not exist", a.from.display()),
+        ));
+    }
+    runtime()?.block_on(async {
+        // The backup must be a jixiao database whose audit chain holds.
+        let check = jixiao_store::Store::connect(&format!("sqlite://{}?mode=ro", a.from.display()))
+            .await
+            .map_err(|e| failed("读取备份 reading the backup", e))?;
+        let v = jixiao_store::audit::verify(&check)
+            .await
+            .map_err(|e| failed("校验备份 checking the backup", e))?;
+        check.pool.close().await;
+        if let Some(at) = v.broken_at {
+            return Err(failed(
+                "恢复 restore",
+                format!("the backup's audit log is broken at entry {at}"),
+            ));
+        }
+        for ext in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", target.display()));
+        }
+        std::fs::copy(&a.from, &target).map_err(|e| failed("恢复 restore", e))?;
+        println!(
+            "已从 {} 恢复到 {}（{} 条审计记录校验无误）· restored ({} audit entries verified)",
+            a.from.display(),
+            target.display(),
+            v.entries,
+            v.entries
+        );
+        Ok(())
+    })
+}
