@@ -1,0 +1,1 @@
+//! Authorization matrix (filled in below).

@@ -1,0 +1,202 @@
+//! The server through its real router against a fresh database: SQLite always, PostgreSQL when
+//! `JIXIAO_TEST_POSTGRES` names a server (CI sets it; each test gets its own database).
+//! Every scenario runs on both: `scenario!(name)` makes `name_sqlite` and `name_postgres`.
+
+mod authz;
+mod cycle;
+mod rules;
+
+use axum_test::{TestResponse, TestServer};
+use jixiao_server::config::Config;
+use jixiao_server::state::AppState;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct App {
+    pub state: AppState,
+    pub router: axum::Router,
+    pub passwords: HashMap<String, String>,
+    _dir: tempfile::TempDir,
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres() -> Option<String> {
+    std::env::var("JIXIAO_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+async fn fresh_database(db: Db, dir: &std::path::Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}", dir.join("jixiao.db").display()),
+        Db::Postgres => {
+            use sqlx::Connection;
+            let admin = postgres().expect("JIXIAO_TEST_POSTGRES");
+            sqlx::any::install_default_drivers();
+            let name = format!("jx_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .expect("connect to postgres");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+impl App {
+    /// A fresh database holding the demo district with an account for every role.
+    pub async fn spawn(db: Db) -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            database_url: fresh_database(db, dir.path()).await,
+            data_dir: dir.path().join("data"),
+            login_per_minute: 1000,
+            ..Config::default()
+        };
+        let state = jixiao_server::open(config).await.expect("open");
+        let accounts = jixiao_server::demo::seed(&state)
+            .await
+            .expect("seed")
+            .expect("empty database");
+        let passwords = accounts
+            .into_iter()
+            .map(|a| (a.username, a.password))
+            .collect();
+        let router = jixiao_server::build_app(state.clone());
+        App {
+            state,
+            router,
+            passwords,
+            _dir: dir,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            server: TestServer::builder()
+                .save_cookies()
+                .build(self.router.clone()),
+            csrf: None,
+        }
+    }
+
+    /// Signs in as a demo account and sets its own password (as every first sign-in must).
+    pub async fn user(&self, name: &str) -> Client {
+        let mut c = self.client();
+        let first = self
+            .passwords
+            .get(name)
+            .unwrap_or_else(|| panic!("no demo account {name}"))
+            .clone();
+        let r = c
+            .post(
+                "/api/v1/auth/login",
+                json!({ "username": name, "password": first }),
+            )
+            .await;
+        assert_eq!(r.status_code(), 200, "{name} signs in: {}", r.text());
+        c.csrf = r.json::<Value>()["csrf_token"].as_str().map(str::to_owned);
+        let r = c
+            .post(
+                "/api/v1/auth/password",
+                json!({ "old_password": first, "new_password": own_password(name) }),
+            )
+            .await;
+        assert_eq!(r.status_code(), 200, "{name} sets a password: {}", r.text());
+        c.csrf = r.json::<Value>()["csrf_token"].as_str().map(str::to_owned);
+        c
+    }
+}
+
+/// A password of the account's own choosing (not containing the username, as the policy says).
+pub fn own_password(name: &str) -> String {
+    format!("Chosen#{}#Passw0rd", name.len())
+}
+
+/// One person's session against the app.
+pub struct Client {
+    pub server: TestServer,
+    pub csrf: Option<String>,
+}
+
+impl Client {
+    fn with_csrf(&self, r: axum_test::TestRequest) -> axum_test::TestRequest {
+        match &self.csrf {
+            Some(t) => r.add_header("x-csrf-token", t.as_str()),
+            None => r,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.server.get(path).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> TestResponse {
+        self.with_csrf(self.server.post(path).json(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> TestResponse {
+        self.with_csrf(self.server.put(path).json(&body)).await
+    }
+
+    /// POST and expect `status`, returning the JSON body.
+    pub async fn ok_post(&self, path: &str, body: Value, status: u16) -> Value {
+        let r = self.post(path, body).await;
+        assert_eq!(r.status_code(), status, "POST {path}: {}", r.text());
+        r.json()
+    }
+
+    pub async fn ok_put(&self, path: &str, body: Value) -> Value {
+        let r = self.put(path, body).await;
+        assert_eq!(r.status_code(), 200, "PUT {path}: {}", r.text());
+        r.json()
+    }
+
+    pub async fn ok_get(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status_code(), 200, "GET {path}: {}", r.text());
+        r.json()
+    }
+}
+
+/// A unit's total in a results report.
+pub fn total_of(report: &Value, unit: &str) -> Option<String> {
+    report["classes"]
+        .as_array()?
+        .iter()
+        .flat_map(|c| c["rows"].as_array().into_iter().flatten())
+        .find(|r| r["unit"] == unit)
+        .and_then(|r| r["total"].as_str().map(str::to_owned))
+}
+
+/// Runs a scenario on SQLite and, when configured, on PostgreSQL.
+#[macro_export]
+macro_rules! scenario {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::postgres().is_none() {
+                    eprintln!("JIXIAO_TEST_POSTGRES is not set: the PostgreSQL run of this scenario is skipped here (CI sets it)");
+                    return;
+                }
+                super::$name($crate::Db::Postgres).await;
+            }
+        }
+    };
+}

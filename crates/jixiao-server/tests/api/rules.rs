@@ -1,0 +1,1 @@
+//! State machine, races, locking, tampering (filled in below).
