@@ -109,6 +109,13 @@ pub async fn upload(
     Json(b): Json<SchemeBody>,
 ) -> ApiResult<(StatusCode, Json<SchemeRow>)> {
     caller.require_signed_in()?;
+    // Refuse the wrong roles before reading what they sent.
+    if !matches!(
+        caller.principal.role,
+        Role::Admin | Role::Office | Role::Finance
+    ) {
+        return Err(ApiError::forbidden());
+    }
     let (scheme, issues) = check(&state, &b).await?;
     let Some(scheme) = scheme else {
         return Err(ApiError::invalid(&issues));

@@ -243,7 +243,7 @@ pub async fn get(
     caller: Caller,
     Path((unit, element, period)): Path<(String, String, String)>,
 ) -> ApiResult<Json<ValueView>> {
-    known(&state, &unit, &element, &period).await?;
+    // Permission first: whether an element exists or is computed is not for everyone to learn.
     allow(
         &state,
         &caller,
@@ -253,6 +253,7 @@ pub async fn get(
         },
     )
     .await?;
+    known(&state, &unit, &element, &period).await?;
     let mut conn = state
         .store
         .pool
@@ -394,7 +395,6 @@ pub async fn save(
     Path((unit, element, period)): Path<(String, String, String)>,
     Json(b): Json<SaveBody>,
 ) -> ApiResult<Json<Changed>> {
-    known(&state, &unit, &element, &period).await?;
     allow(
         &state,
         &caller,
@@ -404,6 +404,7 @@ pub async fn save(
         },
     )
     .await?;
+    known(&state, &unit, &element, &period).await?;
     let v = parse_value(&state, &element, &b.value).await?;
     apply(
         &state,
@@ -441,6 +442,7 @@ pub async fn transition(
     let t = Transition::parse(&t)
         .filter(|t| *t != Transition::Save)
         .ok_or_else(|| ApiError::not_found("操作 / transition"))?;
+    caller.require_signed_in()?;
     known(&state, &unit, &element, &period).await?;
     if t == Transition::Return && b.reason.trim().is_empty() {
         return Err(ApiError::bad_request(

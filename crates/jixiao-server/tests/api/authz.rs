@@ -1,1 +1,632 @@
-//! Authorization matrix (filled in below).
+//! The authorization matrix: every endpoint × every role × the caller's own unit or another,
+//! from one table. The table must name every operation of the OpenAPI document, so a new
+//! endpoint cannot be left out of it.
+
+use crate::{App, Client, Db, scenario};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The demo accounts, by the role they hold; `public` is nobody signed in.
+const WHO: [&str; 10] = [
+    "admin",
+    "office",
+    "finance",
+    "sfj_reviewer",
+    "qly_reporter",
+    "qly_leader",
+    "evaluator",
+    "inspector",
+    "leader",
+    "public",
+];
+
+/// Who may: a list of accounts, or these shorthands.
+const ALL: &[&str] = &WHO;
+const SIGNED_IN: &[&str] = &[
+    "admin",
+    "office",
+    "finance",
+    "sfj_reviewer",
+    "qly_reporter",
+    "qly_leader",
+    "evaluator",
+    "inspector",
+    "leader",
+];
+const OFFICE: &[&str] = &["admin", "office"];
+const READERS: &[&str] = &["admin", "office", "finance", "leader"];
+
+struct Case {
+    method: &'static str,
+    /// The OpenAPI path this exercises.
+    template: &'static str,
+    /// The concrete path (`{pub}`, `{appeal}`, `{sha}` are filled in after setup).
+    path: &'static str,
+    body: fn() -> Value,
+    allowed: &'static [&'static str],
+}
+
+fn none() -> Value {
+    json!({})
+}
+
+const fn case(
+    method: &'static str,
+    template: &'static str,
+    path: &'static str,
+    body: fn() -> Value,
+    allowed: &'static [&'static str],
+) -> Case {
+    Case {
+        method,
+        template,
+        path,
+        body,
+        allowed,
+    }
+}
+
+/// Every operation. Where a unit matters, QLY is the reporter's and leader's own unit and MXI
+/// another one.
+fn table() -> Vec<Case> {
+    vec![
+        case("GET", "/api/v1/health", "/api/v1/health", none, ALL),
+        case("GET", "/api/v1/ready", "/api/v1/ready", none, ALL),
+        case("GET", "/api/v1/me", "/api/v1/me", none, SIGNED_IN),
+        case(
+            "POST",
+            "/api/v1/auth/password",
+            "/api/v1/auth/password",
+            || json!({ "old_password": "wrong", "new_password": "whatever-long-enough" }),
+            SIGNED_IN,
+        ),
+        case("GET", "/api/v1/units", "/api/v1/units", none, SIGNED_IN),
+        case(
+            "POST",
+            "/api/v1/units",
+            "/api/v1/units",
+            || json!({ "content": "not toml [", "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/units/{code}",
+            "/api/v1/units/MXI",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "PUT",
+            "/api/v1/units/{code}",
+            "/api/v1/units/MXI",
+            || json!({ "unit": { "code": "MXI", "name": { "zh": "梅溪街道" }, "level": "subdistrict", "class": "street" }, "version": 999, "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/units/{code}/close",
+            "/api/v1/units/MXI/close",
+            || json!({ "version": 999, "reason": "matrix", "merged_into": "NOPE" }),
+            OFFICE,
+        ),
+        case("GET", "/api/v1/schemes", "/api/v1/schemes", none, SIGNED_IN),
+        case(
+            "POST",
+            "/api/v1/schemes",
+            "/api/v1/schemes",
+            || json!({ "content": "id = 1", "reason": "matrix" }),
+            &["admin", "office", "finance"],
+        ),
+        case(
+            "POST",
+            "/api/v1/schemes/validate",
+            "/api/v1/schemes/validate",
+            || json!({ "content": "id = 1" }),
+            &["admin", "office", "finance"],
+        ),
+        case(
+            "GET",
+            "/api/v1/schemes/{code}/{version}",
+            "/api/v1/schemes/wolong-2025/1",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "POST",
+            "/api/v1/schemes/{code}/{version}/publish",
+            "/api/v1/schemes/wolong-2025/1/publish",
+            || json!({ "reason": "matrix" }),
+            OFFICE,
+        ),
+        case("GET", "/api/v1/periods", "/api/v1/periods", none, SIGNED_IN),
+        case(
+            "POST",
+            "/api/v1/periods",
+            "/api/v1/periods",
+            || json!({ "scheme": "wolong-2025", "period": "2025Q1" }),
+            OFFICE,
+        ),
+        case(
+            "PUT",
+            "/api/v1/periods/{scheme}/{period}",
+            "/api/v1/periods/wolong-2025/2025Q1",
+            || json!({ "status": "open", "version": 999, "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/values",
+            "/api/v1/values?limit=1",
+            none,
+            SIGNED_IN,
+        ),
+        // Reading values: the district's readers, the lead department for what it leads, the unit itself.
+        case(
+            "GET",
+            "/api/v1/values/{unit}/{element}/{period}",
+            "/api/v1/values/QLY/mediation_agreements/2025Q1",
+            none,
+            &[
+                "admin",
+                "office",
+                "finance",
+                "leader",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "GET",
+            "/api/v1/values/{unit}/{element}/{period}",
+            "/api/v1/values/MXI/certified_officers/2025Q1",
+            none,
+            &["admin", "office", "finance", "leader", "sfj_reviewer"],
+        ),
+        case(
+            "PUT",
+            "/api/v1/values/{unit}/{element}/{period}",
+            "/api/v1/values/QLY/mediation_cases/2025Q1",
+            || json!({ "value": "1", "version": 0 }),
+            &["admin", "office", "qly_reporter"],
+        ),
+        case(
+            "PUT",
+            "/api/v1/values/{unit}/{element}/{period}",
+            "/api/v1/values/MXI/mediation_cases/2025Q1",
+            || json!({ "value": "1", "version": 0 }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/QLY/mediation_cases/2025Q1/submit",
+            || json!({ "version": 0 }),
+            &["admin", "office", "qly_reporter"],
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/MXI/mediation_cases/2025Q1/submit",
+            || json!({ "version": 0 }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/QLY/mediation_cases/2025Q1/approve",
+            || json!({ "version": 0 }),
+            &["admin", "office", "qly_leader"],
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/MXI/mediation_cases/2025Q1/approve",
+            || json!({ "version": 0 }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/MXI/mediation_cases/2025Q1/verify",
+            || json!({ "version": 0 }),
+            &["admin", "office", "sfj_reviewer"],
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/MXI/hazards_found/2025Q1/verify",
+            || json!({ "version": 0 }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/QLY/mediation_cases/2025Q1/count",
+            || json!({ "version": 0 }),
+            OFFICE,
+        ),
+        // A counted value can be returned only by the office.
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/{transition}",
+            "/api/v1/values/QLY/mediation_cases/2025Q1/return",
+            || json!({ "version": 0, "reason": "matrix" }),
+            OFFICE,
+        ),
+        // Inspection data: the inspector of 潦河镇 enters them, and only there.
+        case(
+            "PUT",
+            "/api/v1/values/{unit}/{element}/{period}",
+            "/api/v1/values/LHE/safety_inspection/2025Q1",
+            || json!({ "value": "90", "version": 0 }),
+            &["admin", "office", "inspector"],
+        ),
+        case(
+            "PUT",
+            "/api/v1/values/{unit}/{element}/{period}",
+            "/api/v1/values/PSH/safety_inspection/2025Q1",
+            || json!({ "value": "90", "version": 0 }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/evidence",
+            "/api/v1/values/QLY/mediation_cases/2025Q1/evidence",
+            none,
+            &["admin", "office", "qly_reporter"],
+        ),
+        case(
+            "POST",
+            "/api/v1/values/{unit}/{element}/{period}/evidence",
+            "/api/v1/values/MXI/mediation_cases/2025Q1/evidence",
+            none,
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/evidence/{sha256}",
+            "/api/v1/evidence/{sha}",
+            none,
+            &[
+                "admin",
+                "office",
+                "finance",
+                "leader",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "GET",
+            "/api/v1/results/{scheme}/{period}",
+            "/api/v1/results/wolong-2025/2025",
+            none,
+            READERS,
+        ),
+        case(
+            "GET",
+            "/api/v1/results/{scheme}/{period}/units/{unit}",
+            "/api/v1/results/wolong-2025/2025/units/QLY",
+            none,
+            &[
+                "admin",
+                "office",
+                "finance",
+                "leader",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "GET",
+            "/api/v1/results/{scheme}/{period}/units/{unit}",
+            "/api/v1/results/wolong-2025/2025/units/MXI",
+            none,
+            &["admin", "office", "finance", "leader", "sfj_reviewer"],
+        ),
+        case(
+            "POST",
+            "/api/v1/results/{scheme}/{period}/whatif",
+            "/api/v1/results/wolong-2025/2025/whatif",
+            || json!({ "coef": ["MXI/investment=0.9"] }),
+            READERS,
+        ),
+        case(
+            "GET",
+            "/api/v1/publications",
+            "/api/v1/publications",
+            none,
+            ALL,
+        ),
+        case(
+            "GET",
+            "/api/v1/publications/{id}",
+            "/api/v1/publications/{pub}",
+            none,
+            ALL,
+        ),
+        case(
+            "POST",
+            "/api/v1/publications",
+            "/api/v1/publications",
+            || json!({ "scheme": "wolong-budget-self-2025", "period": "2025", "reason": "matrix" }),
+            &["admin", "office", "finance"],
+        ),
+        case(
+            "POST",
+            "/api/v1/publications/{id}/rescore",
+            "/api/v1/publications/{pub}/rescore",
+            none,
+            OFFICE,
+        ),
+        case("GET", "/api/v1/appeals", "/api/v1/appeals", none, SIGNED_IN),
+        case(
+            "POST",
+            "/api/v1/appeals",
+            "/api/v1/appeals",
+            || json!({ "publication_id": 0, "unit": "QLY", "indicator": "mediation", "reason": "matrix" }),
+            &["qly_reporter", "qly_leader"],
+        ),
+        case(
+            "POST",
+            "/api/v1/appeals",
+            "/api/v1/appeals",
+            || json!({ "publication_id": 0, "unit": "MXI", "indicator": "mediation", "reason": "matrix" }),
+            &[],
+        ),
+        case(
+            "POST",
+            "/api/v1/appeals/{id}/resolve",
+            "/api/v1/appeals/{appeal}/resolve",
+            || json!({ "decision": "reject", "reason": "matrix", "version": 999 }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/appeals/{id}/evidence",
+            "/api/v1/appeals/{appeal}/evidence",
+            none,
+            &["office", "qly_reporter", "qly_leader"],
+        ),
+        case(
+            "GET",
+            "/api/v1/audit",
+            "/api/v1/audit?limit=1",
+            none,
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/audit/verify",
+            "/api/v1/audit/verify",
+            none,
+            OFFICE,
+        ),
+        case("GET", "/api/v1/users", "/api/v1/users", none, &["admin"]),
+        case(
+            "POST",
+            "/api/v1/users",
+            "/api/v1/users",
+            || json!({ "username": "x", "display_name": "x", "password": "short", "role": "leader" }),
+            &["admin"],
+        ),
+        case(
+            "POST",
+            "/api/v1/users/{username}/disable",
+            "/api/v1/users/leader/disable",
+            || json!({ "disabled": false, "reason": "matrix" }),
+            &["admin"],
+        ),
+        case(
+            "GET",
+            "/api/v1/api-keys",
+            "/api/v1/api-keys",
+            none,
+            &["admin"],
+        ),
+        case(
+            "POST",
+            "/api/v1/api-keys",
+            "/api/v1/api-keys",
+            || json!({ "name": "m", "role": "public" }),
+            &["admin"],
+        ),
+        case(
+            "POST",
+            "/api/v1/api-keys/{prefix}/revoke",
+            "/api/v1/api-keys/nope/revoke",
+            || json!({ "reason": "matrix" }),
+            &["admin"],
+        ),
+        // Signing in and out are for everyone; they come last because they change the session.
+        case(
+            "POST",
+            "/api/v1/auth/login",
+            "/api/v1/auth/login",
+            || json!({ "username": "nobody", "password": "wrong" }),
+            ALL,
+        ),
+        case(
+            "POST",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/logout",
+            none,
+            ALL,
+        ),
+    ]
+}
+
+/// Denied means: not signed in (401 unauthorized), forbidden (403), or — where existence itself
+/// is private — not found.
+fn denied(status: u16, body: &Value, hides_existence: bool) -> bool {
+    let code = body["code"].as_str().unwrap_or("");
+    matches!((status, code), (401, "unauthorized") | (403, "forbidden"))
+        || (hides_existence && status == 404)
+}
+
+async fn call(c: &Client, case: &Case, path: &str) -> (u16, Value) {
+    let r = if path.ends_with("/evidence") && case.method == "POST" {
+        let form = axum_test::multipart::MultipartForm::new().add_part(
+            "file",
+            axum_test::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec())
+                .file_name("m.pdf")
+                .mime_type("application/pdf"),
+        );
+        c.server
+            .post(path)
+            .add_header("x-csrf-token", c.csrf.clone().unwrap_or_default().as_str())
+            .multipart(form)
+            .await
+    } else {
+        match case.method {
+            "GET" => c.get(path).await,
+            "PUT" => c.put(path, (case.body)()).await,
+            _ => c.post(path, (case.body)()).await,
+        }
+    };
+    (
+        r.status_code().as_u16(),
+        serde_json::from_slice(r.as_bytes()).unwrap_or(Value::Null),
+    )
+}
+
+async fn authorization_matrix(db: Db) {
+    let app = App::spawn(db).await;
+    // Each account signs in once (the first sign-in changes its password).
+    let mut clients = Vec::new();
+    for who in WHO {
+        clients.push(if who == "public" {
+            app.client()
+        } else {
+            app.user(who).await
+        });
+    }
+    let by = |name: &str| &clients[WHO.iter().position(|w| *w == name).expect("account")];
+    let office = by("office");
+    // Something to point at: a file, a publication, an appeal.
+    let up = office
+        .server
+        .post("/api/v1/values/QLY/mediation_cases/2025Q2/evidence")
+        .add_header(
+            "x-csrf-token",
+            office.csrf.clone().unwrap_or_default().as_str(),
+        )
+        .multipart(
+            axum_test::multipart::MultipartForm::new().add_part(
+                "file",
+                axum_test::multipart::Part::bytes(b"%PDF-1.4 setup".to_vec())
+                    .file_name("s.pdf")
+                    .mime_type("application/pdf"),
+            ),
+        )
+        .await;
+    assert_eq!(up.status_code(), 201, "{}", up.text());
+    let sha = up.json::<Value>()["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_owned();
+    let s = office
+        .ok_put(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3",
+            json!({ "value": "90" }),
+        )
+        .await;
+    let s = office
+        .ok_post(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
+            json!({ "version": s["value"]["row"]["version"] }),
+            200,
+        )
+        .await;
+    office
+        .ok_post(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3/verify",
+            json!({ "version": s["value"]["row"]["version"] }),
+            200,
+        )
+        .await;
+    let publication = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "setup" }),
+            201,
+        )
+        .await;
+    let pub_id = publication["id"].to_string();
+    let leader = by("qly_leader");
+    let appeal = leader.ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "mediation", "reason": "setup" }), 201).await;
+    let appeal_id = appeal["id"].to_string();
+
+    // Every operation of the OpenAPI document is in the table.
+    let openapi = app.client().ok_get("/api/v1/openapi.json").await;
+    let mut documented = BTreeSet::new();
+    for (path, ops) in openapi["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("operations").keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let cases = table();
+    let tested: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.method.to_owned(), c.template.to_owned()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&tested).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints missing from the authorization table: {missing:?}"
+    );
+    let stale: Vec<_> = tested.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "table rows for endpoints that do not exist: {stale:?}"
+    );
+
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in &cases {
+        let path = case
+            .path
+            .replace("{sha}", &sha)
+            .replace("{pub}", &pub_id)
+            .replace("{appeal}", &appeal_id);
+        for (who, client) in WHO.iter().zip(&clients) {
+            let (status, body) = if case.template == "/api/v1/appeals" && case.method == "POST" {
+                // Point the appeal at the real publication.
+                let mut b = (case.body)();
+                b["publication_id"] = publication["id"].clone();
+                let r = client.post(&path, b).await;
+                (
+                    r.status_code().as_u16(),
+                    serde_json::from_slice(r.as_bytes()).unwrap_or(Value::Null),
+                )
+            } else {
+                call(client, case, &path).await
+            };
+            let expect_allowed = case.allowed.contains(who);
+            let was_denied = denied(status, &body, case.template == "/api/v1/evidence/{sha256}");
+            checked += 1;
+            // An allowed caller must reach the operation itself: a 404 would mean the row
+            // points at nothing and proves nothing (except where the target is made up on purpose).
+            let missed = expect_allowed && status == 404 && !case.path.contains("nope");
+            if expect_allowed == was_denied || missed {
+                failures.push(format!(
+                    "{} {path} as {who}: expected {}, got {status} {}",
+                    case.method,
+                    if expect_allowed { "allowed" } else { "denied" },
+                    body["code"]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked >= 500, "{checked}");
+}
+scenario!(authorization_matrix);
