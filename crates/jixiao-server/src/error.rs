@@ -13,8 +13,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: Text,
-    /// Extra structured detail: validation problems, the current state on a conflict.
-    pub detail: Option<serde_json::Value>,
+    /// Extension members (RFC 9457 §3.2): validation problems, the current state on a
+    /// conflict. Each key of this object becomes a member of the problem document.
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The problem document (RFC 9457) with jixiao's fields.
@@ -29,9 +30,13 @@ pub struct Problem {
     /// Stable code for programs.
     pub code: String,
     pub message: ProblemText,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The Chinese message (RFC 9457's occurrence-specific explanation).
+    pub detail: String,
+    /// Extension members, by problem: `issues` (invalid input), `current` and `allowed`
+    /// (conflicts), `locked_until` (locked account), `units` (publication blocked).
+    #[serde(flatten)]
     #[schema(value_type = Object)]
-    pub detail: Option<serde_json::Value>,
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -46,20 +51,24 @@ impl ApiError {
             status,
             code,
             message,
-            detail: None,
+            extensions: serde_json::Map::new(),
         }
     }
 
-    pub fn with(mut self, detail: serde_json::Value) -> ApiError {
-        self.detail = Some(detail);
+    /// Adds extension members: `extra` must be a JSON object; its keys join the document.
+    pub fn with(mut self, extra: serde_json::Value) -> ApiError {
+        if let serde_json::Value::Object(map) = extra {
+            self.extensions.extend(map);
+        }
         self
     }
 
-    pub fn not_found(what: &str) -> ApiError {
+    /// `what` names the missing thing in Chinese and in English.
+    pub fn not_found(zh: &str, en: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
-            Text::new(format!("找不到{what}"), format!("{what} not found")),
+            Text::new(format!("找不到{zh}"), format!("{en} not found")),
         )
     }
 
@@ -133,11 +142,12 @@ impl IntoResponse for ApiError {
             title: self.message.en.clone(),
             status: self.status.as_u16(),
             code: self.code.to_owned(),
+            detail: self.message.zh.clone(),
             message: ProblemText {
                 zh: self.message.zh,
                 en: self.message.en,
             },
-            detail: self.detail,
+            extensions: self.extensions,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         (

@@ -93,6 +93,21 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens a SQLite file read-only, as it is: no migrations, no change of journal mode (for
+    /// checking a backup before restoring it).
+    pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=ro", path.display());
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await?;
+        Ok(Store {
+            pool,
+            backend: Backend::Sqlite,
+        })
+    }
+
     /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
     /// writers queue instead of failing when the second tries to upgrade a read.
     pub async fn write(&self) -> Result<Tx> {

@@ -97,11 +97,13 @@ pub async fn update(
     before: &PeriodRow,
     status: &str,
     deadline: Option<&str>,
+    auto_count: bool,
     reason: &str,
 ) -> Result<bool> {
-    let done = sqlx::query("UPDATE periods SET status = $1, deadline = $2, version = version + 1 WHERE id = $3 AND version = $4")
+    let done = sqlx::query("UPDATE periods SET status = $1, deadline = $2, auto_count = $3, version = version + 1 WHERE id = $4 AND version = $5")
         .bind(status)
         .bind(deadline)
+        .bind(i64::from(auto_count))
         .bind(before.id)
         .bind(before.version)
         .execute(&mut **tx)
@@ -112,6 +114,7 @@ pub async fn update(
         let after = PeriodRow {
             status: status.into(),
             deadline: deadline.map(str::to_owned),
+            auto_count,
             version: before.version + 1,
             ..before.clone()
         };

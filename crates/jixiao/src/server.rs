@@ -175,7 +175,7 @@ pub fn restore(a: RestoreArgs) -> Outcome {
     }
     runtime()?.block_on(async {
         // The backup must be a jixiao database whose audit chain holds.
-        let check = jixiao_store::Store::connect(&format!("sqlite://{}?mode=ro", a.from.display()))
+        let check = jixiao_store::Store::open_sqlite_read_only(&a.from)
             .await
             .map_err(|e| failed("读取备份 reading the backup", e))?;
         let v = jixiao_store::audit::verify(&check)

@@ -40,7 +40,7 @@ pub async fn file(
     require_reason(&b.reason)?;
     let p = jixiao_store::publications::get(&state.store, b.publication_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("公示 / publication"))?;
+        .ok_or_else(|| ApiError::not_found("公示", "publication"))?;
     let results: serde_json::Value =
         serde_json::from_str(&p.results).map_err(|e| ApiError::internal(&e))?;
     let found = results["classes"]
@@ -58,7 +58,8 @@ pub async fn file(
         });
     if !found {
         return Err(ApiError::not_found(
-            "该公示中的单位和指标 / unit and indicator in this publication",
+            "该公示中的单位和指标",
+            "unit and indicator in this publication",
         ));
     }
     let mut tx = state.store.write().await?;
@@ -135,7 +136,7 @@ pub async fn resolve(
         .map_err(jixiao_store::StoreError::from)?;
     let before = jixiao_store::appeals::get(&mut conn, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("申诉 / appeal"))?;
+        .ok_or_else(|| ApiError::not_found("申诉", "appeal"))?;
     drop(conn);
     if before.status != "open" || before.version != b.version {
         return Err(ApiError::conflict(
@@ -162,7 +163,7 @@ pub async fn resolve(
     };
     let publication = jixiao_store::publications::get(&state.store, before.publication_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("publication"))?;
+        .ok_or_else(|| ApiError::not_found("公示", "publication"))?;
     if upheld && !b.corrections.is_empty() {
         // The office corrects the values: each is counted at once, audited with the appeal's reason.
         let mut tx = state.store.write().await?;
@@ -282,7 +283,7 @@ pub async fn upload_evidence(
         .map_err(jixiao_store::StoreError::from)?;
     let a = jixiao_store::appeals::get(&mut conn, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("申诉 / appeal"))?;
+        .ok_or_else(|| ApiError::not_found("申诉", "appeal"))?;
     drop(conn);
     if !(can(
         &caller.principal,

@@ -91,7 +91,7 @@ pub async fn revoke(
     require_reason(&b.reason)?;
     let mut tx = state.store.write().await?;
     if !jixiao_store::keys::revoke(&mut tx, &caller.actor, &prefix, &b.reason).await? {
-        return Err(ApiError::not_found("有效的 API 密钥 / active API key"));
+        return Err(ApiError::not_found("有效的 API 密钥", "active API key"));
     }
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)

@@ -81,7 +81,7 @@ pub async fn create(
         let live = state.live.read().await;
         let s = live
             .scheme(&b.scheme)
-            .ok_or_else(|| ApiError::not_found("已发布的方案 / published scheme"))?;
+            .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
         if i64::from(p.year_number()) != s.row.year {
             let y = s.row.year;
             return Err(ApiError::bad_request(
@@ -113,11 +113,14 @@ pub struct PeriodChange {
     /// `open` or `closed`.
     pub status: String,
     pub deadline: Option<String>,
+    /// Whether verified values count at once; unchanged when omitted.
+    pub auto_count: Option<bool>,
     pub version: i64,
     pub reason: String,
 }
 
-/// Close a period (its values are locked), reopen it, or move its deadline. Always with a reason.
+/// Close a period (its values are locked), reopen it, move its deadline, or switch automatic
+/// counting of verified values. Always with a reason.
 #[utoipa::path(put, path = "/periods/{scheme}/{period}", tag = "periods", params(("scheme" = String, Path), ("period" = String, Path)), request_body = PeriodChange,
     responses((status = 200, body = PeriodRow), (status = 409, body = crate::error::Problem)))]
 pub async fn update(
@@ -138,7 +141,7 @@ pub async fn update(
     let mut tx = state.store.write().await?;
     let before = jixiao_store::periods::get(&mut tx, &scheme, &period)
         .await?
-        .ok_or_else(|| ApiError::not_found("期间 / period"))?;
+        .ok_or_else(|| ApiError::not_found("期间", "period"))?;
     if before.version != b.version
         || !jixiao_store::periods::update(
             &mut tx,
@@ -146,6 +149,7 @@ pub async fn update(
             &before,
             &b.status,
             b.deadline.as_deref(),
+            b.auto_count.unwrap_or(before.auto_count),
             &b.reason,
         )
         .await?
@@ -161,7 +165,7 @@ pub async fn update(
     }
     let after = jixiao_store::periods::get(&mut tx, &scheme, &period)
         .await?
-        .ok_or_else(|| ApiError::not_found("period"))?;
+        .ok_or_else(|| ApiError::not_found("期间", "period"))?;
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
     state.reload().await?;
     Ok(Json(after))

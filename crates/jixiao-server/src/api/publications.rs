@@ -226,7 +226,7 @@ pub async fn get(
 ) -> ApiResult<Json<PublicationView>> {
     let row = jixiao_store::publications::get(&state.store, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("公示 / publication"))?;
+        .ok_or_else(|| ApiError::not_found("公示", "publication"))?;
     let results = serde_json::from_str(&row.results).ok();
     Ok(Json(PublicationView { row, results }))
 }
@@ -248,7 +248,7 @@ pub async fn rescore(
 ) -> ApiResult<Json<Rescore>> {
     let row = jixiao_store::publications::get(&state.store, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("公示 / publication"))?;
+        .ok_or_else(|| ApiError::not_found("公示", "publication"))?;
     allow(
         &state,
         &caller,
@@ -259,7 +259,7 @@ pub async fn rescore(
     .await?;
     let scheme = jixiao_store::schemes::get(&state.store, &row.scheme_code, row.scheme_version)
         .await?
-        .ok_or_else(|| ApiError::not_found("scheme version"))?;
+        .ok_or_else(|| ApiError::not_found("方案版本", "scheme version"))?;
     if scheme.content_hash != row.scheme_hash {
         return Err(ApiError::conflict(
             "scheme_changed",

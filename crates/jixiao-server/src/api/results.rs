@@ -31,12 +31,12 @@ pub fn tracked<'a>(
 ) -> ApiResult<(&'a LiveScheme, &'a Tracked, Period)> {
     let s = live
         .scheme(scheme)
-        .ok_or_else(|| ApiError::not_found("已发布的方案 / published scheme"))?;
-    let p = Period::parse(period).map_err(|_| ApiError::not_found("期间 / period"))?;
+        .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
+    let p = Period::parse(period).map_err(|_| ApiError::not_found("期间", "period"))?;
     let t = s
         .periods
         .get(&p)
-        .ok_or_else(|| ApiError::not_found("该方案的考核期间 / period of this scheme"))?;
+        .ok_or_else(|| ApiError::not_found("该方案的考核期间", "period of this scheme"))?;
     Ok((s, t, p))
 }
 
@@ -58,7 +58,7 @@ pub async fn ranking(
                 .class_ix
                 .get(c.as_str())
                 .copied()
-                .ok_or_else(|| ApiError::not_found("类别 / class"))?,
+                .ok_or_else(|| ApiError::not_found("类别", "class"))?,
         ),
         None => None,
     };
@@ -90,9 +90,9 @@ pub async fn unit(
     let uid = s
         .model
         .unit(&unit)
-        .ok_or_else(|| ApiError::not_found("单位 / unit"))?;
+        .ok_or_else(|| ApiError::not_found("单位", "unit"))?;
     let (cid, _) = s.model.class_of(uid).ok_or_else(|| {
-        ApiError::not_found("本方案不考核该单位 / unit not assessed by this scheme")
+        ApiError::not_found("本方案不考核该单位", "unit not assessed by this scheme")
     })?;
     let (scoring, values) = match q.kind.unwrap_or(Kind::Official) {
         Kind::Official => (&t.official, &s.official),
@@ -113,12 +113,12 @@ pub async fn unit(
         .classes
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::not_found("class"))?;
+        .ok_or_else(|| ApiError::not_found("类别", "class"))?;
     let row = class
         .rows
         .into_iter()
         .find(|row| row.unit.as_str() == unit)
-        .ok_or_else(|| ApiError::not_found("unit"))?;
+        .ok_or_else(|| ApiError::not_found("单位", "unit"))?;
     Ok(Json(serde_json::json!({
         "scheme": scheme, "scheme_version": s.row.version, "scheme_hash": s.row.content_hash, "period": period,
         "kind": q.kind.unwrap_or(Kind::Official), "class": { "code": class.code, "name": class.name, "units": class.units, "modules": class.modules }, "row": row

@@ -187,7 +187,7 @@ pub async fn get(
     caller.require_signed_in()?;
     let row = jixiao_store::schemes::get(&state.store, &code, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("方案版本 / scheme version"))?;
+        .ok_or_else(|| ApiError::not_found("方案版本", "scheme version"))?;
     let content = row.content.clone();
     Ok(Json(SchemeVersion { row, content }))
 }
@@ -211,7 +211,7 @@ pub async fn publish(
     caller.require_signed_in()?;
     let row = jixiao_store::schemes::get(&state.store, &code, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("方案版本 / scheme version"))?;
+        .ok_or_else(|| ApiError::not_found("方案版本", "scheme version"))?;
     let finance_budget = caller.principal.role == Role::Finance && row.kind == "budget";
     if !finance_budget {
         allow(&state, &caller, Action::Publish { scheme: &code }).await?;
@@ -250,6 +250,6 @@ pub async fn publish(
     state.reload().await?;
     let row = jixiao_store::schemes::get(&state.store, &code, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("scheme"))?;
+        .ok_or_else(|| ApiError::not_found("方案", "scheme"))?;
     Ok(Json(row))
 }

@@ -91,7 +91,7 @@ pub async fn get(
         .map_err(jixiao_store::StoreError::from)?;
     let u = jixiao_store::org::unit(&mut conn, &code)
         .await?
-        .ok_or_else(|| ApiError::not_found("单位 / unit"))?;
+        .ok_or_else(|| ApiError::not_found("单位", "unit"))?;
     Ok(Json(view(&u)))
 }
 
@@ -191,12 +191,12 @@ pub async fn update(
     }
     let mut org = jixiao_store::org::current(&state.store)
         .await?
-        .ok_or_else(|| ApiError::not_found("组织 / organisation"))?;
+        .ok_or_else(|| ApiError::not_found("组织", "organisation"))?;
     let slot = org
         .units
         .iter_mut()
         .find(|u| u.code.as_str() == code)
-        .ok_or_else(|| ApiError::not_found("单位 / unit"))?;
+        .ok_or_else(|| ApiError::not_found("单位", "unit"))?;
     *slot = b.unit.clone();
     check_org(&state, &org).await?;
     let mut tx = state.store.write().await?;
@@ -211,7 +211,7 @@ pub async fn update(
     state.reload().await?;
     current
         .map(|c| Json(view(&c)))
-        .ok_or_else(|| ApiError::not_found("unit"))
+        .ok_or_else(|| ApiError::not_found("单位", "unit"))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -235,7 +235,7 @@ pub async fn close(
     require_reason(&b.reason)?;
     let mut org = jixiao_store::org::current(&state.store)
         .await?
-        .ok_or_else(|| ApiError::not_found("组织 / organisation"))?;
+        .ok_or_else(|| ApiError::not_found("组织", "organisation"))?;
     if let Some(into) = &b.merged_into
         && (!org.units.iter().any(|u| u.code.as_str() == into) || into == &code)
     {
@@ -280,5 +280,5 @@ pub async fn close(
     state.reload().await?;
     current
         .map(|c| Json(view(&c)))
-        .ok_or_else(|| ApiError::not_found("unit"))
+        .ok_or_else(|| ApiError::not_found("单位", "unit"))
 }

@@ -129,12 +129,12 @@ pub async fn disable(
     require_reason(&b.reason)?;
     let row = jixiao_store::users::by_name(&state.store, &username)
         .await?
-        .ok_or_else(|| ApiError::not_found("用户 / user"))?;
+        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
     let mut tx = state.store.write().await?;
     jixiao_store::users::set_disabled(&mut tx, &caller.actor, &row, b.disabled, &b.reason).await?;
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
     let row = jixiao_store::users::by_name(&state.store, &username)
         .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
     Ok(Json(row))
 }

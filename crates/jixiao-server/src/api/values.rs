@@ -270,7 +270,7 @@ pub async fn get(
 /// computed), for a valid period.
 async fn known(state: &AppState, unit: &str, element: &str, period: &str) -> ApiResult<()> {
     let live = state.live.read().await;
-    let p = Period::parse(period).map_err(|_| ApiError::not_found("期间 / period"))?;
+    let p = Period::parse(period).map_err(|_| ApiError::not_found("期间", "period"))?;
     let scheme = live.schemes_using(element).find(|s| {
         s.model
             .unit(unit)
@@ -278,7 +278,7 @@ async fn known(state: &AppState, unit: &str, element: &str, period: &str) -> Api
             .is_some()
     });
     let Some(s) = scheme else {
-        return Err(ApiError::not_found("数据项或单位 / element or unit"));
+        return Err(ApiError::not_found("数据项或单位", "element or unit"));
     };
     let e = s
         .model
@@ -293,11 +293,34 @@ async fn known(state: &AppState, unit: &str, element: &str, period: &str) -> Api
             ),
         ));
     }
+    if let Some(e) = e.filter(|e| e.def.frequency != p.granularity()) {
+        let f = e.def.frequency.name();
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            Text::new(
+                format!("“{element}”按{}填报，没有“{p}”这一期", f.zh),
+                format!(
+                    "`{element}` is reported per {}; there is no value for {p}",
+                    f.en
+                ),
+            ),
+        ));
+    }
     let year = i64::from(p.year_number());
-    if e.is_some_and(|e| e.def.frequency != p.granularity())
-        || (year != s.row.year && year + 1 != s.row.year)
-    {
-        return Err(ApiError::not_found("期间 / period"));
+    if year != s.row.year && year + 1 != s.row.year {
+        let y = s.row.year;
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            Text::new(
+                format!("期间{p}不在方案“{}”的年度{y}（或上年同期）内", s.row.code),
+                format!(
+                    "period {p} is outside the year {y} of scheme `{}` (and the year before)",
+                    s.row.code
+                ),
+            ),
+        ));
     }
     Ok(())
 }
@@ -351,7 +374,7 @@ pub struct SaveBody {
 async fn parse_value(state: &AppState, element: &str, text: &str) -> ApiResult<Decimal> {
     let live = state.live.read().await;
     let Some((_, e)) = live.element(element) else {
-        return Err(ApiError::not_found("element"));
+        return Err(ApiError::not_found("数据项", "element"));
     };
     let t = text.trim();
     let (num, pct) = match t.strip_suffix(['%', '％']) {
@@ -441,7 +464,7 @@ pub async fn transition(
 ) -> ApiResult<Json<Changed>> {
     let t = Transition::parse(&t)
         .filter(|t| *t != Transition::Save)
-        .ok_or_else(|| ApiError::not_found("操作 / transition"))?;
+        .ok_or_else(|| ApiError::not_found("操作", "transition"))?;
     caller.require_signed_in()?;
     known(&state, &unit, &element, &period).await?;
     if t == Transition::Return && b.reason.trim().is_empty() {
@@ -466,6 +489,8 @@ pub async fn transition(
 
 /// Whether a verified value counts at once: yes unless every period row covering it says the
 /// office counts by hand.
+/// Whether a verified value counts at once: the setting of the finest tracked period that
+/// contains it (a quarter's own setting wins over its year's); counts when none is tracked.
 fn auto_count(live: &Live, element: &str, period: Period) -> bool {
     let rows: Vec<_> = live
         .periods
@@ -474,10 +499,18 @@ fn auto_count(live: &Live, element: &str, period: Period) -> bool {
             live.schemes
                 .get(&p.scheme_code)
                 .is_some_and(|s| s.model.element(element).is_some())
-                && Period::parse(&p.period).is_ok_and(|q| q.contains(period))
+        })
+        .filter_map(|p| {
+            Period::parse(&p.period)
+                .ok()
+                .filter(|q| q.contains(period))
+                .map(|q| (q.granularity(), p.auto_count))
         })
         .collect();
-    rows.is_empty() || rows.iter().any(|p| p.auto_count)
+    let Some(finest) = rows.iter().map(|(g, _)| *g).max() else {
+        return true;
+    };
+    rows.iter().any(|(g, auto)| *g == finest && *auto)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -492,7 +525,7 @@ async fn apply(
     new_value: Option<(Decimal, String)>,
     reason: &str,
 ) -> ApiResult<Json<Changed>> {
-    let p = Period::parse(period).map_err(|_| ApiError::not_found("period"))?;
+    let p = Period::parse(period).map_err(|_| ApiError::not_found("期间", "period"))?;
     let mut tx = state.store.write().await?;
     let current = jixiao_store::values::get(&mut tx, unit, element, period).await?;
     let (rt, locked, counts) = {
@@ -568,7 +601,23 @@ async fn apply(
             .await?
             {
                 Some(r) => r,
-                None => return Err(conflict(current.as_ref(), allowed_now)),
+                None => {
+                    // Someone else's change committed after we read the row (PostgreSQL lets
+                    // both read it): tell the loser what the value is now, not what it was.
+                    let now = jixiao_store::values::get(&mut tx, unit, element, period).await?;
+                    let allowed_now = {
+                        let live = state.live.read().await;
+                        allowed_for(
+                            &live,
+                            &caller.principal,
+                            unit,
+                            element,
+                            now.as_ref(),
+                            locked,
+                        )
+                    };
+                    return Err(conflict(now.as_ref(), allowed_now));
+                }
             }
         }
     };
@@ -672,7 +721,7 @@ pub async fn upload_evidence(
     let row = jixiao_store::values::get(&mut conn, &unit, &element, &period)
         .await?
         .ok_or_else(|| {
-            ApiError::not_found("数值（请先保存数值再上传佐证） / value (save it first)")
+            ApiError::not_found("数值（请先保存数值再上传佐证）", "value (save it first)")
         })?;
     drop(conn);
     let (name, mime, bytes) = read_file(&state, &mut form).await?;
@@ -813,7 +862,7 @@ pub async fn download_evidence(
 ) -> ApiResult<Response> {
     caller.require_signed_in()?;
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::not_found("文件 / file"));
+        return Err(ApiError::not_found("文件", "file"));
     }
     let uses = jixiao_store::evidence::by_hash(&state.store, &sha).await?;
     let mut permitted = None;
@@ -862,7 +911,7 @@ pub async fn download_evidence(
         }
     }
     // Not allowed looks the same as not there.
-    let e = permitted.ok_or_else(|| ApiError::not_found("文件 / file"))?;
+    let e = permitted.ok_or_else(|| ApiError::not_found("文件", "file"))?;
     let path = state
         .config
         .data_dir
@@ -871,7 +920,7 @@ pub async fn download_evidence(
         .join(&sha);
     let bytes = tokio::fs::read(&path)
         .await
-        .map_err(|_| ApiError::not_found("文件 / file"))?;
+        .map_err(|_| ApiError::not_found("文件", "file"))?;
     let disposition = format!("attachment; filename*=UTF-8''{}", percent(&e.filename));
     Ok((
         [

@@ -3,6 +3,7 @@
 
 mod broken;
 mod formats;
+mod ops;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,118 @@
+//! Operations on a server's SQLite database: `audit verify` names a tampered entry, `backup`
+//! copies a live database, `restore` puts a good backup back and refuses a tampered one.
+
+use crate::run_in;
+use jixiao_server::config::Config;
+use std::path::Path;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A server database holding the demo district (as `jixiao demo` makes it).
+fn seeded(dir: &Path) -> String {
+    let url = format!("sqlite://{}", dir.join("jixiao.db").display());
+    let config = Config {
+        database_url: url.clone(),
+        data_dir: dir.join("data"),
+        ..Config::default()
+    };
+    runtime().block_on(async {
+        let state = jixiao_server::open(config).await.expect("open");
+        jixiao_server::demo::seed(&state)
+            .await
+            .expect("seed")
+            .expect("fresh database");
+        state.store.pool.close().await;
+    });
+    url
+}
+
+/// Runs SQL directly on a database file, as someone with access to the file could.
+fn tamper(url: &str, sql: &[&str]) {
+    runtime().block_on(async {
+        let store = jixiao_store::Store::connect(url).await.expect("connect");
+        for s in sql {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string()))
+                .execute(&store.pool)
+                .await
+                .expect("tamper");
+        }
+        store.pool.close().await;
+    });
+}
+
+fn count_units(url: &str) -> i64 {
+    runtime().block_on(async {
+        let store = jixiao_store::Store::connect(url).await.expect("connect");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
+            .fetch_one(&store.pool)
+            .await
+            .expect("count");
+        store.pool.close().await;
+        n
+    })
+}
+
+const UNGUARD: &str = "DROP TRIGGER audit_log_no_update";
+
+#[test]
+fn audit_verify_backup_and_restore() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let url = seeded(d);
+    let db = ["--database", url.as_str()];
+
+    let ok = run_in(d, &[&["audit", "verify"][..], &db].concat());
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.contains("intact"), "{}", ok.stdout);
+
+    // An online backup, verified; a second one does not overwrite the first.
+    let out = run_in(d, &[&["backup", "--to", "b.db"][..], &db].concat());
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(d.join("b.db").exists());
+    let again = run_in(d, &[&["backup", "--to", "b.db"][..], &db].concat());
+    assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
+
+    // Someone edits entry 10 and deletes a unit behind the server's back.
+    tamper(
+        &url,
+        &[
+            UNGUARD,
+            "UPDATE audit_log SET actor = 'admin' WHERE seq = 10",
+            "DELETE FROM units WHERE code = 'SQI-V02'",
+        ],
+    );
+    let units = count_units(&url);
+    let broken = run_in(d, &[&["audit", "verify"][..], &db].concat());
+    assert_eq!(broken.code, 1, "{}{}", broken.stdout, broken.stderr);
+    let said = format!("{}{}", broken.stdout, broken.stderr);
+    assert!(said.contains("审计日志第10条"), "{said}");
+    assert!(said.contains("broken at entry 10"), "{said}");
+
+    // A tampered backup is refused and the database is left as it was.
+    std::fs::copy(d.join("b.db"), d.join("c.db")).expect("copy");
+    let c_url = format!("sqlite://{}", d.join("c.db").display());
+    tamper(
+        &c_url,
+        &[UNGUARD, "UPDATE audit_log SET reason = 'x' WHERE seq = 3"],
+    );
+    let refused = run_in(d, &[&["restore", "--from", "c.db"][..], &db].concat());
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("broken at entry 3"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(count_units(&url), units);
+
+    // The good backup brings back the unit and a chain that holds.
+    let restored = run_in(d, &[&["restore", "--from", "b.db"][..], &db].concat());
+    assert_eq!(restored.code, 0, "{}{}", restored.stdout, restored.stderr);
+    assert_eq!(count_units(&url), units + 1);
+    let ok = run_in(d, &[&["audit", "verify"][..], &db].concat());
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+}
