@@ -44,9 +44,48 @@ use utoipa_axum::routes;
         (name = "keys", description = "API 密钥 · API keys"),
         (name = "health", description = "运行状态 · health"),
     ),
-    components(schemas(crate::error::Problem))
+    components(schemas(crate::error::Problem)),
+    modifiers(&Security)
 )]
 pub struct ApiDoc;
+
+/// How callers authenticate, so the docs page can send the CSRF token or an API key: a person
+/// signs in (cookie) and pastes the `csrf_token` of the sign-in answer under "Authorize"; a
+/// machine sends its key. Reads need neither header.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                CSRF_HEADER,
+                "登录返回的 csrf_token（会话写操作必需）· the csrf_token from the sign-in answer, required on cookie-authenticated writes",
+            ))),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("jx_<prefix>_<secret>")
+                    .description(Some(
+                        "机器客户端的 API 密钥 · an API key for machine clients",
+                    ))
+                    .build(),
+            ),
+        );
+        openapi.security = Some(vec![
+            SecurityRequirement::default(),
+            SecurityRequirement::new("csrf", Vec::<String>::new()),
+            SecurityRequirement::new("api_key", Vec::<String>::new()),
+        ]);
+    }
+}
 
 /// The login rate limit's configuration.
 pub type Limiter = Option<

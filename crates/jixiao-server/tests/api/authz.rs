@@ -562,6 +562,11 @@ async fn authorization_matrix(db: Db) {
 
     // Every operation of the OpenAPI document is in the table.
     let openapi = app.client().ok_get("/api/v1/openapi.json").await;
+    assert_eq!(openapi["openapi"], "3.1.0");
+    // The docs page can send what writes need: the CSRF header, or an API key.
+    let schemes = &openapi["components"]["securitySchemes"];
+    assert_eq!(schemes["csrf"]["name"], "x-csrf-token");
+    assert_eq!(schemes["api_key"]["scheme"], "bearer");
     let mut documented = BTreeSet::new();
     for (path, ops) in openapi["paths"].as_object().expect("paths") {
         for method in ops.as_object().expect("operations").keys() {

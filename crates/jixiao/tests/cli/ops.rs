@@ -116,3 +116,28 @@ fn audit_verify_backup_and_restore() {
     let ok = run_in(d, &[&["audit", "verify"][..], &db].concat());
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
 }
+
+/// Settings come from JIXIAO_* variables; a misspelt one is refused by name, while the log
+/// filter and the test suite's own variables are not settings and pass.
+#[test]
+fn environment_settings_are_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("empty.db").display());
+    let run = |vars: &[(&str, &str)]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .args(["audit", "verify", "--database", &url])
+            .current_dir(dir.path())
+            .envs(vars.iter().copied())
+            .output()
+            .expect("run jixiao");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[("JIXIAO_LOG", "debug"), ("JIXIAO_TEST_POSTGRES", "x")]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = run(&[("JIXIAO_LISTN", "0.0.0.0:80")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("listn") || err.contains("LISTN"), "{err}");
+}
