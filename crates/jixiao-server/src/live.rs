@@ -47,8 +47,18 @@ pub enum Kind {
 
 pub type Key = (String, String, String);
 
+/// Generations of the live results, increasing across rebuilds: anything derived from the
+/// results (a cached ranking) is valid while the generation it was made at is current.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 #[derive(Default)]
 pub struct Live {
+    /// Changes with every change of the results (each [`Live::apply`], each rebuild).
+    pub generation: u64,
     pub org: Option<Org>,
     pub schemes: BTreeMap<String, LiveScheme>,
     pub values: HashMap<Key, ValueRow>,
@@ -102,6 +112,7 @@ impl Live {
         values: Vec<ValueRow>,
     ) -> Live {
         let mut live = Live {
+            generation: next_generation(),
             org,
             periods,
             ..Live::default()
@@ -208,6 +219,7 @@ impl Live {
                 return;
             }
         }
+        self.generation = next_generation();
         self.values.insert(key, row.clone());
         let state = ValueState::parse(&row.state).unwrap_or(ValueState::Draft);
         let value = Decimal::from_str(&row.value).ok();

@@ -11,7 +11,12 @@ pub struct AppState {
     pub store: Store,
     pub live: Arc<RwLock<Live>>,
     pub config: Arc<Config>,
+    /// Rankings as sent, by (scheme, period, kind, class), with the live generation they were
+    /// made at; a ranking is rebuilt on the first read after any change.
+    pub rankings: Arc<std::sync::Mutex<RankingCache>>,
 }
+
+pub type RankingCache = std::collections::HashMap<String, (u64, axum::body::Bytes)>;
 
 impl AppState {
     /// Loads the live results from the store.
@@ -21,6 +26,7 @@ impl AppState {
             store,
             live: Arc::new(RwLock::new(live)),
             config: Arc::new(config),
+            rankings: Arc::default(),
         })
     }
 

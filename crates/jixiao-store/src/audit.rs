@@ -78,14 +78,36 @@ pub struct Change<'a> {
     pub reason: &'a str,
 }
 
-/// Appends an entry in the caller's transaction. Updating the head row first takes its lock
-/// (PostgreSQL) or the write lock (SQLite), so entries are chained in commit order.
+/// Appends an entry in the caller's transaction, chained to the one before it. Writers are
+/// serialised, so entries are chained in commit order: on SQLite by the write lock every write
+/// transaction takes (`BEGIN IMMEDIATE`) and the head row is updated in place; on PostgreSQL by
+/// locking the head row, which a trigger brings up to date once, at commit (see
+/// `migrations/postgres/0002_audit_head_at_commit.sql`).
 pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut **tx)
-        .await?;
+    let (seq, prev_hash) = if tx.backend_name() == "PostgreSQL" {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+            .fetch_one(&mut **tx)
+            .await?;
+        let head = (get_i64(&head, "seq")?, get_str(&head, "hash")?);
+        // This transaction's own entries are newer than the head; entries removed from the
+        // end (tampering) are older, and the head keeps the gap visible.
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+        let prev = match last {
+            Some(r) if get_i64(&r, "seq")? > head.0 => (get_i64(&r, "seq")?, get_str(&r, "hash")?),
+            _ => head,
+        };
+        (prev.0 + 1, prev.1)
+    } else {
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut **tx)
+                .await?;
+        (get_i64(&head, "seq")?, get_str(&head, "hash")?)
+    };
     let mut e = Entry {
-        seq: get_i64(&head, "seq")?,
+        seq,
         at: now(),
         actor: actor.name.clone(),
         source: actor.source.clone(),
@@ -96,7 +118,7 @@ pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
         before: c.before,
         after: c.after,
         reason: c.reason.into(),
-        prev_hash: get_str(&head, "hash")?,
+        prev_hash,
         hash: String::new(),
     };
     e.hash = entry_hash(&e);
@@ -116,10 +138,12 @@ pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
         .bind(&e.hash)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&e.hash)
-        .execute(&mut **tx)
-        .await?;
+    if tx.backend_name() != "PostgreSQL" {
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&e.hash)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(e.seq)
 }
 

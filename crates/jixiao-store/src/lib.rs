@@ -18,10 +18,41 @@ pub mod sessions;
 pub mod users;
 pub mod values;
 
+use sqlx::AnyConnection;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row};
+use std::sync::Arc;
 
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// A write transaction (see [`Store::write`]). It derefs to the connection, so statements run
+/// on `&mut **tx`; dropping it without [`Tx::commit`] rolls back.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    /// On SQLite, this writer's turn: held until commit or rollback.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -55,6 +86,10 @@ impl StoreError {
 pub struct Store {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite has one writer at a time. Writers queue here, in order, *before* taking a pooled
+    /// connection, so a burst of writes cannot occupy every connection while waiting for the
+    /// write lock and starve readers (or the writer that holds the lock) of connections.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -85,7 +120,11 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            writers: Arc::default(),
+        };
         match backend {
             Backend::Sqlite => SQLITE.run(&store.pool).await?,
             Backend::Postgres => POSTGRES.run(&store.pool).await?,
@@ -105,15 +144,26 @@ impl Store {
         Ok(Store {
             pool,
             backend: Backend::Sqlite,
+            writers: Arc::default(),
         })
     }
 
-    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
-    /// writers queue instead of failing when the second tries to upgrade a read.
+    /// A write transaction. On SQLite, writers first queue for their turn (without holding a
+    /// connection), then take the write lock at once (`BEGIN IMMEDIATE`), so two writers never
+    /// fail by trying to upgrade a read. On PostgreSQL, row locks order the writers.
     pub async fn write(&self) -> Result<Tx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.writers.clone().lock_owned().await;
+                Tx {
+                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => Tx {
+                inner: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 

@@ -18,18 +18,15 @@ pub async fn load(store: &Store, id: &str, now_unix: i64) -> Result<Option<Vec<u
 
 /// Saves a session (insert or replace).
 pub async fn save(store: &Store, id: &str, data: &[u8], expires_unix: i64) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
-    sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)")
-        .bind(id)
-        .bind(data.to_vec())
-        .bind(expires_unix)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    sqlx::query(
+        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+    )
+    .bind(id)
+    .bind(data.to_vec())
+    .bind(expires_unix)
+    .execute(&store.pool)
+    .await?;
     Ok(())
 }
 

@@ -48,9 +48,24 @@ pub async fn ranking(
     caller: Caller,
     Path((scheme, period)): Path<(String, String)>,
     Query(q): Query<ResultQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<axum::response::Response> {
     allow(&state, &caller, Action::ReadRankings).await?;
     let live = state.live.read().await;
+    let kind = q.kind.unwrap_or(Kind::Official);
+    // Dashboards read the same ranking again and again between changes: send the bytes made
+    // at this generation of the results, if any.
+    let key = format!(
+        "{scheme}\u{1f}{period}\u{1f}{kind:?}\u{1f}{}",
+        q.class.as_deref().unwrap_or("")
+    );
+    let cached = state
+        .rankings
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).filter(|(g, _)| *g == live.generation).cloned());
+    if let Some((_, bytes)) = cached {
+        return Ok(json_bytes(bytes));
+    }
     let (s, t, _) = tracked(&live, &scheme, &period)?;
     let class = match &q.class {
         Some(c) => Some(
@@ -66,12 +81,38 @@ pub async fn ranking(
         Kind::Official => (&t.official, &s.official),
         Kind::Provisional => (&t.provisional, &s.provisional),
     };
-    let r = report(&s.model, values, scoring, class, Detail::default());
-    let mut v = serde_json::to_value(&r).map_err(|e| ApiError::internal(&e))?;
-    v["scheme_version"] = serde_json::json!(s.row.version);
-    v["scheme_hash"] = serde_json::json!(s.row.content_hash);
-    v["kind"] = serde_json::json!(q.kind.unwrap_or(Kind::Official));
-    Ok(Json(v))
+    let ranking = Ranking {
+        report: report(&s.model, values, scoring, class, Detail::default()),
+        scheme_version: s.row.version,
+        scheme_hash: s.row.content_hash.clone(),
+        kind,
+    };
+    let bytes =
+        axum::body::Bytes::from(serde_json::to_vec(&ranking).map_err(|e| ApiError::internal(&e))?);
+    if let Ok(mut c) = state.rankings.lock() {
+        c.insert(key, (live.generation, bytes.clone()));
+    }
+    Ok(json_bytes(bytes))
+}
+
+fn json_bytes(bytes: axum::body::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A ranking: the report (serialized straight to the response, no intermediate JSON tree)
+/// with the scheme version and content hash it was scored under.
+#[derive(serde::Serialize)]
+pub struct Ranking {
+    #[serde(flatten)]
+    pub report: jixiao_core::report::Report,
+    pub scheme_version: i64,
+    pub scheme_hash: String,
+    pub kind: Kind,
 }
 
 /// A unit's report card: every indicator with its score and explanation, the total, rank and

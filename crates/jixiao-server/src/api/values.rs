@@ -641,56 +641,61 @@ async fn apply(
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
     let effect = {
         let mut live = state.live.write().await;
-        let before = standings(&live);
+        let before = standings(&live, element);
         live.apply(&row);
-        diff(&before, &standings(&live))
+        let after = standings(&live, element);
+        diff(&live, element, &before, &after)
     };
     let v = view(state, caller, unit, element, period, Some(row)).await?;
     Ok(Json(Changed { value: v, effect }))
 }
 
-type Standing = std::collections::BTreeMap<
-    (String, String, String),
-    (Option<Decimal>, Option<u32>, Option<u16>),
->;
+/// Every unit's (total, rank, grade), in the results' own order, for each tracked period and
+/// kind of the schemes that read an element: what one change of that element can move.
+type Standing = Vec<Vec<(u32, Option<Decimal>, Option<u32>, Option<u16>)>>;
 
-/// Every unit's total, rank and grade in every tracked (scheme, period), official and provisional.
-fn standings(live: &Live) -> Standing {
-    let mut out = Standing::new();
-    for s in live.schemes.values() {
-        for (p, t) in &s.periods {
-            for (kind, sc) in [("official", &t.official), ("provisional", &t.provisional)] {
+fn standings(live: &Live, element: &str) -> Standing {
+    let mut out = Vec::new();
+    for s in live.schemes_using(element) {
+        for t in s.periods.values() {
+            for sc in [&t.official, &t.provisional] {
+                let mut rows = Vec::with_capacity(s.model.units.len());
                 for cs in &sc.classes {
+                    let members = &s.model.classes[cs.class as usize].members;
                     for (m, u) in cs.units.iter().enumerate() {
-                        let code = s.model.units
-                            [s.model.classes[cs.class as usize].members[m] as usize]
-                            .code
-                            .to_string();
-                        out.insert(
-                            (format!("{}/{p}/{kind}", s.row.code), code, String::new()),
-                            (u.total, u.rank, u.grade),
-                        );
+                        rows.push((members[m], u.total, u.rank, u.grade));
                     }
                 }
+                out.push(rows);
             }
         }
     }
     out
 }
 
-fn diff(a: &Standing, b: &Standing) -> Effect {
-    let mut e = Effect::default();
-    for (k, (t, r, g)) in b {
-        if let Some((t0, r0, g0)) = a.get(k) {
-            if t0 != t && !e.totals_changed.contains(&k.1) {
-                e.totals_changed.push(k.1.clone());
+/// The units whose total, or rank or grade, differ between two snapshots of the same results.
+fn diff(live: &Live, element: &str, a: &Standing, b: &Standing) -> Effect {
+    let mut totals = std::collections::BTreeSet::new();
+    let mut standing = std::collections::BTreeSet::new();
+    let models: Vec<_> = live
+        .schemes_using(element)
+        .flat_map(|s| std::iter::repeat_n(&s.model, s.periods.len() * 2))
+        .collect();
+    for ((before, after), model) in a.iter().zip(b).zip(models) {
+        for (x, y) in before.iter().zip(after) {
+            let code = || model.units[y.0 as usize].code.to_string();
+            if x.1 != y.1 {
+                totals.insert(code());
             }
-            if (r0 != r || g0 != g) && !e.standings_changed.contains(&k.1) {
-                e.standings_changed.push(k.1.clone());
+            if x.2 != y.2 || x.3 != y.3 {
+                standing.insert(code());
             }
         }
     }
-    e
+    Effect {
+        totals_changed: totals.into_iter().collect(),
+        standings_changed: standing.into_iter().collect(),
+    }
 }
 
 /// Attach an evidence file to a value (multipart field `file`).

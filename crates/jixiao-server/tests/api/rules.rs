@@ -300,6 +300,25 @@ async fn two_people_at_once(db: Db) {
         })
         .count();
     assert_eq!(saves_of_version, 1);
+
+    // Many writers at once on different values: every write lands and the audit chain, whose
+    // entries they all append to, holds.
+    let keys: Vec<String> = ["QLY", "MXI", "WLG", "WHO", "JGA", "LHE", "PSH", "SQI"]
+        .iter()
+        .map(|u| format!("{u}/mediation_agreements/2025Q1"))
+        .collect();
+    let before = office.ok_get("/api/v1/audit/verify").await["entries"]
+        .as_i64()
+        .expect("entries");
+    let returns = keys.iter().map(|k| async {
+        let (_, version, _) = look(&office, k).await;
+        act(&office, k, "return", version, "").await.status_code()
+    });
+    let codes = futures_util::future::join_all(returns).await;
+    assert!(codes.iter().all(|c| *c == 200), "{codes:?}");
+    let v = office.ok_get("/api/v1/audit/verify").await;
+    assert_eq!(v["broken_at"], Value::Null, "{v}");
+    assert_eq!(v["entries"].as_i64(), Some(before + keys.len() as i64));
 }
 scenario!(two_people_at_once);
 

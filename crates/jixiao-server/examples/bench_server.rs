@@ -1,0 +1,496 @@
+//! A bench command for the server: a generated district of 5,000 units is loaded into a fresh
+//! database (SQLite file, or a new database on a PostgreSQL server), the server is started on
+//! loopback, and then
+//!
+//! 1. **count → ranking**: one value at a time is taken through return → save → submit →
+//!    approve, then timed from sending the verify (which counts it, and rescores inside the
+//!    request) until the class's annual ranking, read afterwards, has come back;
+//! 2. **ranking under load**: `wrk` (Debian package) with 64 connections reads a class ranking
+//!    and the whole district's ranking.
+//!
+//! ```sh
+//! cargo run --release -p jixiao-server --example bench_server -- [--postgres URL] [--units N]
+//!     [--indicators N] [--samples N] [--seconds N]
+//! ```
+
+use jixiao_core::synth::{Rng, Spec, dataset, scheme_and_org};
+use jixiao_server::config::Config;
+use jixiao_store::audit::Actor;
+use jixiao_store::schemes::NewScheme;
+use jixiao_store::values::{Content, Key};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+struct Args {
+    postgres: Option<String>,
+    units: usize,
+    indicators: usize,
+    samples: usize,
+    seconds: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        postgres: None,
+        units: 5_000,
+        indicators: 20,
+        samples: 400,
+        seconds: 20,
+    };
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < v.len() {
+        let next = v.get(i + 1).cloned().unwrap_or_default();
+        match v[i].as_str() {
+            "--postgres" => a.postgres = Some(next),
+            "--units" => a.units = next.parse().expect("--units N"),
+            "--indicators" => a.indicators = next.parse().expect("--indicators N"),
+            "--samples" => a.samples = next.parse().expect("--samples N"),
+            "--seconds" => a.seconds = next.parse().expect("--seconds N"),
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    a
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn database(a: &Args, dir: &std::path::Path) -> String {
+    match &a.postgres {
+        None => format!("sqlite://{}", dir.join("bench.db").display()),
+        Some(admin) => {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let name = format!("jx_bench_{}", std::process::id());
+            let mut conn = sqlx::AnyConnection::connect(admin).await.expect("connect");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+/// Loads the generated district the way an import would: organisation, scheme (published),
+/// periods, every value counted (each audited), and two API keys.
+async fn seed(url: &str, spec: &Spec) -> (String, String) {
+    let store = jixiao_store::Store::connect(url).await.expect("connect");
+    let (scheme, org) = scheme_and_org(spec);
+    let data = dataset(spec);
+    let actor = Actor::system("import");
+    let mut tx = store.write().await.expect("tx");
+    jixiao_store::org::import(&mut tx, &actor, &org, "bench")
+        .await
+        .expect("org");
+    let content = serde_json::to_string(&scheme).expect("scheme json");
+    let row = jixiao_store::schemes::upload(
+        &mut tx,
+        &actor,
+        NewScheme {
+            code: scheme.id.as_str(),
+            year: i64::from(scheme.year),
+            kind: "unit",
+            title_zh: &scheme.title.zh,
+            title_en: &scheme.title.en,
+            format: "json",
+            content: &content,
+            reason: "bench",
+        },
+    )
+    .await
+    .expect("upload");
+    jixiao_store::schemes::publish(&mut tx, &actor, &row.code, row.version, "bench")
+        .await
+        .expect("publish");
+    for p in ["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025"] {
+        jixiao_store::periods::create(&mut tx, &actor, &row.code, p, None, true)
+            .await
+            .expect("period");
+    }
+    for r in &data.records {
+        let period = r.period.to_string();
+        let value = r.value.normalize().to_string();
+        jixiao_store::values::insert(
+            &mut tx,
+            &actor,
+            Key {
+                unit: &r.unit,
+                element: &r.item,
+                period: &period,
+            },
+            Content {
+                value: &value,
+                note: "",
+                state: "counted",
+                return_reason: "",
+            },
+        )
+        .await
+        .expect("value");
+    }
+    let mut keys = Vec::new();
+    for role in ["office", "leader"] {
+        let (key, prefix, hash) = jixiao_server::auth::new_api_key();
+        jixiao_store::keys::create(&mut tx, &actor, role, &prefix, &hash, role, None, None)
+            .await
+            .expect("key");
+        keys.push(key);
+    }
+    tx.commit().await.expect("commit");
+    store.pool.close().await;
+    (keys[0].clone(), keys[1].clone())
+}
+
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+}
+
+impl Api {
+    /// Takes a counted value back through return → save (a new number) → submit → approve;
+    /// returns its version, ready to be verified.
+    async fn to_approved(&self, path: &str, number: &str) -> i64 {
+        let v = self.send(reqwest::Method::GET, path, None).await;
+        let mut version = v["row"]["version"].as_i64().expect("version");
+        for (method, step, body) in [
+            (
+                reqwest::Method::POST,
+                "/return",
+                json!({ "reason": "bench" }),
+            ),
+            (reqwest::Method::PUT, "", json!({ "value": number })),
+            (reqwest::Method::POST, "/submit", json!({})),
+            (reqwest::Method::POST, "/approve", json!({})),
+        ] {
+            let mut b = body;
+            b["version"] = json!(version);
+            let r = self.send(method, &format!("{path}{step}"), Some(b)).await;
+            version = r["value"]["row"]["version"].as_i64().expect("version");
+        }
+        version
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let bytes = self.raw(method, path, body).await;
+        serde_json::from_slice(&bytes).expect("json")
+    }
+
+    /// The response body as received (a successful one).
+    async fn raw(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Vec<u8> {
+        let mut r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.expect("request");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body").to_vec();
+        assert!(
+            status.is_success(),
+            "{path}: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        bytes
+    }
+}
+
+fn total_in(ranking: &Value, unit: &str) -> Option<String> {
+    ranking["classes"]
+        .as_array()?
+        .iter()
+        .flat_map(|c| c["rows"].as_array().into_iter().flatten())
+        .find(|r| r["unit"] == unit)
+        .and_then(|r| r["total"].as_str().map(str::to_owned))
+}
+
+/// Runs wrk and returns (requests/s, p50 ms, p99 ms, non-2xx responses).
+fn wrk(url: &str, key: &str, seconds: u64) -> Option<(f64, f64, f64, u64)> {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t2",
+            "-c64",
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-H",
+            &format!("Authorization: Bearer {key}"),
+            url,
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ms = |s: &str| -> Option<f64> {
+        let s = s.trim();
+        if let Some(v) = s.strip_suffix("ms") {
+            v.parse().ok()
+        } else if let Some(v) = s.strip_suffix("us") {
+            v.parse::<f64>().ok().map(|x| x / 1000.0)
+        } else if let Some(v) = s.strip_suffix('s') {
+            v.parse::<f64>().ok().map(|x| x * 1000.0)
+        } else {
+            None
+        }
+    };
+    let field = |prefix: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .and_then(|l| l.split_whitespace().last().map(str::to_owned))
+    };
+    let rps = field("Requests/sec:")?.parse().ok()?;
+    let p50 = ms(&field("50%")?)?;
+    let p99 = ms(&field("99%")?)?;
+    let non2xx = text
+        .lines()
+        .find(|l| l.contains("Non-2xx"))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+        .unwrap_or(0);
+    print!("{text}");
+    Some((rps, p50, p99, non2xx))
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let spec = Spec {
+        units: a.units,
+        indicators: a.indicators,
+        classes: 4,
+        seed: 11,
+        missing_per_mille: 0,
+        coarse: false,
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = database(&a, dir.path()).await;
+    let db = if a.postgres.is_some() {
+        "PostgreSQL 15"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "district: {} units × {} indicators × 4 quarters in 4 classes, {db}",
+        a.units, a.indicators
+    );
+
+    let t = Instant::now();
+    let (office_key, leader_key) = seed(&url, &spec).await;
+    println!(
+        "seed (org, scheme, {} counted values, each audited): {:.1} s",
+        a.units * a.indicators * 4,
+        t.elapsed().as_secs_f64()
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let config = Config {
+        database_url: url.clone(),
+        listen: format!("127.0.0.1:{port}"),
+        data_dir: dir.path().join("data"),
+        ..Config::default()
+    };
+    let t = Instant::now();
+    let state = jixiao_server::open(config).await.expect("open");
+    println!(
+        "start (load every value, score 5 periods official and provisional): {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    tokio::spawn(jixiao_server::serve(state));
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let office = Api {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+        key: office_key,
+    };
+    for _ in 0..100 {
+        if office
+            .http
+            .get(format!("{base}/ready"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // 1. count → ranking readable.
+    let mut rng = Rng::new(5);
+    let mut latencies = Vec::new();
+    let mut verify_times = Vec::new();
+    let mut read_times = Vec::new();
+    let mut changed = 0;
+    for n in 0..a.samples {
+        let u = rng.range(0, a.units as i64 - 1) as usize;
+        let c = u % 4;
+        let i = rng.range(0, a.indicators as i64 - 1);
+        let q = rng.range(1, 4);
+        let unit = format!("U{u:05}");
+        let path = format!("/values/{unit}/e{c}_{i}/2025Q{q}");
+        let ranking_path = format!("/results/synthetic/2025?class=c{c}");
+        let before = total_in(
+            &office.send(reqwest::Method::GET, &ranking_path, None).await,
+            &unit,
+        );
+        let version = office
+            .to_approved(&path, &format!("{}", rng.range(1, 2000)))
+            .await;
+        let t = Instant::now();
+        let r = office
+            .send(
+                reqwest::Method::POST,
+                &format!("{path}/verify"),
+                Some(json!({ "version": version })),
+            )
+            .await;
+        let counted = t.elapsed().as_secs_f64() * 1000.0;
+        let ranking = office.raw(reqwest::Method::GET, &ranking_path, None).await;
+        let elapsed = t.elapsed().as_secs_f64() * 1000.0;
+        let ranking: Value = serde_json::from_slice(&ranking).expect("json");
+        assert_eq!(r["value"]["row"]["state"], "counted");
+        if total_in(&ranking, &unit) != before {
+            changed += 1;
+        }
+        if n >= 10 {
+            latencies.push(elapsed);
+            verify_times.push(counted);
+            read_times.push(elapsed - counted);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    verify_times.sort_by(f64::total_cmp);
+    read_times.sort_by(f64::total_cmp);
+    println!(
+        "count → class ranking readable ({} samples after 10 warm-up; the unit's annual total changed in {changed} of {}): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        a.samples,
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.9),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0.0)
+    );
+    for (what, t) in [
+        ("the verify request (counts and rescores)", &verify_times),
+        ("the ranking read", &read_times),
+    ] {
+        println!(
+            "  of which {what}: p50 {:.2} ms, p99 {:.2} ms",
+            percentile(t, 0.5),
+            percentile(t, 0.99)
+        );
+    }
+
+    // 2. the ranking endpoint under load.
+    let class_label = format!("one class ({} units)", a.units.div_ceil(4));
+    let busy_label = format!(
+        "one class ({} units) while its values are counted one after another",
+        a.units.div_ceil(4)
+    );
+    for (what, path, writes) in [
+        (
+            class_label.as_str(),
+            "/results/synthetic/2025?class=c0",
+            false,
+        ),
+        (
+            "the whole district (4 classes)",
+            "/results/synthetic/2025",
+            false,
+        ),
+        (
+            busy_label.as_str(),
+            "/results/synthetic/2025?class=c0",
+            true,
+        ),
+    ] {
+        // A writer that keeps counting values of the class being read: every count changes
+        // the results, so reads keep rebuilding the ranking.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = writes.then(|| {
+            let (office, stop, units) = (office.clone(), stop.clone(), a.units);
+            let indicators = a.indicators as i64;
+            tokio::spawn(async move {
+                let mut rng = Rng::new(9);
+                let mut counts = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let u = rng.range(0, (units as i64 - 1) / 4) * 4;
+                    let path = format!(
+                        "/values/U{u:05}/e0_{}/2025Q{}",
+                        rng.range(0, indicators - 1),
+                        rng.range(1, 4)
+                    );
+                    let version = office
+                        .to_approved(&path, &format!("{}", rng.range(1, 2000)))
+                        .await;
+                    office
+                        .send(
+                            reqwest::Method::POST,
+                            &format!("{path}/verify"),
+                            Some(json!({ "version": version })),
+                        )
+                        .await;
+                    counts += 1;
+                }
+                counts
+            })
+        });
+        let body = reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .bearer_auth(&leader_key)
+            .send()
+            .await
+            .expect("ranking")
+            .bytes()
+            .await
+            .expect("body");
+        println!(
+            "\nwrk: ranking of {what}, {} KiB per response",
+            body.len() / 1024
+        );
+        let url = format!("{base}{path}");
+        let key = leader_key.clone();
+        let secs = a.seconds;
+        match tokio::task::spawn_blocking(move || wrk(&url, &key, secs))
+            .await
+            .expect("wrk")
+        {
+            Some((rps, p50, p99, non2xx)) => println!(
+                "ranking of {what}: {rps:.0} requests/s, p50 {p50:.1} ms, p99 {p99:.1} ms, non-2xx {non2xx}"
+            ),
+            None => println!("wrk is not installed (apt-get install wrk): skipped"),
+        }
+        if let Some(w) = writer {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let counts = w.await.expect("writer");
+            println!(
+                "  meanwhile {counts} values were counted ({:.1} per second), each invalidating the ranking",
+                counts as f64 / a.seconds as f64
+            );
+        }
+    }
+    println!(
+        "\npeak memory (server and bench in one process): {:.0} MiB",
+        peak_rss_mib()
+    );
+}
