@@ -2,7 +2,8 @@
 # Every test, on SQLite and on PostgreSQL 15. Starts a throwaway PostgreSQL server (in a temp
 # directory, on loopback, trust auth, stopped and removed on exit) unless JIXIAO_TEST_POSTGRES
 # already names one; installs PostgreSQL 15 from Debian if its binaries are missing.
-# Extra arguments go to `cargo test` (e.g. `tools/test.sh -p jixiao-server`).
+# Extra arguments go to `cargo test` (e.g. `tools/test.sh -p jixiao-server`); without them the
+# browser tests (tools/e2e.sh) run afterwards; JIXIAO_SKIP_E2E=1 skips them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,3 +49,7 @@ if [ -z "${JIXIAO_TEST_POSTGRES:-}" ]; then
     start_postgres
 fi
 cargo test --workspace "$@"
+# The browser tests run with the whole suite (not when only some crates were asked for).
+if [ $# -eq 0 ] && [ "${JIXIAO_SKIP_E2E:-}" != 1 ]; then
+    tools/e2e.sh
+fi

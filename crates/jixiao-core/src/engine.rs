@@ -521,7 +521,11 @@ pub fn leaf_score<T: Tracer>(
                         Rule::Actual,
                         Text::new(
                             format!("实际值 {} {}", n(a), leaf.unit),
-                            format!("actual {} {}", n(a), leaf.unit),
+                            format!(
+                                "actual {} {}",
+                                n(a),
+                                crate::text::measure(&leaf.unit, crate::text::Lang::En)
+                            ),
                         ),
                         a,
                     )

@@ -184,10 +184,9 @@ impl Input {
                 format!(
                     "{}{}",
                     n(v),
-                    if self.unit.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", self.unit)
+                    match crate::text::measure(&self.unit, lang) {
+                        "" => String::new(),
+                        u => format!(" {u}"),
                     }
                 )
             },

@@ -531,6 +531,23 @@ pub enum MethodKind {
     Formula,
 }
 
+impl Class {
+    /// Every indicator of the class, module by module, in the order of the scheme.
+    pub fn indicators(&self) -> Vec<&Indicator> {
+        fn walk<'a>(m: &'a Module, out: &mut Vec<&'a Indicator>) {
+            out.extend(&m.indicators);
+            for sub in &m.modules {
+                walk(sub, out);
+            }
+        }
+        let mut out = Vec::new();
+        for m in &self.modules {
+            walk(m, &mut out);
+        }
+        out
+    }
+}
+
 impl MethodKind {
     pub fn name(self) -> Text {
         match self {

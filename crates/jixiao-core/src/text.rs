@@ -47,3 +47,35 @@ impl Text {
         }
     }
 }
+
+/// A unit of measure in `lang`. Scheme files write units in Chinese (`人`, `万元`); English
+/// readers get the usual English for the common ones, and the unit as written otherwise.
+pub fn measure(unit: &str, lang: Lang) -> &str {
+    if lang == Lang::Zh {
+        return unit;
+    }
+    match unit {
+        "人" | "名" => "people",
+        "万元" => "×10,000 yuan",
+        "亿元" => "×100 million yuan",
+        "元" => "yuan",
+        "个" => "",
+        "件" => "cases",
+        "项" => "items",
+        "分" => "points",
+        "处" => "sites",
+        "家" => "firms",
+        "户" => "households",
+        "小时" => "hours",
+        "天" | "日" => "days",
+        "批次" => "batches",
+        "条" => "entries",
+        "次" => "times",
+        "起" => "incidents",
+        "公里" => "km",
+        "平方米" => "m²",
+        "亩" => "mu",
+        "吨" => "t",
+        other => other,
+    }
+}

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod live;
 pub mod state;
+pub mod web;
 
 use crate::auth::{Backend, DbSessions};
 use crate::config::Config;
@@ -61,8 +62,9 @@ pub fn build_app(state: AppState) -> Router {
         })
         .per_millisecond(60_000 / u64::from(state.config.login_per_minute.max(1)))
         .burst_size(state.config.login_per_minute.max(1))
-        .finish();
-    let (api, openapi) = api::router(limiter).split_for_parts();
+        .finish()
+        .map(std::sync::Arc::new);
+    let (api, openapi) = api::router(limiter.clone()).split_for_parts();
     let sessions = SessionManagerLayer::new(DbSessions {
         store: state.store.clone(),
     })
@@ -83,6 +85,7 @@ pub fn build_app(state: AppState) -> Router {
     Router::new()
         .merge(api.layer(axum::middleware::from_fn(api::csrf)))
         .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi))
+        .merge(web::router(limiter))
         .layer(auth)
         .layer(axum::extract::DefaultBodyLimit::max((state.config.max_evidence_mib as usize + 1) * 1024 * 1024))
         .layer(PropagateRequestIdLayer::x_request_id())

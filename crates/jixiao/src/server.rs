@@ -90,7 +90,7 @@ pub fn demo(a: DemoArgs) -> Outcome {
             }
             None => println!("沿用已有的演示数据库（账号密码在创建时已打印）· reusing the existing demo database (passwords were printed when it was created)"),
         }
-        println!("\nAPI: http://{listen}/api/v1   文档 docs: http://{listen}/api/v1/docs   Ctrl-C 停止 to stop\n");
+        println!("\n网页 web: http://{listen}/   API: http://{listen}/api/v1   文档 docs: http://{listen}/api/v1/docs   Ctrl-C 停止 to stop\n");
         jixiao_server::serve(state).await.map_err(|e| failed("服务 serve", e))
     })
 }

@@ -88,8 +88,14 @@ impl utoipa::Modify for Security {
 }
 
 /// The login rate limit's configuration.
+/// Shared by the API's and the pages' sign-in, so both count against one limit per client.
 pub type Limiter = Option<
-    tower_governor::governor::GovernorConfig<crate::ClientIp, governor::middleware::NoOpMiddleware>,
+    std::sync::Arc<
+        tower_governor::governor::GovernorConfig<
+            crate::ClientIp,
+            governor::middleware::NoOpMiddleware,
+        >,
+    >,
 >;
 
 /// Every route of the API, with its OpenAPI description. Logins are rate limited per client.

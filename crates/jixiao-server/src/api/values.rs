@@ -91,7 +91,7 @@ fn state_of(row: Option<&ValueRow>) -> Option<ValueState> {
 }
 
 /// Transitions the caller may make from the row's state.
-fn allowed_for(
+pub(crate) fn allowed_for(
     live: &Live,
     p: &Principal,
     unit: &str,
@@ -371,7 +371,7 @@ pub struct SaveBody {
 }
 
 /// Checks a number against the element's rules; the problem names the field.
-async fn parse_value(state: &AppState, element: &str, text: &str) -> ApiResult<Decimal> {
+pub(crate) async fn parse_value(state: &AppState, element: &str, text: &str) -> ApiResult<Decimal> {
     let live = state.live.read().await;
     let Some((_, e)) = live.element(element) else {
         return Err(ApiError::not_found("数据项", "element"));
@@ -487,8 +487,6 @@ pub async fn transition(
     .await
 }
 
-/// Whether a verified value counts at once: yes unless every period row covering it says the
-/// office counts by hand.
 /// Whether a verified value counts at once: the setting of the finest tracked period that
 /// contains it (a quarter's own setting wins over its year's); counts when none is tracked.
 fn auto_count(live: &Live, element: &str, period: Period) -> bool {

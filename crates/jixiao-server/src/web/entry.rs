@@ -1,0 +1,761 @@
+//! Data entry (填报): one form per unit and period with every indicator the unit reports —
+//! its definition, unit of measure, target and worked example beside the fields; rates
+//! computed from their numerator and denominator as they are typed; evidence; save or submit.
+//! A number that serves several indicators or schemes is asked for once (最多报一次).
+
+use super::i18n::L;
+use super::{Ctx, Page, render, see_other, state_label, urlencode};
+use crate::api::extract::{Json, Path as ApiPath};
+use crate::api::values::{SaveBody, TransitionBody, ValueView};
+use crate::error::{ApiError, ApiResult};
+use crate::live::Live;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use jixiao_core::Decimal;
+use jixiao_core::access::{Action, Principal, can};
+use jixiao_core::formula::Shift;
+use jixiao_core::model::{ElemId, Model, leaf_slots};
+use jixiao_core::period::Period;
+use jixiao_core::scheme::{Source, ValueKind};
+use jixiao_core::text::Text;
+use std::collections::{BTreeMap, HashSet};
+
+/// An indicator on the form, with the numbers the unit reports for it.
+pub struct GroupSpec {
+    pub code: String,
+    pub name: Text,
+    pub definition: Option<Text>,
+    pub example: Option<Text>,
+    pub unit: String,
+    pub target: Option<Decimal>,
+    pub points: Decimal,
+    pub method: Text,
+    pub elements: Vec<ElementSpec>,
+    /// The indicator's actual value when a formula computes it from the fields (a rate).
+    pub computed: Option<ElementSpec>,
+}
+
+pub struct ElementSpec {
+    pub code: String,
+    pub name: Text,
+    pub unit: String,
+    pub definition: Option<Text>,
+    pub percent: bool,
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+    /// Counts of events reported only when they happen: no record means none, so an empty
+    /// field is not missing.
+    pub optional: bool,
+}
+
+fn spec(m: &Model, e: ElemId) -> ElementSpec {
+    let e = &m.elements[e as usize];
+    ElementSpec {
+        code: e.code.to_string(),
+        name: e.def.name.clone(),
+        unit: e.def.unit.clone(),
+        definition: e.def.definition.clone(),
+        percent: e.def.kind == ValueKind::Percent,
+        min: e.def.min,
+        max: e.def.max,
+        optional: e.def.absent_is_zero,
+    }
+}
+
+/// The elements a formula or a slot list reads in the current period (a computed element's
+/// own inputs, recursively), in order, without repeats.
+pub fn inputs(m: &Model, e: ElemId, out: &mut Vec<ElemId>) {
+    match &m.elements[e as usize].formula {
+        Some((_, expr)) => {
+            let mut vars = Vec::new();
+            expr.vars(&mut vars);
+            for (v, shift) in vars {
+                if shift == Shift::Current {
+                    inputs(m, v, out);
+                }
+            }
+        }
+        None => {
+            if !out.contains(&e) {
+                out.push(e);
+            }
+        }
+    }
+}
+
+/// The form of `unit` for `period`: every indicator of every scheme assessing the unit in that
+/// period, with the elements this caller may enter for it. Each element appears once, under
+/// the first indicator that reads it.
+pub fn layout(live: &Live, p: &Principal, unit: &str, period: Period) -> Vec<GroupSpec> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut groups = Vec::new();
+    for s in live.schemes.values() {
+        if !s.periods.contains_key(&period) {
+            continue;
+        }
+        let m = &s.model;
+        let Some((cid, _)) = m.unit(unit).and_then(|u| m.class_of(u)) else {
+            continue;
+        };
+        let c = &m.classes[cid as usize];
+        let reportable = |e: ElemId| {
+            let el = &m.elements[e as usize];
+            el.formula.is_none()
+                && el.def.source != Source::Computed
+                && el.def.frequency == period.granularity()
+                && can(
+                    p,
+                    Action::EditValue {
+                        unit,
+                        element: el.code.as_str(),
+                    },
+                    live,
+                )
+        };
+        let mut push = |code: String,
+                        name: Text,
+                        slots: Vec<u32>,
+                        leaf: Option<&jixiao_core::model::LeafModel>,
+                        groups: &mut Vec<GroupSpec>| {
+            let mut elems = Vec::new();
+            for sl in slots {
+                let slot = &c.slots[sl as usize];
+                if slot.shift == Shift::Current {
+                    inputs(m, slot.elem, &mut elems);
+                }
+            }
+            let fields: Vec<ElementSpec> = elems
+                .into_iter()
+                .filter(|e| reportable(*e))
+                .filter(|e| seen.insert(m.elements[*e as usize].code.to_string()))
+                .map(|e| spec(m, e))
+                .collect();
+            if fields.is_empty() {
+                return;
+            }
+            let computed = leaf.and_then(|l| match &l.actual {
+                jixiao_core::model::Actual::Slot(sl) => {
+                    let e = c.slots[*sl as usize].elem;
+                    m.elements[e as usize].formula.as_ref().map(|_| spec(m, e))
+                }
+                _ => None,
+            });
+            let def = leaf.and_then(|l| {
+                m.scheme.classes.get(&c.code).and_then(|sc| {
+                    sc.indicators()
+                        .into_iter()
+                        .find(|i| i.code.as_str() == l.code.as_str())
+                })
+            });
+            groups.push(GroupSpec {
+                code,
+                name,
+                definition: def.and_then(|d| d.definition.clone()),
+                example: def.and_then(|d| d.example.clone()),
+                unit: leaf.map(|l| l.unit.clone()).unwrap_or_default(),
+                target: leaf.and_then(|l| l.target),
+                points: leaf.map(|l| l.points).unwrap_or_default(),
+                method: leaf.map(|l| l.kind.name()).unwrap_or_default(),
+                elements: fields,
+                computed,
+            });
+        };
+        for leaf in &c.leaves {
+            push(
+                leaf.code.to_string(),
+                leaf.name.clone(),
+                leaf_slots(leaf),
+                Some(leaf),
+                &mut groups,
+            );
+        }
+        for a in c.bonus.iter().chain(&c.deductions) {
+            push(
+                a.code.to_string(),
+                a.name.clone(),
+                vec![a.slot],
+                None,
+                &mut groups,
+            );
+        }
+        for v in &c.vetoes {
+            let mut slots = Vec::new();
+            match &v.trigger {
+                jixiao_core::model::VetoTrigger::Slot(s) => slots.push(*s),
+                jixiao_core::model::VetoTrigger::Condition(_, e) => e.vars(&mut slots),
+            }
+            push(v.code.to_string(), v.name.clone(), slots, None, &mut groups);
+        }
+    }
+    groups
+}
+
+/// A form the caller has to fill: how many of its numbers are still to be entered or
+/// submitted, how many came back.
+pub struct FormLink {
+    pub unit: String,
+    pub unit_name: Text,
+    pub period: String,
+    pub fields: usize,
+    pub todo: usize,
+    pub returned: usize,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+}
+
+/// Every form in the caller's scope for the open periods.
+pub fn forms_for(live: &Live, p: &Principal) -> Vec<FormLink> {
+    let Some(root) = p.unit.as_deref() else {
+        return Vec::new();
+    };
+    let now = jixiao_store::now();
+    let mut out: BTreeMap<(String, String), FormLink> = BTreeMap::new();
+    let Some(org) = &live.org else {
+        return Vec::new();
+    };
+    for u in &org.units {
+        let code = u.code.as_str();
+        if !jixiao_core::access::Scope::within(live, code, root) {
+            continue;
+        }
+        for pr in live.periods.iter().filter(|pr| pr.status == "open") {
+            let Ok(period) = Period::parse(&pr.period) else {
+                continue;
+            };
+            if out.contains_key(&(code.to_owned(), pr.period.clone())) {
+                continue;
+            }
+            let groups = layout(live, p, code, period);
+            let codes: Vec<&str> = groups
+                .iter()
+                .flat_map(|g| g.elements.iter())
+                .filter(|e| !e.optional)
+                .map(|e| e.code.as_str())
+                .collect();
+            if codes.is_empty() {
+                continue;
+            }
+            let states: Vec<Option<&str>> = codes
+                .iter()
+                .map(|e| {
+                    live.values
+                        .get(&(code.to_owned(), (*e).to_owned(), pr.period.clone()))
+                        .map(|r| r.state.as_str())
+                })
+                .collect();
+            let todo = states
+                .iter()
+                .filter(|s| matches!(s, None | Some("draft") | Some("returned")))
+                .count();
+            let returned = states.iter().filter(|s| **s == Some("returned")).count();
+            let deadline = pr.deadline.clone();
+            out.insert(
+                (code.to_owned(), pr.period.clone()),
+                FormLink {
+                    unit: code.to_owned(),
+                    unit_name: u.name.clone(),
+                    period: pr.period.clone(),
+                    fields: codes.len(),
+                    todo,
+                    returned,
+                    overdue: todo > 0 && deadline.as_deref().is_some_and(|d| d < now.as_str()),
+                    deadline,
+                },
+            );
+        }
+    }
+    let mut v: Vec<FormLink> = out.into_values().collect();
+    // What needs doing first: returned, then unfinished, newest period first.
+    v.sort_by(|a, b| {
+        (b.returned > 0, b.todo > 0, &b.period, &a.unit).cmp(&(
+            a.returned > 0,
+            a.todo > 0,
+            &a.period,
+            &b.unit,
+        ))
+    });
+    v
+}
+
+#[derive(Template)]
+#[template(path = "entry_index.html")]
+struct IndexPage<'a> {
+    ctx: &'a Ctx,
+    forms: Vec<FormLink>,
+}
+
+pub async fn index(page: Page, State(state): State<AppState>) -> Response {
+    let r = async {
+        page.require_signed_in()?;
+        let live = state.live.read().await;
+        let forms = forms_for(&live, &page.caller.principal);
+        drop(live);
+        render(&IndexPage {
+            ctx: &page.ctx,
+            forms,
+        })
+    }
+    .await;
+    page.finish(r)
+}
+
+/// A field as shown: its spec, the value, what may be done, what the person typed (kept when
+/// a save fails) and the problem beside it.
+pub struct FieldView {
+    pub spec: ElementSpec,
+    pub view: ValueView,
+    pub input: String,
+    pub note: String,
+    pub error: Option<String>,
+}
+
+impl FieldView {
+    pub fn state(&self, l: &L) -> String {
+        state_label(*l, self.view.row.as_ref().map_or("", |r| r.state.as_str()))
+    }
+
+    pub fn state_code(&self) -> &str {
+        self.view.row.as_ref().map_or("empty", |r| r.state.as_str())
+    }
+
+    pub fn editable(&self) -> bool {
+        self.view.allowed.iter().any(|a| a == "save")
+    }
+
+    pub fn version(&self) -> String {
+        self.view
+            .row
+            .as_ref()
+            .map(|r| r.version.to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn return_reason(&self) -> &str {
+        self.view
+            .row
+            .as_ref()
+            .filter(|r| r.state == "returned")
+            .map_or("", |r| r.return_reason.as_str())
+    }
+
+    pub fn range(&self, l: &L) -> String {
+        match (&self.spec.min, &self.spec.max) {
+            (Some(a), Some(b)) => l.ta(
+                "entry-range",
+                &[("min", &l.num(a, 4)), ("max", &l.num(b, 4))],
+            ),
+            (Some(a), None) => l.ta("entry-min", &[("min", &l.num(a, 4))]),
+            (None, Some(b)) => l.ta("entry-max", &[("max", &l.num(b, 4))]),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+pub struct GroupView {
+    pub spec: GroupSpec,
+    pub fields: Vec<FieldView>,
+    /// The computed actual from the values shown (a rate), if every input has a value.
+    pub computed: Option<Decimal>,
+}
+
+#[derive(Template)]
+#[template(path = "entry.html")]
+struct FormPage<'a> {
+    ctx: &'a Ctx,
+    unit: String,
+    unit_name: Text,
+    period: String,
+    groups: Vec<GroupView>,
+    message: Option<String>,
+    can_submit: bool,
+    locked: bool,
+}
+
+fn unit_name(live: &Live, unit: &str) -> Option<Text> {
+    live.org
+        .as_ref()?
+        .units
+        .iter()
+        .find(|u| u.code.as_str() == unit)
+        .map(|u| u.name.clone())
+}
+
+/// Evaluates a computed element for `unit` and `period` on the numbers typed into the form;
+/// what the formula reads from other periods (last year's figure) comes from the stored values.
+pub fn compute(
+    live: &Live,
+    unit: &str,
+    period: Period,
+    element: &str,
+    inputs: &BTreeMap<String, Decimal>,
+) -> Option<Decimal> {
+    let (s, e) = live.element(element)?;
+    let (_, expr) = e.formula.as_ref()?;
+    let m = &s.model;
+    expr.num(&|(id, shift): (ElemId, Shift)| {
+        let code = m.elements[id as usize].code.as_str();
+        let at = match shift {
+            Shift::Current => {
+                return inputs.get(code).copied().or_else(|| {
+                    m.elements[id as usize]
+                        .formula
+                        .as_ref()
+                        .and_then(|_| compute(live, unit, period, code, inputs))
+                });
+            }
+            Shift::Previous => period.previous(),
+            Shift::YearEarlier => period.year_earlier(),
+        };
+        live.values
+            .get(&(unit.to_owned(), code.to_owned(), at.to_string()))
+            .and_then(|r| r.value.parse().ok())
+    })
+    .ok()
+}
+
+async fn build(
+    page: &Page,
+    state: &AppState,
+    unit: &str,
+    period: &str,
+    typed: &BTreeMap<String, (String, String)>,
+    errors: &BTreeMap<String, String>,
+) -> ApiResult<(Vec<GroupView>, Text)> {
+    let p = Period::parse(period).map_err(|_| ApiError::not_found("期间", "period"))?;
+    let (specs, name) = {
+        let live = state.live.read().await;
+        if !can(&page.caller.principal, Action::ReadUnit { unit }, &*live) {
+            return Err(ApiError::forbidden());
+        }
+        let name = unit_name(&live, unit).ok_or_else(|| ApiError::not_found("单位", "unit"))?;
+        (layout(&live, &page.caller.principal, unit, p), name)
+    };
+    if specs.is_empty() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "nothing_to_report",
+            Text::new(
+                "您在该单位、该期间没有需要填报的数据",
+                "you have nothing to report for this unit and period",
+            ),
+        ));
+    }
+    let mut groups = Vec::new();
+    for g in specs {
+        let mut fields = Vec::new();
+        for e in std::mem::take(&mut { g.elements }) {
+            let Json(view) = crate::api::values::get(
+                State(state.clone()),
+                page.caller.clone(),
+                ApiPath((unit.to_owned(), e.code.clone(), period.to_owned())),
+            )
+            .await?;
+            let (input, note) = match typed.get(&e.code) {
+                Some((v, n)) => (v.clone(), n.clone()),
+                None => view
+                    .row
+                    .as_ref()
+                    .map(|r| (r.value.clone(), r.note.clone()))
+                    .unwrap_or_default(),
+            };
+            fields.push(FieldView {
+                error: errors.get(&e.code).cloned(),
+                spec: e,
+                view,
+                input,
+                note,
+            });
+        }
+        let computed = match &g.computed {
+            Some(c) => {
+                let inputs: BTreeMap<String, Decimal> = fields
+                    .iter()
+                    .filter_map(|f| {
+                        jixiao_core::data::parse_number(f.input.trim_end_matches('%'))
+                            .map(|v| (f.spec.code.clone(), v))
+                    })
+                    .collect();
+                let live = state.live.read().await;
+                compute(&live, unit, p, &c.code, &inputs)
+            }
+            None => None,
+        };
+        groups.push(GroupView {
+            spec: GroupSpec {
+                elements: Vec::new(),
+                ..g
+            },
+            fields,
+            computed,
+        });
+    }
+    Ok((groups, name))
+}
+
+fn form_page(
+    page: &Page,
+    unit: String,
+    period: String,
+    groups: Vec<GroupView>,
+    name: Text,
+    message: Option<String>,
+) -> ApiResult<Response> {
+    let can_submit = groups
+        .iter()
+        .flat_map(|g| &g.fields)
+        .any(|f| f.editable() || f.view.allowed.iter().any(|a| a == "submit"));
+    let locked = groups.iter().flat_map(|g| &g.fields).any(|f| f.view.locked);
+    render(&FormPage {
+        ctx: &page.ctx,
+        unit,
+        unit_name: name,
+        period,
+        groups,
+        message,
+        can_submit,
+        locked,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct FormQuery {
+    pub saved: Option<String>,
+}
+
+pub async fn form(
+    page: Page,
+    State(state): State<AppState>,
+    Path((unit, period)): Path<(String, String)>,
+    Query(q): Query<FormQuery>,
+) -> Response {
+    let r = async {
+        page.require_signed_in()?;
+        let (groups, name) = build(
+            &page,
+            &state,
+            &unit,
+            &period,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+        )
+        .await?;
+        let message = match q.saved.as_deref() {
+            Some("submit") => Some(page.ctx.l.t("entry-submitted")),
+            Some("save") => Some(page.ctx.l.t("entry-saved")),
+            Some("evidence") => Some(page.ctx.l.t("entry-evidence-added")),
+            _ => None,
+        };
+        form_page(&page, unit, period, groups, name, message)
+    }
+    .await;
+    page.finish(r)
+}
+
+/// Saves every changed number as a draft and, for "submit", submits everything that can be.
+/// All numbers are checked before anything is written; a number with a problem is shown with
+/// the problem beside it and nothing is saved.
+pub async fn save(
+    page: Page,
+    State(state): State<AppState>,
+    Path((unit, period)): Path<(String, String)>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let r = async {
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        page.check_csrf(get("_csrf"))?;
+        let submit = get("action") == "submit";
+        let mut typed: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for (k, v) in &pairs {
+            if let Some(e) = k.strip_prefix("v:") {
+                typed.entry(e.to_owned()).or_default().0 = v.trim().to_owned();
+            } else if let Some(e) = k.strip_prefix("n:") {
+                typed.entry(e.to_owned()).or_default().1 = v.trim().to_owned();
+            }
+        }
+        let (groups, name) = build(&page, &state, &unit, &period, &typed, &BTreeMap::new()).await?;
+        let l = page.ctx.l;
+        // First pass: what changes, and is each number valid?
+        let mut errors: BTreeMap<String, String> = BTreeMap::new();
+        let mut changes: Vec<(String, String, String, Option<i64>)> = Vec::new();
+        for f in groups.iter().flat_map(|g| &g.fields) {
+            if !f.editable() {
+                continue;
+            }
+            let row = f.view.row.as_ref();
+            let same = row.is_some_and(|r| {
+                jixiao_core::data::parse_number(&f.input)
+                    == jixiao_core::data::parse_number(&r.value)
+                    && f.note == r.note
+            });
+            if f.input.is_empty() || same {
+                continue;
+            }
+            if let Err(e) = crate::api::values::parse_value(&state, &f.spec.code, &f.input).await {
+                errors.insert(f.spec.code.clone(), problem_text(l, &e));
+                continue;
+            }
+            changes.push((
+                f.spec.code.clone(),
+                f.input.clone(),
+                f.note.clone(),
+                row.map(|r| r.version),
+            ));
+        }
+        if !errors.is_empty() {
+            let (groups, name) = build(&page, &state, &unit, &period, &typed, &errors).await?;
+            let msg = l.ta("entry-not-saved", &[("count", &errors.len())]);
+            let mut resp = form_page(&page, unit, period, groups, name, Some(msg))?;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(resp);
+        }
+        drop((groups, name));
+        for (element, value, note, version) in changes {
+            crate::api::values::save(
+                State(state.clone()),
+                page.caller.clone(),
+                ApiPath((unit.clone(), element, period.clone())),
+                Json(SaveBody {
+                    value,
+                    note,
+                    version,
+                }),
+            )
+            .await?;
+        }
+        if submit {
+            let (groups, _) = build(
+                &page,
+                &state,
+                &unit,
+                &period,
+                &BTreeMap::new(),
+                &BTreeMap::new(),
+            )
+            .await?;
+            for f in groups.iter().flat_map(|g| &g.fields) {
+                let Some(row) = &f.view.row else { continue };
+                if f.view.allowed.iter().any(|a| a == "submit") {
+                    crate::api::values::transition(
+                        State(state.clone()),
+                        page.caller.clone(),
+                        ApiPath((
+                            unit.clone(),
+                            f.spec.code.clone(),
+                            period.clone(),
+                            "submit".to_owned(),
+                        )),
+                        Json(TransitionBody {
+                            version: row.version,
+                            reason: String::new(),
+                        }),
+                    )
+                    .await?;
+                }
+            }
+        }
+        let to = format!(
+            "/entry/{}/{}?saved={}",
+            urlencode(&unit),
+            urlencode(&period),
+            if submit { "submit" } else { "save" }
+        );
+        Ok(see_other(&to))
+    }
+    .await;
+    page.finish(r)
+}
+
+/// The problem's message (and its first detail) in the page's language.
+pub fn problem_text(l: L, e: &ApiError) -> String {
+    let key = if l.is_en() { "en" } else { "zh" };
+    let detail = e
+        .extensions
+        .get("issues")
+        .and_then(|i| i.as_array())
+        .and_then(|a| a.first())
+        .and_then(|i| i.get("message"))
+        .and_then(|m| m.get(key).or_else(|| m.get("zh")))
+        .and_then(|s| s.as_str());
+    match detail {
+        Some(d) => d.to_owned(),
+        None => l.plain(&e.message).to_owned(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfQuery {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// Attaches an evidence file to one value (the form's file field). The token travels in the
+/// query because the multipart body is streamed to the API's upload as it is.
+pub async fn evidence(
+    page: Page,
+    State(state): State<AppState>,
+    Path((unit, period, element)): Path<(String, String, String)>,
+    Query(q): Query<CsrfQuery>,
+    form: Multipart,
+) -> Response {
+    let r = async {
+        page.check_csrf(&q.csrf)?;
+        crate::api::values::upload_evidence(
+            State(state.clone()),
+            page.caller.clone(),
+            ApiPath((unit.clone(), element, period.clone())),
+            form,
+        )
+        .await?;
+        Ok(see_other(&format!(
+            "/entry/{}/{}?saved=evidence",
+            urlencode(&unit),
+            urlencode(&period)
+        )))
+    }
+    .await;
+    page.finish(r)
+}
+
+/// A computed value (a rate) from numbers typed into the form, for the live preview.
+pub async fn preview(
+    page: Page,
+    State(state): State<AppState>,
+    Path((unit, period, element)): Path<(String, String, String)>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if page.require_signed_in().is_err() {
+        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+    }
+    let inputs: BTreeMap<String, Decimal> = q
+        .iter()
+        .filter_map(|(k, v)| {
+            jixiao_core::data::parse_number(v.trim().trim_end_matches('%')).map(|d| (k.clone(), d))
+        })
+        .collect();
+    let Ok(period) = Period::parse(&period) else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let live = state.live.read().await;
+    if !can(
+        &page.caller.principal,
+        Action::ReadUnit { unit: &unit },
+        &*live,
+    ) {
+        return axum::http::StatusCode::FORBIDDEN.into_response();
+    }
+    let decimals = live
+        .element(&element)
+        .map_or(2, |(s, _)| s.model.display_decimals());
+    let v = compute(&live, &unit, period, &element, &inputs);
+    axum::Json(serde_json::json!({
+        "value": v.map(|d| page.ctx.l.num(&d, decimals)),
+    }))
+    .into_response()
+}

@@ -1,0 +1,443 @@
+//! The web interface: server-rendered pages (askama templates under `templates/`, strings in
+//! fluent files under `i18n/`), usable without JavaScript, Chinese by default. Pages call the
+//! same functions as the JSON API, so the permission checks, the workflow and the audit are
+//! the API's own; a page only turns their answers (and problems) into HTML.
+
+pub mod charts;
+pub mod entry;
+pub mod i18n;
+pub mod pages;
+pub mod results;
+pub mod review;
+
+use crate::auth::{AuthSession, CSRF_KEY, Caller, User};
+use crate::error::ApiError;
+use crate::live::Live;
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use i18n::{L, Lang};
+use jixiao_core::access::Role;
+use jixiao_core::scheme::SchemeKind;
+
+/// The pages. `limiter` is the login rate limit shared with the API's sign-in.
+pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
+    // Only attempts count against the limit, not showing the form.
+    let mut attempt = post(pages::login);
+    if let Some(config) = limiter {
+        attempt = attempt.layer(tower_governor::GovernorLayer::new(config).error_handler(|_| {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(
+                    "<!doctype html><meta charset=utf-8><title>429</title><p>登录尝试过于频繁，请稍后再试。<p lang=en>Too many login attempts; try again later.",
+                ),
+            )
+                .into_response()
+        }));
+    }
+    Router::new()
+        .route("/login", get(pages::login_form).merge(attempt))
+        .route("/", get(pages::home))
+        .route("/auth/logout", post(pages::logout))
+        .route(
+            "/auth/password",
+            get(pages::password_form).post(pages::password),
+        )
+        .route("/lang/{code}", get(pages::switch_lang))
+        .route("/entry", get(entry::index))
+        .route("/entry/{unit}/{period}", get(entry::form).post(entry::save))
+        .route(
+            "/entry/{unit}/{period}/evidence/{element}",
+            post(entry::evidence),
+        )
+        .route(
+            "/entry/{unit}/{period}/compute/{element}",
+            get(entry::preview),
+        )
+        .route("/review", get(review::queue).post(review::act))
+        .route("/dashboard", get(results::dashboard_default))
+        .route("/dashboard/{scheme}/{period}", get(results::dashboard))
+        .route("/report", get(results::report_default))
+        .route(
+            "/report/{scheme}/{period}/{unit}",
+            get(results::report_card),
+        )
+        .route(
+            "/publish",
+            get(results::publish_form).post(results::publish),
+        )
+        .route("/public", get(results::public_index))
+        .route("/public/{id}", get(results::public_one))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .fallback(not_found)
+}
+
+/// Anything else: a page saying so, or a problem document under the API's prefix.
+async fn not_found(page: Page) -> Response {
+    let e = ApiError::not_found("页面", "page");
+    if page.ctx.path.starts_with("/api/") {
+        return e.into_response();
+    }
+    page.finish(Err(e))
+}
+
+async fn css() -> Response {
+    static_file(
+        include_str!("../../static/app.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+async fn js() -> Response {
+    static_file(
+        include_str!("../../static/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+fn static_file(body: &'static str, kind: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A link in the navigation bar.
+pub struct Nav {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What every page knows: the language, who is looking, the form token, where we are.
+pub struct Ctx {
+    pub l: L,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub path: String,
+    pub nav: Vec<Nav>,
+}
+
+impl Ctx {
+    pub fn role(&self) -> Role {
+        self.user.as_ref().map_or(Role::Public, |u| u.role)
+    }
+
+    pub fn role_name(&self) -> String {
+        self.l.html(&self.role().name())
+    }
+
+    pub fn user_name(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| self.l.name(&u.display_name))
+            .unwrap_or_default()
+    }
+
+    /// The other language's switch link, back to this page.
+    pub fn other_lang(&self) -> (&'static str, &'static str) {
+        if self.l.is_en() {
+            ("zh", "中文")
+        } else {
+            ("en", "English")
+        }
+    }
+
+    pub fn back(&self) -> String {
+        urlencode(&self.path)
+    }
+}
+
+fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
+    let mut items: Vec<(&'static str, &'static str)> = Vec::new();
+    if role != Role::Public {
+        items.push(("/", "nav-home"));
+    }
+    if matches!(role, Role::Reporter | Role::Evaluator | Role::Inspector) {
+        items.push(("/entry", "nav-entry"));
+    }
+    if matches!(
+        role,
+        Role::UnitLeader | Role::LeadReviewer | Role::Office | Role::Admin
+    ) {
+        items.push(("/review", "nav-review"));
+    }
+    if matches!(
+        role,
+        Role::Office | Role::Admin | Role::Finance | Role::Leader | Role::LeadReviewer
+    ) {
+        items.push(("/dashboard", "nav-dashboard"));
+    }
+    if matches!(role, Role::Reporter | Role::UnitLeader) {
+        items.push(("/report", "nav-report"));
+    }
+    if matches!(role, Role::Office | Role::Admin) {
+        items.push(("/publish", "nav-publish"));
+    }
+    items.push(("/public", "nav-public"));
+    items
+        .into_iter()
+        .map(|(href, key)| Nav {
+            href,
+            label: l.t(key),
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            },
+        })
+        .collect()
+}
+
+/// A page request: its context, the caller (as the API sees them) and the session.
+pub struct Page {
+    pub ctx: Ctx,
+    pub caller: Caller,
+    pub session: AuthSession,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Page, Response> {
+        let lang = Lang::of_cookies(
+            parts
+                .headers
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        let l = L(lang);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        let session = AuthSession::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::internal(&"session layer missing").into_response())?;
+        let caller = match Caller::from_request_parts(parts, state).await {
+            Ok(c) => c,
+            Err(e) if e.code == "password_change_required" => {
+                return Err(Redirect::to("/auth/password").into_response());
+            }
+            Err(e) => {
+                let ctx = Ctx {
+                    l,
+                    user: None,
+                    csrf: String::new(),
+                    nav: nav_for(l, Role::Public, parts.uri.path()),
+                    path,
+                };
+                return Err(error_page(&ctx, &e));
+            }
+        };
+        let csrf: String = session
+            .session
+            .get(CSRF_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let user = caller.user.clone();
+        let role = user.as_ref().map_or(Role::Public, |u| u.role);
+        Ok(Page {
+            ctx: Ctx {
+                l,
+                nav: nav_for(l, role, parts.uri.path()),
+                user,
+                csrf,
+                path,
+            },
+            caller,
+            session,
+        })
+    }
+}
+
+impl Page {
+    /// The page's answer: the response, or the problem as a page (sign-in first when the
+    /// caller is not signed in).
+    pub fn finish(&self, r: Result<Response, ApiError>) -> Response {
+        match r {
+            Ok(r) => r,
+            Err(e) => error_page(&self.ctx, &e),
+        }
+    }
+
+    /// Form posts carry the session's token (a hidden field), like the API's header.
+    pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
+        self.caller.require_signed_in()?;
+        let expected = self.ctx.csrf.as_bytes();
+        let ok = !expected.is_empty()
+            && expected.len() == token.len()
+            && expected
+                .iter()
+                .zip(token.as_bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                jixiao_core::text::Text::new(
+                    "表单已过期，请返回刷新页面后重试",
+                    "the form has expired; go back, reload the page and try again",
+                ),
+            ))
+        }
+    }
+
+    pub fn require_signed_in(&self) -> Result<(), ApiError> {
+        self.caller.require_signed_in()
+    }
+}
+
+/// Renders a template (a template that fails to render is a bug: 500).
+pub fn render<T: Template>(t: &T) -> Result<Response, ApiError> {
+    let html = t.render().map_err(|e| ApiError::internal(&e))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a Ctx,
+    status: u16,
+    title: String,
+    message: String,
+    details: Vec<String>,
+}
+
+/// A problem as a page: the message in the page's language, the details a person can act on.
+pub fn error_page(ctx: &Ctx, e: &ApiError) -> Response {
+    if e.status == StatusCode::UNAUTHORIZED && e.code == "unauthorized" {
+        let to = format!("/login?next={}", urlencode(&ctx.path));
+        return Redirect::to(&to).into_response();
+    }
+    let l = ctx.l;
+    let title = match e.status.as_u16() {
+        403 => l.t("error-403"),
+        404 => l.t("error-404"),
+        409 => l.t("error-409"),
+        400 | 422 => l.t("error-422"),
+        423 => l.t("error-423"),
+        _ if e.status.is_server_error() => l.t("error-500"),
+        _ => l.t("error-other"),
+    };
+    let pick = |v: &serde_json::Value| -> Option<String> {
+        let m = v.get("message")?;
+        let key = if l.is_en() { "en" } else { "zh" };
+        m.get(key)
+            .or_else(|| m.get("zh"))
+            .and_then(|s| s.as_str())
+            .map(str::to_owned)
+    };
+    let mut details: Vec<String> = e
+        .extensions
+        .get("issues")
+        .and_then(|i| i.as_array())
+        .map(|a| a.iter().filter_map(pick).collect())
+        .unwrap_or_default();
+    if let Some(cur) = e.extensions.get("current").and_then(|c| c.get("state")) {
+        details.push(format!(
+            "{}: {}",
+            l.t("value-state"),
+            state_label(l, cur.as_str().unwrap_or(""))
+        ));
+    }
+    let page = ErrorPage {
+        ctx,
+        status: e.status.as_u16(),
+        title,
+        message: l.plain(&e.message).to_owned(),
+        details,
+    };
+    let body = page.render().unwrap_or_else(|_| e.message.zh.clone());
+    (e.status, Html(body)).into_response()
+}
+
+/// A value's state in words.
+pub fn state_label(l: L, state: &str) -> String {
+    match state {
+        "" => l.t("state-empty"),
+        "draft" => l.t("state-draft"),
+        "submitted" => l.t("state-submitted"),
+        "approved" => l.t("state-approved"),
+        "verified" => l.t("state-verified"),
+        "counted" => l.t("state-counted"),
+        "returned" => l.t("state-returned"),
+        other => other.to_owned(),
+    }
+}
+
+/// Percent-encodes a path or query value for a link.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A relative path of this site (never another site), for redirects after sign-in.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The scheme and period a page shows when none is named: the unit scheme's latest open
+/// period (the one being reported now), else its latest.
+pub fn current(live: &Live) -> Option<(String, String)> {
+    let s = live
+        .schemes
+        .values()
+        .find(|s| s.model.scheme.kind == SchemeKind::Unit)
+        .or_else(|| live.schemes.values().next())?;
+    let open: Vec<_> = live
+        .periods
+        .iter()
+        .filter(|p| p.scheme_code == s.row.code)
+        .collect();
+    let pick = open
+        .iter()
+        .filter(|p| p.status == "open" && p.period.contains('Q'))
+        .map(|p| p.period.clone())
+        .max()
+        .or_else(|| open.iter().map(|p| p.period.clone()).max())?;
+    Some((s.row.code.clone(), pick))
+}
+
+/// A redirect after a form post (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Sets the language cookie for a year.
+pub fn lang_cookie(lang: Lang) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        i18n::LANG_COOKIE,
+        match lang {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("jixiao_lang=zh; Path=/"))
+}

@@ -1,0 +1,69 @@
+// At 360 px (a phone) the data-entry form and the report card need no horizontal scrolling;
+// English replaces every interface string on every page (nothing untranslated, no missing key).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { contextAt, launch, screenshot, signIn, startDemo, submit, textOutsideChinese } from '../lib.mjs';
+
+let demo;
+let browser;
+before(async () => { demo = await startDemo(); browser = await launch(); });
+after(async () => { await browser?.close(); await demo?.stop(); });
+
+const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+test('at 360 px the form and the report card fit the screen', async () => {
+  const ctx = await contextAt(browser, demo.base, 360);
+  const page = await ctx.newPage();
+  await signIn(page, demo, 'qly_reporter');
+  for (const [path, name] of [['/entry/QLY/2025Q4', 'entry-360'], ['/report/wolong-2025/2025Q4/QLY', 'report-card-360'], ['/', 'home-360']]) {
+    await page.goto(path);
+    assert.ok((await overflow(page)) <= 0, `${path} scrolls sideways by ${await overflow(page)} px`);
+    await screenshot(page, name);
+  }
+  await ctx.close();
+});
+
+const han = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+
+test('English after the switch, on every page, for every kind of user', async () => {
+  const pages = {
+    qly_reporter: ['/', '/entry', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/auth/password'],
+    qly_leader: ['/', '/review'],
+    office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY'],
+    leader: ['/dashboard/wolong-2025/2025Q3'],
+  };
+  const anon = await contextAt(browser, demo.base);
+  const a = await anon.newPage();
+  await a.goto('/login');
+  await submit(a, 'a.lang');
+  assert.equal(await a.getAttribute('html', 'lang'), 'en', 'the switch works before signing in');
+  assert.equal((await a.textContent('h1')).trim(), 'Log in');
+  for (const path of ['/login', '/public', '/no-such-page-at-all']) {
+    await a.goto(path);
+    const text = await textOutsideChinese(a);
+    assert.ok(!han.test(text), `${path}: untranslated: ${text.match(new RegExp(`.{0,20}${han.source}.{0,20}`))}`);
+    assert.ok(!text.includes('⟦'), `${path}: a missing key`);
+  }
+  await anon.close();
+  for (const [user, paths] of Object.entries(pages)) {
+    const ctx = await contextAt(browser, demo.base);
+    const page = await ctx.newPage();
+    await signIn(page, demo, user);
+    await submit(page, 'a.lang');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    for (const path of paths) {
+      const r = await page.goto(path);
+      assert.ok(r.status() < 400, `${user} ${path}: ${r.status()}`);
+      assert.equal(await page.getAttribute('html', 'lang'), 'en', 'the choice persists');
+      const text = await textOutsideChinese(page);
+      const bad = text.match(new RegExp(`.{0,30}${han.source}.{0,30}`));
+      assert.ok(!bad, `${user} ${path}: untranslated text: “${bad?.[0]}”`);
+      assert.ok(!text.includes('⟦'), `${user} ${path}: a missing key`);
+    }
+    await screenshot(page, `english-${user}`);
+    // And back to Chinese.
+    await submit(page, 'a.lang');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    await ctx.close();
+  }
+});
