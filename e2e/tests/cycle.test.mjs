@@ -32,6 +32,8 @@ async function standing(page) {
 
 test('report, approve, verify, rank, explain, publish, see it in public', async () => {
   const office = await as('office');
+  const incomplete = Number(await office.page.textContent('#incomplete-count'));
+  assert.ok(incomplete > 0, 'QLY has not finished the fourth quarter');
   const before = await standing(office.page);
   await screenshot(office.page, 'dashboard-before');
 
@@ -96,6 +98,8 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
   const after = await standing(office.page);
   assert.notEqual(after.total, before.total, `the total changed (${before.total} → ${after.total})`);
   await screenshot(office.page, 'dashboard-after');
+  await office.page.goto('/');
+  assert.equal(Number(await office.page.textContent('#incomplete-count')), incomplete - 1, 'QLY is complete now');
 
   // The report card explains the new score.
   await rep.page.goto('/report/wolong-2025/2025Q4/QLY');

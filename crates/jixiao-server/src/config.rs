@@ -33,6 +33,9 @@ pub struct Config {
     pub log_json: bool,
     /// Trust `X-Forwarded-For` (only behind a proxy that sets it) for rate limiting.
     pub trust_forwarded_for: bool,
+    /// The headless browser that prints report cards to PDF (Debian's `chromium`). Without
+    /// it, report cards are still printable from any browser; the PDF download says why not.
+    pub chromium: PathBuf,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             .collect(),
             log_json: false,
             trust_forwarded_for: false,
+            chromium: PathBuf::from("/usr/bin/chromium"),
         }
     }
 }

@@ -579,97 +579,110 @@ pub async fn save(
                 typed.entry(e.to_owned()).or_default().1 = v.trim().to_owned();
             }
         }
-        let (groups, name) = build(&page, &state, &unit, &period, &typed, &BTreeMap::new()).await?;
-        let l = page.ctx.l;
-        // First pass: what changes, and is each number valid?
-        let mut errors: BTreeMap<String, String> = BTreeMap::new();
-        let mut changes: Vec<(String, String, String, Option<i64>)> = Vec::new();
-        for f in groups.iter().flat_map(|g| &g.fields) {
-            if !f.editable() {
-                continue;
-            }
-            let row = f.view.row.as_ref();
-            let same = row.is_some_and(|r| {
-                jixiao_core::data::parse_number(&f.input)
-                    == jixiao_core::data::parse_number(&r.value)
-                    && f.note == r.note
-            });
-            if f.input.is_empty() || same {
-                continue;
-            }
-            if let Err(e) = crate::api::values::parse_value(&state, &f.spec.code, &f.input).await {
-                errors.insert(f.spec.code.clone(), problem_text(l, &e));
-                continue;
-            }
-            changes.push((
-                f.spec.code.clone(),
-                f.input.clone(),
-                f.note.clone(),
-                row.map(|r| r.version),
-            ));
-        }
-        if !errors.is_empty() {
-            let (groups, name) = build(&page, &state, &unit, &period, &typed, &errors).await?;
-            let msg = l.ta("entry-not-saved", &[("count", &errors.len())]);
-            let mut resp = form_page(&page, unit, period, groups, name, Some(msg))?;
-            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(resp);
-        }
-        drop((groups, name));
-        for (element, value, note, version) in changes {
-            crate::api::values::save(
-                State(state.clone()),
-                page.caller.clone(),
-                ApiPath((unit.clone(), element, period.clone())),
-                Json(SaveBody {
-                    value,
-                    note,
-                    version,
-                }),
-            )
-            .await?;
-        }
-        if submit {
-            let (groups, _) = build(
-                &page,
-                &state,
-                &unit,
-                &period,
-                &BTreeMap::new(),
-                &BTreeMap::new(),
-            )
-            .await?;
-            for f in groups.iter().flat_map(|g| &g.fields) {
-                let Some(row) = &f.view.row else { continue };
-                if f.view.allowed.iter().any(|a| a == "submit") {
-                    crate::api::values::transition(
-                        State(state.clone()),
-                        page.caller.clone(),
-                        ApiPath((
-                            unit.clone(),
-                            f.spec.code.clone(),
-                            period.clone(),
-                            "submit".to_owned(),
-                        )),
-                        Json(TransitionBody {
-                            version: row.version,
-                            reason: String::new(),
-                        }),
-                    )
-                    .await?;
-                }
-            }
-        }
-        let to = format!(
-            "/entry/{}/{}?saved={}",
-            urlencode(&unit),
-            urlencode(&period),
-            if submit { "submit" } else { "save" }
-        );
-        Ok(see_other(&to))
+        apply_form(&page, &state, unit, period, typed, submit).await
     }
     .await;
     page.finish(r)
+}
+
+/// Checks every typed number, then saves the changed ones as drafts and, for a submit,
+/// submits everything that can be. Nothing is saved when any number has a problem: the form
+/// comes back with each problem beside its field.
+async fn apply_form(
+    page: &Page,
+    state: &AppState,
+    unit: String,
+    period: String,
+    typed: BTreeMap<String, (String, String)>,
+    submit: bool,
+) -> ApiResult<Response> {
+    let (groups, name) = build(page, state, &unit, &period, &typed, &BTreeMap::new()).await?;
+    let l = page.ctx.l;
+    // First pass: what changes, and is each number valid?
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    let mut changes: Vec<(String, String, String, Option<i64>)> = Vec::new();
+    for f in groups.iter().flat_map(|g| &g.fields) {
+        if !f.editable() {
+            continue;
+        }
+        let row = f.view.row.as_ref();
+        let same = row.is_some_and(|r| {
+            jixiao_core::data::parse_number(&f.input) == jixiao_core::data::parse_number(&r.value)
+                && f.note == r.note
+        });
+        if f.input.is_empty() || same {
+            continue;
+        }
+        if let Err(e) = crate::api::values::parse_value(state, &f.spec.code, &f.input).await {
+            errors.insert(f.spec.code.clone(), problem_text(l, &e));
+            continue;
+        }
+        changes.push((
+            f.spec.code.clone(),
+            f.input.clone(),
+            f.note.clone(),
+            row.map(|r| r.version),
+        ));
+    }
+    if !errors.is_empty() {
+        let (groups, name) = build(page, state, &unit, &period, &typed, &errors).await?;
+        let msg = l.ta("entry-not-saved", &[("count", &errors.len())]);
+        let mut resp = form_page(page, unit, period, groups, name, Some(msg))?;
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    drop((groups, name));
+    for (element, value, note, version) in changes {
+        crate::api::values::save(
+            State(state.clone()),
+            page.caller.clone(),
+            ApiPath((unit.clone(), element, period.clone())),
+            Json(SaveBody {
+                value,
+                note,
+                version,
+            }),
+        )
+        .await?;
+    }
+    if submit {
+        let (groups, _) = build(
+            page,
+            state,
+            &unit,
+            &period,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+        )
+        .await?;
+        for f in groups.iter().flat_map(|g| &g.fields) {
+            let Some(row) = &f.view.row else { continue };
+            if f.view.allowed.iter().any(|a| a == "submit") {
+                crate::api::values::transition(
+                    State(state.clone()),
+                    page.caller.clone(),
+                    ApiPath((
+                        unit.clone(),
+                        f.spec.code.clone(),
+                        period.clone(),
+                        "submit".to_owned(),
+                    )),
+                    Json(TransitionBody {
+                        version: row.version,
+                        reason: String::new(),
+                    }),
+                )
+                .await?;
+            }
+        }
+    }
+    let to = format!(
+        "/entry/{}/{}?saved={}",
+        urlencode(&unit),
+        urlencode(&period),
+        if submit { "submit" } else { "save" }
+    );
+    Ok(see_other(&to))
 }
 
 /// The problem's message (and its first detail) in the page's language.
@@ -758,4 +771,220 @@ pub async fn preview(
         "value": v.map(|d| page.ctx.l.num(&d, decimals)),
     }))
     .into_response()
+}
+
+/// The columns of the form's workbook; the upload reads the code, the value and the note.
+const TEMPLATE_COLUMNS: [&str; 8] = [
+    "col-code",
+    "entry-xlsx-indicator",
+    "col-item",
+    "entry-xlsx-unit",
+    "entry-definition",
+    "value-state",
+    "entry-xlsx-value",
+    "entry-note",
+];
+const COL_CODE: usize = 0;
+const COL_VALUE: usize = 6;
+const COL_NOTE: usize = 7;
+
+/// The form as an Excel workbook, one row per number, to fill in offline and upload.
+pub async fn template(
+    page: Page,
+    State(state): State<AppState>,
+    Path((unit, period)): Path<(String, String)>,
+) -> Response {
+    let r = async {
+        page.require_signed_in()?;
+        let l = page.ctx.l;
+        let (groups, name) = build(
+            &page,
+            &state,
+            &unit,
+            &period,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+        )
+        .await?;
+        let rows = groups
+            .iter()
+            .flat_map(|g| g.fields.iter().map(move |f| (g, f)))
+            .map(|(g, f)| {
+                vec![
+                    super::xlsx::Cell::from(f.spec.code.as_str()),
+                    l.plain(&g.spec.name).into(),
+                    l.plain(&f.spec.name).into(),
+                    jixiao_core::text::measure(
+                        &f.spec.unit,
+                        if l.is_en() {
+                            jixiao_core::text::Lang::En
+                        } else {
+                            jixiao_core::text::Lang::Zh
+                        },
+                    )
+                    .into(),
+                    f.spec.definition.as_ref().map_or("", |d| l.plain(d)).into(),
+                    f.state(&l).into(),
+                    f.input.as_str().into(),
+                    f.note.as_str().into(),
+                ]
+            })
+            .collect();
+        let title = format!("{unit}-{period}");
+        super::xlsx::download(
+            &format!("{title}-{}", l.plain(&name)),
+            &[super::xlsx::Sheet {
+                name: title,
+                headers: TEMPLATE_COLUMNS.map(|k| l.t(k)).to_vec(),
+                rows,
+            }],
+        )
+    }
+    .await;
+    page.finish(r)
+}
+
+fn upload_problem(problems: Vec<Text>) -> ApiError {
+    let mut issues = jixiao_core::issue::Issues::new();
+    for p in problems {
+        issues.push(jixiao_core::issue::Issue::error(
+            "bad_upload",
+            "xlsx",
+            jixiao_core::issue::Location::path(""),
+            p,
+        ));
+    }
+    ApiError::invalid(&issues)
+}
+
+/// Column letters as Excel shows them.
+fn column(i: usize) -> char {
+    (b'A' + i as u8) as char
+}
+
+/// Reads a filled-in workbook of the form and saves its numbers as drafts, exactly as the form
+/// would: every number checked first, nothing saved when any has a problem. Problems name the
+/// row and column.
+pub async fn upload(
+    page: Page,
+    State(state): State<AppState>,
+    Path((unit, period)): Path<(String, String)>,
+    Query(q): Query<CsrfQuery>,
+    mut form: Multipart,
+) -> Response {
+    let r = async {
+        use calamine::{Data, Reader};
+        page.check_csrf(&q.csrf)?;
+        const MAX: usize = 5 * 1024 * 1024;
+        let mut file: Option<(String, Vec<u8>)> = None;
+        while let Some(field) = form.next_field().await.map_err(|e| {
+            ApiError::bad_request("bad_upload", Text::new(format!("上传失败：{e}"), format!("upload failed: {e}")))
+        })? {
+            if field.name() == Some("file") {
+                let name = field.file_name().unwrap_or("upload.xlsx").to_owned();
+                let bytes = field.bytes().await.map_err(|e| {
+                    ApiError::bad_request("bad_upload", Text::new(format!("上传失败：{e}"), format!("upload failed: {e}")))
+                })?;
+                if bytes.len() > MAX {
+                    return Err(upload_problem(vec![Text::new(
+                        format!("{name}：文件超过 5 MB"),
+                        format!("{name}: the file is larger than 5 MB"),
+                    )]));
+                }
+                file = Some((name, bytes.to_vec()));
+            }
+        }
+        let (name, bytes) = file.ok_or_else(|| {
+            upload_problem(vec![Text::new("请选择要上传的 Excel 文件", "choose the Excel file to upload")])
+        })?;
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
+            upload_problem(vec![Text::new(
+                format!("{name}：不是可读的 Excel 文件（{e}）"),
+                format!("{name}: not a readable Excel workbook ({e})"),
+            )])
+        })?;
+        let sheet = wb.sheet_names().first().cloned().ok_or_else(|| {
+            upload_problem(vec![Text::new(format!("{name}：没有工作表"), format!("{name}: no worksheet"))])
+        })?;
+        let range = wb.worksheet_range(&sheet).map_err(|e| {
+            upload_problem(vec![Text::new(format!("{name}：{e}"), format!("{name}: {e}"))])
+        })?;
+        let text = |c: Option<&Data>| -> String {
+            match c {
+                Some(Data::String(s)) => s.trim().to_owned(),
+                Some(Data::Float(f)) => f.to_string(),
+                Some(Data::Int(i)) => i.to_string(),
+                Some(Data::Empty) | None => String::new(),
+                Some(other) => other.to_string(),
+            }
+        };
+        let mut rows = range.rows();
+        let header: Vec<String> = rows.next().map(|r| r.iter().map(|c| text(Some(c))).collect()).unwrap_or_default();
+        let expected_zh = super::i18n::L(super::i18n::Lang::Zh).t(TEMPLATE_COLUMNS[COL_CODE]);
+        let expected_en = super::i18n::L(super::i18n::Lang::En).t(TEMPLATE_COLUMNS[COL_CODE]);
+        let value_zh = super::i18n::L(super::i18n::Lang::Zh).t(TEMPLATE_COLUMNS[COL_VALUE]);
+        let value_en = super::i18n::L(super::i18n::Lang::En).t(TEMPLATE_COLUMNS[COL_VALUE]);
+        let ok_header = header.get(COL_CODE).is_some_and(|h| *h == expected_zh || *h == expected_en)
+            && header.get(COL_VALUE).is_some_and(|h| *h == value_zh || *h == value_en);
+        if !ok_header {
+            return Err(upload_problem(vec![Text::new(
+                format!("{name} 第1行：表头不是本表的模板（A列应为“{expected_zh}”，G列应为“{value_zh}”）；请先下载本表的 Excel 模板"),
+                format!("{name} row 1: the header is not this form's template (column A should read `{expected_en}`, column G `{value_en}`); download this form's Excel template first"),
+            )]));
+        }
+        let (groups, _) = build(&page, &state, &unit, &period, &BTreeMap::new(), &BTreeMap::new()).await?;
+        let fields: BTreeMap<&str, &FieldView> = groups
+            .iter()
+            .flat_map(|g| &g.fields)
+            .map(|f| (f.spec.code.as_str(), f))
+            .collect();
+        let mut typed: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (i, row) in rows.enumerate() {
+            let n = i + 2;
+            let code = text(row.get(COL_CODE));
+            if code.is_empty() {
+                continue;
+            }
+            let value = text(row.get(COL_VALUE));
+            let note = text(row.get(COL_NOTE));
+            match fields.get(code.as_str()) {
+                None => problems.push(Text::new(
+                    format!("{name} 第{n}行{}列：数据项“{code}”不在本表中", column(COL_CODE)),
+                    format!("{name} row {n}, column {}: `{code}` is not on this form", column(COL_CODE)),
+                )),
+                Some(_) if typed.contains_key(&code) => problems.push(Text::new(
+                    format!("{name} 第{n}行：数据项“{code}”重复出现", ),
+                    format!("{name} row {n}: `{code}` appears twice"),
+                )),
+                Some(f) if !f.editable() => {
+                    let current = f.view.row.as_ref().map(|r| r.value.as_str()).unwrap_or("");
+                    if !value.is_empty() && jixiao_core::data::parse_number(&value) != jixiao_core::data::parse_number(current) {
+                        problems.push(Text::new(
+                            format!("{name} 第{n}行{}列：“{code}”当前状态不能修改", column(COL_VALUE)),
+                            format!("{name} row {n}, column {}: `{code}` cannot be changed in its current state", column(COL_VALUE)),
+                        ));
+                    }
+                }
+                Some(_) => {
+                    if !value.is_empty()
+                        && let Err(e) = crate::api::values::parse_value(&state, &code, &value).await
+                    {
+                        let (zh, en) = (problem_text(super::i18n::L(super::i18n::Lang::Zh), &e), problem_text(super::i18n::L(super::i18n::Lang::En), &e));
+                        problems.push(Text::new(
+                            format!("{name} 第{n}行{}列：{zh}", column(COL_VALUE)),
+                            format!("{name} row {n}, column {}: {en}", column(COL_VALUE)),
+                        ));
+                    }
+                    typed.insert(code, (value, note));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(upload_problem(problems));
+        }
+        apply_form(&page, &state, unit, period, typed, false).await
+    }
+    .await;
+    page.finish(r)
 }

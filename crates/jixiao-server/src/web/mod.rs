@@ -6,9 +6,12 @@
 pub mod charts;
 pub mod entry;
 pub mod i18n;
+pub mod office;
 pub mod pages;
+pub mod pdf;
 pub mod results;
 pub mod review;
+pub mod xlsx;
 
 use crate::auth::{AuthSession, CSRF_KEY, Caller, User};
 use crate::error::ApiError;
@@ -56,6 +59,10 @@ pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
             post(entry::evidence),
         )
         .route(
+            "/entry/{unit}/{period}/xlsx",
+            get(entry::template).post(entry::upload),
+        )
+        .route(
             "/entry/{unit}/{period}/compute/{element}",
             get(entry::preview),
         )
@@ -70,6 +77,16 @@ pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
         .route(
             "/publish",
             get(results::publish_form).post(results::publish),
+        )
+        .route("/audit", get(office::audit))
+        .route("/appeals", get(office::appeals).post(office::file_appeal))
+        .route("/appeals/{id}/resolve", post(office::resolve_appeal))
+        .route("/appeals/{id}/evidence", post(office::appeal_evidence))
+        .route("/schemes", get(office::schemes_default))
+        .route("/schemes/{code}", get(office::scheme))
+        .route(
+            "/schemes/{code}/whatif",
+            get(office::whatif_form).post(office::whatif),
         )
         .route("/public", get(results::public_index))
         .route("/public/{id}", get(results::public_one))
@@ -181,8 +198,20 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     if matches!(role, Role::Reporter | Role::UnitLeader) {
         items.push(("/report", "nav-report"));
     }
+    if office::sees_schemes(role) {
+        items.push(("/schemes", "nav-schemes"));
+    }
     if matches!(role, Role::Office | Role::Admin) {
         items.push(("/publish", "nav-publish"));
+    }
+    if matches!(
+        role,
+        Role::Office | Role::Admin | Role::Reporter | Role::UnitLeader | Role::Leader
+    ) {
+        items.push(("/appeals", "nav-appeals"));
+    }
+    if matches!(role, Role::Office | Role::Admin) {
+        items.push(("/audit", "nav-audit"));
     }
     items.push(("/public", "nav-public"));
     items

@@ -248,6 +248,7 @@ struct HomePage<'a> {
     own_unit: Option<String>,
     deadlines: Vec<(String, String, String)>,
     password_changed: bool,
+    incomplete: Option<usize>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -319,6 +320,34 @@ pub async fn home(
             })
             .collect();
         let cur = current(&live);
+        // For those who follow the whole district: units still reporting in the current period.
+        let incomplete = match &cur {
+            Some((scheme, period))
+                if matches!(
+                    p.role,
+                    Role::Office | Role::Admin | Role::Leader | Role::Finance
+                ) =>
+            {
+                let per = jixiao_core::period::Period::parse(period).ok();
+                let s = live.scheme(scheme);
+                match (s, per) {
+                    (Some(s), Some(per)) => Some(
+                        s.model
+                            .units
+                            .iter()
+                            .filter(|u| u.class.is_some())
+                            .filter(|u| {
+                                let (done, all) =
+                                    super::results::completeness(&live, u.code.as_str(), per);
+                                done < all
+                            })
+                            .count(),
+                    ),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         drop(live);
         let appeals = jixiao_store::appeals::list(&state.store).await?;
         let appeals_open = appeals
@@ -341,6 +370,7 @@ pub async fn home(
             own_unit: p.unit.clone(),
             deadlines,
             password_changed: q.password.is_some(),
+            incomplete,
         })
     }
     .await;

@@ -23,6 +23,8 @@ use std::collections::HashMap;
 #[derive(serde::Deserialize, Default)]
 pub struct KindQuery {
     pub kind: Option<Kind>,
+    /// `xlsx` for the page's tables as a workbook.
+    pub format: Option<String>,
 }
 
 fn values_of(s: &LiveScheme, p: Period, kind: Kind) -> Option<Report> {
@@ -36,6 +38,9 @@ fn values_of(s: &LiveScheme, p: Period, kind: Kind) -> Option<Report> {
 
 /// A row of a class's ranking on the dashboard.
 pub struct RankRow {
+    pub rank_n: Option<u32>,
+    pub plain_name: String,
+    pub total_n: Option<Decimal>,
     pub rank: String,
     pub unit: String,
     pub name: String,
@@ -48,6 +53,7 @@ pub struct RankRow {
 }
 
 pub struct ClassView {
+    pub plain_name: String,
     pub name: String,
     pub units: usize,
     pub chart: String,
@@ -78,7 +84,7 @@ pub async fn dashboard_default(page: Page, State(state): State<AppState>) -> Res
 
 /// How complete a unit's reporting is for the period: entered-and-submitted numbers over the
 /// numbers it reports.
-fn completeness(live: &Live, unit: &str, p: Period) -> (usize, usize) {
+pub fn completeness(live: &Live, unit: &str, p: Period) -> (usize, usize) {
     let office = Principal {
         role: Role::Office,
         unit: None,
@@ -171,6 +177,9 @@ pub async fn dashboard(
                     highlight: page.caller.principal.unit.as_deref() == Some(unit.as_str()),
                 });
                 rows.push(RankRow {
+                    rank_n: row.rank,
+                    plain_name: l.plain(&row.name).to_owned(),
+                    total_n: row.total,
                     rank: row.rank.map_or("—".into(), |r| r.to_string()),
                     name: l.html(&row.name),
                     total: l.opt_num(&row.total, 2),
@@ -188,11 +197,49 @@ pub async fn dashboard(
             }
             let title = l.ta("dashboard-chart-title", &[("class", &l.plain(&c.name))]);
             classes.push(ClassView {
+                plain_name: l.plain(&c.name).to_owned(),
                 name: l.html(&c.name),
                 units: c.units,
                 chart: charts::bars(&format!("c-{}", c.code), &title, &bars, c.points),
                 rows,
             });
+        }
+        if super::xlsx::wanted(&q.format) {
+            let headers = [
+                "col-rank",
+                "col-code",
+                "col-unit",
+                "col-total",
+                "col-grade",
+                "col-movement",
+                "col-complete",
+            ]
+            .map(|k| l.t(k))
+            .to_vec();
+            let sheets: Vec<super::xlsx::Sheet> = classes
+                .iter()
+                .map(|c| super::xlsx::Sheet {
+                    name: c.plain_name.clone(),
+                    headers: headers.clone(),
+                    rows: c
+                        .rows
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.rank_n.map(Decimal::from).into(),
+                                r.unit.as_str().into(),
+                                r.plain_name.as_str().into(),
+                                r.total_n.into(),
+                                r.grade.as_str().into(),
+                                r.movement.as_str().into(),
+                                r.complete.as_str().into(),
+                            ]
+                        })
+                        .collect(),
+                })
+                .collect();
+            let file = format!("{scheme}-{period}-{}", l.t("dashboard-title"));
+            return super::xlsx::download(&file, &sheets);
         }
         let distribution = charts::columns("grades", &l.t("dashboard-distribution"), &grade_counts);
         let mut periods: Vec<(String, bool)> =
@@ -232,6 +279,14 @@ pub async fn report_default(page: Page, State(state): State<AppState>) -> Respon
 
 /// An indicator on the report card.
 pub struct CardRow {
+    /// For the workbook: the name as text and the numbers as numbers.
+    pub plain: (
+        String,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+    ),
     pub name: String,
     pub module: String,
     pub points: String,
@@ -300,6 +355,7 @@ pub async fn report_card(
         period,
         unit,
         q.kind.unwrap_or(Kind::Official),
+        q.format.as_deref().unwrap_or("html"),
     )
     .await;
     page.finish(r)
@@ -312,6 +368,7 @@ async fn card(
     period: String,
     unit: String,
     kind: Kind,
+    format: &str,
 ) -> ApiResult<Response> {
     let l = page.ctx.l;
     // The API's report card: the same permission check, the same explanation.
@@ -438,6 +495,13 @@ async fn card(
         }
         let leaf = class.leaves.iter().find(|lf| lf.code.as_str() == code);
         rows.push(CardRow {
+            plain: (
+                l.plain(&text(&ind["name"])).to_owned(),
+                decimal(&ind["score"]),
+                decimal(&ind["points"]),
+                avg_of(code),
+                last_of(code),
+            ),
             name: l.html(&text(&ind["name"])),
             module: ex["module_path"]
                 .as_array()
@@ -464,6 +528,39 @@ async fn card(
             state: ind["state"].as_str().unwrap_or_default().to_owned(),
             evidence,
         });
+    }
+    if format == "xlsx" {
+        use super::xlsx::{Cell, Sheet};
+        let headers = [
+            "card-indicators",
+            "col-score",
+            "entry-points",
+            "card-average",
+            "card-last",
+        ]
+        .map(|k| l.t(k))
+        .to_vec();
+        let rows = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::from(r.plain.0.as_str()),
+                    r.plain.1.into(),
+                    r.plain.2.into(),
+                    r.plain.3.into(),
+                    r.plain.4.into(),
+                ]
+            })
+            .collect();
+        let name = format!("{unit}-{period}-{}", l.t("card-title"));
+        return super::xlsx::download(
+            &name,
+            &[Sheet {
+                name: l.t("card-title"),
+                headers,
+                rows,
+            }],
+        );
     }
     let steps = |key: &str| -> Vec<String> {
         row["explanation"][key]
@@ -574,6 +671,11 @@ async fn card(
         scheme_hash: s.row.content_hash.chars().take(12).collect(),
     };
     drop(live);
+    if format == "pdf" {
+        let html = page_view.render().map_err(|e| ApiError::internal(&e))?;
+        let file = format!("{unit}-{period}-{}", l.t("card-title"));
+        return super::pdf::print(&state.config.chromium, &html, &file).await;
+    }
     render(&page_view)
 }
 
@@ -746,6 +848,7 @@ pub struct PublicClass {
 #[template(path = "public.html")]
 struct PublicPage<'a> {
     ctx: &'a Ctx,
+    id: i64,
     title: String,
     period: String,
     revision: i64,
@@ -760,6 +863,7 @@ pub async fn public_one(
     page: Page,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    Query(q): Query<KindQuery>,
 ) -> Response {
     let r = async {
         let p = jixiao_store::publications::get(&state.store, id)
@@ -794,8 +898,44 @@ pub async fn public_one(
                     .collect(),
             })
             .collect();
+        if super::xlsx::wanted(&q.format) {
+            use super::xlsx::{Cell, Sheet};
+            let headers = ["col-rank", "col-code", "col-unit", "col-total", "col-grade"]
+                .map(|k| l.t(k))
+                .to_vec();
+            let sheets: Vec<Sheet> = results["classes"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .map(|c| Sheet {
+                    name: l.plain(&text(&c["name"])).to_owned(),
+                    headers: headers.clone(),
+                    rows: c["rows"]
+                        .as_array()
+                        .unwrap_or(&empty)
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r["rank"].as_u64().map(Decimal::from).into(),
+                                Cell::from(r["unit"].as_str().unwrap_or_default()),
+                                l.plain(&text(&r["name"])).into(),
+                                decimal(&r["total"]).into(),
+                                if r["grade"].is_object() {
+                                    l.plain(&text(&r["grade"]["name"])).into()
+                                } else {
+                                    Cell::from("")
+                                },
+                            ]
+                        })
+                        .collect(),
+                })
+                .collect();
+            let file = format!("{}-{}-r{}", p.scheme_code, p.period, p.revision);
+            return super::xlsx::download(&file, &sheets);
+        }
         render(&PublicPage {
             ctx: &page.ctx,
+            id,
             title: l.html(&text(&results["scheme"]["title"])),
             period: p.period,
             revision: p.revision,

@@ -56,6 +56,8 @@ pub struct Filter {
     pub done: Option<usize>,
     #[serde(default)]
     pub returned: Option<usize>,
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 /// Everything waiting for `p` to move forward, filtered.
@@ -146,6 +148,46 @@ pub async fn queue(page: Page, State(state): State<AppState>, Query(f): Query<Fi
             .filter(|i| f.period.is_empty() || i.row.period == f.period)
             .collect();
         let l = page.ctx.l;
+        if super::xlsx::wanted(&f.format) {
+            use super::xlsx::{Cell, Sheet};
+            let headers = [
+                "col-code",
+                "col-unit",
+                "col-item",
+                "col-period",
+                "col-value",
+                "col-state",
+                "col-by",
+            ]
+            .map(|k| l.t(k))
+            .to_vec();
+            let rows = items
+                .iter()
+                .map(|i| {
+                    vec![
+                        Cell::from(i.row.unit_code.as_str()),
+                        l.plain(&i.unit_name).into(),
+                        l.plain(&i.element_name).into(),
+                        i.row.period.as_str().into(),
+                        i.row
+                            .value
+                            .parse::<jixiao_core::Decimal>()
+                            .map_or_else(|_| Cell::from(i.row.value.as_str()), Cell::Num),
+                        state_label(l, &i.row.state).into(),
+                        i.row.updated_by.as_str().into(),
+                    ]
+                })
+                .collect();
+            let name = l.t("review-title");
+            return super::xlsx::download(
+                &name,
+                &[Sheet {
+                    name: name.clone(),
+                    headers,
+                    rows,
+                }],
+            );
+        }
         let message = match (f.done, f.returned) {
             (Some(n), _) => Some(l.ta("review-done", &[("count", &n)])),
             (_, Some(n)) => Some(l.ta("review-returned", &[("count", &n)])),

@@ -1,0 +1,786 @@
+//! The office's pages: the scheme viewer (indicator tree, version history with reasons, what-if),
+//! appeals (file with evidence, resolve with a reason, history) and the audit log viewer with
+//! the chain's status.
+
+use super::entry::problem_text;
+use super::xlsx::{self, Cell, Sheet};
+use super::{Ctx, Page, current, render, see_other, urlencode};
+use crate::api::extract::{Json, Path as ApiPath, Query as ApiQuery};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::Response;
+use jixiao_core::Decimal;
+use jixiao_core::access::{Action, Role, can};
+use jixiao_core::scheme::{Direction, Module};
+use jixiao_core::text::Text;
+use jixiao_store::appeals::AppealRow;
+use jixiao_store::audit::Entry;
+
+// ───────────────────────────── audit ─────────────────────────────
+
+#[derive(serde::Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub entity: String,
+    #[serde(default)]
+    pub contains: String,
+    #[serde(default)]
+    pub offset: i64,
+    pub format: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage<'a> {
+    ctx: &'a Ctx,
+    q: AuditQuery,
+    entries: Vec<Entry>,
+    total: i64,
+    next: Option<String>,
+    prev: Option<String>,
+    xlsx_href: String,
+    intact: bool,
+    checked: i64,
+    broken_at: Option<i64>,
+    problem: String,
+}
+
+const AUDIT_PAGE: i64 = 100;
+
+fn audit_href(q: &AuditQuery, offset: i64, format: &str) -> String {
+    format!(
+        "/audit?actor={}&entity={}&action={}&contains={}&offset={offset}{format}",
+        urlencode(&q.actor),
+        urlencode(&q.entity),
+        urlencode(&q.action),
+        urlencode(&q.contains)
+    )
+}
+
+pub async fn audit(
+    page: Page,
+    State(state): State<AppState>,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let r = async {
+        let l = page.ctx.l;
+        let want_xlsx = xlsx::wanted(&q.format);
+        let limit = if want_xlsx { 1000 } else { AUDIT_PAGE };
+        let Json(list) = crate::api::audit::list(
+            State(state.clone()),
+            page.caller.clone(),
+            ApiQuery(crate::api::audit::AuditQuery {
+                actor: Some(q.actor.clone()).filter(|s| !s.is_empty()),
+                action: Some(q.action.clone()).filter(|s| !s.is_empty()),
+                entity: Some(q.entity.clone()).filter(|s| !s.is_empty()),
+                entity_id: None,
+                contains: Some(q.contains.clone()).filter(|s| !s.is_empty()),
+            }),
+            ApiQuery(crate::api::PageQuery {
+                limit: Some(limit),
+                offset: Some(q.offset.max(0)),
+            }),
+        )
+        .await?;
+        if want_xlsx {
+            let headers = [
+                "audit-seq",
+                "audit-at",
+                "audit-actor",
+                "audit-source",
+                "audit-action",
+                "audit-entity",
+                "audit-reason",
+                "audit-before",
+                "audit-after",
+                "audit-hash",
+            ]
+            .map(|k| l.t(k))
+            .to_vec();
+            let rows = list
+                .items
+                .iter()
+                .map(|e| {
+                    vec![
+                        Cell::Num(Decimal::from(e.seq)),
+                        e.at.as_str().into(),
+                        e.actor.as_str().into(),
+                        e.source.as_str().into(),
+                        e.action.as_str().into(),
+                        format!("{} {}", e.entity, e.entity_id).into(),
+                        e.reason.as_str().into(),
+                        e.before.clone().unwrap_or_default().into(),
+                        e.after.clone().unwrap_or_default().into(),
+                        e.hash.as_str().into(),
+                    ]
+                })
+                .collect();
+            return xlsx::download(
+                &l.t("audit-title"),
+                &[Sheet {
+                    name: l.t("audit-title"),
+                    headers,
+                    rows,
+                }],
+            );
+        }
+        let v = jixiao_store::audit::verify(&state.store).await?;
+        let off = q.offset.max(0);
+        let next = (off + AUDIT_PAGE < list.total).then(|| audit_href(&q, off + AUDIT_PAGE, ""));
+        let prev = (off > 0).then(|| audit_href(&q, (off - AUDIT_PAGE).max(0), ""));
+        render(&AuditPage {
+            ctx: &page.ctx,
+            xlsx_href: audit_href(&q, off, "&format=xlsx"),
+            entries: list.items,
+            total: list.total,
+            next,
+            prev,
+            intact: v.broken_at.is_none(),
+            checked: v.entries,
+            broken_at: v.broken_at,
+            problem: v.problem.unwrap_or_default(),
+            q,
+        })
+    }
+    .await;
+    page.finish(r)
+}
+
+// ───────────────────────────── appeals ─────────────────────────────
+
+/// An appeal as listed.
+pub struct AppealView {
+    pub row: AppealRow,
+    pub publication: String,
+    pub unit_name: String,
+    pub indicator_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "appeals.html")]
+struct AppealsPage<'a> {
+    ctx: &'a Ctx,
+    appeals: Vec<AppealView>,
+    /// `publication|indicator` and a label, for the unit's new appeal.
+    can_file: Vec<(String, String)>,
+    unit: Option<String>,
+    resolve: bool,
+    message: Option<String>,
+}
+
+impl AppealsPage<'_> {
+    fn status(&self, s: &str) -> String {
+        match s {
+            "open" => self.ctx.l.t("appeal-open"),
+            "upheld" => self.ctx.l.t("appeal-upheld"),
+            "rejected" => self.ctx.l.t("appeal-rejected"),
+            other => other.to_owned(),
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AppealsQuery {
+    pub done: Option<String>,
+}
+
+pub async fn appeals(
+    page: Page,
+    State(state): State<AppState>,
+    Query(q): Query<AppealsQuery>,
+) -> Response {
+    let r = async {
+        let l = page.ctx.l;
+        let Json(rows) =
+            crate::api::appeals::list(State(state.clone()), page.caller.clone()).await?;
+        let pubs = jixiao_store::publications::list(&state.store).await?;
+        let live = state.live.read().await;
+        let unit_name = |code: &str| -> String {
+            live.org
+                .as_ref()
+                .and_then(|o| o.units.iter().find(|u| u.code.as_str() == code))
+                .map_or_else(|| code.to_owned(), |u| l.html(&u.name))
+        };
+        let ind_name = |code: &str| -> String {
+            live.schemes
+                .values()
+                .flat_map(|s| s.model.classes.iter())
+                .flat_map(|c| c.leaves.iter())
+                .find(|lf| lf.code.as_str() == code)
+                .map_or_else(|| code.to_owned(), |lf| l.html(&lf.name))
+        };
+        let pub_label = |id: i64| -> String {
+            pubs.iter().find(|p| p.id == id).map_or_else(
+                || id.to_string(),
+                |p| {
+                    format!(
+                        "{} · {} · {}",
+                        p.scheme_code,
+                        p.period,
+                        l.tn("publish-revision", "revision", p.revision)
+                    )
+                },
+            )
+        };
+        let appeals = rows
+            .into_iter()
+            .map(|a| AppealView {
+                publication: pub_label(a.publication_id),
+                unit_name: unit_name(&a.unit_code),
+                indicator_name: ind_name(&a.indicator),
+                row: a,
+            })
+            .collect();
+        // A unit appeals its own published scores: the latest revision of each publication.
+        let unit = page.caller.principal.unit.clone();
+        let mut can_file = Vec::new();
+        if let Some(u) = &unit
+            && can(
+                &page.caller.principal,
+                Action::FileAppeal { unit: u },
+                &*live,
+            )
+        {
+            let mut latest: Vec<&jixiao_store::publications::PublicationRow> = Vec::new();
+            for p in &pubs {
+                match latest
+                    .iter_mut()
+                    .find(|x| x.scheme_code == p.scheme_code && x.period == p.period)
+                {
+                    Some(x) if x.revision < p.revision => *x = p,
+                    Some(_) => {}
+                    None => latest.push(p),
+                }
+            }
+            for p in latest {
+                let results: serde_json::Value =
+                    serde_json::from_str(&p.results).unwrap_or_default();
+                let empty = Vec::new();
+                for row in results["classes"]
+                    .as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .flat_map(|c| c["rows"].as_array().unwrap_or(&empty))
+                    .filter(|r| r["unit"] == u.as_str())
+                {
+                    for i in row["indicators"].as_array().unwrap_or(&empty) {
+                        let code = i["code"].as_str().unwrap_or_default();
+                        let name: Text =
+                            serde_json::from_value(i["name"].clone()).unwrap_or_default();
+                        can_file.push((
+                            format!("{}|{code}", p.id),
+                            format!(
+                                "{} · {} · {}",
+                                p.period,
+                                l.plain(&name),
+                                i["score"].as_str().unwrap_or_default()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let resolve = can(&page.caller.principal, Action::ResolveAppeal, &*live);
+        drop(live);
+        let message = match q.done.as_deref() {
+            Some("filed") => Some(l.t("appeal-filed")),
+            Some("resolved") => Some(l.t("appeal-resolved")),
+            Some("evidence") => Some(l.t("entry-evidence-added")),
+            _ => None,
+        };
+        render(&AppealsPage {
+            ctx: &page.ctx,
+            appeals,
+            can_file,
+            unit,
+            resolve,
+            message,
+        })
+    }
+    .await;
+    page.finish(r)
+}
+
+#[derive(serde::Deserialize)]
+pub struct FileForm {
+    #[serde(rename = "_csrf", default)]
+    pub csrf: String,
+    pub target: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn file_appeal(
+    page: Page,
+    State(state): State<AppState>,
+    axum::Form(f): axum::Form<FileForm>,
+) -> Response {
+    let r = async {
+        page.check_csrf(&f.csrf)?;
+        let (id, indicator) = f
+            .target
+            .split_once('|')
+            .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.to_owned())))
+            .ok_or_else(|| ApiError::not_found("公示中的指标", "indicator in a publication"))?;
+        let unit = page
+            .caller
+            .principal
+            .unit
+            .clone()
+            .ok_or_else(ApiError::forbidden)?;
+        crate::api::appeals::file(
+            State(state.clone()),
+            page.caller.clone(),
+            Json(crate::api::appeals::FileBody {
+                publication_id: id,
+                unit,
+                indicator,
+                reason: f.reason,
+            }),
+        )
+        .await?;
+        Ok(see_other("/appeals?done=filed"))
+    }
+    .await;
+    page.finish(r)
+}
+
+#[derive(serde::Deserialize)]
+pub struct ResolveForm {
+    #[serde(rename = "_csrf", default)]
+    pub csrf: String,
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+    pub version: i64,
+    #[serde(default)]
+    pub element: String,
+    #[serde(default)]
+    pub period: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+pub async fn resolve_appeal(
+    page: Page,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ResolveForm>,
+) -> Response {
+    let r = async {
+        page.check_csrf(&f.csrf)?;
+        let corrections = if f.element.trim().is_empty() {
+            Vec::new()
+        } else {
+            vec![crate::api::appeals::Correction {
+                element: f.element.trim().to_owned(),
+                period: f.period.trim().to_owned(),
+                value: f.value.trim().to_owned(),
+            }]
+        };
+        crate::api::appeals::resolve(
+            State(state.clone()),
+            page.caller.clone(),
+            ApiPath(id),
+            Json(crate::api::appeals::ResolveBody {
+                decision: f.decision,
+                reason: f.reason,
+                version: f.version,
+                corrections,
+            }),
+        )
+        .await?;
+        Ok(see_other("/appeals?done=resolved"))
+    }
+    .await;
+    page.finish(r)
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfQuery {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+pub async fn appeal_evidence(
+    page: Page,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<CsrfQuery>,
+    form: Multipart,
+) -> Response {
+    let r = async {
+        page.check_csrf(&q.csrf)?;
+        crate::api::appeals::upload_evidence(
+            State(state.clone()),
+            page.caller.clone(),
+            ApiPath(id),
+            form,
+        )
+        .await?;
+        Ok(see_other("/appeals?done=evidence"))
+    }
+    .await;
+    page.finish(r)
+}
+
+// ───────────────────────────── schemes ─────────────────────────────
+
+/// A line of the indicator tree.
+pub struct TreeRow {
+    pub depth: usize,
+    pub module: bool,
+    pub code: String,
+    pub name: String,
+    pub points: String,
+    pub weight: String,
+    pub method: String,
+    pub target: String,
+    pub direction: String,
+    pub elastic: bool,
+    pub lead: String,
+}
+
+pub struct ClassTree {
+    pub name: String,
+    pub points: String,
+    pub rows: Vec<TreeRow>,
+}
+
+#[derive(Template)]
+#[template(path = "schemes.html")]
+struct SchemesPage<'a> {
+    ctx: &'a Ctx,
+    scheme_code: String,
+    title: String,
+    versions: Vec<jixiao_store::schemes::SchemeRow>,
+    classes: Vec<ClassTree>,
+    others: Vec<(String, String)>,
+    whatif_period: Option<String>,
+}
+
+impl SchemesPage<'_> {
+    fn short(&self, hash: &str) -> String {
+        hash.chars().take(12).collect()
+    }
+
+    fn status(&self, s: &str) -> String {
+        match s {
+            "draft" => self.ctx.l.t("scheme-draft"),
+            "published" => self.ctx.l.t("scheme-published"),
+            "superseded" => self.ctx.l.t("scheme-superseded"),
+            other => other.to_owned(),
+        }
+    }
+}
+
+fn tree(l: super::i18n::L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
+    let num = |d: &Option<Decimal>| d.as_ref().map_or(String::new(), |d| l.num(d, 4));
+    out.push(TreeRow {
+        depth,
+        module: true,
+        code: m.code.to_string(),
+        name: l.html(&m.name),
+        points: num(&m.points),
+        weight: num(&m.weight),
+        method: String::new(),
+        target: String::new(),
+        direction: String::new(),
+        elastic: false,
+        lead: String::new(),
+    });
+    for i in &m.indicators {
+        out.push(TreeRow {
+            depth: depth + 1,
+            module: false,
+            code: i.code.to_string(),
+            name: l.html(&i.name),
+            points: num(&i.points),
+            weight: num(&i.weight),
+            method: l.html(&i.method.kind().name()),
+            target: i.target.as_ref().map_or(String::new(), |t| {
+                format!("{} {}", l.num(t, 4), l.unit(&i.unit))
+            }),
+            direction: match i.direction {
+                Direction::Higher => l.t("scheme-higher"),
+                Direction::Lower => l.t("scheme-lower"),
+            },
+            elastic: i.elastic,
+            lead: i.lead.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+        });
+    }
+    for sub in &m.modules {
+        tree(l, sub, depth + 1, out);
+    }
+}
+
+pub async fn schemes_default(State(state): State<AppState>) -> Response {
+    match current(&*state.live.read().await) {
+        Some((s, _)) => see_other(&format!("/schemes/{}", urlencode(&s))),
+        None => see_other("/"),
+    }
+}
+
+pub async fn scheme(
+    page: Page,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let r = async {
+        let l = page.ctx.l;
+        let Json(all) =
+            crate::api::schemes::list(State(state.clone()), page.caller.clone()).await?;
+        let live = state.live.read().await;
+        let s = live
+            .scheme(&code)
+            .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
+        let classes = s
+            .model
+            .scheme
+            .classes
+            .values()
+            .map(|c| {
+                let mut rows = Vec::new();
+                for m in &c.modules {
+                    tree(l, m, 0, &mut rows);
+                }
+                ClassTree {
+                    name: l.html(&c.name),
+                    points: l.num(&c.points, 2),
+                    rows,
+                }
+            })
+            .collect();
+        let others = live
+            .schemes
+            .values()
+            .filter(|o| o.row.code != code)
+            .map(|o| (o.row.code.clone(), l.html(&o.model.scheme.title)))
+            .collect();
+        let whatif_period = can(&page.caller.principal, Action::WhatIf, &*live)
+            .then(|| {
+                current(&live)
+                    .filter(|(c, _)| *c == code)
+                    .map(|(_, p)| p)
+                    .or_else(|| s.periods.keys().last().map(|p| p.to_string()))
+            })
+            .flatten();
+        let title = l.html(&s.model.scheme.title);
+        drop(live);
+        let versions = all.into_iter().filter(|v| v.code == code).collect();
+        render(&SchemesPage {
+            ctx: &page.ctx,
+            scheme_code: code,
+            title,
+            versions,
+            classes,
+            others,
+            whatif_period,
+        })
+    }
+    .await;
+    page.finish(r)
+}
+
+/// A unit whose rank or grade would change.
+pub struct MovedRow {
+    pub unit: String,
+    pub class: String,
+    pub total: String,
+    pub rank: String,
+    pub grade: String,
+}
+
+#[derive(Template)]
+#[template(path = "whatif.html")]
+struct WhatIfPage<'a> {
+    ctx: &'a Ctx,
+    scheme_code: String,
+    period: String,
+    periods: Vec<String>,
+    lines: Vec<(String, String, String)>,
+    changes: Vec<String>,
+    moved: Vec<MovedRow>,
+    totals_only: Vec<MovedRow>,
+    ran: bool,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct WhatIfQuery {
+    pub period: Option<String>,
+}
+
+pub async fn whatif_form(
+    page: Page,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<WhatIfQuery>,
+) -> Response {
+    let r = whatif_page(&page, &state, code, q.period, Vec::new()).await;
+    page.finish(r)
+}
+
+async fn whatif_page(
+    page: &Page,
+    state: &AppState,
+    code: String,
+    period: Option<String>,
+    lines: Vec<(String, String, String)>,
+) -> ApiResult<Response> {
+    let l = page.ctx.l;
+    let periods: Vec<String> = {
+        let live = state.live.read().await;
+        if !can(&page.caller.principal, Action::WhatIf, &*live) {
+            return Err(ApiError::forbidden());
+        }
+        let s = live
+            .scheme(&code)
+            .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
+        s.periods.keys().map(|p| p.to_string()).collect()
+    };
+    let period = period
+        .filter(|p| periods.contains(p))
+        .or_else(|| periods.last().cloned())
+        .ok_or_else(|| ApiError::not_found("期间", "period"))?;
+    let ran = lines.iter().any(|(_, c, _)| !c.trim().is_empty());
+    let mut out = WhatIfPage {
+        ctx: &page.ctx,
+        scheme_code: code.clone(),
+        period: period.clone(),
+        periods,
+        lines: lines.clone(),
+        changes: Vec::new(),
+        moved: Vec::new(),
+        totals_only: Vec::new(),
+        ran,
+        error: None,
+    };
+    while out.lines.len() < 4 {
+        out.lines
+            .push(("target".into(), String::new(), String::new()));
+    }
+    if ran {
+        let mut body = crate::api::results::WhatIfBody {
+            points: Vec::new(),
+            weight: Vec::new(),
+            target: Vec::new(),
+            coef: Vec::new(),
+        };
+        for (kind, c, v) in lines.iter().filter(|(_, c, _)| !c.trim().is_empty()) {
+            let s = format!("{}={}", c.trim(), v.trim());
+            match kind.as_str() {
+                "points" => body.points.push(s),
+                "weight" => body.weight.push(s),
+                "coef" => body.coef.push(s),
+                _ => body.target.push(s),
+            }
+        }
+        match crate::api::results::whatif(
+            State(state.clone()),
+            page.caller.clone(),
+            ApiPath((code, period)),
+            Json(body),
+        )
+        .await
+        {
+            Ok(Json(w)) => {
+                let empty = Vec::new();
+                let num = |v: &serde_json::Value| -> String {
+                    match v {
+                        serde_json::Value::String(s) => s
+                            .parse::<Decimal>()
+                            .map_or_else(|_| s.clone(), |d| l.num(&d, 2)),
+                        serde_json::Value::Number(n) => n.to_string(),
+                        _ => "—".into(),
+                    }
+                };
+                let text = |v: &serde_json::Value| -> String {
+                    serde_json::from_value::<Text>(v.clone())
+                        .map(|t| l.html(&t))
+                        .unwrap_or_default()
+                };
+                let rows = |key: &str| -> Vec<MovedRow> {
+                    w[key]
+                        .as_array()
+                        .unwrap_or(&empty)
+                        .iter()
+                        .map(|m| MovedRow {
+                            unit: text(&m["name"]),
+                            class: m["class"].as_str().unwrap_or_default().to_owned(),
+                            total: format!(
+                                "{} → {}",
+                                num(&m["total_before"]),
+                                num(&m["total_after"])
+                            ),
+                            rank: format!("{} → {}", num(&m["rank_before"]), num(&m["rank_after"])),
+                            grade: format!(
+                                "{} → {}",
+                                text(&m["grade_before"]["name"]),
+                                text(&m["grade_after"]["name"])
+                            ),
+                        })
+                        .collect()
+                };
+                out.moved = rows("moved");
+                out.totals_only = rows("totals_only");
+                out.changes = w["changes"]
+                    .as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .map(text)
+                    .collect();
+            }
+            Err(e) if e.status.is_client_error() => out.error = Some(problem_text(l, &e)),
+            Err(e) => return Err(e),
+        }
+    }
+    render(&out)
+}
+
+pub async fn whatif(
+    page: Page,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    if let Err(e) = page.check_csrf(&get("_csrf")) {
+        return page.finish(Err(e));
+    }
+    let all = |k: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let (kinds, codes, values) = (all("kind"), all("code"), all("value"));
+    let lines = kinds
+        .into_iter()
+        .zip(codes)
+        .zip(values)
+        .map(|((k, c), v)| (k, c, v))
+        .collect();
+    let r = whatif_page(&page, &state, code, Some(get("period")), lines).await;
+    page.finish(r)
+}
+
+/// Whether the role sees the scheme pages in its navigation.
+pub fn sees_schemes(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Office | Role::Admin | Role::Finance | Role::Leader | Role::LeadReviewer
+    )
+}

@@ -1,0 +1,87 @@
+//! Report cards as PDF: the printable page (its own stylesheet inlined, no script) printed by
+//! headless Chromium, so the PDF is exactly what the print stylesheet gives, Chinese fonts and
+//! SVG charts included. No PDF layout is written by hand.
+
+use crate::error::{ApiError, ApiResult};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jixiao_core::text::Text;
+use std::path::Path;
+use std::time::Duration;
+
+const CSS: &str = include_str!("../../static/app.css");
+
+/// Prints `html` (a whole page of this site) to PDF with the browser at `chromium`.
+pub async fn print(chromium: &Path, html: &str, file: &str) -> ApiResult<Response> {
+    if !chromium.exists() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "pdf_unavailable",
+            Text::new(
+                format!(
+                    "服务器上没有可用于生成PDF的浏览器（配置项 chromium = {}）；请用浏览器的“打印”另存为PDF",
+                    chromium.display()
+                ),
+                format!(
+                    "no browser to make PDFs on the server (setting chromium = {}); use the browser's Print to save a PDF",
+                    chromium.display()
+                ),
+            ),
+        ));
+    }
+    let page = html
+        .replace(
+            "<link rel=\"stylesheet\" href=\"/static/app.css\">",
+            &format!("<style>{CSS}</style>"),
+        )
+        .replace("<script src=\"/static/app.js\" defer></script>", "");
+    let dir = tempfile::tempdir().map_err(|e| ApiError::internal(&e))?;
+    let input = dir.path().join("card.html");
+    let output = dir.path().join("card.pdf");
+    tokio::fs::write(&input, page)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let run = tokio::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--print-to-pdf={}", output.display()))
+        .arg(format!("file://{}", input.display()))
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .map_err(|_| ApiError::internal(&"chromium did not finish printing within 60 s"))?
+        .map_err(|e| ApiError::internal(&e))?;
+    let bytes = tokio::fs::read(&output).await.map_err(|e| {
+        ApiError::internal(&format!(
+            "chromium printed nothing ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"report-card.pdf\"; filename*=UTF-8''{}.pdf",
+                    super::urlencode(file)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
