@@ -39,6 +39,11 @@ test('a returned value shows its reason to the reporter', async () => {
   const leadCtx = await contextAt(browser, demo.base);
   const lead = await leadCtx.newPage();
   await signIn(lead, demo, 'qly_leader');
+  // The queue filters by state: nothing submitted is "approved" yet.
+  await lead.goto('/review?state=approved');
+  assert.equal(await lead.locator('#review-empty').count(), 1);
+  await lead.goto('/review?state=submitted');
+  assert.equal(await lead.locator('input[name=pick]').count(), 2);
   await lead.goto('/review?element=mediation_agreements');
   await lead.locator('input[name=pick]').first().check();
   // Returning needs a reason.

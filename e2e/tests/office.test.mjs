@@ -59,6 +59,10 @@ test('the scheme viewer shows the tree and history; what-if shows who moves', as
   assert.ok(await page.locator('table.tree td', { hasText: '行政调解成功率' }).count() >= 1);
   assert.match(await page.textContent('main'), /演示方案/, 'the version history gives the reason');
   await screenshot(page, 'scheme');
+  const tree = (await workbook(page, '#scheme-xlsx')).wb;
+  assert.ok(tree.worksheets.length >= 5, 'a sheet per class');
+  const street = tree.getWorksheet('街道（乡镇）');
+  assert.ok([...Array(street.rowCount).keys()].some((i) => cells(street, i + 1)[1] === 'mediation'));
   await submit(page, '#whatif-link');
   await page.selectOption('#w-period', '2025Q3');
   await page.selectOption('#k-1', 'target');

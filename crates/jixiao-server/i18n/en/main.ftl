@@ -44,7 +44,7 @@ password-mismatch = The two new passwords differ
 password-changed = Your password has been changed.
 
 home-title = My work
-home-hello = Hello,
+home-hello = Hello, { $name } ({ $role })
 home-todo = To do
 home-to-report = To report
 home-overdue = { $count } overdue

@@ -44,7 +44,7 @@ password-mismatch = 两次输入的新密码不一致
 password-changed = 密码已修改。
 
 home-title = 我的工作台
-home-hello = 您好，
+home-hello = 您好，{ $name }（{ $role }）
 home-todo = 待办事项
 home-to-report = 待填报
 home-overdue = 已逾期 { $count } 张表

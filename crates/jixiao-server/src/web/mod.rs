@@ -161,6 +161,14 @@ impl Ctx {
             .unwrap_or_default()
     }
 
+    /// The greeting with the person's name and role (both escaped; the message is ours).
+    pub fn hello(&self) -> String {
+        self.l.ta(
+            "home-hello",
+            &[("name", &self.user_name()), ("role", &self.role_name())],
+        )
+    }
+
     /// The other language's switch link, back to this page.
     pub fn other_lang(&self) -> (&'static str, &'static str) {
         if self.l.is_en() {

@@ -434,6 +434,8 @@ pub async fn appeal_evidence(
 
 /// A line of the indicator tree.
 pub struct TreeRow {
+    /// Name, method and target as text, for the workbook.
+    pub plain: [String; 3],
     pub depth: usize,
     pub module: bool,
     pub code: String,
@@ -448,6 +450,7 @@ pub struct TreeRow {
 }
 
 pub struct ClassTree {
+    pub plain_name: String,
     pub name: String,
     pub points: String,
     pub rows: Vec<TreeRow>,
@@ -483,6 +486,7 @@ impl SchemesPage<'_> {
 fn tree(l: super::i18n::L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
     let num = |d: &Option<Decimal>| d.as_ref().map_or(String::new(), |d| l.num(d, 4));
     out.push(TreeRow {
+        plain: [l.plain(&m.name).to_owned(), String::new(), String::new()],
         depth,
         module: true,
         code: m.code.to_string(),
@@ -496,7 +500,23 @@ fn tree(l: super::i18n::L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
         lead: String::new(),
     });
     for i in &m.indicators {
+        let lang = if l.is_en() {
+            jixiao_core::text::Lang::En
+        } else {
+            jixiao_core::text::Lang::Zh
+        };
         out.push(TreeRow {
+            plain: [
+                l.plain(&i.name).to_owned(),
+                l.plain(&i.method.kind().name()).to_owned(),
+                i.target.as_ref().map_or(String::new(), |t| {
+                    format!(
+                        "{} {}",
+                        l.num(t, 4),
+                        jixiao_core::text::measure(&i.unit, lang)
+                    )
+                }),
+            ],
             depth: depth + 1,
             module: false,
             code: i.code.to_string(),
@@ -527,10 +547,16 @@ pub async fn schemes_default(State(state): State<AppState>) -> Response {
     }
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct FormatQuery {
+    pub format: Option<String>,
+}
+
 pub async fn scheme(
     page: Page,
     State(state): State<AppState>,
     Path(code): Path<String>,
+    Query(fq): Query<FormatQuery>,
 ) -> Response {
     let r = async {
         let l = page.ctx.l;
@@ -540,7 +566,7 @@ pub async fn scheme(
         let s = live
             .scheme(&code)
             .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
-        let classes = s
+        let classes: Vec<ClassTree> = s
             .model
             .scheme
             .classes
@@ -551,6 +577,7 @@ pub async fn scheme(
                     tree(l, m, 0, &mut rows);
                 }
                 ClassTree {
+                    plain_name: l.plain(&c.name).to_owned(),
                     name: l.html(&c.name),
                     points: l.num(&c.points, 2),
                     rows,
@@ -573,6 +600,48 @@ pub async fn scheme(
             .flatten();
         let title = l.html(&s.model.scheme.title);
         drop(live);
+        if xlsx::wanted(&fq.format) {
+            let headers = [
+                "schemes-indicator",
+                "col-code",
+                "entry-points",
+                "schemes-weight",
+                "schemes-method",
+                "entry-target",
+                "schemes-direction",
+                "schemes-lead",
+            ]
+            .map(|k| l.t(k))
+            .to_vec();
+            let parse = |s: &str| {
+                s.parse::<Decimal>()
+                    .map_or_else(|_| Cell::from(s), Cell::Num)
+            };
+            let sheets: Vec<Sheet> = classes
+                .iter()
+                .map(|c: &ClassTree| Sheet {
+                    name: c.plain_name.clone(),
+                    headers: headers.clone(),
+                    rows: c
+                        .rows
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                Cell::from(format!("{}{}", "　".repeat(r.depth), r.plain[0])),
+                                r.code.as_str().into(),
+                                parse(&r.points),
+                                parse(&r.weight),
+                                r.plain[1].as_str().into(),
+                                r.plain[2].as_str().into(),
+                                r.direction.as_str().into(),
+                                r.lead.as_str().into(),
+                            ]
+                        })
+                        .collect(),
+                })
+                .collect();
+            return xlsx::download(&code, &sheets);
+        }
         let versions = all.into_iter().filter(|v| v.code == code).collect();
         render(&SchemesPage {
             ctx: &page.ctx,

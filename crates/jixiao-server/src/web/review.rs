@@ -52,6 +52,9 @@ pub struct Filter {
     pub element: String,
     #[serde(default)]
     pub period: String,
+    /// `submitted`, `approved` or `verified`; empty for all.
+    #[serde(default)]
+    pub state: String,
     #[serde(default)]
     pub done: Option<usize>,
     #[serde(default)]
@@ -146,6 +149,7 @@ pub async fn queue(page: Page, State(state): State<AppState>, Query(f): Query<Fi
             .filter(|i| f.unit.is_empty() || i.row.unit_code == f.unit)
             .filter(|i| f.element.is_empty() || i.row.element == f.element)
             .filter(|i| f.period.is_empty() || i.row.period == f.period)
+            .filter(|i| f.state.is_empty() || i.row.state == f.state)
             .collect();
         let l = page.ctx.l;
         if super::xlsx::wanted(&f.format) {
