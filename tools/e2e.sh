@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null || need+=(chromium)
-fc-list 2>/dev/null | grep -qiE "wenquanyi|noto sans cjk|noto serif cjk" || need+=(fonts-wqy-microhei)
+ls /usr/share/fonts/truetype/wqy/* /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "== installing ${need[*]} (Debian)"

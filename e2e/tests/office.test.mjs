@@ -105,6 +105,7 @@ test('a unit appeals a published score; the office upholds it and publishes agai
   await rep.page.setInputFiles('article.appeal input[type=file]', join(dir, '补充台账.pdf'));
   await submit(rep.page, 'article.appeal form.upload button');
   assert.match(await rep.page.textContent('#appeal-message'), /佐证材料已上传/);
+  assert.equal(await rep.page.locator('article.appeal a', { hasText: '补充台账.pdf' }).count(), 1);
 
   await office.page.goto('/appeals');
   const card = office.page.locator('article.appeal').first();

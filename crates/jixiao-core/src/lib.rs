@@ -30,6 +30,7 @@ pub mod scheme;
 pub mod synth;
 pub mod text;
 pub mod values;
+pub mod warnings;
 pub mod whatif;
 pub mod workflow;
 

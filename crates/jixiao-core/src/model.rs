@@ -461,6 +461,7 @@ impl Builder<'_> {
         };
         self.assign_members(&mut model);
         self.unused_elements(&model);
+        self.warnings(&model);
         Some(model)
     }
 
@@ -2345,6 +2346,42 @@ impl Builder<'_> {
                     t!(
                         "组织文件中没有单位属于类别“{code}”",
                         "no unit in the organisation file belongs to class `{code}`"
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Warning rules name a known element and at least one line.
+    fn warnings(&mut self, m: &Model) {
+        for (i, w) in m.scheme.warnings.iter().enumerate() {
+            let path = format!("warnings[{i}]");
+            if !m.element_ix.contains_key(&w.element) {
+                let e = &w.element;
+                let hint = suggest(e.as_str(), m.element_ix.keys().map(Ident::as_str))
+                    .map(|s| t!("是否应为“{s}”？", "did you mean `{s}`?"));
+                self.s
+                    .err(
+                        "unknown_element",
+                        &format!("{path}.element"),
+                        t!(
+                            "数据项“{e}”未在 elements 中定义",
+                            "data element `{e}` is not defined under elements"
+                        ),
+                    )
+                    .hint = hint;
+            }
+            let empty = |t: &Option<crate::scheme::Threshold>| {
+                t.is_none_or(|t| t.below.is_none() && t.above.is_none())
+            };
+            if empty(&w.yellow) && empty(&w.red) {
+                let c = &w.code;
+                self.s.err(
+                    "empty_warning",
+                    &path,
+                    t!(
+                        "预警“{c}”没有设置黄色或红色预警线（below/above）",
+                        "warning `{c}` sets no yellow or red line (below/above)"
                     ),
                 );
             }

@@ -40,6 +40,36 @@ pub struct Scheme {
     /// Veto items (一票否决) that apply to every class.
     #[serde(default)]
     pub vetoes: Vec<Veto>,
+    /// Early warnings (动态预警): thresholds on data elements, checked the moment data
+    /// arrives.
+    #[serde(default)]
+    pub warnings: Vec<WarningRule>,
+}
+
+/// A warning rule: a data element (reported or computed) and the lines that make it yellow or
+/// red for a unit in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarningRule {
+    pub code: Ident,
+    pub name: Text,
+    pub element: Ident,
+    pub yellow: Option<Threshold>,
+    pub red: Option<Threshold>,
+}
+
+/// Crossed when the value is below `below` or above `above`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    pub below: Option<Decimal>,
+    pub above: Option<Decimal>,
+}
+
+impl Threshold {
+    pub fn crossed(&self, v: Decimal) -> bool {
+        self.below.is_some_and(|b| v < b) || self.above.is_some_and(|a| v > a)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -244,6 +244,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
         bonus: Vec::new(),
         deductions: Vec::new(),
         vetoes: Vec::new(),
+        warnings: Vec::new(),
     };
     let mut rng = Rng::new(spec.seed ^ 0x5EED);
     let units = (0..spec.units)

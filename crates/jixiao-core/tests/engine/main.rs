@@ -4,6 +4,7 @@ mod checks;
 mod methods;
 mod props;
 mod totals;
+mod warnings;
 
 use jixiao_core::Decimal;
 use jixiao_core::check::{DataFile, Loaded, load};

@@ -259,3 +259,13 @@ entry-excel = Report with Excel
 entry-excel-hint = Download this form as an Excel template, fill in the "Value to report" column and upload it. The numbers are checked just like the form's: if any has a problem nothing is saved, and the row and column are named.
 entry-excel-download = Download the Excel template
 entry-excel-upload = Upload the filled-in workbook
+
+warnings-title = Warnings
+warnings-intro = Checked against the scheme's warning lines the moment data is submitted (submitted data that is not yet counted included); red first.
+warnings-none = No warnings this period.
+warning-level = Level
+warning-rule = Warning
+warning-red = Red
+warning-yellow = Yellow
+dashboard-warnings = { $count } warning(s) this period, { $red } red
+home-warnings = Warnings this period

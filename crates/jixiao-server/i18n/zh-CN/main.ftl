@@ -259,3 +259,13 @@ entry-excel = 用 Excel 填报
 entry-excel-hint = 下载本表的 Excel 模板，在“填报值”一列填数，再上传；上传的数和在网页上填的一样先全部校验，有错就都不保存，并指出是哪一行哪一列。
 entry-excel-download = 下载 Excel 模板
 entry-excel-upload = 上传填好的 Excel
+
+warnings-title = 预警
+warnings-intro = 数据一提交就按方案的预警线检查（含尚未计分的已提交数据），红色优先。
+warnings-none = 本期没有预警。
+warning-level = 级别
+warning-rule = 预警项
+warning-red = 红色
+warning-yellow = 黄色
+dashboard-warnings = 本期预警 { $count } 条，其中红色 { $red } 条
+home-warnings = 本期预警

@@ -157,6 +157,8 @@ pub async fn audit(
 /// An appeal as listed.
 pub struct AppealView {
     pub row: AppealRow,
+    /// Evidence files: link and name.
+    pub evidence: Vec<(String, String)>,
     pub publication: String,
     pub unit_name: String,
     pub indicator_name: String,
@@ -228,15 +230,21 @@ pub async fn appeals(
                 },
             )
         };
-        let appeals = rows
-            .into_iter()
-            .map(|a| AppealView {
+        let mut appeals = Vec::new();
+        for a in rows {
+            let evidence = jixiao_store::evidence::of(&state.store, "appeal", a.id)
+                .await?
+                .into_iter()
+                .map(|e| (format!("/api/v1/evidence/{}", e.sha256), e.filename))
+                .collect();
+            appeals.push(AppealView {
                 publication: pub_label(a.publication_id),
                 unit_name: unit_name(&a.unit_code),
                 indicator_name: ind_name(&a.indicator),
+                evidence,
                 row: a,
-            })
-            .collect();
+            });
+        }
         // A unit appeals its own published scores: the latest revision of each publication.
         let unit = page.caller.principal.unit.clone();
         let mut can_file = Vec::new();

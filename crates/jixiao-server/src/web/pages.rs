@@ -249,6 +249,7 @@ struct HomePage<'a> {
     deadlines: Vec<(String, String, String)>,
     password_changed: bool,
     incomplete: Option<usize>,
+    warnings: Option<usize>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -348,6 +349,20 @@ pub async fn home(
             }
             _ => None,
         };
+        let warnings = match (&cur, incomplete) {
+            (Some((scheme, period)), Some(_)) => {
+                match (
+                    live.scheme(scheme),
+                    jixiao_core::period::Period::parse(period).ok(),
+                ) {
+                    (Some(s), Some(per)) => {
+                        Some(jixiao_core::warnings::evaluate(&s.model, &s.provisional, per).len())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         drop(live);
         let appeals = jixiao_store::appeals::list(&state.store).await?;
         let appeals_open = appeals
@@ -371,6 +386,7 @@ pub async fn home(
             deadlines,
             password_changed: q.password.is_some(),
             incomplete,
+            warnings,
         })
     }
     .await;

@@ -52,6 +52,52 @@ pub struct RankRow {
     pub href: String,
 }
 
+/// A warning raised by the provisional data (submitted and beyond).
+pub struct WarnRow {
+    pub red: bool,
+    pub level: String,
+    pub unit: String,
+    pub plain_unit: String,
+    pub href: String,
+    pub rule: String,
+    pub plain_rule: String,
+    pub value: String,
+    pub value_n: Decimal,
+}
+
+/// Every warning the submitted data of `period` raises, worst first.
+pub fn warnings_of(l: L, s: &LiveScheme, p: Period) -> Vec<WarnRow> {
+    let m = &s.model;
+    jixiao_core::warnings::evaluate(m, &s.provisional, p)
+        .into_iter()
+        .map(|w| {
+            let rule = &m.scheme.warnings[w.rule];
+            let unit = &m.units[w.unit as usize];
+            let measure = m
+                .element(rule.element.as_str())
+                .map(|e| m.elements[e as usize].def.unit.clone())
+                .unwrap_or_default();
+            let red = w.level == jixiao_core::warnings::Level::Red;
+            WarnRow {
+                red,
+                level: l.t(if red { "warning-red" } else { "warning-yellow" }),
+                unit: l.html(&unit.name),
+                plain_unit: l.plain(&unit.name).to_owned(),
+                href: format!(
+                    "/report/{}/{}/{}",
+                    urlencode(&s.row.code),
+                    urlencode(&p.to_string()),
+                    urlencode(unit.code.as_str())
+                ),
+                rule: l.html(&rule.name),
+                plain_rule: l.plain(&rule.name).to_owned(),
+                value: format!("{} {}", l.num(&w.value, 2), l.unit(&measure)),
+                value_n: w.value,
+            }
+        })
+        .collect()
+}
+
 pub struct ClassView {
     pub plain_name: String,
     pub name: String,
@@ -72,6 +118,13 @@ struct DashboardPage<'a> {
     classes: Vec<ClassView>,
     distribution: String,
     incomplete: usize,
+    warnings: Vec<WarnRow>,
+}
+
+impl DashboardPage<'_> {
+    fn reds(&self) -> usize {
+        self.warnings.iter().filter(|w| w.red).count()
+    }
 }
 
 pub async fn dashboard_default(page: Page, State(state): State<AppState>) -> Response {
@@ -204,6 +257,7 @@ pub async fn dashboard(
                 rows,
             });
         }
+        let warnings = warnings_of(l, s, p);
         if super::xlsx::wanted(&q.format) {
             let headers = [
                 "col-rank",
@@ -216,7 +270,7 @@ pub async fn dashboard(
             ]
             .map(|k| l.t(k))
             .to_vec();
-            let sheets: Vec<super::xlsx::Sheet> = classes
+            let mut sheets: Vec<super::xlsx::Sheet> = classes
                 .iter()
                 .map(|c| super::xlsx::Sheet {
                     name: c.plain_name.clone(),
@@ -238,6 +292,23 @@ pub async fn dashboard(
                         .collect(),
                 })
                 .collect();
+            sheets.push(super::xlsx::Sheet {
+                name: l.t("warnings-title"),
+                headers: ["warning-level", "col-unit", "warning-rule", "col-value"]
+                    .map(|k| l.t(k))
+                    .to_vec(),
+                rows: warnings
+                    .iter()
+                    .map(|w| {
+                        vec![
+                            w.level.as_str().into(),
+                            w.plain_unit.as_str().into(),
+                            w.plain_rule.as_str().into(),
+                            w.value_n.into(),
+                        ]
+                    })
+                    .collect(),
+            });
             let file = format!("{scheme}-{period}-{}", l.t("dashboard-title"));
             return super::xlsx::download(&file, &sheets);
         }
@@ -258,6 +329,7 @@ pub async fn dashboard(
             classes,
             distribution,
             incomplete,
+            warnings,
         })
     }
     .await;

@@ -1,0 +1,107 @@
+//! Early warnings: a rule is checked on resolved values (computed rates included), red wins
+//! over yellow, and a rule that names no element or no line is refused with its place.
+
+use super::*;
+use jixiao_core::warnings::{Level, evaluate};
+
+fn body(warnings: &str) -> String {
+    scheme(&format!(
+        r#"[elements.cases]
+name = {{ zh = "受理件数" }}
+frequency = "year"
+[elements.agreed]
+name = {{ zh = "协议件数" }}
+frequency = "year"
+[elements.rate]
+name = {{ zh = "调解成功率" }}
+kind = "percent"
+source = "computed"
+formula = "agreed / cases * 100"
+{warnings}
+[classes.c]
+name = {{ zh = "类" }}
+[[classes.c.modules]]
+code = "functional"
+name = {{ zh = "模块" }}
+points = 100
+[[classes.c.modules.indicators]]
+code = "x"
+name = {{ zh = "调解" }}
+points = 100
+element = "rate"
+target = 90
+method = {{ type = "ratio" }}
+"#
+    ))
+}
+
+const RULE: &str = r#"[[warnings]]
+code = "low"
+name = { zh = "调解成功率偏低" }
+element = "rate"
+yellow = { below = 85 }
+red = { below = 70 }
+"#;
+
+#[test]
+fn red_yellow_and_quiet_units() {
+    let r = run(
+        &body(RULE),
+        &org(4, &[]),
+        &csv(&[
+            "U1,cases,2025,40",
+            "U1,agreed,2025,36", // 90%: quiet
+            "U2,cases,2025,40",
+            "U2,agreed,2025,32", // 80%: yellow
+            "U3,cases,2025,40",
+            "U3,agreed,2025,20", // 50%: red
+            "U4,cases,2025,40",
+            "U4,agreed,2025,34", // exactly 85%: not below the line
+        ]),
+        "2025",
+    );
+    let m = &r.loaded.model;
+    let raised = evaluate(m, &r.loaded.values, Period::parse("2025").expect("period"));
+    let got: Vec<(String, Level, Decimal)> = raised
+        .iter()
+        .map(|w| (m.units[w.unit as usize].code.to_string(), w.level, w.value))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("U3".to_owned(), Level::Red, d("50")),
+            ("U2".to_owned(), Level::Yellow, d("80")),
+        ]
+    );
+    // A unit without data raises nothing (missing data is not a crossed line).
+    let none = evaluate(m, &r.loaded.values, Period::parse("2024").expect("period"));
+    assert!(none.is_empty());
+}
+
+#[test]
+fn rules_name_a_known_element_and_a_line() {
+    let check = |s: &str| {
+        jixiao_core::check::check(
+            &SourceText::new("s.toml", s),
+            &SourceText::new("o.toml", &org(1, &[])),
+            None,
+        )
+    };
+    assert!(!check(&body(RULE)).has_errors());
+    let unknown = check(&body(
+        &RULE.replace("element = \"rate\"", "element = \"rte\""),
+    ));
+    let text = unknown.to_string();
+    assert!(
+        text.contains("warnings[0].element") && text.contains("“rte”"),
+        "{text}"
+    );
+    assert!(text.contains("rate"), "suggests the right name: {text}");
+    let empty = check(&body(
+        "[[warnings]]\ncode = \"quiet\"\nname = { zh = \"空\" }\nelement = \"rate\"\n",
+    ));
+    assert!(
+        empty.to_string().contains("没有设置黄色或红色预警线"),
+        "{empty}"
+    );
+}
