@@ -343,7 +343,13 @@ async fn api_key_caller(state: &AppState, token: &str, rid: String) -> Result<Ca
     })
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// The session's CSRF token, if it has one (set at sign-in).
+pub async fn csrf_token(session: &axum_login::tower_sessions::Session) -> Option<String> {
+    session.get(CSRF_KEY).await.ok().flatten()
+}
+
+/// Compares secrets without stopping at the first difference.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

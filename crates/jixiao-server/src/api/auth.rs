@@ -203,12 +203,8 @@ pub async fn change_password(
 #[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
 pub async fn me(session: AuthSession, caller: Caller) -> ApiResult<Json<Me>> {
     let user = caller.user.ok_or_else(ApiError::unauthorized)?;
-    let csrf: String = session
-        .session
-        .get(CSRF_KEY)
+    let csrf = crate::auth::csrf_token(&session.session)
         .await
-        .ok()
-        .flatten()
         .unwrap_or_default();
     Ok(Json(me_of(&user, csrf)))
 }

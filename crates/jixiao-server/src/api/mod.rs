@@ -14,7 +14,7 @@ pub mod units;
 pub mod users;
 pub mod values;
 
-use crate::auth::{CSRF_HEADER, CSRF_KEY};
+use crate::auth::CSRF_HEADER;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::Request;
@@ -232,17 +232,21 @@ pub async fn csrf(
         || req
             .headers()
             .contains_key(axum::http::header::AUTHORIZATION);
-    if unsafe_method && !exempt {
-        let expected: Option<String> = session.get(CSRF_KEY).await.ok().flatten();
-        if let Some(expected) = expected {
-            let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-            if sent != Some(expected.as_str()) {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::FORBIDDEN,
-                    "csrf",
-                    Text::new("缺少或错误的 CSRF 令牌", "missing or wrong CSRF token"),
-                ));
-            }
+    if unsafe_method
+        && !exempt
+        && let Some(expected) = crate::auth::csrf_token(&session).await
+    {
+        let sent = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !crate::auth::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf",
+                Text::new("缺少或错误的 CSRF 令牌", "missing or wrong CSRF token"),
+            ));
         }
     }
     Ok(next.run(req).await)

@@ -13,7 +13,7 @@ pub mod results;
 pub mod review;
 pub mod xlsx;
 
-use crate::auth::{AuthSession, CSRF_KEY, Caller, User};
+use crate::auth::{AuthSession, Caller, User};
 use crate::error::ApiError;
 use crate::live::Live;
 use crate::state::AppState;
@@ -277,12 +277,8 @@ impl FromRequestParts<AppState> for Page {
                 return Err(error_page(&ctx, &e));
             }
         };
-        let csrf: String = session
-            .session
-            .get(CSRF_KEY)
+        let csrf = crate::auth::csrf_token(&session.session)
             .await
-            .ok()
-            .flatten()
             .unwrap_or_default();
         let user = caller.user.clone();
         let role = user.as_ref().map_or(Role::Public, |u| u.role);
@@ -314,14 +310,7 @@ impl Page {
     pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
         self.caller.require_signed_in()?;
         let expected = self.ctx.csrf.as_bytes();
-        let ok = !expected.is_empty()
-            && expected.len() == token.len()
-            && expected
-                .iter()
-                .zip(token.as_bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if ok {
+        if !expected.is_empty() && crate::auth::constant_time_eq(expected, token.as_bytes()) {
             Ok(())
         } else {
             Err(ApiError::new(
@@ -416,6 +405,14 @@ pub fn state_label(l: L, state: &str) -> String {
         "returned" => l.t("state-returned"),
         other => other.to_owned(),
     }
+}
+
+/// The first value of the form field `name` ("" when the form has none).
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 /// Percent-encodes a path or query value for a link.

@@ -827,12 +827,7 @@ pub async fn whatif(
     Path(code): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map_or(String::new(), |(_, v)| v.clone())
-    };
+    let get = |k: &str| super::field(&pairs, k).to_owned();
     if let Err(e) = page.check_csrf(&get("_csrf")) {
         return page.finish(Err(e));
     }

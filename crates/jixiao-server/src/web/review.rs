@@ -219,12 +219,7 @@ pub async fn act(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let r = async {
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map_or("", |(_, v)| v.as_str())
-        };
+        let get = |k: &str| super::field(&pairs, k);
         page.check_csrf(get("_csrf"))?;
         let action = get("action");
         let reason = get("reason").trim().to_owned();
