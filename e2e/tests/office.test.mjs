@@ -121,6 +121,12 @@ test('a unit appeals a published score; the office upholds it and publishes agai
   assert.match(mine, /申诉成立/);
   assert.match(mine, /经核对台账/);
   assert.equal(await rep.page.locator('article.appeal a[href^="/public/"]').count(), 2, 'both versions are linked');
+  const sheet = (await workbook(rep.page, '#appeals-xlsx')).wb.worksheets[0];
+  assert.equal(cells(sheet, 2)[5], '申诉成立');
+  assert.match(cells(sheet, 2)[6], /经核对台账/);
+  await rep.page.goto('/entry');
+  const forms = (await workbook(rep.page, 'a[href="/entry?format=xlsx"]')).wb.worksheets[0];
+  assert.ok([...Array(forms.rowCount).keys()].some((i) => cells(forms, i + 1)[0] === 'QLY'));
   await office.ctx.close();
   await rep.ctx.close();
 });
@@ -186,5 +192,14 @@ test('the dashboard, review queue, report card and public page download as workb
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   assert.ok(bytes.length > 20000, `a real document (${bytes.length} bytes)`);
   assert.match(pdf.suggestedFilename(), /QLY-2025Q4-成绩单\.pdf/);
+  await page.goto('/review');
+  const queue = (await workbook(page, 'a[href*="format=xlsx"]')).wb.worksheets[0];
+  assert.deepEqual(cells(queue, 1).slice(0, 3), ['代码', '单位', '数据项']);
+  // The appeals test published the second quarter twice.
+  await page.goto('/public');
+  await submit(page, 'a[href^="/public/"]');
+  const pub = (await workbook(page, 'a[href*="format=xlsx"]')).wb;
+  const streets = pub.getWorksheet('街道（乡镇）');
+  assert.ok([...Array(streets.rowCount).keys()].some((i) => cells(streets, i + 1)[2] === '七里园街道'));
   await ctx.close();
 });

@@ -286,12 +286,59 @@ struct IndexPage<'a> {
     forms: Vec<FormLink>,
 }
 
-pub async fn index(page: Page, State(state): State<AppState>) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub struct IndexQuery {
+    pub format: Option<String>,
+}
+
+pub async fn index(
+    page: Page,
+    State(state): State<AppState>,
+    Query(q): Query<IndexQuery>,
+) -> Response {
     let r = async {
         page.require_signed_in()?;
+        let l = page.ctx.l;
         let live = state.live.read().await;
         let forms = forms_for(&live, &page.caller.principal);
         drop(live);
+        if super::xlsx::wanted(&q.format) {
+            use super::xlsx::{Cell, Sheet};
+            let headers = [
+                "col-code",
+                "col-unit",
+                "col-period",
+                "entry-fields",
+                "entry-todo",
+                "entry-returned",
+                "col-deadline",
+            ]
+            .map(|k| l.t(k))
+            .to_vec();
+            let rows = forms
+                .iter()
+                .map(|f| {
+                    vec![
+                        Cell::from(f.unit.as_str()),
+                        l.plain(&f.unit_name).into(),
+                        f.period.as_str().into(),
+                        Cell::Num(Decimal::from(f.fields as u64)),
+                        Cell::Num(Decimal::from(f.todo as u64)),
+                        Cell::Num(Decimal::from(f.returned as u64)),
+                        f.deadline.clone().unwrap_or_default().into(),
+                    ]
+                })
+                .collect();
+            let name = l.t("entry-index-title");
+            return super::xlsx::download(
+                &name,
+                &[Sheet {
+                    name: name.clone(),
+                    headers,
+                    rows,
+                }],
+            );
+        }
         render(&IndexPage {
             ctx: &page.ctx,
             forms,

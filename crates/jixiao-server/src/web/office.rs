@@ -190,6 +190,7 @@ impl AppealsPage<'_> {
 #[derive(serde::Deserialize, Default)]
 pub struct AppealsQuery {
     pub done: Option<String>,
+    pub format: Option<String>,
 }
 
 pub async fn appeals(
@@ -296,6 +297,56 @@ pub async fn appeals(
         }
         let resolve = can(&page.caller.principal, Action::ResolveAppeal, &*live);
         drop(live);
+        if xlsx::wanted(&q.format) {
+            let headers = [
+                "appeal-number",
+                "appeal-publication",
+                "col-code",
+                "card-indicators",
+                "appeal-reason",
+                "col-state",
+                "appeal-resolution",
+                "appeal-filed-by",
+                "appeal-filed-at",
+                "appeal-resolved-by",
+                "appeal-resolved-at",
+            ]
+            .map(|k| l.t(k))
+            .to_vec();
+            let statuses = |s: &str| match s {
+                "open" => l.t("appeal-open"),
+                "upheld" => l.t("appeal-upheld"),
+                "rejected" => l.t("appeal-rejected"),
+                other => other.to_owned(),
+            };
+            let rows = appeals
+                .iter()
+                .map(|a: &AppealView| {
+                    vec![
+                        Cell::Num(Decimal::from(a.row.id)),
+                        a.publication.as_str().into(),
+                        a.row.unit_code.as_str().into(),
+                        a.row.indicator.as_str().into(),
+                        a.row.reason.as_str().into(),
+                        statuses(&a.row.status).into(),
+                        a.row.resolution.as_str().into(),
+                        a.row.filed_by.as_str().into(),
+                        a.row.filed_at.as_str().into(),
+                        a.row.resolved_by.clone().unwrap_or_default().into(),
+                        a.row.resolved_at.clone().unwrap_or_default().into(),
+                    ]
+                })
+                .collect();
+            let name = l.t("appeals-title");
+            return xlsx::download(
+                &name,
+                &[Sheet {
+                    name: name.clone(),
+                    headers,
+                    rows,
+                }],
+            );
+        }
         let message = match q.done.as_deref() {
             Some("filed") => Some(l.t("appeal-filed")),
             Some("resolved") => Some(l.t("appeal-resolved")),
