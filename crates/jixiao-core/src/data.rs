@@ -158,8 +158,17 @@ pub fn parse_number(s: &str) -> Option<Decimal> {
 /// Reads a data file. Structural problems (encoding, header, unparsable periods and numbers,
 /// duplicate rows) are all reported at once; nothing is returned unless the whole file is good.
 pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
+    let (data, issues) = read_csv_lenient(file, bytes)?;
+    if issues.has_errors() {
+        return Err(issues);
+    }
+    Ok(data)
+}
+
+/// Reads a data file keeping the good rows: problems of the whole file (encoding, header) are
+/// an error; problems of single rows come back beside the rows that are good.
+pub fn read_csv_lenient(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), Issues> {
     let (text, encoding) = decode(file, bytes).map_err(|i| Issues(vec![i]))?;
-    let mut issues = Issues::new();
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
         b'\t'
@@ -171,10 +180,26 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = rdr.records();
+    let rows = rdr.records().map(|r| {
+        r.map(|r| r.iter().map(str::to_owned).collect::<Vec<String>>())
+            .map_err(|e| csv_error(file, &e))
+    });
+    read_table(file, encoding, rows)
+}
+
+/// Reads a table of rows (the first is the header) by the data file's rules: the CSV reader's
+/// and the spreadsheet importer's. Problems of the whole table are an error; problems of single
+/// rows come back beside the good rows. Row numbers count the header as row 1.
+pub fn read_table(
+    file: &str,
+    encoding: &'static str,
+    rows: impl IntoIterator<Item = Result<Vec<String>, Issue>>,
+) -> Result<(DataSet, Issues), Issues> {
+    let mut issues = Issues::new();
+    let mut rows = rows.into_iter();
     let header = match rows.next() {
         Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(Issues(vec![csv_error(file, &e)])),
+        Some(Err(e)) => return Err(Issues(vec![e])),
         None => {
             return Err(Issues(vec![
                 Issue::error(
@@ -268,7 +293,7 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                issues.push(csv_error(file, &e));
+                issues.push(e);
                 continue;
             }
         };
@@ -289,7 +314,7 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
                 ),
             ));
         }
-        let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map(str::trim).unwrap_or("");
+        let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map(|s| s.trim()).unwrap_or("");
         let (unit, item, period_s, value_s) = (cell(ui), cell(ii), cell(pi), cell(vi));
         let mut ok = true;
         for (v, col) in [
@@ -379,7 +404,7 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
         seen.insert(key, rowno);
         let note = ni
             .and_then(|i| row.get(i))
-            .map(str::trim)
+            .map(|s| s.trim())
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
         records.push(Record {
@@ -392,15 +417,15 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
             row: rowno,
         });
     }
-    if issues.has_errors() {
-        return Err(issues);
-    }
-    Ok(DataSet {
-        file: file.to_owned(),
-        encoding,
-        records,
-        columns: names,
-    })
+    Ok((
+        DataSet {
+            file: file.to_owned(),
+            encoding,
+            records,
+            columns: names,
+        },
+        issues,
+    ))
 }
 
 fn header_hint() -> Text {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod live;
 pub mod state;
 pub mod web;

@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod audit;
 pub mod auth;
 pub mod extract;
+pub mod imports;
 pub mod keys;
 pub mod periods;
 pub mod publications;
@@ -116,8 +117,13 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
             }),
         );
     }
+    // Imports may be larger than evidence files.
+    let imports = OpenApiRouter::new().routes(routes!(imports::create)).layer(
+        axum::extract::DefaultBodyLimit::max(crate::import::MAX_BYTES + 1024 * 1024),
+    );
     let v1 = OpenApiRouter::new()
         .merge(login)
+        .merge(imports)
         .routes(routes!(auth::logout))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::me))

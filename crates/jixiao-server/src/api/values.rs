@@ -268,7 +268,12 @@ pub async fn get(
 
 /// The unit is open and assessed by a scheme that reads the element, which is reported (not
 /// computed), for a valid period.
-async fn known(state: &AppState, unit: &str, element: &str, period: &str) -> ApiResult<()> {
+pub(crate) async fn known(
+    state: &AppState,
+    unit: &str,
+    element: &str,
+    period: &str,
+) -> ApiResult<()> {
     let live = state.live.read().await;
     let p = Period::parse(period).map_err(|_| ApiError::not_found("期间", "period"))?;
     let scheme = live.schemes_using(element).find(|s| {

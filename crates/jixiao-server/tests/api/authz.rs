@@ -283,6 +283,14 @@ fn table() -> Vec<Case> {
             none,
             OFFICE,
         ),
+        // A dry run of one QLY value: who may enter it may import it.
+        case(
+            "POST",
+            "/api/v1/imports",
+            "/api/v1/imports?dry_run=true",
+            none,
+            &["admin", "office", "qly_reporter"],
+        ),
         case(
             "GET",
             "/api/v1/evidence/{sha256}",
@@ -468,7 +476,20 @@ fn denied(status: u16, body: &Value, hides_existence: bool) -> bool {
 }
 
 async fn call(c: &Client, case: &Case, path: &str) -> (u16, Value) {
-    let r = if path.ends_with("/evidence") && case.method == "POST" {
+    let r = if path.starts_with("/api/v1/imports") {
+        let form = axum_test::multipart::MultipartForm::new().add_part(
+            "file",
+            axum_test::multipart::Part::bytes(
+                b"unit,item,period,value\nQLY,mediation_cases,2025Q4,40\n".to_vec(),
+            )
+            .file_name("m.csv"),
+        );
+        c.server
+            .post(path)
+            .add_header("x-csrf-token", c.csrf.clone().unwrap_or_default().as_str())
+            .multipart(form)
+            .await
+    } else if path.ends_with("/evidence") && case.method == "POST" {
         let form = axum_test::multipart::MultipartForm::new().add_part(
             "file",
             axum_test::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec())

@@ -4,6 +4,7 @@
 
 mod authz;
 mod cycle;
+mod imports;
 mod rules;
 
 use axum_test::{TestResponse, TestServer};

@@ -1,0 +1,665 @@
+//! Bulk import of values (批量导入): CSV (UTF-8 or GBK), XLSX (the long layout, or the office's
+//! own: one row per unit, one column per data element) and JSON. All or nothing by default,
+//! with a dry run; or "import the valid rows". Every problem names its place (sheet, row,
+//! column) and the value, in Chinese and English; the same problem repeated is also grouped.
+//! A value that is already there unchanged is neither rewritten nor audited again.
+//!
+//! Imported values are submitted for review (the state a reporter's "submit" gives), so they
+//! appear in the unit leader's queue; a value already beyond that (approved, verified, counted)
+//! is not overwritten: it has to be returned first.
+
+use crate::api::units::allow;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use jixiao_core::access::Action;
+use jixiao_core::data::{DataSet, read_csv_lenient, read_table};
+use jixiao_core::issue::{Issue, Issues, Location};
+use jixiao_core::text::Text;
+use jixiao_store::values::{Content, Key, ValueRow};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What to do when some rows have problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Nothing is written unless every row is good (the default).
+    #[default]
+    AllOrNothing,
+    /// The good rows are written; the others are reported.
+    ValidRows,
+}
+
+/// One problem: where, the value found, and why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    pub code: String,
+    /// The file (and sheet) as `file` or `file［sheet］`.
+    pub file: String,
+    /// 1-based row; 0 for the whole file.
+    pub row: usize,
+    pub column: Option<String>,
+    pub value: String,
+    pub message: ProblemText,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProblemText {
+    pub zh: String,
+    pub en: String,
+}
+
+/// The same problem on many rows, counted once.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Group {
+    pub code: String,
+    pub count: usize,
+    /// The first rows it happened on.
+    pub rows: Vec<usize>,
+    pub example: ProblemText,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub file: String,
+    pub format: String,
+    pub mode: Mode,
+    pub dry_run: bool,
+    /// Whether anything was written.
+    pub committed: bool,
+    pub rows: usize,
+    pub imported: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub problems: Vec<Problem>,
+    pub groups: Vec<Group>,
+}
+
+fn problem_of(i: &Issue, value: &str) -> Problem {
+    let (row, column) = match &i.location {
+        Location::Cell { row, column } => (*row, column.clone()),
+        _ => (0, None),
+    };
+    Problem {
+        code: i.code.to_owned(),
+        file: i.file.clone(),
+        row,
+        column,
+        value: value.to_owned(),
+        message: ProblemText {
+            zh: i.message.zh.clone(),
+            en: i.message.en.clone(),
+        },
+    }
+}
+
+fn groups_of(problems: &[Problem]) -> Vec<Group> {
+    let mut by: BTreeMap<&str, Group> = BTreeMap::new();
+    for p in problems {
+        let g = by.entry(p.code.as_str()).or_insert_with(|| Group {
+            code: p.code.clone(),
+            count: 0,
+            rows: Vec::new(),
+            example: p.message.clone(),
+        });
+        g.count += 1;
+        if g.rows.len() < 20 {
+            g.rows.push(p.row);
+        }
+    }
+    let mut v: Vec<Group> = by.into_values().collect();
+    v.sort_by_key(|g| std::cmp::Reverse(g.count));
+    v
+}
+
+fn whole_file(file: &str, code: &'static str, message: Text) -> Issues {
+    Issues(vec![Issue::error(code, file, Location::File, message)])
+}
+
+/// The largest file accepted (the request body limit is set from it too).
+pub const MAX_BYTES: usize = 50 * 1024 * 1024;
+/// A spreadsheet whose cells would exceed this many once unpacked is refused (zip bombs).
+const MAX_CELLS: usize = 5_000_000;
+
+/// Reads the rows of a file; problems of single rows come back beside the good rows.
+/// `element_of` maps a wide sheet's column header (a code or a name) to an element code.
+/// Where a record came from: the file (and sheet), the row, and for a wide sheet the column.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub file: String,
+    pub row: usize,
+    pub column: Option<String>,
+}
+
+/// The records of a file, each with its place, and the problems of single rows.
+pub type Read = (DataSet, Vec<Place>, Issues, &'static str);
+
+fn places_of(d: &DataSet) -> Vec<Place> {
+    d.records
+        .iter()
+        .map(|r| Place {
+            file: d.file.clone(),
+            row: r.row,
+            column: None,
+        })
+        .collect()
+}
+
+pub fn read(
+    file: &str,
+    bytes: &[u8],
+    period: Option<&str>,
+    element_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<Read, Issues> {
+    if bytes.len() > MAX_BYTES {
+        return Err(whole_file(
+            file,
+            "too_large",
+            Text::new(
+                format!("文件超过 {} MB，请分批导入", MAX_BYTES / 1024 / 1024),
+                format!(
+                    "the file is larger than {} MB; import it in parts",
+                    MAX_BYTES / 1024 / 1024
+                ),
+            ),
+        ));
+    }
+    let lower = file.to_lowercase();
+    if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
+        let (d, p, i) = read_xlsx(file, bytes, period, element_of)?;
+        return Ok((d, p, i, "xlsx"));
+    }
+    let trimmed = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| bytes[i]);
+    if lower.ends_with(".json") || matches!(trimmed, Some(b'[') | Some(b'{')) {
+        let (d, i) = read_json(file, bytes)?;
+        let p = places_of(&d);
+        return Ok((d, p, i, "json"));
+    }
+    let (d, i) = read_csv_lenient(file, bytes)?;
+    let p = places_of(&d);
+    Ok((d, p, i, "csv"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRow {
+    unit: String,
+    #[serde(alias = "element")]
+    item: String,
+    period: String,
+    value: serde_json::Value,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+fn read_json(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), Issues> {
+    let rows: Vec<JsonRow> = serde_json::from_slice(bytes).map_err(|e| {
+        Issues(vec![Issue::error(
+            "bad_json",
+            file,
+            Location::Cell {
+                row: e.line(),
+                column: Some(e.column().to_string()),
+            },
+            Text::new(
+                format!("JSON 格式错误：{e}；应为 [{{\"unit\",\"item\",\"period\",\"value\",\"note\"}}…]"),
+                format!("invalid JSON: {e}; expected [{{\"unit\",\"item\",\"period\",\"value\",\"note\"}}…]"),
+            ),
+        )])
+    })?;
+    let header = ["unit", "item", "period", "value", "note"].map(str::to_owned);
+    let mut table: Vec<Result<Vec<String>, Issue>> = vec![Ok(header.to_vec())];
+    for r in rows {
+        let value = match r.value {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        table.push(Ok(vec![
+            r.unit,
+            r.item,
+            r.period,
+            value,
+            r.note.unwrap_or_default(),
+        ]));
+    }
+    read_table(file, "UTF-8", table)
+}
+
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn read_xlsx(
+    file: &str,
+    bytes: &[u8],
+    period: Option<&str>,
+    element_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<(DataSet, Vec<Place>, Issues), Issues> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        whole_file(
+            file,
+            "bad_xlsx",
+            Text::new(
+                format!("不是可读的 Excel（xlsx）文件：{e}"),
+                format!("not a readable Excel (xlsx) workbook: {e}"),
+            ),
+        )
+    })?;
+    let mut all = DataSet {
+        file: file.to_owned(),
+        encoding: "xlsx",
+        records: Vec::new(),
+        columns: Default::default(),
+    };
+    let mut issues = Issues::new();
+    let mut places = Vec::new();
+    let mut cells = 0usize;
+    let mut any = false;
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).map_err(|e| {
+            whole_file(
+                file,
+                "bad_xlsx",
+                Text::new(
+                    format!("工作表“{name}”无法读取：{e}"),
+                    format!("sheet `{name}` cannot be read: {e}"),
+                ),
+            )
+        })?;
+        cells += range.get_size().0 * range.get_size().1;
+        if cells > MAX_CELLS {
+            return Err(whole_file(
+                file,
+                "too_large",
+                Text::new(
+                    format!("表格展开后超过 {MAX_CELLS} 个单元格，请分批导入"),
+                    format!(
+                        "the workbook unpacks to more than {MAX_CELLS} cells; import it in parts"
+                    ),
+                ),
+            ));
+        }
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect();
+        if rows.iter().all(|r| r.iter().all(String::is_empty)) {
+            continue;
+        }
+        any = true;
+        let label = format!("{file}［{name}］");
+        let header = &rows[0];
+        let is = |h: &str, names: &[&str]| names.contains(&h.trim().to_lowercase().as_str());
+        let long = header
+            .iter()
+            .any(|h| is(h, &["item", "数据项", "指标", "element"]));
+        // For a wide sheet, each long row's place in the sheet (row, column letter).
+        let mut wide: Vec<(usize, String)> = Vec::new();
+        let table: Vec<Vec<String>> = if long {
+            rows
+        } else {
+            // The office's layout: a unit column, perhaps a period column, then one column per
+            // data element (its code or its name).
+            let unit_col = header
+                .iter()
+                .position(|h| is(h, &["unit", "单位", "单位代码"]));
+            let period_col = header.iter().position(|h| is(h, &["period", "期间"]));
+            let Some(unit_col) = unit_col else {
+                issues.push(Issue::error(
+                    "missing_column",
+                    &label,
+                    Location::Cell { row: 1, column: None },
+                    Text::new(
+                        "第1行没有“单位”列（按单位一行、数据项一列的表）或“数据项”列（长表）",
+                        "row 1 has neither a `unit` column (one row per unit, one column per element) nor an `item` column (long layout)",
+                    ),
+                ));
+                continue;
+            };
+            let mut out = vec![
+                ["unit", "item", "period", "value"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ];
+            let mut cols = Vec::new();
+            for (i, h) in header.iter().enumerate() {
+                if i == unit_col || Some(i) == period_col || h.is_empty() {
+                    continue;
+                }
+                match element_of(h) {
+                    Some(code) => cols.push((i, code)),
+                    None => issues.push(Issue::error(
+                        "unknown_element",
+                        &label,
+                        Location::cell(1, &column_letter(i)),
+                        Text::new(
+                            format!("列标题“{h}”不是任何数据项的代码或名称"),
+                            format!(
+                                "column heading `{h}` is not the code or name of a data element"
+                            ),
+                        ),
+                    )),
+                }
+            }
+            wide.push((1, String::new()));
+            for (n, r) in rows.iter().enumerate().skip(1) {
+                let unit = r.get(unit_col).cloned().unwrap_or_default();
+                let p = period_col
+                    .and_then(|c| r.get(c).cloned())
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| period.map(str::to_owned))
+                    .unwrap_or_default();
+                // Keep the row count aligned with the sheet: one long row per cell, and a
+                // blank row for an empty one (skipped by the reader).
+                for (c, code) in &cols {
+                    let v = r.get(*c).cloned().unwrap_or_default();
+                    if v.is_empty() || unit.is_empty() {
+                        continue;
+                    }
+                    out.push(vec![unit.clone(), code.clone(), p.clone(), v]);
+                    wide.push((n + 1, column_letter(*c)));
+                }
+            }
+            out
+        };
+        let (d, mut i) = read_table(&label, "xlsx", table.into_iter().map(Ok))?;
+        // Long row k (1-based, header 1) of a wide sheet is wide[k - 1].
+        let at = |row: usize| wide.get(row.wrapping_sub(1)).cloned();
+        for issue in &mut i.0 {
+            if let Location::Cell { row, column } = &mut issue.location
+                && let Some((r, c)) = at(*row)
+            {
+                *row = r;
+                *column = Some(c);
+            }
+        }
+        for r in &d.records {
+            let (row, column) = match at(r.row) {
+                Some((row, c)) => (row, Some(c)),
+                None => (r.row, None),
+            };
+            places.push(Place {
+                file: label.clone(),
+                row,
+                column,
+            });
+        }
+        all.records.extend(d.records);
+        all.columns = d.columns;
+        issues.extend(i);
+    }
+    if !any {
+        return Err(whole_file(
+            file,
+            "empty_file",
+            Text::new("工作簿里没有数据", "the workbook holds no data"),
+        ));
+    }
+    Ok((all, places, issues))
+}
+
+fn column_letter(i: usize) -> String {
+    let mut n = i + 1;
+    let mut s = String::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.insert(0, (b'A' + r as u8) as char);
+        n = (n - 1) / 26;
+    }
+    s
+}
+
+enum Plan {
+    Insert,
+    Update(Box<ValueRow>),
+    Unchanged,
+}
+
+/// Imports the values of a file for the caller.
+pub async fn import(
+    state: &AppState,
+    caller: &Caller,
+    file: &str,
+    bytes: &[u8],
+    mode: Mode,
+    dry_run: bool,
+    period: Option<&str>,
+) -> ApiResult<Report> {
+    caller.require_signed_in()?;
+    let element_of = {
+        let live = state.live.read().await;
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        for s in live.schemes.values() {
+            for e in &s.model.elements {
+                names.insert(e.code.to_string(), e.code.to_string());
+                names.insert(e.def.name.zh.clone(), e.code.to_string());
+                if !e.def.name.en.is_empty() {
+                    names.insert(e.def.name.en.clone(), e.code.to_string());
+                }
+            }
+        }
+        move |h: &str| names.get(h.trim()).cloned()
+    };
+    let mut report = Report {
+        file: file.to_owned(),
+        format: String::new(),
+        mode,
+        dry_run,
+        committed: false,
+        rows: 0,
+        imported: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        problems: Vec::new(),
+        groups: Vec::new(),
+    };
+    let (data, places, issues, format) = match read(file, bytes, period, &element_of) {
+        Ok(x) => x,
+        Err(issues) => {
+            report.problems = issues.0.iter().map(|i| problem_of(i, "")).collect();
+            report.groups = groups_of(&report.problems);
+            return Ok(report);
+        }
+    };
+    report.format = format.to_owned();
+    report.problems = issues.0.iter().map(|i| problem_of(i, "")).collect();
+    report.rows = data.records.len() + issues.0.len();
+    // Each row against the schemes, the caller's scope and what is stored.
+    let mut plans: Vec<(jixiao_core::data::Record, String, String, Plan)> = Vec::new();
+    let mut conn = state
+        .store
+        .pool
+        .acquire()
+        .await
+        .map_err(jixiao_store::StoreError::from)?;
+    for (r, place) in data.records.into_iter().zip(places) {
+        let period = r.period.to_string();
+        let text = if r.percent_sign {
+            format!("{}%", r.value)
+        } else {
+            r.value.to_string()
+        };
+        let reject = |e: ApiError, col: &str| Problem {
+            code: e.code.to_owned(),
+            file: place.file.clone(),
+            row: place.row,
+            column: Some(place.column.clone().unwrap_or_else(|| col.to_owned())),
+            value: text.clone(),
+            message: ProblemText {
+                zh: crate::web::entry::problem_text(
+                    crate::web::i18n::L(crate::web::i18n::Lang::Zh),
+                    &e,
+                ),
+                en: crate::web::entry::problem_text(
+                    crate::web::i18n::L(crate::web::i18n::Lang::En),
+                    &e,
+                ),
+            },
+        };
+        let checked = async {
+            allow(
+                state,
+                caller,
+                Action::EditValue {
+                    unit: &r.unit,
+                    element: &r.item,
+                },
+            )
+            .await
+            .map_err(|e| (e, "unit"))?;
+            crate::api::values::known(state, &r.unit, &r.item, &period)
+                .await
+                .map_err(|e| (e, "item"))?;
+            let v = crate::api::values::parse_value(state, &r.item, &text)
+                .await
+                .map_err(|e| (e, "value"))?;
+            let live = state.live.read().await;
+            if live.locked(&r.item, r.period) {
+                return Err((
+                    ApiError::conflict(
+                        "locked",
+                        Text::new(
+                            format!("期间{period}已关账，数据已锁定"),
+                            format!("period {period} is closed; its values are locked"),
+                        ),
+                    ),
+                    "period",
+                ));
+            }
+            Ok::<_, (ApiError, &str)>(v)
+        }
+        .await;
+        let v = match checked {
+            Ok(v) => v,
+            Err((e, col)) => {
+                report.problems.push(reject(e, col));
+                continue;
+            }
+        };
+        let current = jixiao_store::values::get(&mut conn, &r.unit, &r.item, &period).await?;
+        // A file without a note leaves the stored note as it is.
+        let note = r
+            .note
+            .clone()
+            .or_else(|| current.as_ref().map(|c| c.note.clone()))
+            .unwrap_or_default();
+        let plan = match current {
+            None => Plan::Insert,
+            Some(c) => {
+                let same = jixiao_core::data::parse_number(c.value.trim_end_matches('%'))
+                    == Some(v)
+                    && c.note == note;
+                match c.state.as_str() {
+                    _ if same && c.state != "draft" && c.state != "returned" => Plan::Unchanged,
+                    "draft" | "returned" => Plan::Update(Box::new(c)),
+                    _ => {
+                        report.problems.push(reject(
+                            ApiError::conflict(
+                                "already_reviewed",
+                                Text::new(
+                                    format!(
+                                        "该值当前状态为“{}”（现为 {}），须先退回才能修改",
+                                        crate::web::state_label(crate::web::i18n::L(crate::web::i18n::Lang::Zh), &c.state),
+                                        c.value
+                                    ),
+                                    format!(
+                                        "this value is already {} (now {}); it must be returned before it can change",
+                                        crate::web::state_label(crate::web::i18n::L(crate::web::i18n::Lang::En), &c.state).to_lowercase(),
+                                        c.value
+                                    ),
+                                ),
+                            ),
+                            "value",
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
+        plans.push((r, v.normalize().to_string(), note, plan));
+    }
+    drop(conn);
+    report.rejected = report.problems.iter().filter(|p| p.row > 0).count();
+    report.groups = groups_of(&report.problems);
+    for (_, _, _, p) in &plans {
+        match p {
+            Plan::Insert => report.imported += 1,
+            Plan::Update(_) => report.updated += 1,
+            Plan::Unchanged => report.unchanged += 1,
+        }
+    }
+    let blocked = mode == Mode::AllOrNothing && !report.problems.is_empty();
+    if dry_run
+        || blocked
+        || plans
+            .iter()
+            .all(|(_, _, _, p)| matches!(p, Plan::Unchanged))
+    {
+        return Ok(report);
+    }
+    // One transaction for every write: all of it lands, or none.
+    let mut actor = caller.actor.clone();
+    actor.source = "import".into();
+    let mut tx = state.store.write().await?;
+    let mut written = Vec::new();
+    for (r, value, note, plan) in &plans {
+        let period = r.period.to_string();
+        let content = Content {
+            value,
+            note,
+            state: "submitted",
+            return_reason: "",
+        };
+        let row = match plan {
+            Plan::Unchanged => continue,
+            Plan::Insert => {
+                jixiao_store::values::insert(
+                    &mut tx,
+                    &actor,
+                    Key {
+                        unit: &r.unit,
+                        element: &r.item,
+                        period: &period,
+                    },
+                    content,
+                )
+                .await?
+            }
+            Plan::Update(c) => jixiao_store::values::update(&mut tx, &actor, c, "value.import", content)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::conflict(
+                        "version_conflict",
+                        Text::new(
+                            format!("第{}行：该值刚被他人修改，未导入任何数据，请重试", r.row),
+                            format!("row {}: someone changed this value just now; nothing was imported, try again", r.row),
+                        ),
+                    )
+                })?,
+        };
+        written.push(row);
+    }
+    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    let mut live = state.live.write().await;
+    for row in &written {
+        live.apply(row);
+    }
+    report.committed = true;
+    Ok(report)
+}
