@@ -27,7 +27,7 @@ const han = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 
 test('English after the switch, on every page, for every kind of user', async () => {
   const pages = {
-    qly_reporter: ['/', '/entry', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/auth/password', '/appeals'],
+    qly_reporter: ['/', '/entry', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/auth/password', '/appeals', '/import'],
     qly_leader: ['/', '/review'],
     office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY',
       '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4'],

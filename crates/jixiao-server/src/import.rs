@@ -134,8 +134,9 @@ pub struct Place {
     pub column: Option<String>,
 }
 
-/// The records of a file, each with its place, and the problems of single rows.
-pub type Read = (DataSet, Vec<Place>, Issues, &'static str);
+/// The records of a file, each with its place; the problems of single rows, each with the
+/// text of its cell where known; the format.
+pub type Read = (DataSet, Vec<Place>, Issues, Vec<String>, &'static str);
 
 fn places_of(d: &DataSet) -> Vec<Place> {
     d.records
@@ -169,8 +170,8 @@ pub fn read(
     }
     let lower = file.to_lowercase();
     if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
-        let (d, p, i) = read_xlsx(file, bytes, period, element_of)?;
-        return Ok((d, p, i, "xlsx"));
+        let (d, p, i, v) = read_xlsx(file, bytes, period, element_of)?;
+        return Ok((d, p, i, v, "xlsx"));
     }
     let trimmed = bytes
         .iter()
@@ -179,11 +180,13 @@ pub fn read(
     if lower.ends_with(".json") || matches!(trimmed, Some(b'[') | Some(b'{')) {
         let (d, i) = read_json(file, bytes)?;
         let p = places_of(&d);
-        return Ok((d, p, i, "json"));
+        let v = vec![String::new(); i.0.len()];
+        return Ok((d, p, i, v, "json"));
     }
     let (d, i) = read_csv_lenient(file, bytes)?;
     let p = places_of(&d);
-    Ok((d, p, i, "csv"))
+    let v = vec![String::new(); i.0.len()];
+    Ok((d, p, i, v, "csv"))
 }
 
 #[derive(Deserialize)]
@@ -248,7 +251,7 @@ fn read_xlsx(
     bytes: &[u8],
     period: Option<&str>,
     element_of: &dyn Fn(&str) -> Option<String>,
-) -> Result<(DataSet, Vec<Place>, Issues), Issues> {
+) -> Result<(DataSet, Vec<Place>, Issues, Vec<String>), Issues> {
     use calamine::{Reader, Xlsx};
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
         whole_file(
@@ -268,6 +271,7 @@ fn read_xlsx(
     };
     let mut issues = Issues::new();
     let mut places = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
     let mut cells = 0usize;
     let mut any = false;
     for name in wb.sheet_names() {
@@ -303,6 +307,7 @@ fn read_xlsx(
         }
         any = true;
         let label = format!("{file}［{name}］");
+        let raw = rows.clone();
         let header = &rows[0];
         let is = |h: &str, names: &[&str]| names.contains(&h.trim().to_lowercase().as_str());
         let long = header
@@ -338,7 +343,9 @@ fn read_xlsx(
             ];
             let mut cols = Vec::new();
             for (i, h) in header.iter().enumerate() {
-                if i == unit_col || Some(i) == period_col || h.is_empty() {
+                // A unit-name column is for people reading the sheet.
+                let informational = is(h, &["单位名称", "unit name", "name", "名称"]);
+                if i == unit_col || Some(i) == period_col || h.is_empty() || informational {
                     continue;
                 }
                 match element_of(h) {
@@ -388,6 +395,25 @@ fn read_xlsx(
                 *column = Some(c);
             }
         }
+        // The text of each problem's cell, found by the row and the column (a letter in a wide
+        // sheet, a heading in a long one).
+        let header = raw.first().cloned().unwrap_or_default();
+        for issue in &i.0 {
+            let text = match &issue.location {
+                Location::Cell {
+                    row,
+                    column: Some(c),
+                } => {
+                    let idx = header
+                        .iter()
+                        .position(|h| h.trim() == c.as_str())
+                        .or_else(|| letter_index(c));
+                    idx.and_then(|x| raw.get(row.wrapping_sub(1))?.get(x).cloned())
+                }
+                _ => None,
+            };
+            texts.push(text.unwrap_or_default());
+        }
         for r in &d.records {
             let (row, column) = match at(r.row) {
                 Some((row, c)) => (row, Some(c)),
@@ -410,7 +436,19 @@ fn read_xlsx(
             Text::new("工作簿里没有数据", "the workbook holds no data"),
         ));
     }
-    Ok((all, places, issues))
+    Ok((all, places, issues, texts))
+}
+
+/// `A` → 0, `AB` → 27; `None` for anything else.
+fn letter_index(s: &str) -> Option<usize> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(
+        s.bytes()
+            .fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1))
+            - 1,
+    )
 }
 
 fn column_letter(i: usize) -> String {
@@ -469,7 +507,7 @@ pub async fn import(
         problems: Vec::new(),
         groups: Vec::new(),
     };
-    let (data, places, issues, format) = match read(file, bytes, period, &element_of) {
+    let (data, places, issues, texts, format) = match read(file, bytes, period, &element_of) {
         Ok(x) => x,
         Err(issues) => {
             report.problems = issues.0.iter().map(|i| problem_of(i, "")).collect();
@@ -478,7 +516,17 @@ pub async fn import(
         }
     };
     report.format = format.to_owned();
-    report.problems = issues.0.iter().map(|i| problem_of(i, "")).collect();
+    report.problems = issues
+        .0
+        .iter()
+        .zip(
+            texts
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::repeat("")),
+        )
+        .map(|(i, v)| problem_of(i, v))
+        .collect();
     report.rows = data.records.len() + issues.0.len();
     // Each row against the schemes, the caller's scope and what is stored.
     let mut plans: Vec<(jixiao_core::data::Record, String, String, Plan)> = Vec::new();

@@ -6,6 +6,7 @@
 pub mod charts;
 pub mod entry;
 pub mod i18n;
+pub mod imports;
 pub mod office;
 pub mod pages;
 pub mod pdf;
@@ -78,6 +79,8 @@ pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
             "/publish",
             get(results::publish_form).post(results::publish),
         )
+        .route("/import", get(imports::form).post(imports::upload))
+        .route("/import/template", get(imports::template))
         .route("/audit", get(office::audit))
         .route("/appeals", get(office::appeals).post(office::file_appeal))
         .route("/appeals/{id}/resolve", post(office::resolve_appeal))
@@ -190,6 +193,12 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     }
     if matches!(role, Role::Reporter | Role::Evaluator | Role::Inspector) {
         items.push(("/entry", "nav-entry"));
+    }
+    if matches!(
+        role,
+        Role::Reporter | Role::Evaluator | Role::Inspector | Role::Office | Role::Admin
+    ) {
+        items.push(("/import", "nav-import"));
     }
     if matches!(
         role,

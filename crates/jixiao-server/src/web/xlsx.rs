@@ -12,6 +12,8 @@ use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook};
 pub enum Cell {
     Text(String),
     Num(Decimal),
+    /// A value with a problem: highlighted.
+    Bad(String),
 }
 
 impl From<String> for Cell {
@@ -64,6 +66,10 @@ pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
         .set_num_format("0.####")
         .set_border(FormatBorder::Thin);
     let text = Format::new().set_border(FormatBorder::Thin);
+    let bad = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xFFC7CE))
+        .set_font_color(Color::RGB(0x9C0006));
     for (i, s) in sheets.iter().enumerate() {
         let ws = wb.add_worksheet();
         // Excel's rules for sheet names: at most 31 characters, none of []:*?/\, unique.
@@ -92,6 +98,10 @@ pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
                         if let Some(w) = widths.get_mut(x) {
                             *w = w.max(width(t));
                         }
+                    }
+                    Cell::Bad(t) => {
+                        ws.write_string_with_format(y, x as u16, t, &bad)
+                            .map_err(err)?;
                     }
                     Cell::Num(d) => {
                         ws.write_number_with_format(y, x as u16, d.to_f64().unwrap_or(0.0), &num)
