@@ -32,6 +32,8 @@ pub enum Command {
     /// 审计日志 · The audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 批量导入数据（CSV、Excel、JSON）· Import values from a CSV, Excel or JSON file
+    Import(ImportArgs),
     /// 在线备份 SQLite 数据库 · Back up the SQLite database while it runs
     Backup(BackupArgs),
     /// 从备份恢复 SQLite 数据库（须先停止服务）· Restore the SQLite database from a backup (server stopped)
@@ -76,6 +78,29 @@ pub enum AuditCommand {
 pub struct AuditArgs {
     #[command(flatten)]
     pub server: ServerOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub server: ServerOptions,
+    /// 要导入的文件 · the file to import
+    pub file: PathBuf,
+    /// 以哪个账号导入（其权限范围和审计记录）· the account to import as (its scope; the audit names it)
+    #[arg(long = "as", value_name = "USER")]
+    pub user: String,
+    /// 只检查，不写入 · check only, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 只导入没有问题的行（默认全部成功才导入）· import the good rows (default: all or nothing)
+    #[arg(long)]
+    pub valid_rows: bool,
+    /// 按单位一行、数据项一列的表没有期间列时的期间 · the period of a wide sheet without a period column
+    #[arg(long)]
+    pub period: Option<String>,
+    /// 以 JSON 输出报告 · print the report as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

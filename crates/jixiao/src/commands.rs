@@ -39,6 +39,7 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Serve(a) => crate::server::serve(a),
         Command::Demo(a) => crate::server::demo(a),
         Command::Audit(crate::cli::AuditCommand::Verify(a)) => crate::server::audit_verify(a),
+        Command::Import(a) => crate::server::import(a),
         Command::Backup(a) => crate::server::backup(a),
         Command::Restore(a) => crate::server::restore(a),
     };

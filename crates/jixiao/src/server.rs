@@ -1,6 +1,8 @@
 //! The server commands: serve, demo, audit verify, backup, restore.
 
-use crate::cli::{AuditArgs, BackupArgs, DemoArgs, RestoreArgs, ServeArgs, ServerOptions};
+use crate::cli::{
+    AuditArgs, BackupArgs, DemoArgs, ImportArgs, RestoreArgs, ServeArgs, ServerOptions,
+};
 use crate::commands::{Failure, usage};
 use jixiao_core::issue::{Issue, Issues, Location};
 use jixiao_core::text::Text;
@@ -115,6 +117,108 @@ pub fn audit_verify(a: AuditArgs) -> Outcome {
                 )])))
             }
         }
+    })
+}
+
+/// Imports a file as a named account (an operator on the server acts for that account: its
+/// scope applies and the audit names it, with source `import`). Exit 1 when nothing was
+/// imported because of problems.
+pub fn import(a: ImportArgs) -> Outcome {
+    let c = config(&a.server)?;
+    let bytes = std::fs::read(&a.file).map_err(|e| failed(&a.file.display().to_string(), e))?;
+    let name = a
+        .file
+        .file_name()
+        .map_or_else(|| "import".into(), |n| n.to_string_lossy().into_owned());
+    runtime()?.block_on(async {
+        let state = jixiao_server::open(c)
+            .await
+            .map_err(|e| failed("数据库 database", e))?;
+        let row = jixiao_store::users::by_name(&state.store, &a.user)
+            .await
+            .map_err(|e| failed("数据库 database", e))?
+            .filter(|r| !r.disabled)
+            .ok_or_else(|| {
+                usage(
+                    format!("没有可用的账号“{}”", a.user),
+                    format!("no active account `{}`", a.user),
+                )
+            })?;
+        let user = jixiao_server::auth::User::from_row(&row)
+            .ok_or_else(|| failed("账号 account", "unknown role"))?;
+        let caller = jixiao_server::auth::Caller {
+            principal: user.principal(),
+            actor: jixiao_store::audit::Actor {
+                name: user.username.clone(),
+                source: "import".into(),
+                request_id: format!("cli-{}", std::process::id()),
+            },
+            user: Some(user),
+            via_cookie: false,
+        };
+        let mode = if a.valid_rows {
+            jixiao_server::import::Mode::ValidRows
+        } else {
+            jixiao_server::import::Mode::AllOrNothing
+        };
+        let r = jixiao_server::import::import(
+            &state,
+            &caller,
+            &name,
+            &bytes,
+            mode,
+            a.dry_run,
+            a.period.as_deref(),
+        )
+        .await
+        .map_err(|e| failed("导入 import", e.message.zh.clone()))?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+        } else {
+            println!(
+                "{}：{} 行；新增 {}，更新 {}，未变 {}，有问题 {}{}",
+                r.file,
+                r.rows,
+                r.imported,
+                r.updated,
+                r.unchanged,
+                r.rejected,
+                if r.committed {
+                    "；已写入"
+                } else {
+                    "；未写入"
+                }
+            );
+            println!(
+                "{}: {} rows; {} new, {} updated, {} unchanged, {} with problems; {}",
+                r.file,
+                r.rows,
+                r.imported,
+                r.updated,
+                r.unchanged,
+                r.rejected,
+                if r.committed {
+                    "written"
+                } else {
+                    "nothing written"
+                }
+            );
+            for p in &r.problems {
+                let col = p.column.as_deref().unwrap_or("");
+                println!(
+                    "  {} 第{}行 {col}：{}（{}）",
+                    p.file, p.row, p.message.zh, p.value
+                );
+                println!(
+                    "  {} row {} {col}: {} ({})",
+                    p.file, p.row, p.message.en, p.value
+                );
+            }
+        }
+        if !r.committed && !r.problems.is_empty() && !a.dry_run && !a.valid_rows {
+            return Err(Failure::Invalid(Issues(Vec::new())));
+        }
+        Ok(())
     })
 }
 

@@ -141,3 +141,62 @@ fn environment_settings_are_checked() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("listn") || err.contains("LISTN"), "{err}");
 }
+
+fn count_values(url: &str, state: &str) -> i64 {
+    runtime().block_on(async {
+        let store = jixiao_store::Store::connect(url).await.expect("connect");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_values WHERE state = $1")
+            .bind(state)
+            .fetch_one(&store.pool)
+            .await
+            .expect("count");
+        store.pool.close().await;
+        n
+    })
+}
+
+#[test]
+fn import_as_an_account() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let url = seeded(d);
+    let good = "unit,item,period,value\nQLY,mediation_cases,2025Q4,40\nQLY,mediation_agreements,2025Q4,36\n";
+    std::fs::write(d.join("good.csv"), good).expect("write");
+    std::fs::write(
+        d.join("bad.csv"),
+        format!("{good}QLY,mediation_cases,2025Q3,四十\n"),
+    )
+    .expect("write");
+    let db = ["--database", url.as_str()];
+    // All or nothing: the bad row stops the import, exit 1, its row named.
+    let mut args = vec!["import", "bad.csv", "--as", "qly_reporter"];
+    args.extend(db);
+    let o = run_in(d, &args);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("第4行") && o.stdout.contains("row 4"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(count_values(&url, "submitted"), 0);
+    // Someone outside the unit's scope is refused row by row.
+    let mut args = vec!["import", "good.csv", "--as", "inspector", "--dry-run"];
+    args.extend(db);
+    let o = run_in(d, &args);
+    assert!(o.stdout.contains("有问题 2"), "{}", o.stdout);
+    // The good file goes in, submitted for review.
+    let mut args = vec!["import", "good.csv", "--as", "qly_reporter", "--json"];
+    args.extend(db);
+    let o = run_in(d, &args);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).expect("json report");
+    assert_eq!(
+        (r["imported"].as_u64(), r["committed"].as_bool()),
+        (Some(2), Some(true))
+    );
+    assert_eq!(count_values(&url, "submitted"), 2);
+    // An unknown account is a usage error.
+    let mut args = vec!["import", "good.csv", "--as", "nobody"];
+    args.extend(db);
+    assert_eq!(run_in(d, &args).code, 2);
+}
