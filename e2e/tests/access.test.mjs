@@ -31,7 +31,13 @@ test('a returned value shows its reason to the reporter', async () => {
   const page = await rep.newPage();
   await signIn(page, demo, 'qly_reporter');
   await page.goto('/entry/QLY/2025Q4');
+  // More agreements than cases: the scheme's error-level check stops the submission.
   await page.fill('#v-mediation_cases', '12');
+  await page.fill('#v-mediation_agreements', '30');
+  await submit(page, 'button[value=submit]');
+  assert.match(await page.textContent('main'), /达成调解协议件数不能多于受理件数/);
+  await page.goto('/entry/QLY/2025Q4');
+  await page.fill('#v-mediation_cases', '400');
   await page.fill('#v-mediation_agreements', '30');
   await submit(page, 'button[value=submit]');
   assert.match(await page.textContent('#entry-message'), /已提交/);
@@ -44,6 +50,11 @@ test('a returned value shows its reason to the reporter', async () => {
   assert.equal(await lead.locator('#review-empty').count(), 1);
   await lead.goto('/review?state=submitted');
   assert.equal(await lead.locator('input[name=pick]').count(), 2);
+  // 400 cases against 35, 48 and 53 before is flagged for a second look; 30 agreements is not.
+  const cases = lead.locator('tr', { has: lead.locator('input[value^="QLY|mediation_cases|"]') });
+  assert.match(await cases.textContent(), /异常值[^]*往期中位数 48/);
+  const agreements = lead.locator('tr', { has: lead.locator('input[value^="QLY|mediation_agreements|"]') });
+  assert.doesNotMatch(await agreements.textContent(), /异常值/);
   await lead.goto('/review?element=mediation_agreements');
   await lead.locator('input[name=pick]').first().check();
   // Returning needs a reason.

@@ -25,6 +25,7 @@ pub mod issue;
 pub mod model;
 pub mod org;
 pub mod period;
+pub mod quality;
 pub mod report;
 pub mod scheme;
 pub mod synth;

@@ -259,6 +259,16 @@ pub struct Model {
     pub veto_grade: usize,
     /// Elements in an order where every computed element comes after what it reads.
     pub element_order: Vec<ElemId>,
+    /// The scheme's checks between elements, compiled (index = position in `scheme.checks`).
+    pub checks: Vec<CheckModel>,
+}
+
+/// A check between elements, compiled.
+#[derive(Debug, Clone)]
+pub struct CheckModel {
+    pub expr: Expr<(ElemId, Shift)>,
+    /// The elements it reads (in any period).
+    pub elements: Vec<ElemId>,
 }
 
 impl Model {
@@ -445,7 +455,9 @@ impl Builder<'_> {
                 classes.push(c);
             }
         }
+        let checks = self.checks(&scheme, &element_ix);
         let mut model = Model {
+            checks,
             scheme,
             org,
             elements,
@@ -2350,6 +2362,45 @@ impl Builder<'_> {
                 );
             }
         }
+    }
+
+    /// Checks compile as conditions over known elements.
+    fn checks(&mut self, s: &Scheme, ix: &HashMap<Ident, ElemId>) -> Vec<CheckModel> {
+        let mut out = Vec::new();
+        for (i, c) in s.checks.iter().enumerate() {
+            let mut resolve = |name: &str, shift: Shift| -> Option<Resolved<(ElemId, Shift)>> {
+                if let Some(&id) = ix.get(name) {
+                    return Some(Resolved::Var((id, shift)));
+                }
+                match (shift, s.constants.get(name)) {
+                    (Shift::Current, Some(v)) => Some(Resolved::Const(*v)),
+                    _ => None,
+                }
+            };
+            match formula::compile(&c.rule, Ty::Bool, &mut resolve) {
+                Ok(expr) => {
+                    let mut vars = Vec::new();
+                    expr.vars(&mut vars);
+                    let mut elements: Vec<ElemId> = vars.into_iter().map(|(e, _)| e).collect();
+                    elements.sort_unstable();
+                    elements.dedup();
+                    out.push(CheckModel { expr, elements });
+                }
+                Err(fe) => {
+                    self.s.err(
+                        "formula",
+                        &format!("checks[{i}].rule"),
+                        fe.describe(&c.rule),
+                    );
+                    // Keep positions aligned with the scheme's list.
+                    out.push(CheckModel {
+                        expr: Expr::Bool(true),
+                        elements: Vec::new(),
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Warning rules name a known element and at least one line.

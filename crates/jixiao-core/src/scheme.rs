@@ -44,6 +44,33 @@ pub struct Scheme {
     /// arrives.
     #[serde(default)]
     pub warnings: Vec<WarningRule>,
+    /// Checks between data elements (数据校验), e.g. `mediation_agreements <= mediation_cases`.
+    #[serde(default)]
+    pub checks: Vec<CheckRule>,
+}
+
+/// A rule that a unit's numbers of one period must satisfy together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRule {
+    pub code: Ident,
+    pub name: Text,
+    /// A condition over data elements, e.g. `agreed <= cases`; `prev(x)` and `yoy(x)` read
+    /// other periods.
+    pub rule: String,
+    #[serde(default)]
+    pub level: CheckLevel,
+}
+
+/// How much a failed check matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckLevel {
+    /// The number cannot be submitted.
+    Error,
+    /// The number can be submitted; reviewers see the flag.
+    #[default]
+    Warning,
 }
 
 /// A warning rule: a data element (reported or computed) and the lines that make it yellow or

@@ -245,6 +245,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
         deductions: Vec::new(),
         vetoes: Vec::new(),
         warnings: Vec::new(),
+        checks: Vec::new(),
     };
     let mut rng = Rng::new(spec.seed ^ 0x5EED);
     let units = (0..spec.units)

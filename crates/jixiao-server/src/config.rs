@@ -36,6 +36,9 @@ pub struct Config {
     /// The headless browser that prints report cards to PDF (Debian's `chromium`). Without
     /// it, report cards are still printable from any browser; the PDF download says why not.
     pub chromium: PathBuf,
+    /// A number whose modified z-score against the unit's own history is beyond this is
+    /// flagged to reviewers (Iglewicz and Hoaglin's 3.5 by default).
+    pub outlier_threshold: f64,
 }
 
 impl Default for Config {
@@ -65,6 +68,7 @@ impl Default for Config {
             log_json: false,
             trust_forwarded_for: false,
             chromium: PathBuf::from("/usr/bin/chromium"),
+            outlier_threshold: jixiao_core::quality::DEFAULT_THRESHOLD,
         }
     }
 }

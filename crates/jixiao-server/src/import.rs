@@ -530,6 +530,7 @@ pub async fn import(
     report.rows = data.records.len() + issues.0.len();
     // Each row against the schemes, the caller's scope and what is stored.
     let mut plans: Vec<(jixiao_core::data::Record, String, String, Plan)> = Vec::new();
+    let mut kept_places: Vec<Place> = Vec::new();
     let mut conn = state
         .store
         .pool
@@ -641,8 +642,63 @@ pub async fn import(
             }
         };
         plans.push((r, v.normalize().to_string(), note, plan));
+        kept_places.push(place.clone());
     }
     drop(conn);
+    // Checks between elements, on the file's numbers together with the stored ones: a row
+    // failing an error-level check is rejected like any other problem.
+    {
+        let live = state.live.read().await;
+        let incoming: std::collections::HashMap<(String, String, String), jixiao_core::Decimal> =
+            plans
+                .iter()
+                .filter_map(|(r, v, _, _)| {
+                    Some((
+                        (r.unit.clone(), r.item.clone(), r.period.to_string()),
+                        v.parse().ok()?,
+                    ))
+                })
+                .collect();
+        let mut kept = Vec::with_capacity(plans.len());
+        for (r, v, note, plan, place) in plans
+            .into_iter()
+            .zip(kept_places.drain(..))
+            .map(|((a, b, c, d), e)| (a, b, c, d, e))
+        {
+            let unit = r.unit.clone();
+            let look = |e: &str, p: jixiao_core::period::Period| {
+                incoming
+                    .get(&(unit.clone(), e.to_owned(), p.to_string()))
+                    .copied()
+            };
+            let failed: Vec<_> = live
+                .failed_checks(&r.unit, &r.item, r.period, &look)
+                .into_iter()
+                .filter(|c| c.level == jixiao_core::scheme::CheckLevel::Error)
+                .collect();
+            if let Some(c) = failed.first() {
+                let en = if c.name.en.is_empty() {
+                    &c.name.zh
+                } else {
+                    &c.name.en
+                };
+                report.problems.push(Problem {
+                    code: "check_failed".into(),
+                    file: place.file.clone(),
+                    row: place.row,
+                    column: Some(place.column.clone().unwrap_or_else(|| "value".into())),
+                    value: v.clone(),
+                    message: ProblemText {
+                        zh: format!("数据校验未通过：{}（{}）", c.name.zh, c.rule),
+                        en: format!("a check between numbers fails: {en} ({})", c.rule),
+                    },
+                });
+                continue;
+            }
+            kept.push((r, v, note, plan));
+        }
+        plans = kept;
+    }
     report.rejected = report.problems.iter().filter(|p| p.row > 0).count();
     report.groups = groups_of(&report.problems);
     for (_, _, _, p) in &plans {

@@ -260,6 +260,46 @@ impl Live {
     }
 
     /// The published schemes that read an element.
+    /// The checks between elements that `unit`'s numbers of `period` fail, among those that
+    /// read `element`; `incoming(element, period)` gives numbers about to be stored (the one
+    /// being submitted, a file's), which stand before the stored ones. Stored numbers count
+    /// unless they were returned.
+    pub fn failed_checks(
+        &self,
+        unit: &str,
+        element: &str,
+        period: Period,
+        incoming: &dyn Fn(&str, Period) -> Option<Decimal>,
+    ) -> Vec<jixiao_core::scheme::CheckRule> {
+        let mut out: Vec<jixiao_core::scheme::CheckRule> = Vec::new();
+        for s in self.schemes_using(element) {
+            let m = &s.model;
+            if m.unit(unit).and_then(|u| m.class_of(u)).is_none() {
+                continue;
+            }
+            let Some(id) = m.element(element) else {
+                continue;
+            };
+            let value = |e: jixiao_core::model::ElemId, p: Period| -> Option<Decimal> {
+                let code = m.elements[e as usize].code.as_str();
+                if let Some(v) = incoming(code, p) {
+                    return Some(v);
+                }
+                self.values
+                    .get(&(unit.to_owned(), code.to_owned(), p.to_string()))
+                    .filter(|r| r.state != "returned")
+                    .and_then(|r| Decimal::from_str(&r.value).ok())
+            };
+            for i in jixiao_core::quality::failed_checks(m, period, Some(id), &value) {
+                let c = &m.scheme.checks[i];
+                if !out.iter().any(|o| o.code == c.code) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+
     pub fn schemes_using(&self, element: &str) -> impl Iterator<Item = &LiveScheme> {
         self.schemes
             .values()

@@ -105,3 +105,45 @@ fn rules_name_a_known_element_and_a_line() {
         "{empty}"
     );
 }
+
+const CHECKS: &str = r#"[[checks]]
+code = "agreed_le_cases"
+name = { zh = "协议数不能多于受理数" }
+rule = "agreed <= cases"
+level = "error"
+"#;
+
+#[test]
+fn checks_between_elements() {
+    let r = run(
+        &body(CHECKS),
+        &org(3, &[]),
+        &csv(&[
+            "U1,cases,2025,40",
+            "U1,agreed,2025,36", // fine
+            "U2,cases,2025,10",
+            "U2,agreed,2025,12", // fails
+            "U3,cases,2025,10",  // agreed not there yet: not judged
+        ]),
+        "2025",
+    );
+    let m = &r.loaded.model;
+    let p = Period::parse("2025").expect("period");
+    let failed = |unit: &str| {
+        let u = m.unit(unit).expect("unit");
+        let v = |e, p| r.loaded.values.get(u, e, p);
+        jixiao_core::quality::failed_checks(m, p, None, &v)
+    };
+    assert_eq!(failed("U1"), Vec::<usize>::new());
+    assert_eq!(failed("U2"), vec![0]);
+    assert_eq!(failed("U3"), Vec::<usize>::new());
+    let bad = jixiao_core::check::check(
+        &SourceText::new(
+            "s.toml",
+            &body(&CHECKS.replace("agreed <= cases", "agreed <= casez")),
+        ),
+        &SourceText::new("o.toml", &org(1, &[])),
+        None,
+    );
+    assert!(bad.to_string().contains("checks[0].rule"), "{bad}");
+}

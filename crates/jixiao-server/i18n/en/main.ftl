@@ -315,3 +315,6 @@ import-template = Download an import template (one row per unit, one column per 
 import-template-hint = Choose a scheme, class and period to download a template of that class's units; values already entered are filled in, the header and unit columns are protected. Upload it below when filled in.
 import-template-get = Download the template
 col-class = Class
+review-outlier = far from this unit's earlier reports: modified z-score { $z }, earlier median { $median }
+review-outlier-short = Outlier
+review-check = Check

@@ -315,3 +315,6 @@ import-template = 下载导入模板（按单位一行、数据项一列）
 import-template-hint = 选择方案、类别和期间，下载本类别各单位的模板；已填的数会带出，表头和单位列受保护。填好后在下面上传。
 import-template-get = 下载模板
 col-class = 类别
+review-outlier = 与本单位往期差异很大：修正 z 值 { $z }，往期中位数 { $median }
+review-outlier-short = 异常值
+review-check = 校验提示

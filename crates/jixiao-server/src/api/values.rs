@@ -478,6 +478,40 @@ pub async fn transition(
             Text::new("退回时请写明原因", "say why the value is returned"),
         ));
     }
+    if t == Transition::Submit {
+        // Checks between elements at error level stop the submission (warnings go on as
+        // flags for the reviewers).
+        let live = state.live.read().await;
+        let p = Period::parse(&period).map_err(|_| ApiError::not_found("期间", "period"))?;
+        let failed: Vec<_> = live
+            .failed_checks(&unit, &element, p, &|_, _| None)
+            .into_iter()
+            .filter(|c| c.level == jixiao_core::scheme::CheckLevel::Error)
+            .collect();
+        if !failed.is_empty() {
+            let mut issues = Issues::new();
+            for c in &failed {
+                issues.push(Issue::error(
+                    "check_failed",
+                    "request",
+                    Location::path(format!("checks.{}", c.code)),
+                    Text::new(
+                        format!("数据校验未通过：{}（{}）", c.name.zh, c.rule),
+                        format!(
+                            "a check between numbers fails: {} ({})",
+                            if c.name.en.is_empty() {
+                                &c.name.zh
+                            } else {
+                                &c.name.en
+                            },
+                            c.rule
+                        ),
+                    ),
+                ));
+            }
+            return Err(ApiError::invalid(&issues));
+        }
+    }
     apply(
         &state,
         &caller,

@@ -25,9 +25,40 @@ pub struct Item {
     pub element_unit: String,
     /// What this reviewer may do (`approve`, `verify`, `count`, `return`).
     pub allowed: Vec<String>,
+    /// Far from the unit's own history: the modified z-score and the history's median.
+    pub outlier: Option<(f64, f64)>,
+    /// Checks between elements this value fails (warnings; errors cannot be submitted).
+    pub checks: Vec<Text>,
 }
 
 impl Item {
+    /// The flag's words: how far, against what.
+    pub fn outlier_note(&self, l: &super::i18n::L) -> Option<String> {
+        let (z, m) = self.outlier?;
+        let z = if z.is_finite() {
+            format!("{z:.1}")
+        } else if z > 0.0 {
+            "+∞".into()
+        } else {
+            "−∞".into()
+        };
+        Some(
+            l.ta(
+                "review-outlier",
+                &[
+                    ("z", &z),
+                    (
+                        "median",
+                        &format!("{m:.2}")
+                            .trim_end_matches('0')
+                            .trim_end_matches('.')
+                            .to_owned(),
+                    ),
+                ],
+            ),
+        )
+    }
+
     /// The move forward this reviewer can make (the one bulk approval makes).
     pub fn forward(&self) -> Option<&str> {
         self.allowed
@@ -63,8 +94,30 @@ pub struct Filter {
     pub format: Option<String>,
 }
 
-/// Everything waiting for `p` to move forward, filtered.
-pub fn queue_of(live: &Live, p: &Principal, f: &Filter) -> Vec<Item> {
+/// How far a value is from the same unit's reports of the element in the other periods of the
+/// same length (submitted and beyond), when beyond `threshold`.
+fn outlier(live: &Live, r: &ValueRow, threshold: f64) -> Option<(f64, f64)> {
+    let this = Period::parse(&r.period).ok()?;
+    let history: Vec<jixiao_core::Decimal> = live
+        .values
+        .values()
+        .filter(|h| h.unit_code == r.unit_code && h.element == r.element && h.period != r.period)
+        .filter(|h| !matches!(h.state.as_str(), "draft" | "returned"))
+        .filter(|h| Period::parse(&h.period).is_ok_and(|p| p.granularity() == this.granularity()))
+        .filter_map(|h| h.value.parse().ok())
+        .collect();
+    let x: jixiao_core::Decimal = r.value.parse().ok()?;
+    let z = jixiao_core::quality::modified_z(&history, x)?;
+    (z.abs() > threshold).then(|| {
+        (
+            z,
+            jixiao_core::quality::history_median(&history).unwrap_or(0.0),
+        )
+    })
+}
+
+/// Everything waiting for `p` to move forward, filtered; values far from their history flagged.
+pub fn queue_of(live: &Live, p: &Principal, f: &Filter, threshold: f64) -> Vec<Item> {
     let names: std::collections::HashMap<&str, &Text> = live
         .org
         .as_ref()
@@ -88,7 +141,17 @@ pub fn queue_of(live: &Live, p: &Principal, f: &Filter) -> Vec<Item> {
                 return None;
             }
             let (_, e) = live.element(&r.element)?;
+            let checks = Period::parse(&r.period)
+                .map(|per| {
+                    live.failed_checks(&r.unit_code, &r.element, per, &|_, _| None)
+                        .into_iter()
+                        .map(|c| c.name)
+                        .collect()
+                })
+                .unwrap_or_default();
             Some(Item {
+                checks,
+                outlier: outlier(live, r, threshold),
                 unit_name: names
                     .get(r.unit_code.as_str())
                     .map_or_else(|| Text::new(r.unit_code.clone(), ""), |t| (*t).clone()),
@@ -130,7 +193,12 @@ pub async fn queue(page: Page, State(state): State<AppState>, Query(f): Query<Fi
     let r = async {
         page.require_signed_in()?;
         let live = state.live.read().await;
-        let all = queue_of(&live, &page.caller.principal, &Filter::default());
+        let all = queue_of(
+            &live,
+            &page.caller.principal,
+            &Filter::default(),
+            state.config.outlier_threshold,
+        );
         drop(live);
         let mut units: Vec<(String, Text)> = all
             .iter()

@@ -38,6 +38,27 @@ async fn imports(db: Db) {
     let app = App::spawn(db).await;
     let rep = app.user("qly_reporter").await;
 
+    // The scheme's check (agreements ≤ cases) judges a file's numbers together.
+    let (s, r) = upload(
+        &rep,
+        "?dry_run=true",
+        "checks.csv",
+        "unit,item,period,value\nQLY,mediation_cases,2025Q4,10\nQLY,mediation_agreements,2025Q4,20\n".into(),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let codes: Vec<&str> = r["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    assert_eq!(codes, vec!["check_failed", "check_failed"], "{r}");
+    assert!(
+        r.to_string().contains("达成调解协议件数不能多于受理件数"),
+        "{r}"
+    );
+
     // A dry run reports and writes nothing.
     let before = footprint(&app).await;
     let (s, r) = upload(&rep, "?dry_run=true", "good.csv", GOOD.into()).await;

@@ -37,6 +37,8 @@ async fn look(c: &Client, key: &str) -> (String, i64, Vec<String>) {
     (state, row["version"].as_i64().unwrap_or(0), allowed)
 }
 
+/// Acts on a value. The numbers the tests save are at least the matching agreement counts, so
+/// the scheme's check (agreements ≤ cases) never stands in the way of a workflow move.
 async fn act(c: &Client, key: &str, t: &str, version: i64, value: &str) -> axum_test::TestResponse {
     if t == "save" {
         c.put(
@@ -76,7 +78,7 @@ async fn reach(c: &Client, key: &str, target: &str, unit: bool) {
         if legal(unit, &state, step).is_none() {
             continue;
         }
-        let r = act(c, key, step, version, "7").await;
+        let r = act(c, key, step, version, "70").await;
         assert_eq!(
             r.status_code(),
             200,
@@ -161,7 +163,7 @@ async fn every_transition_from_every_state(db: Db) {
                     .map(|t| t.to_string())
                     .collect();
                 assert_eq!(allowed, expect, "{key} offers what is legal from {from}");
-                let r = act(&office, key, t, version, "8").await;
+                let r = act(&office, key, t, version, "80").await;
                 assert_eq!(
                     r.status_code(),
                     409,
@@ -184,7 +186,7 @@ async fn every_transition_from_every_state(db: Db) {
             {
                 reach(&office, key, from, unit).await;
                 let (_, version, _) = look(&office, key).await;
-                let r = act(&office, key, t, version, "8").await;
+                let r = act(&office, key, t, version, "80").await;
                 assert_eq!(
                     r.status_code(),
                     200,
@@ -203,7 +205,7 @@ async fn every_transition_from_every_state(db: Db) {
     let key = "MXI/mediation_cases/2025Q1";
     reach(&office, key, "draft", true).await;
     let (_, version, _) = look(&office, key).await;
-    let r = act(&office, key, "save", version - 1, "9").await;
+    let r = act(&office, key, "save", version - 1, "90").await;
     assert_eq!(r.status_code(), 409);
     let body: Value = r.json();
     assert_eq!(body["code"], "version_conflict");
@@ -222,7 +224,7 @@ async fn every_transition_from_every_state(db: Db) {
     assert_eq!(r.status_code(), 400);
     assert_eq!(r.json::<Value>()["code"], "reason_required");
     // An unknown transition is not an endpoint.
-    let r = act(&office, key, "publish", version, "9").await;
+    let r = act(&office, key, "publish", version, "90").await;
     assert_eq!(r.status_code(), 404);
     assert_eq!(
         look(&office, key).await,
