@@ -178,7 +178,7 @@ pub struct Filter {
 
 pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Entry>)> {
     let like = format!("%{}%", f.contains);
-    let total = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR entity_id LIKE $5)")
+    let total = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR LOWER(entity_id) LIKE LOWER($5))")
         .bind(&f.actor)
         .bind(&f.action)
         .bind(&f.entity)
@@ -186,7 +186,7 @@ pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Ent
         .bind(&like)
         .fetch_one(&store.pool)
         .await?;
-    let rows = sqlx::query("SELECT * FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR entity_id LIKE $5) ORDER BY seq DESC LIMIT $6 OFFSET $7")
+    let rows = sqlx::query("SELECT * FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR LOWER(entity_id) LIKE LOWER($5)) ORDER BY seq DESC LIMIT $6 OFFSET $7")
         .bind(&f.actor)
         .bind(&f.action)
         .bind(&f.entity)

@@ -22,7 +22,8 @@ pub struct AuditQuery {
     /// On what kind of thing (`value`, `unit`, `scheme`, …).
     pub entity: Option<String>,
     pub entity_id: Option<String>,
-    /// Entities whose id contains this text: a unit code, an element, a period.
+    /// Entities whose id contains this text (ignoring case, on both databases): a unit code, an
+    /// element, a period.
     pub contains: Option<String>,
 }
 

@@ -4,6 +4,7 @@
 pub mod appeals;
 pub mod audit;
 pub mod auth;
+pub mod exports;
 pub mod extract;
 pub mod imports;
 pub mod keys;
@@ -150,6 +151,9 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(appeals::list, appeals::file))
         .routes(routes!(appeals::resolve))
         .routes(routes!(appeals::upload_evidence))
+        .routes(routes!(exports::export_values))
+        .routes(routes!(exports::export_rankings))
+        .routes(routes!(exports::export_audit))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .routes(routes!(users::list, users::create))

@@ -283,6 +283,27 @@ fn table() -> Vec<Case> {
             none,
             OFFICE,
         ),
+        case(
+            "GET",
+            "/api/v1/exports/values",
+            "/api/v1/exports/values?period=2025Q1&format=csv",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "GET",
+            "/api/v1/exports/rankings/{scheme}/{period}",
+            "/api/v1/exports/rankings/wolong-2025/2025?format=csv",
+            none,
+            READERS,
+        ),
+        case(
+            "GET",
+            "/api/v1/exports/audit",
+            "/api/v1/exports/audit?format=csv&contains=QLY",
+            none,
+            OFFICE,
+        ),
         // A dry run of one QLY value: who may enter it may import it.
         case(
             "POST",

@@ -4,6 +4,7 @@
 
 mod authz;
 mod cycle;
+mod exports;
 mod imports;
 mod rules;
 

@@ -1,0 +1,86 @@
+//! Exports: values, rankings and audit extracts as XLSX and CSV, within the caller's scope.
+
+use crate::{App, Db, scenario};
+use calamine::{Reader, Xlsx};
+
+async fn exports(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let rep = app.user("qly_reporter").await;
+
+    // Values as CSV: a BOM for Excel, bilingual headers, every unit for the office.
+    let r = office
+        .get("/api/v1/exports/values?format=csv&period=2025Q1")
+        .await;
+    assert_eq!(r.status_code(), 200);
+    let bytes = r.as_bytes().to_vec();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .expect("header")
+            .starts_with("单位 unit,数据项 item,期间 period,数值 value")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(
+        rows.iter().any(|l| l.starts_with("MXI,")) && rows.iter().any(|l| l.starts_with("QLY,"))
+    );
+    assert!(
+        rows.iter().all(|l| l.contains(",2025Q1,")),
+        "the period filter applies"
+    );
+    // The reporter's export holds only its own unit and the villages below it.
+    let r = rep
+        .get("/api/v1/exports/values?format=csv&period=2025Q1")
+        .await;
+    let text = r.text();
+    assert!(
+        !text.contains("\nMXI,") && text.contains("\nQLY,"),
+        "scope applies"
+    );
+
+    // Rankings as XLSX: a sheet per class, ranked rows, numbers as numbers.
+    let r = office
+        .get("/api/v1/exports/rankings/wolong-2025/2025Q4")
+        .await;
+    assert_eq!(r.status_code(), 200);
+    let mut x: Xlsx<_> = Xlsx::new(std::io::Cursor::new(r.as_bytes().to_vec())).expect("xlsx");
+    let names = x.sheet_names();
+    assert!(names.iter().any(|n| n == "街道（乡镇）"), "{names:?}");
+    let sheet = x.worksheet_range("街道（乡镇）").expect("sheet");
+    assert_eq!(
+        sheet.get_value((1, 0)).map(|v| v.to_string()),
+        Some("1".into())
+    );
+    assert!(matches!(
+        sheet.get_value((1, 3)),
+        Some(calamine::Data::Float(_))
+    ));
+    assert_eq!(
+        rep.get("/api/v1/exports/rankings/wolong-2025/2025Q4")
+            .await
+            .status_code(),
+        403
+    );
+
+    // Audit extract for the office only.
+    let r = office
+        .get("/api/v1/exports/audit?format=csv&contains=QLY")
+        .await;
+    assert_eq!(r.status_code(), 200);
+    assert!(r.text().contains("user.create"));
+    assert_eq!(rep.get("/api/v1/exports/audit").await.status_code(), 403);
+    assert_eq!(
+        app.client()
+            .get("/api/v1/exports/values")
+            .await
+            .status_code(),
+        401
+    );
+    let r = office.get("/api/v1/exports/values?format=pdf").await;
+    assert_eq!(r.status_code(), 400);
+}
+
+scenario!(exports);
