@@ -8,7 +8,6 @@
 //! appear in the unit leader's queue; a value already beyond that (approved, verified, counted)
 //! is not overwritten: it has to be returned first.
 
-use crate::api::units::allow;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -528,15 +527,11 @@ pub async fn import(
         .map(|(i, v)| problem_of(i, v))
         .collect();
     report.rows = data.records.len() + issues.0.len();
-    // Each row against the schemes, the caller's scope and what is stored.
+    // Each row against the schemes, the caller's scope and what is stored: one read of the
+    // live results for the whole file (they hold every stored value too).
     let mut plans: Vec<(jixiao_core::data::Record, String, String, Plan)> = Vec::new();
     let mut kept_places: Vec<Place> = Vec::new();
-    let mut conn = state
-        .store
-        .pool
-        .acquire()
-        .await
-        .map_err(jixiao_store::StoreError::from)?;
+    let live = state.live.read().await;
     for (r, place) in data.records.into_iter().zip(places) {
         let period = r.period.to_string();
         let text = if r.percent_sign {
@@ -561,24 +556,18 @@ pub async fn import(
                 ),
             },
         };
-        let checked = async {
-            allow(
-                state,
-                caller,
-                Action::EditValue {
-                    unit: &r.unit,
-                    element: &r.item,
-                },
-            )
-            .await
-            .map_err(|e| (e, "unit"))?;
-            crate::api::values::known(state, &r.unit, &r.item, &period)
-                .await
+        let checked = (|| {
+            let action = Action::EditValue {
+                unit: &r.unit,
+                element: &r.item,
+            };
+            if !jixiao_core::access::can(&caller.principal, action, &*live) {
+                return Err((ApiError::forbidden(), "unit"));
+            }
+            crate::api::values::known_in(&live, &r.unit, &r.item, &period)
                 .map_err(|e| (e, "item"))?;
-            let v = crate::api::values::parse_value(state, &r.item, &text)
-                .await
+            let v = crate::api::values::parse_value_in(&live, &r.item, &text)
                 .map_err(|e| (e, "value"))?;
-            let live = state.live.read().await;
             if live.locked(&r.item, r.period) {
                 return Err((
                     ApiError::conflict(
@@ -592,8 +581,7 @@ pub async fn import(
                 ));
             }
             Ok::<_, (ApiError, &str)>(v)
-        }
-        .await;
+        })();
         let v = match checked {
             Ok(v) => v,
             Err((e, col)) => {
@@ -601,7 +589,10 @@ pub async fn import(
                 continue;
             }
         };
-        let current = jixiao_store::values::get(&mut conn, &r.unit, &r.item, &period).await?;
+        let current = live
+            .values
+            .get(&(r.unit.clone(), r.item.clone(), period.clone()))
+            .cloned();
         // A file without a note leaves the stored note as it is.
         let note = r
             .note
@@ -644,7 +635,7 @@ pub async fn import(
         plans.push((r, v.normalize().to_string(), note, plan));
         kept_places.push(place.clone());
     }
-    drop(conn);
+    drop(live);
     // Checks between elements, on the file's numbers together with the stored ones: a row
     // failing an error-level check is rejected like any other problem.
     {

@@ -274,7 +274,11 @@ pub(crate) async fn known(
     element: &str,
     period: &str,
 ) -> ApiResult<()> {
-    let live = state.live.read().await;
+    known_in(&*state.live.read().await, unit, element, period)
+}
+
+/// [`known`] on results the caller already holds (bulk imports check many rows under one lock).
+pub(crate) fn known_in(live: &Live, unit: &str, element: &str, period: &str) -> ApiResult<()> {
     let p = Period::parse(period).map_err(|_| ApiError::not_found("期间", "period"))?;
     let scheme = live.schemes_using(element).find(|s| {
         s.model
@@ -377,7 +381,11 @@ pub struct SaveBody {
 
 /// Checks a number against the element's rules; the problem names the field.
 pub(crate) async fn parse_value(state: &AppState, element: &str, text: &str) -> ApiResult<Decimal> {
-    let live = state.live.read().await;
+    parse_value_in(&*state.live.read().await, element, text)
+}
+
+/// [`parse_value`] on results the caller already holds.
+pub(crate) fn parse_value_in(live: &Live, element: &str, text: &str) -> ApiResult<Decimal> {
     let Some((_, e)) = live.element(element) else {
         return Err(ApiError::not_found("数据项", "element"));
     };
