@@ -118,6 +118,17 @@ fn whole_file(file: &str, code: &'static str, message: Text) -> Issues {
     Issues(vec![Issue::error(code, file, Location::File, message)])
 }
 
+/// What a file over [`MAX_BYTES`] is told.
+pub fn too_large() -> Text {
+    Text::new(
+        format!("文件超过 {} MB，请分批导入", MAX_BYTES / 1024 / 1024),
+        format!(
+            "the file is larger than {} MB; import it in parts",
+            MAX_BYTES / 1024 / 1024
+        ),
+    )
+}
+
 /// The largest file accepted (the request body limit is set from it too).
 pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 /// A spreadsheet whose cells would exceed this many once unpacked is refused (zip bombs).
@@ -155,17 +166,7 @@ pub fn read(
     element_of: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Read, Issues> {
     if bytes.len() > MAX_BYTES {
-        return Err(whole_file(
-            file,
-            "too_large",
-            Text::new(
-                format!("文件超过 {} MB，请分批导入", MAX_BYTES / 1024 / 1024),
-                format!(
-                    "the file is larger than {} MB; import it in parts",
-                    MAX_BYTES / 1024 / 1024
-                ),
-            ),
-        ));
+        return Err(whole_file(file, "too_large", too_large()));
     }
     let lower = file.to_lowercase();
     if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {

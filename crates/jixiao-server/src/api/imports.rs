@@ -54,13 +54,7 @@ pub async fn create(
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            Text::new(
-                format!("文件超过 {} MB，请分批导入", MAX_BYTES / 1024 / 1024),
-                format!(
-                    "the file is larger than {} MB; import it in parts",
-                    MAX_BYTES / 1024 / 1024
-                ),
-            ),
+            crate::import::too_large(),
         ));
     }
     let dry_run = q.dry_run.unwrap_or(false);

@@ -4,7 +4,7 @@
 //! A number that serves several indicators or schemes is asked for once (最多报一次).
 
 use super::i18n::L;
-use super::{Ctx, Page, render, see_other, state_label, urlencode};
+use super::{CsrfQuery, Ctx, Page, render, see_other, state_label, urlencode};
 use crate::api::extract::{Json, Path as ApiPath};
 use crate::api::values::{SaveBody, TransitionBody, ValueView};
 use crate::error::{ApiError, ApiResult};
@@ -742,12 +742,6 @@ pub fn problem_text(l: L, e: &ApiError) -> String {
         Some(d) => d.to_owned(),
         None => l.plain(&e.message).to_owned(),
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfQuery {
-    #[serde(default)]
-    pub csrf: String,
 }
 
 /// Attaches an evidence file to one value (the form's file field). The token travels in the

@@ -3,7 +3,7 @@
 //! workbook with each problem's value highlighted.
 
 use super::xlsx::{Cell, Sheet};
-use super::{Ctx, Page, render};
+use super::{CsrfQuery, Ctx, Page, render};
 use crate::error::ApiError;
 use crate::import::{Mode, Report};
 use crate::state::AppState;
@@ -71,12 +71,6 @@ pub async fn form(page: Page, State(state): State<AppState>) -> Response {
     }
     .await;
     page.finish(r)
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfQuery {
-    #[serde(default)]
-    pub csrf: String,
 }
 
 /// Reads the form: the file, and the choices that travel with it.

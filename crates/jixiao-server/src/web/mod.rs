@@ -416,6 +416,13 @@ pub fn state_label(l: L, state: &str) -> String {
     }
 }
 
+/// The form token in the query, for multipart forms whose body goes on to the API as it is.
+#[derive(serde::Deserialize)]
+pub struct CsrfQuery {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// The first value of the form field `name` ("" when the form has none).
 pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs

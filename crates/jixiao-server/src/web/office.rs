@@ -4,7 +4,7 @@
 
 use super::entry::problem_text;
 use super::xlsx::{self, Cell, Sheet};
-use super::{Ctx, Page, current, render, see_other, urlencode};
+use super::{CsrfQuery, Ctx, Page, current, render, see_other, urlencode};
 use crate::api::extract::{Json, Path as ApiPath, Query as ApiQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -459,12 +459,6 @@ pub async fn resolve_appeal(
     }
     .await;
     page.finish(r)
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfQuery {
-    #[serde(default)]
-    pub csrf: String,
 }
 
 pub async fn appeal_evidence(
