@@ -527,7 +527,13 @@ pub async fn import(
         )
         .map(|(i, v)| problem_of(i, v))
         .collect();
-    report.rows = data.records.len() + issues.0.len();
+    // Rows read: the good ones and those with a problem of their own (not a heading's).
+    report.rows = data.records.len()
+        + issues
+            .0
+            .iter()
+            .filter(|i| matches!(i.location, Location::Cell { row, .. } if row > 1))
+            .count();
     // Each row against the schemes, the caller's scope and what is stored: one read of the
     // live results for the whole file (they hold every stored value too).
     let mut plans: Vec<(jixiao_core::data::Record, String, String, Plan)> = Vec::new();
@@ -691,7 +697,14 @@ pub async fn import(
         }
         plans = kept;
     }
-    report.rejected = report.problems.iter().filter(|p| p.row > 0).count();
+    // Rows with a problem, each once (a heading's problem is not a row's).
+    report.rejected = report
+        .problems
+        .iter()
+        .filter(|p| p.row > 1)
+        .map(|p| (p.file.as_str(), p.row))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     report.groups = groups_of(&report.problems);
     for (_, _, _, p) in &plans {
         match p {

@@ -303,7 +303,7 @@ pub async fn index(
         let forms = forms_for(&live, &page.caller.principal);
         drop(live);
         if super::xlsx::wanted(&q.format) {
-            use super::xlsx::{Cell, Sheet};
+            use super::xlsx::Cell;
             let headers = [
                 "col-code",
                 "col-unit",
@@ -330,14 +330,7 @@ pub async fn index(
                 })
                 .collect();
             let name = l.t("entry-index-title");
-            return super::xlsx::download(
-                &name,
-                &[Sheet {
-                    name: name.clone(),
-                    headers,
-                    rows,
-                }],
-            );
+            return super::xlsx::one_sheet(&name, headers, rows);
         }
         render(&IndexPage {
             ctx: &page.ctx,

@@ -338,14 +338,7 @@ pub async fn appeals(
                 })
                 .collect();
             let name = l.t("appeals-title");
-            return xlsx::download(
-                &name,
-                &[Sheet {
-                    name: name.clone(),
-                    headers,
-                    rows,
-                }],
-            );
+            return xlsx::one_sheet(&name, headers, rows);
         }
         let message = match q.done.as_deref() {
             Some("filed") => Some(l.t("appeal-filed")),

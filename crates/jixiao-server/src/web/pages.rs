@@ -284,13 +284,7 @@ pub async fn home(
             Role::UnitLeader | Role::LeadReviewer | Role::Office | Role::Admin
         )
         .then(|| QueueCount {
-            count: queue_of(
-                &live,
-                p,
-                &Default::default(),
-                state.config.outlier_threshold,
-            )
-            .len(),
+            count: queue_of(&live, p).len(),
         });
         let returned: Vec<Returned> = live
             .values

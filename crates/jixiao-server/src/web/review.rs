@@ -116,8 +116,24 @@ fn outlier(live: &Live, r: &ValueRow, threshold: f64) -> Option<(f64, f64)> {
     })
 }
 
-/// Everything waiting for `p` to move forward, filtered; values far from their history flagged.
-pub fn queue_of(live: &Live, p: &Principal, f: &Filter, threshold: f64) -> Vec<Item> {
+/// Judges the items shown: failed checks between elements and outliers against history.
+fn flag(live: &Live, items: &mut [Item], threshold: f64) {
+    for i in items {
+        let r = &i.row;
+        i.outlier = outlier(live, r, threshold);
+        i.checks = Period::parse(&r.period)
+            .map(|per| {
+                live.failed_checks(&r.unit_code, &r.element, per, &|_, _| None)
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+}
+
+/// Everything waiting for `p` to move forward (flags not yet judged: see [`flag`]).
+pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
     let names: std::collections::HashMap<&str, &Text> = live
         .org
         .as_ref()
@@ -127,9 +143,6 @@ pub fn queue_of(live: &Live, p: &Principal, f: &Filter, threshold: f64) -> Vec<I
         .values
         .values()
         .filter(|r| matches!(r.state.as_str(), "submitted" | "approved" | "verified"))
-        .filter(|r| f.unit.is_empty() || r.unit_code == f.unit)
-        .filter(|r| f.element.is_empty() || r.element == f.element)
-        .filter(|r| f.period.is_empty() || r.period == f.period)
         .filter_map(|r| {
             let locked = Period::parse(&r.period).is_ok_and(|per| live.locked(&r.element, per));
             let allowed =
@@ -141,17 +154,9 @@ pub fn queue_of(live: &Live, p: &Principal, f: &Filter, threshold: f64) -> Vec<I
                 return None;
             }
             let (_, e) = live.element(&r.element)?;
-            let checks = Period::parse(&r.period)
-                .map(|per| {
-                    live.failed_checks(&r.unit_code, &r.element, per, &|_, _| None)
-                        .into_iter()
-                        .map(|c| c.name)
-                        .collect()
-                })
-                .unwrap_or_default();
             Some(Item {
-                checks,
-                outlier: outlier(live, r, threshold),
+                checks: Vec::new(),
+                outlier: None,
                 unit_name: names
                     .get(r.unit_code.as_str())
                     .map_or_else(|| Text::new(r.unit_code.clone(), ""), |t| (*t).clone()),
@@ -193,13 +198,7 @@ pub async fn queue(page: Page, State(state): State<AppState>, Query(f): Query<Fi
     let r = async {
         page.require_signed_in()?;
         let live = state.live.read().await;
-        let all = queue_of(
-            &live,
-            &page.caller.principal,
-            &Filter::default(),
-            state.config.outlier_threshold,
-        );
-        drop(live);
+        let all = queue_of(&live, &page.caller.principal);
         let mut units: Vec<(String, Text)> = all
             .iter()
             .map(|i| (i.row.unit_code.clone(), i.unit_name.clone()))
@@ -212,16 +211,18 @@ pub async fn queue(page: Page, State(state): State<AppState>, Query(f): Query<Fi
             .collect();
         elements.sort_by(|a, b| a.0.cmp(&b.0));
         elements.dedup_by(|a, b| a.0 == b.0);
-        let items: Vec<Item> = all
+        let mut items: Vec<Item> = all
             .into_iter()
             .filter(|i| f.unit.is_empty() || i.row.unit_code == f.unit)
             .filter(|i| f.element.is_empty() || i.row.element == f.element)
             .filter(|i| f.period.is_empty() || i.row.period == f.period)
             .filter(|i| f.state.is_empty() || i.row.state == f.state)
             .collect();
+        flag(&live, &mut items, state.config.outlier_threshold);
+        drop(live);
         let l = page.ctx.l;
         if super::xlsx::wanted(&f.format) {
-            use super::xlsx::{Cell, Sheet};
+            use super::xlsx::Cell;
             let headers = [
                 "col-code",
                 "col-unit",
@@ -251,14 +252,7 @@ pub async fn queue(page: Page, State(state): State<AppState>, Query(f): Query<Fi
                 })
                 .collect();
             let name = l.t("review-title");
-            return super::xlsx::download(
-                &name,
-                &[Sheet {
-                    name: name.clone(),
-                    headers,
-                    rows,
-                }],
-            );
+            return super::xlsx::one_sheet(&name, headers, rows);
         }
         let message = match (f.done, f.returned) {
             (Some(n), _) => Some(l.ta("review-done", &[("count", &n)])),

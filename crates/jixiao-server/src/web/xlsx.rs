@@ -151,6 +151,18 @@ pub fn download(file: &str, sheets: &[Sheet]) -> ApiResult<Response> {
         .into_response())
 }
 
+/// One table as a workbook whose file and sheet carry the same name.
+pub fn one_sheet(name: &str, headers: Vec<String>, rows: Vec<Vec<Cell>>) -> ApiResult<Response> {
+    download(
+        name,
+        &[Sheet {
+            name: name.to_owned(),
+            headers,
+            rows,
+        }],
+    )
+}
+
 /// Whether a page was asked for as a workbook (`?format=xlsx`).
 pub fn wanted(format: &Option<String>) -> bool {
     format.as_deref() == Some("xlsx")
