@@ -28,12 +28,15 @@ pub enum Role {
     Inspector,
     /// Leaders (领导): read-only dashboards, rankings, report cards.
     Leader,
+    /// A machine feed (数据接口), through an API key: posts events of the feeds listed in its
+    /// items (all when none), for units in its subtree. Nothing else.
+    Feed,
     /// Anyone: published results only.
     Public,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Admin,
         Role::Office,
         Role::Finance,
@@ -43,6 +46,7 @@ impl Role {
         Role::Evaluator,
         Role::Inspector,
         Role::Leader,
+        Role::Feed,
         Role::Public,
     ];
 
@@ -57,6 +61,7 @@ impl Role {
             Role::Evaluator => "evaluator",
             Role::Inspector => "inspector",
             Role::Leader => "leader",
+            Role::Feed => "feed",
             Role::Public => "public",
         }
     }
@@ -77,6 +82,7 @@ impl Role {
             Role::Evaluator => Text::new("第三方评价机构", "third-party evaluator"),
             Role::Inspector => Text::new("交叉检查组", "cross-inspection team"),
             Role::Leader => Text::new("领导（只读）", "leader (read-only)"),
+            Role::Feed => Text::new("数据接口", "machine feed"),
             Role::Public => Text::new("公众", "public"),
         }
     }
@@ -171,6 +177,15 @@ pub enum Action<'a> {
     },
     ResolveAppeal,
     WhatIf,
+    /// Post events of a feed for a unit.
+    PostFeed {
+        feed: &'a str,
+        unit: &'a str,
+    },
+    /// Feeds and their health.
+    ReadFeeds,
+    /// Define or change a feed.
+    ManageFeeds,
 }
 
 fn in_unit(p: &Principal, unit: &str, s: &impl Scope) -> bool {
@@ -202,7 +217,7 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
             Admin | Office | Finance | Leader => true,
             LeadReviewer => true,
             Reporter | UnitLeader | Evaluator | Inspector => in_unit(p, unit, s),
-            Public => false,
+            Feed | Public => false,
         },
         Action::ReadValue { unit, element } => match p.role {
             Admin | Office | Finance | Leader => true,
@@ -211,7 +226,7 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
                 .as_deref()
                 .is_some_and(|d| s.lead_of(element).as_deref() == Some(d)),
             Reporter | UnitLeader | Evaluator | Inspector => in_scope(p, unit, element, s),
-            Public => false,
+            Feed | Public => false,
         },
         Action::EditValue { unit, element } => {
             let source = s.source_of(element);
@@ -272,6 +287,10 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
             matches!(p.role, UnitLeader | Reporter) && in_unit(p, unit, s)
         }
         Action::WhatIf => matches!(p.role, Admin | Office | Finance | Leader),
+        Action::PostFeed { feed, unit } => {
+            p.role == Feed && in_unit(p, unit, s) && in_items(p, feed)
+        }
+        Action::ReadFeeds | Action::ManageFeeds => everything,
     }
 }
 

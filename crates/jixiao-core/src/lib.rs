@@ -20,6 +20,7 @@ pub mod data;
 pub mod doc;
 pub mod engine;
 pub mod explain;
+pub mod feed;
 pub mod formula;
 pub mod issue;
 pub mod model;

@@ -837,6 +837,21 @@ impl Builder<'_> {
             if let Some(l) = &e.lead {
                 self.lead(l, &format!("{path}.lead"), unit_ix, units);
             }
+            if let Some(spec) = &e.feed {
+                if e.source != Source::Fed {
+                    self.s.err(
+                        "source_mismatch",
+                        &format!("{path}.source"),
+                        t!(
+                            "由数据接口汇总的数据项来源应为 fed",
+                            "an element filled by a feed must have source = \"fed\""
+                        ),
+                    );
+                }
+                for p in spec.problems(code.as_str()) {
+                    self.s.err("bad_feed", &format!("{path}.feed"), p);
+                }
+            }
             let formula = match (&e.formula, e.source) {
                 (Some(text), _) => {
                     if e.source != Source::Computed {

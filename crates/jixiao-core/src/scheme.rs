@@ -400,6 +400,9 @@ pub struct Element {
     /// For computed elements (`source = "computed"`): a formula over other elements and
     /// constants, evaluated on each period's data.
     pub formula: Option<String>,
+    /// For fed elements (`source = "fed"`): which machine feed fills it and how, e.g.
+    /// `{ feed = "approval_kiosk", aggregate = "avg", field = "handling_seconds", divisor = 3600 }`.
+    pub feed: Option<crate::feed::FeedSpec>,
 }
 
 fn default_frequency() -> Granularity {

@@ -107,6 +107,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         lead: None,
                         definition: None,
                         formula: None,
+                        feed: None,
                     },
                 );
                 let (method, target, direction) = match kind {

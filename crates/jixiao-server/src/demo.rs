@@ -17,6 +17,7 @@ const DATA: &[u8] = include_bytes!("../../../examples/wolong/data.csv");
 const BUDGET: &str = include_str!("../../../examples/wolong/budget/scheme.toml");
 const BUDGET_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget/data.csv");
 const EVAL: &str = include_str!("../../../examples/wolong/budget-eval/scheme.toml");
+const FEEDS: &str = include_str!("../../../examples/wolong/feeds.toml");
 const EVAL_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget-eval/data.csv");
 
 /// Values the demo leaves for the 七里园街道 reporter to enter (so the full cycle has
@@ -172,6 +173,19 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, ApiError> {
         for p in periods {
             jixiao_store::periods::create(&mut tx, &actor, &row.code, p, None, true).await?;
         }
+    }
+    let feeds: jixiao_core::feed::FeedFile =
+        SourceText::new("feeds.toml", FEEDS).parse().map_err(err)?;
+    for (code, def) in &feeds.feeds {
+        let json = serde_json::to_string(def).map_err(err)?;
+        jixiao_store::feeds::define(
+            &mut tx,
+            &actor,
+            code.as_str(),
+            &json,
+            "演示数据接口 / demo feeds",
+        )
+        .await?;
     }
     for (name, bytes) in [
         ("data.csv", DATA),

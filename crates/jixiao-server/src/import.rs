@@ -164,9 +164,16 @@ pub fn read(
     bytes: &[u8],
     period: Option<&str>,
     element_of: &dyn Fn(&str) -> Option<String>,
+    dhis2: &crate::dhis2::Map,
 ) -> Result<Read, Issues> {
     if bytes.len() > MAX_BYTES {
         return Err(whole_file(file, "too_large", too_large()));
+    }
+    if !bytes.starts_with(b"PK\x03\x04") && crate::dhis2::looks_like(bytes) {
+        let (d, i) = crate::dhis2::read(file, bytes, dhis2)?;
+        let p = places_of(&d);
+        let v = vec![String::new(); i.0.len()];
+        return Ok((d, p, i, v, "dhis2"));
     }
     let lower = file.to_lowercase();
     if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
@@ -234,6 +241,138 @@ fn read_json(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), Issues> {
     read_table(file, "UTF-8", table)
 }
 
+/// The most a workbook may unpack to, by its own directory (a zip bomb declares more).
+const MAX_UNPACKED: u64 = 1024 * 1024 * 1024;
+
+fn too_big(file: &str) -> Issues {
+    whole_file(
+        file,
+        "too_large",
+        Text::new(
+            format!("表格展开后超过 {MAX_CELLS} 个单元格或 1 GB，请分批导入"),
+            format!(
+                "the workbook unpacks to more than {MAX_CELLS} cells or 1 GB; import it in parts"
+            ),
+        ),
+    )
+}
+
+/// Reads the zip directory before anything is inflated: a workbook that says it unpacks to
+/// more than [`MAX_UNPACKED`] is refused.
+fn check_zip(file: &str, bytes: &[u8]) -> Result<(), Issues> {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        // Not a zip at all: calamine says so in its own words.
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let size = zip.by_index_raw(i).map(|f| f.size()).unwrap_or(u64::MAX);
+        total = total.saturating_add(size);
+        if total > MAX_UNPACKED {
+            return Err(too_big(file));
+        }
+    }
+    Ok(())
+}
+
+/// Streams a sheet's cells before it is unpacked into a grid: too many cells, or cells so far
+/// apart that the grid would be huge, refuse the file; so do merged cells (which row does a
+/// merged unit name belong to?) and formulas (their saved results may be stale, and the audit
+/// must record the number the clerk saw), each named by its cell.
+fn check_sheet(
+    file: &str,
+    name: &str,
+    wb: &mut calamine::Xlsx<std::io::Cursor<&[u8]>>,
+    cells: &mut usize,
+) -> Result<(), Issues> {
+    use calamine::Reader;
+    let unreadable = |e: calamine::XlsxError| {
+        whole_file(
+            file,
+            "bad_xlsx",
+            Text::new(
+                format!("工作表“{name}”无法读取：{e}"),
+                format!("sheet `{name}` cannot be read: {e}"),
+            ),
+        )
+    };
+    let (mut rows, mut cols) = (0u64, 0u64);
+    {
+        let mut reader = match wb.worksheet_cells_reader(name) {
+            Ok(r) => r,
+            Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+            Err(e) => return Err(unreadable(e)),
+        };
+        while let Some(c) = reader.next_cell().map_err(unreadable)? {
+            *cells += 1;
+            let (r, col) = c.get_position();
+            rows = rows.max(u64::from(r) + 1);
+            cols = cols.max(u64::from(col) + 1);
+            if *cells > MAX_CELLS || rows.saturating_mul(cols) > MAX_CELLS as u64 {
+                return Err(too_big(file));
+            }
+        }
+    }
+    let label = format!("{file}［{name}］");
+    let at = |r: u32, c: u32| Location::Cell {
+        row: r as usize + 1,
+        column: Some(column_letter(c as usize)),
+    };
+    let mut issues = Issues::new();
+    if let Some(merged) = wb.worksheet_merge_cells(name) {
+        for d in merged.map_err(unreadable)? {
+            let range = format!(
+                "{}{}:{}{}",
+                column_letter(d.start.1 as usize),
+                d.start.0 + 1,
+                column_letter(d.end.1 as usize),
+                d.end.0 + 1
+            );
+            issues.push(Issue::error(
+                "merged_cells",
+                &label,
+                at(d.start.0, d.start.1),
+                Text::new(
+                    format!("合并单元格 {range}：请取消合并，并在每一行填上自己的值"),
+                    format!("merged cells {range}: unmerge them and fill in every row's own value"),
+                ),
+            ));
+        }
+    }
+    let formulas = wb.worksheet_formula(name).map_err(unreadable)?;
+    for (r, c, f) in formulas.used_cells() {
+        if f.is_empty() {
+            continue;
+        }
+        let (r, c) = (
+            r as u32 + formulas.start().map_or(0, |s| s.0),
+            c as u32 + formulas.start().map_or(0, |s| s.1),
+        );
+        issues.push(Issue::error(
+            "formula",
+            &label,
+            at(r, c),
+            Text::new(
+                format!(
+                    "单元格 {}{} 是公式“={f}”：请复制后“选择性粘贴→数值”，再导入",
+                    column_letter(c as usize),
+                    r + 1
+                ),
+                format!(
+                    "cell {}{} holds the formula `={f}`: copy it and paste as values, then import",
+                    column_letter(c as usize),
+                    r + 1
+                ),
+            ),
+        ));
+    }
+    if issues.0.is_empty() {
+        Ok(())
+    } else {
+        Err(issues)
+    }
+}
+
 fn cell_text(c: &calamine::Data) -> String {
     use calamine::Data;
     match c {
@@ -253,6 +392,7 @@ fn read_xlsx(
     element_of: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(DataSet, Vec<Place>, Issues, Vec<String>), Issues> {
     use calamine::{Reader, Xlsx};
+    check_zip(file, bytes)?;
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
         whole_file(
             file,
@@ -275,6 +415,7 @@ fn read_xlsx(
     let mut cells = 0usize;
     let mut any = false;
     for name in wb.sheet_names() {
+        check_sheet(file, &name, &mut wb, &mut cells)?;
         let range = wb.worksheet_range(&name).map_err(|e| {
             whole_file(
                 file,
@@ -285,8 +426,7 @@ fn read_xlsx(
                 ),
             )
         })?;
-        cells += range.get_size().0 * range.get_size().1;
-        if cells > MAX_CELLS {
+        if range.get_size().0 * range.get_size().1 > MAX_CELLS {
             return Err(whole_file(
                 file,
                 "too_large",
@@ -507,7 +647,9 @@ pub async fn import(
         problems: Vec::new(),
         groups: Vec::new(),
     };
-    let (data, places, issues, texts, format) = match read(file, bytes, period, &element_of) {
+    let dhis2 = crate::dhis2::Map::new(&jixiao_store::dhis2::list(&state.store).await?);
+    let (data, places, issues, texts, format) = match read(file, bytes, period, &element_of, &dhis2)
+    {
         Ok(x) => x,
         Err(issues) => {
             report.problems = issues.0.iter().map(|i| problem_of(i, "")).collect();
@@ -551,7 +693,12 @@ pub async fn import(
             file: place.file.clone(),
             row: place.row,
             column: Some(place.column.clone().unwrap_or_else(|| col.to_owned())),
-            value: text.clone(),
+            // An unknown code is the value at fault; otherwise the number.
+            value: match (e.code, col) {
+                ("unknown_unit", _) => r.unit.clone(),
+                ("unknown_item", _) => r.item.clone(),
+                _ => text.clone(),
+            },
             message: ProblemText {
                 zh: crate::web::entry::problem_text(
                     crate::web::i18n::L(crate::web::i18n::Lang::Zh),
@@ -564,6 +711,35 @@ pub async fn import(
             },
         };
         let checked = (|| {
+            let known_unit = live
+                .org
+                .as_ref()
+                .is_some_and(|o| o.units.iter().any(|u| u.code.as_str() == r.unit));
+            if !known_unit {
+                let u = &r.unit;
+                return Err((
+                    ApiError::new(
+                        axum::http::StatusCode::NOT_FOUND,
+                        "unknown_unit",
+                        Text::new(format!("未知单位“{u}”"), format!("unknown unit `{u}`")),
+                    ),
+                    "unit",
+                ));
+            }
+            if live.element(&r.item).is_none() {
+                let i = &r.item;
+                return Err((
+                    ApiError::new(
+                        axum::http::StatusCode::NOT_FOUND,
+                        "unknown_item",
+                        Text::new(
+                            format!("未知数据项“{i}”（不在任何已发布的方案中）"),
+                            format!("unknown item `{i}` (in no published scheme)"),
+                        ),
+                    ),
+                    "item",
+                ));
+            }
             let action = Action::EditValue {
                 unit: &r.unit,
                 element: &r.item,

@@ -8,7 +8,9 @@
 
 pub mod appeals;
 pub mod audit;
+pub mod dhis2;
 pub mod evidence;
+pub mod feeds;
 pub mod keys;
 pub mod org;
 pub mod periods;

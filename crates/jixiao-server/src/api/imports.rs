@@ -41,11 +41,23 @@ pub async fn create(
             Text::new(format!("上传失败：{e}"), format!("upload failed: {e}")),
         )
     };
+    // A body over the limit stops the multipart reader; say what happened, not how.
+    let failed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                crate::import::too_large(),
+            )
+        } else {
+            bad(e.body_text())
+        }
+    };
     let mut file = None;
-    while let Some(field) = form.next_field().await.map_err(|e| bad(e.to_string()))? {
+    while let Some(field) = form.next_field().await.map_err(failed)? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("upload").to_owned();
-            let bytes = field.bytes().await.map_err(|e| bad(e.to_string()))?;
+            let bytes = field.bytes().await.map_err(failed)?;
             file = Some((name, bytes));
         }
     }

@@ -4,8 +4,10 @@
 pub mod appeals;
 pub mod audit;
 pub mod auth;
+pub mod dhis2;
 pub mod exports;
 pub mod extract;
+pub mod feeds;
 pub mod imports;
 pub mod keys;
 pub mod periods;
@@ -44,6 +46,8 @@ use utoipa_axum::routes;
         (name = "audit", description = "审计 · audit log"),
         (name = "users", description = "用户 · accounts"),
         (name = "keys", description = "API 密钥 · API keys"),
+        (name = "feeds", description = "数据接口 · machine feeds"),
+        (name = "dhis2", description = "DHIS2 数据交换 · DHIS2 interoperability"),
         (name = "health", description = "运行状态 · health"),
     ),
     components(schemas(crate::error::Problem)),
@@ -160,6 +164,11 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(users::disable))
         .routes(routes!(keys::list, keys::create))
         .routes(routes!(keys::revoke))
+        .routes(routes!(feeds::list))
+        .routes(routes!(feeds::get, feeds::define))
+        .routes(routes!(feeds::post_events))
+        .routes(routes!(dhis2::mappings, dhis2::set_mappings))
+        .routes(routes!(dhis2::export))
         .routes(routes!(health))
         .routes(routes!(ready));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)

@@ -45,7 +45,8 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<UserRow>)> {
     allow(&state, &caller, Action::ManageUsers).await?;
     let role = Role::parse(&b.role)
-        .filter(|r| *r != Role::Public)
+        // A feed is a machine: it gets an API key, never an account.
+        .filter(|r| !matches!(r, Role::Public | Role::Feed))
         .ok_or_else(|| {
             ApiError::bad_request(
                 "bad_role",

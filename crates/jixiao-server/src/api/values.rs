@@ -228,6 +228,7 @@ pub async fn list(
                 };
             }
         }
+        Role::Feed => return Err(ApiError::forbidden()),
         Role::Public => return Err(ApiError::unauthorized()),
     }
     let page = pq.page();

@@ -5,6 +5,7 @@
 
 pub mod charts;
 pub mod entry;
+pub mod feeds;
 pub mod i18n;
 pub mod imports;
 pub mod office;
@@ -82,6 +83,7 @@ pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
         .route("/import", get(imports::form).post(imports::upload))
         .route("/import/template", get(imports::template))
         .route("/audit", get(office::audit))
+        .route("/feeds", get(feeds::feeds))
         .route("/appeals", get(office::appeals).post(office::file_appeal))
         .route("/appeals/{id}/resolve", post(office::resolve_appeal))
         .route("/appeals/{id}/evidence", post(office::appeal_evidence))
@@ -228,6 +230,7 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
         items.push(("/appeals", "nav-appeals"));
     }
     if matches!(role, Role::Office | Role::Admin) {
+        items.push(("/feeds", "nav-feeds"));
         items.push(("/audit", "nav-audit"));
     }
     items.push(("/public", "nav-public"));

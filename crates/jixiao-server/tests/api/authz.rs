@@ -470,6 +470,52 @@ fn table() -> Vec<Case> {
             || json!({ "reason": "matrix" }),
             &["admin"],
         ),
+        case("GET", "/api/v1/feeds", "/api/v1/feeds", none, OFFICE),
+        case(
+            "GET",
+            "/api/v1/feeds/{code}",
+            "/api/v1/feeds/approval_kiosk",
+            none,
+            OFFICE,
+        ),
+        // An empty definition: allowed callers get 422 and nothing changes.
+        case(
+            "PUT",
+            "/api/v1/feeds/{code}",
+            "/api/v1/feeds/approval_kiosk",
+            || json!({ "definition": { "name": { "zh": "x" }, "fields": {} }, "reason": "matrix" }),
+            OFFICE,
+        ),
+        // Only machines (API keys with role `feed`) post events; no person does.
+        case(
+            "POST",
+            "/api/v1/feeds/{code}/events",
+            "/api/v1/feeds/approval_kiosk/events",
+            || json!({ "id": "matrix", "unit": "SPJ", "at": "2025-05-01", "data": {} }),
+            &[],
+        ),
+        case(
+            "GET",
+            "/api/v1/dhis2/mappings",
+            "/api/v1/dhis2/mappings",
+            none,
+            OFFICE,
+        ),
+        // An invalid table: allowed callers get 422 and nothing changes.
+        case(
+            "PUT",
+            "/api/v1/dhis2/mappings",
+            "/api/v1/dhis2/mappings",
+            || json!({ "mappings": [{ "kind": "nope", "dhis2": "x", "jixiao": "y" }], "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/exports/dhis2",
+            "/api/v1/exports/dhis2?unit=QLY&period=2025Q4",
+            none,
+            SIGNED_IN,
+        ),
         // Signing in and out are for everyone; they come last because they change the session.
         case(
             "POST",

@@ -5,7 +5,7 @@
 use crate::{App, Client, Db, scenario};
 use serde_json::Value;
 
-async fn upload(c: &Client, query: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub async fn upload(c: &Client, query: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let form = axum_test::multipart::MultipartForm::new().add_part(
         "file",
         axum_test::multipart::Part::bytes(bytes).file_name(name),
@@ -19,17 +19,27 @@ async fn upload(c: &Client, query: &str, name: &str, bytes: Vec<u8>) -> (u16, Va
     (r.status_code().as_u16(), r.json())
 }
 
-/// Rows and audit entries: what an import that writes nothing must leave as it was.
-async fn footprint(app: &App) -> (i64, i64) {
-    let v: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM data_values")
-        .fetch_one(&app.state.store.pool)
+/// What an import that writes nothing must leave as it was: a checksum over every stored value
+/// (key, number, note, state, version, who, when), the evidence rows and the audit log's length.
+pub async fn footprint(app: &App) -> (String, i64) {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT unit_code || '|' || element || '|' || period || '|' || value || '|' || note || '|' || state || '|' || CAST(version AS TEXT) || '|' || updated_by || '|' || updated_at FROM data_values ORDER BY id",
+    )
+    .fetch_all(&app.state.store.pool)
+    .await
+    .expect("values");
+    let evidence: Vec<String> = sqlx::query_scalar("SELECT sha256 FROM evidence ORDER BY id")
+        .fetch_all(&app.state.store.pool)
         .await
-        .expect("count");
+        .expect("evidence");
     let a: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log")
         .fetch_one(&app.state.store.pool)
         .await
         .expect("count");
-    (v.0, a.0)
+    let sum = jixiao_store::sha256_hex(
+        format!("{}\n--\n{}", rows.join("\n"), evidence.join("\n")).as_bytes(),
+    );
+    (sum, a.0)
 }
 
 const GOOD: &str = "unit,item,period,value,note\nQLY,mediation_cases,2025Q4,40,台账\nQLY,mediation_agreements,2025Q4,36,\n";
@@ -209,3 +219,164 @@ async fn imports(db: Db) {
 }
 
 scenario!(imports);
+
+/// A workbook in the office's long layout with QLY's two mediation figures, after `edit` has
+/// had its way with the sheet.
+fn workbook(edit: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (i, h) in ["unit", "item", "period", "value"].iter().enumerate() {
+        ws.write_string(0, i as u16, *h).expect("cell");
+    }
+    for (r, (item, v)) in [("mediation_cases", 50.0), ("mediation_agreements", 45.0)]
+        .iter()
+        .enumerate()
+    {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, "QLY").expect("cell");
+        ws.write_string(r, 1, *item).expect("cell");
+        ws.write_string(r, 2, "2025Q4").expect("cell");
+        ws.write_number(r, 3, *v).expect("cell");
+    }
+    edit(ws);
+    wb.save_to_buffer().expect("xlsx")
+}
+
+/// Sets the size every central-directory entry of a zip declares it unpacks to.
+fn declare_unpacked(mut bytes: Vec<u8>, size: u32) -> Vec<u8> {
+    let sig = [0x50, 0x4b, 0x01, 0x02];
+    let mut i = 0;
+    while i + 46 <= bytes.len() {
+        if bytes[i..i + 4] == sig {
+            bytes[i + 24..i + 28].copy_from_slice(&size.to_le_bytes());
+            i += 46;
+        } else {
+            i += 1;
+        }
+    }
+    bytes
+}
+
+/// Workbooks a clerk might really send, and worse: each refused with the place and the reason,
+/// and the data tables exactly as they were (checksum of every value row and the audit log).
+async fn malformed_workbooks_change_nothing(db: Db) {
+    let app = App::spawn(db).await;
+    let rep = app.user("office").await;
+    let before = footprint(&app).await;
+    // The clean workbook passes a dry run: the cases below fail for their own reason only.
+    let (s, r) = upload(&rep, "?dry_run=true", "clean.xlsx", workbook(|_| {})).await;
+    assert_eq!(
+        (s, r["problems"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{r}"
+    );
+
+    let merged = workbook(|ws| {
+        ws.merge_range(1, 0, 2, 0, "QLY", &rust_xlsxwriter::Format::new())
+            .expect("merge");
+    });
+    let formula = workbook(|ws| {
+        ws.write_formula(2, 3, "=D2-5").expect("formula");
+    });
+    let text = workbook(|ws| {
+        ws.write_string(2, 3, "四十五").expect("cell");
+    });
+    let duplicate = workbook(|ws| {
+        for (c, v) in ["QLY", "mediation_cases", "2025Q4"].iter().enumerate() {
+            ws.write_string(3, c as u16, *v).expect("cell");
+        }
+        ws.write_number(3, 3, 51.0).expect("cell");
+    });
+    let unknown = workbook(|ws| {
+        ws.write_string(1, 0, "NOWHERE").expect("cell");
+        ws.write_string(2, 1, "no_such_item").expect("cell");
+    });
+    let empty = {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        wb.add_worksheet();
+        wb.save_to_buffer().expect("xlsx")
+    };
+    // Two cells far apart: a few hundred bytes that would unpack into a grid of 17 billion.
+    let far = workbook(|ws| {
+        ws.write_number(1_048_575, 16_383, 1.0).expect("cell");
+    });
+    // A zip bomb disguised as a workbook: its directory says it unpacks to 4 GB.
+    let bomb = declare_unpacked(workbook(|_| {}), 0xFFFF_FFF0);
+    /// File, content, the first problem's code, and its row and column when it has a place.
+    type Case<'a> = (&'a str, Vec<u8>, &'a str, Option<(u64, Option<&'a str>)>);
+    let cases: [Case; 8] = [
+        ("merged.xlsx", merged, "merged_cells", Some((2, Some("A")))),
+        ("formula.xlsx", formula, "formula", Some((3, Some("D")))),
+        ("text.xlsx", text, "not_a_number", Some((3, Some("value")))),
+        (
+            "duplicate.xlsx",
+            duplicate,
+            "duplicate_row",
+            Some((4, None)),
+        ),
+        (
+            "unknown.xlsx",
+            unknown,
+            "unknown_unit",
+            Some((2, Some("unit"))),
+        ),
+        ("empty.xlsx", empty, "empty_file", None),
+        ("far.xlsx", far, "too_large", None),
+        ("bomb.xlsx", bomb, "too_large", None),
+    ];
+    for (name, bytes, code, place) in cases {
+        let (s, r) = upload(&rep, "", name, bytes).await;
+        assert_eq!(s, 422, "{name}: {r}");
+        let p = &r["report"]["problems"][0];
+        assert_eq!(p["code"], code, "{name}: {r}");
+        if let Some((row, col)) = place {
+            assert_eq!(
+                (p["row"].as_u64(), p["column"].as_str()),
+                (Some(row), col),
+                "{name}: {r}"
+            );
+        }
+        assert!(
+            p["message"]["zh"].as_str().is_some_and(|m| !m.is_empty())
+                && p["message"]["en"].as_str().is_some_and(|m| !m.is_empty()),
+            "{name}: both languages: {p}"
+        );
+        assert_eq!(footprint(&app).await, before, "{name} changed nothing");
+        if name == "unknown.xlsx" {
+            let q = &r["report"]["problems"][1];
+            assert_eq!(
+                (
+                    q["code"].as_str(),
+                    q["row"].as_u64(),
+                    q["column"].as_str(),
+                    q["value"].as_str()
+                ),
+                (
+                    Some("unknown_item"),
+                    Some(3),
+                    Some("item"),
+                    Some("no_such_item")
+                ),
+                "{r}"
+            );
+            assert_eq!(p["value"], "NOWHERE");
+        }
+    }
+
+    // A 100 MB file is refused before it is read, with a message that says so.
+    let mut big = b"unit,item,period,value\n".to_vec();
+    while big.len() < 100 * 1024 * 1024 {
+        big.extend_from_slice(b"QLY,mediation_cases,2025Q4,40\n");
+    }
+    let (s, r) = upload(&rep, "", "big.csv", big).await;
+    assert_eq!(s, 413, "{r}");
+    assert_eq!(r["code"], "too_large", "{r}");
+    assert!(
+        r["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains("50 MB")),
+        "{r}"
+    );
+    assert_eq!(footprint(&app).await, before);
+}
+scenario!(malformed_workbooks_change_nothing);

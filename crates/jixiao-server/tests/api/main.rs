@@ -4,7 +4,9 @@
 
 mod authz;
 mod cycle;
+mod dhis2;
 mod exports;
+mod feeds;
 mod imports;
 mod rules;
 

@@ -1,0 +1,130 @@
+//! The office's view of the machine feeds: what each feed sends, which data elements it
+//! fills, and its health (events accepted, replayed and turned away, the last event, recent
+//! problems with their field paths). The page reads the API's own functions.
+
+use super::{Ctx, Page, render};
+use crate::api::extract::Json;
+use crate::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use jixiao_core::access::Action;
+use jixiao_core::feed::{FeedDef, FieldType};
+use jixiao_core::text::Text;
+use jixiao_store::feeds::{Health, Rejection};
+
+/// A field as shown: code, name, type, required, limits.
+pub struct FieldView {
+    pub code: String,
+    pub name: Option<Text>,
+    pub kind: &'static str,
+    pub required: bool,
+    pub limits: String,
+}
+
+pub struct FeedView {
+    pub code: String,
+    pub name: Text,
+    pub description: Option<Text>,
+    pub elements: Vec<String>,
+    pub health: Health,
+    pub error_rate: Option<String>,
+    pub problems: Vec<Text>,
+    pub fields: Vec<FieldView>,
+    pub rejections: Vec<(Rejection, Text)>,
+    pub endpoint: String,
+    /// District-local times of the newest event and the last post.
+    pub last_event: Option<String>,
+    pub last_post: Option<String>,
+}
+
+/// A stored time in district time, to the minute (templates).
+pub fn local(t: &str) -> String {
+    jixiao_core::feed::local_minute(t)
+}
+
+#[derive(Template)]
+#[template(path = "feeds.html")]
+struct FeedsPage<'a> {
+    ctx: &'a Ctx,
+    feeds: Vec<FeedView>,
+}
+
+fn kind_key(k: FieldType) -> &'static str {
+    match k {
+        FieldType::String => "feeds-type-string",
+        FieldType::Number => "feeds-type-number",
+        FieldType::Integer => "feeds-type-integer",
+        FieldType::Boolean => "feeds-type-boolean",
+        FieldType::Datetime => "feeds-type-datetime",
+        FieldType::Date => "feeds-type-date",
+    }
+}
+
+pub async fn feeds(page: Page, State(state): State<AppState>) -> Response {
+    let r = async {
+        crate::api::units::allow(&state, &page.caller, Action::ReadFeeds).await?;
+        let Json(list) = crate::api::feeds::list(State(state.clone()), page.caller.clone()).await?;
+        let mut feeds = Vec::new();
+        for info in list {
+            let def: FeedDef = serde_json::from_value(info.definition.clone())
+                .map_err(|e| ApiError::internal(&e))?;
+            let fields = def
+                .fields
+                .iter()
+                .map(|(code, f)| {
+                    let mut limits = Vec::new();
+                    if let Some(m) = f.min {
+                        limits.push(format!("≥ {m}"));
+                    }
+                    if let Some(m) = f.max {
+                        limits.push(format!("≤ {m}"));
+                    }
+                    if !f.values.is_empty() {
+                        limits.push(f.values.join(" / "));
+                    }
+                    FieldView {
+                        code: code.to_string(),
+                        name: f.name.clone(),
+                        kind: kind_key(f.kind),
+                        required: f.required,
+                        limits: limits.join(" "),
+                    }
+                })
+                .collect();
+            let rejections = jixiao_store::feeds::recent_rejections(&state.store, &info.code, 20)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let t = Text::new(r.message_zh.clone(), r.message_en.clone());
+                    (r, t)
+                })
+                .collect();
+            feeds.push(FeedView {
+                endpoint: format!("/api/v1/feeds/{}/events", info.code),
+                last_event: info.health.last_event_at.as_deref().map(local),
+                last_post: info.health.last_received_at.as_deref().map(local),
+                code: info.code,
+                name: def.name.clone(),
+                description: def.description.clone(),
+                elements: info.elements,
+                health: info.health,
+                error_rate: info.error_rate,
+                problems: info
+                    .problems
+                    .into_iter()
+                    .map(|p| Text::new(p.zh, p.en))
+                    .collect(),
+                fields,
+                rejections,
+            });
+        }
+        render(&FeedsPage {
+            ctx: &page.ctx,
+            feeds,
+        })
+    }
+    .await;
+    page.finish(r)
+}

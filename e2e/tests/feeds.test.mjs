@@ -1,0 +1,63 @@
+// Machine feeds: a system posts events with an API key; the numbers land in the scheme's
+// elements with no hand work, and the office sees the feed's health and its problems.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { contextAt, launch, screenshot, signIn, startDemo } from '../lib.mjs';
+
+let demo;
+let browser;
+before(async () => { demo = await startDemo(); browser = await launch(); });
+after(async () => { await browser?.close(); await demo?.stop(); });
+
+test('the hotline posts cases; the office sees the numbers and the feed health', async () => {
+  const ac = await contextAt(browser, demo.base);
+  const admin = await ac.newPage();
+  await signIn(admin, demo, 'admin');
+  const csrf = await admin.inputValue('input[name=_csrf]');
+  const made = await admin.evaluate(async (csrf) => {
+    const r = await fetch('/api/v1/api-keys', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ name: '12345热线', role: 'feed', items: ['hotline_12345'] }),
+    });
+    return { status: r.status, body: await r.json() };
+  }, csrf);
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const post = (body) => fetch(`${demo.base}/api/v1/feeds/hotline_12345/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${made.body.key}` },
+    body: JSON.stringify(body),
+  });
+  const events = [1, 2, 3, 4, 5].map((i) => ({
+    id: `case-${i}`, unit: 'MZJ', at: `2025-10-0${i}T09:00:00+08:00`,
+    data: { case_no: `W${i}`, closed_on_time: i !== 3 },
+  }));
+  let r = await post({ events });
+  assert.equal(r.status, 200, await r.text());
+  r = await post({ events }); // a replay
+  assert.equal((await r.json()).replayed, 5);
+  r = await post({ events: [{ id: 'case-9', unit: 'MZJ', at: '2025-10-09', data: { case_no: 'W9', closed_on_time: 'yes' } }] });
+  assert.equal(r.status, 422);
+  assert.equal((await r.json()).problems[0].path, 'events[0].data.closed_on_time');
+
+  const oc = await contextAt(browser, demo.base);
+  const office = await oc.newPage();
+  await signIn(office, demo, 'office');
+  const value = async (key) => office.evaluate(async (key) => (await (await fetch(`/api/v1/values/${key}`)).json()).row, key);
+  const received = await value('MZJ/hotline_received/2025Q4');
+  assert.equal(received.value, '5');
+  assert.equal(received.state, 'counted');
+  assert.equal((await value('MZJ/hotline_closed/2025Q4')).value, '4');
+
+  await office.click('nav >> text=数据接口');
+  const row = office.locator('#feed-health tr[data-feed=hotline_12345]');
+  const cells = await row.locator('td').allTextContents();
+  assert.match(cells[0], /hotline_received/);
+  assert.deepEqual(cells.slice(3, 6).map((c) => c.trim()), ['5', '5', '1']);
+  const problems = office.locator('#feed-hotline_12345 table.rejections tr', { hasText: 'closed_on_time' });
+  assert.equal(await problems.count(), 1);
+  assert.match(await problems.textContent(), /case-9/);
+  await screenshot(office, 'feeds');
+  await ac.close();
+  await oc.close();
+});
