@@ -13,10 +13,12 @@
 //!     [--indicators N] [--samples N] [--seconds N]
 //! ```
 
-use jixiao_core::synth::{Rng, Spec, dataset, scheme_and_org};
+mod common;
+
+use common::{database, peak_rss_mib};
+use jixiao_core::synth::{Rng, Spec, dataset};
 use jixiao_server::config::Config;
 use jixiao_store::audit::Actor;
-use jixiao_store::schemes::NewScheme;
 use jixiao_store::values::{Content, Key};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -58,71 +60,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-async fn database(a: &Args, dir: &std::path::Path) -> String {
-    match &a.postgres {
-        None => format!("sqlite://{}", dir.join("bench.db").display()),
-        Some(admin) => {
-            use sqlx::Connection;
-            sqlx::any::install_default_drivers();
-            let name = format!("jx_bench_{}", std::process::id());
-            let mut conn = sqlx::AnyConnection::connect(admin).await.expect("connect");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .expect("create database");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            format!("{base}/{name}")
-        }
-    }
-}
-
 /// Loads the generated district the way an import would: organisation, scheme (published),
 /// periods, every value counted (each audited), and two API keys.
 async fn seed(url: &str, spec: &Spec) -> (String, String) {
     let store = jixiao_store::Store::connect(url).await.expect("connect");
-    let (scheme, org) = scheme_and_org(spec);
     let data = dataset(spec);
     let actor = Actor::system("import");
     let mut tx = store.write().await.expect("tx");
-    jixiao_store::org::import(&mut tx, &actor, &org, "bench")
-        .await
-        .expect("org");
-    let content = serde_json::to_string(&scheme).expect("scheme json");
-    let row = jixiao_store::schemes::upload(
-        &mut tx,
-        &actor,
-        NewScheme {
-            code: scheme.id.as_str(),
-            year: i64::from(scheme.year),
-            kind: "unit",
-            title_zh: &scheme.title.zh,
-            title_en: &scheme.title.en,
-            format: "json",
-            content: &content,
-            reason: "bench",
-        },
-    )
-    .await
-    .expect("upload");
-    jixiao_store::schemes::publish(&mut tx, &actor, &row.code, row.version, "bench")
-        .await
-        .expect("publish");
-    for p in ["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025"] {
-        jixiao_store::periods::create(&mut tx, &actor, &row.code, p, None, true)
-            .await
-            .expect("period");
-    }
+    common::district(&mut tx, spec).await;
     for r in &data.records {
         let period = r.period.to_string();
         let value = r.value.normalize().to_string();
@@ -279,7 +224,7 @@ async fn main() {
         coarse: false,
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = database(&a, dir.path()).await;
+    let url = database(a.postgres.as_deref(), dir.path(), "bench").await;
     let db = if a.postgres.is_some() {
         "PostgreSQL 15"
     } else {

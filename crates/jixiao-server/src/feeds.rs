@@ -230,6 +230,11 @@ pub async fn ingest(
         let live = state.live.read().await;
         let targets = targets(&live, feed);
         let mut seen: HashMap<String, (usize, String)> = HashMap::new();
+        let units: std::collections::HashSet<&str> = live
+            .org
+            .as_ref()
+            .map(|o| o.units.iter().map(|u| u.code.as_str()).collect())
+            .unwrap_or_default();
         for (i, v) in raw.iter().enumerate() {
             let e = match jixiao_core::feed::check_event(&def, &path_of(i), v) {
                 Ok(e) => e,
@@ -238,11 +243,7 @@ pub async fn ingest(
                     continue;
                 }
             };
-            let known = live
-                .org
-                .as_ref()
-                .is_some_and(|o| o.units.iter().any(|u| u.code.as_str() == e.unit));
-            if !known {
+            if !units.contains(e.unit.as_str()) {
                 let u = &e.unit;
                 problems.push(problem(
                     join(i, "unit"),

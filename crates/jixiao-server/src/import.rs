@@ -681,6 +681,11 @@ pub async fn import(
     let mut plans: Vec<(jixiao_core::data::Record, String, String, Plan)> = Vec::new();
     let mut kept_places: Vec<Place> = Vec::new();
     let live = state.live.read().await;
+    let units: std::collections::HashSet<&str> = live
+        .org
+        .as_ref()
+        .map(|o| o.units.iter().map(|u| u.code.as_str()).collect())
+        .unwrap_or_default();
     for (r, place) in data.records.into_iter().zip(places) {
         let period = r.period.to_string();
         let text = if r.percent_sign {
@@ -711,11 +716,7 @@ pub async fn import(
             },
         };
         let checked = (|| {
-            let known_unit = live
-                .org
-                .as_ref()
-                .is_some_and(|o| o.units.iter().any(|u| u.code.as_str() == r.unit));
-            if !known_unit {
+            if !units.contains(r.unit.as_str()) {
                 let u = &r.unit;
                 return Err((
                     ApiError::new(
@@ -902,9 +903,30 @@ pub async fn import(
     let mut actor = caller.actor.clone();
     actor.source = "import".into();
     let mut tx = state.store.write().await?;
-    let mut written = Vec::new();
+    // New values in multi-row statements, each still audited on its own.
+    let periods: Vec<String> = plans.iter().map(|(r, ..)| r.period.to_string()).collect();
+    let inserts: Vec<(Key, Content)> = plans
+        .iter()
+        .zip(&periods)
+        .filter(|((.., p), _)| matches!(p, Plan::Insert))
+        .map(|((r, value, note, _), period)| {
+            (
+                Key {
+                    unit: &r.unit,
+                    element: &r.item,
+                    period,
+                },
+                Content {
+                    value,
+                    note,
+                    state: "submitted",
+                    return_reason: "",
+                },
+            )
+        })
+        .collect();
+    let mut written = jixiao_store::values::insert_many(&mut tx, &actor, &inserts).await?;
     for (r, value, note, plan) in &plans {
-        let period = r.period.to_string();
         let content = Content {
             value,
             note,
@@ -912,20 +934,7 @@ pub async fn import(
             return_reason: "",
         };
         let row = match plan {
-            Plan::Unchanged => continue,
-            Plan::Insert => {
-                jixiao_store::values::insert(
-                    &mut tx,
-                    &actor,
-                    Key {
-                        unit: &r.unit,
-                        element: &r.item,
-                        period: &period,
-                    },
-                    content,
-                )
-                .await?
-            }
+            Plan::Unchanged | Plan::Insert => continue,
             Plan::Update(c) => jixiao_store::values::update(&mut tx, &actor, c, "value.import", content)
                 .await?
                 .ok_or_else(|| {
@@ -941,10 +950,7 @@ pub async fn import(
         written.push(row);
     }
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
-    let mut live = state.live.write().await;
-    for row in &written {
-        live.apply(row);
-    }
+    state.live.write().await.apply_many(&written);
     report.committed = true;
     Ok(report)
 }

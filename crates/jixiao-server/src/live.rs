@@ -242,6 +242,58 @@ impl Live {
         }
     }
 
+    /// Brings every result up to date with many new rows at once (a bulk import): the values
+    /// go into the tables, then each tracked period of each scheme they touch is scored once,
+    /// in full — the same results as applying the rows one by one, without rescoring a unit
+    /// and re-ranking its class per row.
+    pub fn apply_many(&mut self, rows: &[ValueRow]) {
+        if rows.len() < 64 {
+            rows.iter().for_each(|r| self.apply(r));
+            return;
+        }
+        self.generation = next_generation();
+        let mut touched = std::collections::BTreeSet::new();
+        for row in rows {
+            let key = (
+                row.unit_code.clone(),
+                row.element.clone(),
+                row.period.clone(),
+            );
+            if self
+                .values
+                .get(&key)
+                .is_some_and(|old| old.version > row.version)
+            {
+                continue;
+            }
+            self.values.insert(key, row.clone());
+            let state = ValueState::parse(&row.state).unwrap_or(ValueState::Draft);
+            let value = Decimal::from_str(&row.value).ok();
+            for (code, s) in self.schemes.iter_mut() {
+                let (Some(u), Some(e), Ok(p)) = (
+                    s.model.unit(&row.unit_code),
+                    s.model.element(&row.element),
+                    Period::parse(&row.period),
+                ) else {
+                    continue;
+                };
+                s.official
+                    .put(u, e, p, value.filter(|_| state.official()), Origin::Set);
+                s.provisional
+                    .put(u, e, p, value.filter(|_| state.provisional()), Origin::Set);
+                touched.insert(code.clone());
+            }
+        }
+        for code in touched {
+            if let Some(s) = self.schemes.get_mut(&code) {
+                for (period, t) in s.periods.iter_mut() {
+                    t.official = Scoring::compute(&s.model, &s.official, *period);
+                    t.provisional = Scoring::compute(&s.model, &s.provisional, *period);
+                }
+            }
+        }
+    }
+
     pub fn scheme(&self, code: &str) -> Option<&LiveScheme> {
         self.schemes.get(code)
     }

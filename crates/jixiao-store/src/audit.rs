@@ -147,6 +147,105 @@ pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
     Ok(e.seq)
 }
 
+/// Entries per bulk INSERT statement.
+const AUDIT_CHUNK: usize = 5000;
+
+/// Appends many entries at once, chained exactly as [`append`] would chain them one by one,
+/// with one head update and multi-row inserts (bulk imports write hundreds of thousands).
+pub async fn append_many(tx: &mut Tx, actor: &Actor, changes: Vec<Change<'_>>) -> Result<()> {
+    let n = changes.len() as i64;
+    if n == 0 {
+        return Ok(());
+    }
+    let postgres = tx.backend_name() == "PostgreSQL";
+    let (first, mut prev_hash) = if postgres {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+            .fetch_one(&mut **tx)
+            .await?;
+        let head = (get_i64(&head, "seq")?, get_str(&head, "hash")?);
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+        let prev = match last {
+            Some(r) if get_i64(&r, "seq")? > head.0 => (get_i64(&r, "seq")?, get_str(&r, "hash")?),
+            _ => head,
+        };
+        (prev.0 + 1, prev.1)
+    } else {
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(n)
+                .fetch_one(&mut **tx)
+                .await?;
+        (get_i64(&head, "seq")? - n + 1, get_str(&head, "hash")?)
+    };
+    let at = now();
+    let mut entries = Vec::with_capacity(changes.len());
+    for (i, c) in changes.into_iter().enumerate() {
+        let mut e = Entry {
+            seq: first + i as i64,
+            at: at.clone(),
+            actor: actor.name.clone(),
+            source: actor.source.clone(),
+            request_id: actor.request_id.clone(),
+            action: c.action.into(),
+            entity: c.entity.into(),
+            entity_id: c.entity_id.into(),
+            before: c.before,
+            after: c.after,
+            reason: c.reason.into(),
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+        };
+        e.hash = entry_hash(&e);
+        prev_hash = e.hash.clone();
+        entries.push(e);
+    }
+    // Each statement carries its entries as one JSON array the database unpacks; the fields
+    // every entry shares are bound once.
+    let sql = if postgres {
+        "INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash) SELECT (r->>0)::bigint, $2, $3, $4, $5, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8 FROM json_array_elements($1::text::json) AS t(r)"
+    } else {
+        "INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash) SELECT value->>0, $2, $3, $4, $5, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8 FROM json_each($1)"
+    };
+    for chunk in entries.chunks(AUDIT_CHUNK) {
+        let array = serde_json::Value::Array(
+            chunk
+                .iter()
+                .map(|e| {
+                    serde_json::json!([
+                        e.seq,
+                        e.action,
+                        e.entity,
+                        e.entity_id,
+                        e.before,
+                        e.after,
+                        e.reason,
+                        e.prev_hash,
+                        e.hash
+                    ])
+                })
+                .collect(),
+        )
+        .to_string();
+        sqlx::query(sql)
+            .bind(&array)
+            .bind(&at)
+            .bind(&actor.name)
+            .bind(&actor.source)
+            .bind(&actor.request_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if !postgres {
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&prev_hash)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 fn entry(row: &sqlx::any::AnyRow) -> Result<Entry> {
     Ok(Entry {
         seq: get_i64(row, "seq")?,

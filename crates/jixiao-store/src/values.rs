@@ -24,6 +24,15 @@ pub struct ValueRow {
     pub source: String,
     pub updated_by: String,
     pub updated_at: String,
+    /// When the value was first reported (submitted or beyond); `None` while a draft.
+    pub reported_at: Option<String>,
+}
+
+/// States in which a value counts as reported.
+pub const REPORTED: [&str; 4] = ["submitted", "approved", "verified", "counted"];
+
+fn reported_now(state: &str, at: &str) -> Option<String> {
+    REPORTED.contains(&state).then(|| at.to_owned())
 }
 
 fn value_row(r: &AnyRow) -> Result<ValueRow> {
@@ -40,6 +49,7 @@ fn value_row(r: &AnyRow) -> Result<ValueRow> {
         source: get_str(r, "source")?,
         updated_by: get_str(r, "updated_by")?,
         updated_at: get_str(r, "updated_at")?,
+        reported_at: crate::get_opt(r, "reported_at")?,
     })
 }
 
@@ -97,7 +107,8 @@ pub struct Key<'a> {
 pub async fn insert(tx: &mut Tx, actor: &Actor, k: Key<'_>, c: Content<'_>) -> Result<ValueRow> {
     let (unit, element, period, value, note, state) =
         (k.unit, k.element, k.period, c.value, c.note, c.state);
-    let row = sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *")
+    let at = now();
+    let row = sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *")
         .bind(unit)
         .bind(element)
         .bind(period)
@@ -106,7 +117,8 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, k: Key<'_>, c: Content<'_>) -> R
         .bind(state)
         .bind(&actor.source)
         .bind(&actor.name)
-        .bind(now())
+        .bind(&at)
+        .bind(reported_now(state, &at))
         .fetch_one(&mut **tx)
         .await?;
     let v = value_row(&row)?;
@@ -126,6 +138,109 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, k: Key<'_>, c: Content<'_>) -> R
     Ok(v)
 }
 
+/// Rows per bulk INSERT statement.
+const INSERT_CHUNK: usize = 5000;
+
+/// Inserts many new values (none may exist yet), each audited as [`insert`] audits one: what a
+/// bulk import of a new period writes. Each statement carries its rows as one JSON array that
+/// the database unpacks (`json_each` on SQLite, `json_array_elements` on PostgreSQL): binding
+/// nine parameters per row through the driver cost more than the inserts themselves.
+pub async fn insert_many(
+    tx: &mut Tx,
+    actor: &Actor,
+    rows: &[(Key<'_>, Content<'_>)],
+) -> Result<Vec<ValueRow>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let at = now();
+    let postgres = tx.backend_name() == "PostgreSQL";
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let array = serde_json::Value::Array(
+            chunk
+                .iter()
+                .map(|(k, c)| {
+                    serde_json::json!([k.unit, k.element, k.period, c.value, c.note, c.state])
+                })
+                .collect(),
+        )
+        .to_string();
+        if postgres {
+            let q = sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at, reported_at) SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, $2, $3, $4, CASE WHEN r->>5 IN ('submitted', 'approved', 'verified', 'counted') THEN $4 END FROM json_array_elements($1::text::json) WITH ORDINALITY AS t(r, i) ORDER BY i RETURNING *")
+                .bind(&array)
+                .bind(&actor.source)
+                .bind(&actor.name)
+                .bind(&at);
+            for r in q.fetch_all(&mut **tx).await? {
+                out.push(value_row(&r)?);
+            }
+            continue;
+        }
+        // On SQLite the rows are not sent back: its driver hands each returned row from its
+        // worker thread to the caller's on its own, and a million rows ping-ponging between
+        // threads cost more than the inserts. This transaction is SQLite's only writer, so the
+        // new rows take the ids after the largest one, in order (checked below).
+        let last: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM data_values")
+            .fetch_one(&mut **tx)
+            .await
+            .and_then(|r| sqlx::Row::try_get(&r, "m"))?;
+        sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at, reported_at) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, $2, $3, $4, CASE WHEN value->>5 IN ('submitted', 'approved', 'verified', 'counted') THEN $4 END FROM json_each($1) ORDER BY key")
+            .bind(&array)
+            .bind(&actor.source)
+            .bind(&actor.name)
+            .bind(&at)
+            .execute(&mut **tx)
+            .await?;
+        let (count, first): (i64, i64) = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(MIN(id), 0) AS f FROM data_values WHERE id > $1",
+        )
+        .bind(last)
+        .fetch_one(&mut **tx)
+        .await
+        .and_then(|r| Ok((sqlx::Row::try_get(&r, "n")?, sqlx::Row::try_get(&r, "f")?)))?;
+        if count != chunk.len() as i64 || first != last + 1 {
+            return Err(crate::StoreError::Corrupt {
+                table: "data_values",
+                what: format!(
+                    "bulk insert expected ids {}..={} and found {count} rows from {first}",
+                    last + 1,
+                    last + chunk.len() as i64
+                ),
+            });
+        }
+        for (i, (k, c)) in chunk.iter().enumerate() {
+            out.push(ValueRow {
+                id: last + 1 + i as i64,
+                unit_code: k.unit.to_owned(),
+                element: k.element.to_owned(),
+                period: k.period.to_owned(),
+                value: c.value.to_owned(),
+                note: c.note.to_owned(),
+                state: c.state.to_owned(),
+                return_reason: String::new(),
+                version: 1,
+                source: actor.source.clone(),
+                updated_by: actor.name.clone(),
+                updated_at: at.clone(),
+                reported_at: reported_now(c.state, &at),
+            });
+        }
+    }
+    let keys: Vec<String> = out.iter().map(key).collect();
+    let changes = out
+        .iter()
+        .zip(&keys)
+        .map(|(v, k)| Change {
+            action: "value.save",
+            entity: "value",
+            entity_id: k,
+            before: None,
+            after: Some(json(v)),
+            reason: "",
+        })
+        .collect();
+    crate::audit::append_many(tx, actor, changes).await?;
+    Ok(out)
+}
+
 /// Changes the number, note and state if the row is still at `before.version`. `None` when
 /// someone else changed it first.
 pub async fn update(
@@ -136,16 +251,18 @@ pub async fn update(
     c: Content<'_>,
 ) -> Result<Option<ValueRow>> {
     let (value, note, state, return_reason) = (c.value, c.note, c.state, c.return_reason);
-    let row = sqlx::query("UPDATE data_values SET value = $1, note = $2, state = $3, return_reason = $4, version = version + 1, source = $5, updated_by = $6, updated_at = $7 WHERE id = $8 AND version = $9 RETURNING *")
+    let at = now();
+    let row = sqlx::query("UPDATE data_values SET value = $1, note = $2, state = $3, return_reason = $4, version = version + 1, source = $5, updated_by = $6, updated_at = $7, reported_at = COALESCE(reported_at, $10) WHERE id = $8 AND version = $9 RETURNING *")
         .bind(value)
         .bind(note)
         .bind(state)
         .bind(return_reason)
         .bind(&actor.source)
         .bind(&actor.name)
-        .bind(now())
+        .bind(&at)
         .bind(before.id)
         .bind(before.version)
+        .bind(reported_now(state, &at))
         .fetch_optional(&mut **tx)
         .await?;
     let Some(row) = row else { return Ok(None) };

@@ -112,6 +112,7 @@ col-total = Total
 col-grade = Grade
 col-movement = Movement
 col-complete = Reported
+col-on-time = Reported on time
 col-score = Score
 col-gap = Gap
 col-scheme = Scheme

@@ -112,6 +112,7 @@ col-total = 总分
 col-grade = 等次
 col-movement = 名次变化
 col-complete = 填报完成
+col-on-time = 按期报送
 col-score = 得分
 col-gap = 分差
 col-scheme = 考核方案

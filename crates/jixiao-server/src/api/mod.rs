@@ -148,6 +148,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(values::download_evidence))
         .routes(routes!(results::ranking))
         .routes(routes!(results::unit))
+        .routes(routes!(results::reporting))
         .routes(routes!(results::whatif))
         .routes(routes!(publications::list, publications::publish))
         .routes(routes!(publications::get))

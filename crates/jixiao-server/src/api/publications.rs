@@ -67,6 +67,7 @@ fn rows_of(snapshot: &[[String; 4]]) -> Vec<ValueRow> {
             source: String::new(),
             updated_by: String::new(),
             updated_at: String::new(),
+            reported_at: None,
         })
         .collect()
 }

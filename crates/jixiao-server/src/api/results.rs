@@ -40,6 +40,59 @@ pub fn tracked<'a>(
     Ok((s, t, p))
 }
 
+/// Completeness and timeliness of reporting.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportingReport {
+    pub scheme: String,
+    pub period: String,
+    /// The period's deadline (RFC 3339), if it has one.
+    pub deadline: Option<String>,
+    pub units: Vec<crate::web::results::Reporting>,
+}
+
+/// Completeness and timeliness of reporting per unit for a period: numbers expected, reported,
+/// reported by the deadline, late and missing.
+#[utoipa::path(get, path = "/results/{scheme}/{period}/reporting", tag = "results", params(("scheme" = String, Path), ("period" = String, Path)),
+    responses((status = 200, body = ReportingReport), (status = 404, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub async fn reporting(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((scheme, period)): Path<(String, String)>,
+) -> ApiResult<Json<ReportingReport>> {
+    allow(&state, &caller, Action::ReadRankings).await?;
+    let live = state.live.read().await;
+    let (s, _, p) = tracked(&live, &scheme, &period)?;
+    let deadline = live
+        .periods
+        .iter()
+        .find(|r| r.scheme_code == scheme && r.period == period)
+        .and_then(|r| r.deadline.clone());
+    let mut units = Vec::new();
+    if let Some(org) = &live.org {
+        for u in &org.units {
+            let assessed = s
+                .model
+                .unit(u.code.as_str())
+                .and_then(|id| s.model.class_of(id))
+                .is_some();
+            if !assessed {
+                continue;
+            }
+            let mut r =
+                crate::web::results::reporting(&live, u.code.as_str(), p, deadline.as_deref());
+            r.name_zh = u.name.zh.clone();
+            r.name_en = u.name.en.clone();
+            units.push(r);
+        }
+    }
+    Ok(Json(ReportingReport {
+        scheme,
+        period,
+        deadline,
+        units,
+    }))
+}
+
 /// Rankings and grades of every class (or one), live.
 #[utoipa::path(get, path = "/results/{scheme}/{period}", tag = "results", params(("scheme" = String, Path), ("period" = String, Path), ResultQuery),
     responses((status = 200, description = "the report: classes, ranked rows, grades", body = Object), (status = 404, body = crate::error::Problem)))]

@@ -49,6 +49,8 @@ pub struct RankRow {
     /// Places gained (+) or lost (−) since the previous period; empty when unknown.
     pub movement: String,
     pub complete: String,
+    /// Reported by the deadline over expected; `—` when the period has no deadline.
+    pub on_time: String,
     pub href: String,
 }
 
@@ -138,30 +140,69 @@ pub async fn dashboard_default(page: Page, State(state): State<AppState>) -> Res
 /// How complete a unit's reporting is for the period: entered-and-submitted numbers over the
 /// numbers it reports.
 pub fn completeness(live: &Live, unit: &str, p: Period) -> (usize, usize) {
+    let r = reporting(live, unit, p, None);
+    (r.reported, r.expected)
+}
+
+/// A unit's reporting for a period: how many numbers it reports, how many it has reported,
+/// and of those how many by the deadline (first reported; a value returned and submitted again
+/// keeps its first time).
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Reporting {
+    pub unit: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Numbers the unit reports for the period (computed and optional ones excluded).
+    pub expected: usize,
+    /// Submitted or further along.
+    pub reported: usize,
+    /// Reported by the deadline (all reported ones when the period has none).
+    pub on_time: usize,
+    /// Reported after the deadline.
+    pub late: usize,
+    /// Not reported yet.
+    pub missing: usize,
+}
+
+fn instant(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+pub fn reporting(live: &Live, unit: &str, p: Period, deadline: Option<&str>) -> Reporting {
     let office = Principal {
         role: Role::Office,
         unit: None,
         items: None,
     };
+    let deadline = deadline.and_then(instant);
     let groups = super::entry::layout(live, &office, unit, p);
     let period = p.to_string();
-    let mut done = 0;
-    let mut all = 0;
+    let mut r = Reporting {
+        unit: unit.to_owned(),
+        ..Reporting::default()
+    };
     for e in groups
         .iter()
         .flat_map(|g| &g.elements)
         .filter(|e| !e.optional)
     {
-        all += 1;
-        let st = live
+        r.expected += 1;
+        let row = live
             .values
             .get(&(unit.to_owned(), e.code.clone(), period.clone()))
-            .map(|r| r.state.as_str());
-        if matches!(st, Some("submitted" | "approved" | "verified" | "counted")) {
-            done += 1;
+            .filter(|v| jixiao_store::values::REPORTED.contains(&v.state.as_str()));
+        let Some(row) = row else {
+            r.missing += 1;
+            continue;
+        };
+        r.reported += 1;
+        let first = row.reported_at.as_deref().and_then(instant);
+        match (deadline, first) {
+            (Some(d), Some(t)) if t > d => r.late += 1,
+            _ => r.on_time += 1,
         }
     }
-    (done, all)
+    r
 }
 
 pub async fn dashboard(
@@ -199,6 +240,11 @@ pub async fn dashboard(
             .map(|g| (l.plain(&g.name).to_owned(), 0))
             .collect();
         let mut incomplete = 0;
+        let deadline = live
+            .periods
+            .iter()
+            .find(|r| r.scheme_code == scheme && r.period == period)
+            .and_then(|r| r.deadline.clone());
         let mut classes = Vec::new();
         for c in &now.classes {
             let mut rows = Vec::new();
@@ -219,7 +265,8 @@ pub async fn dashboard(
                     (Some(_), Some(_)) => "=".into(),
                     _ => String::new(),
                 };
-                let (done, all) = completeness(&live, &unit, p);
+                let rep = reporting(&live, &unit, p, deadline.as_deref());
+                let (done, all) = (rep.reported, rep.expected);
                 if done < all {
                     incomplete += 1;
                 }
@@ -239,6 +286,11 @@ pub async fn dashboard(
                     grade,
                     movement,
                     complete: format!("{done}/{all}"),
+                    on_time: if deadline.is_some() {
+                        format!("{}/{all}", rep.on_time)
+                    } else {
+                        "—".into()
+                    },
                     href: format!(
                         "/report/{}/{}/{}",
                         urlencode(&scheme),
@@ -267,6 +319,7 @@ pub async fn dashboard(
                 "col-grade",
                 "col-movement",
                 "col-complete",
+                "col-on-time",
             ]
             .map(|k| l.t(k))
             .to_vec();
@@ -287,6 +340,7 @@ pub async fn dashboard(
                                 r.grade.as_str().into(),
                                 r.movement.as_str().into(),
                                 r.complete.as_str().into(),
+                                r.on_time.as_str().into(),
                             ]
                         })
                         .collect(),

@@ -516,6 +516,13 @@ fn table() -> Vec<Case> {
             none,
             SIGNED_IN,
         ),
+        case(
+            "GET",
+            "/api/v1/results/{scheme}/{period}/reporting",
+            "/api/v1/results/wolong-2025/2025Q4/reporting",
+            none,
+            READERS,
+        ),
         // Signing in and out are for everyone; they come last because they change the session.
         case(
             "POST",

@@ -3,7 +3,7 @@
 //! written.
 
 use crate::{App, Client, Db, scenario};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub async fn upload(c: &Client, query: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let form = axum_test::multipart::MultipartForm::new().add_part(
@@ -380,3 +380,153 @@ async fn malformed_workbooks_change_nothing(db: Db) {
     assert_eq!(footprint(&app).await, before);
 }
 scenario!(malformed_workbooks_change_nothing);
+
+/// A bulk import writes its new values in multi-row statements and scores each tracked period
+/// once, in full: the results and the audit chain are exactly what one value at a time (or a
+/// restart) gives.
+async fn a_bulk_import_scores_like_one_value_at_a_time(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    // Last year's fourth quarter: the demo's 2025Q4 figures, a year earlier (the few already
+    // stored are left out: valid rows), and 七里园街道's two missing mediation figures of this
+    // quarter, which move the results.
+    let data = include_str!("../../../../examples/wolong/data.csv");
+    let mut csv = String::from("unit,item,period,value\n");
+    let mut n = 0;
+    for line in data.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() >= 4 && f[2] == "2025Q4" {
+            csv.push_str(&format!("{},{},2024Q4,{}\n", f[0], f[1], f[3]));
+            n += 1;
+        }
+    }
+    assert!(n > 500, "{n} rows");
+    csv.push_str("QLY,mediation_cases,2025Q4,40\nQLY,mediation_agreements,2025Q4,36\n");
+    let before = office.ok_get("/api/v1/audit/verify").await["entries"]
+        .as_i64()
+        .expect("entries");
+    let results = "/api/v1/results/wolong-2025/2025Q4?kind=provisional";
+    let untouched = office.ok_get(results).await;
+    let (s, r) = upload(
+        &office,
+        "?mode=valid_rows",
+        "last-year.csv",
+        csv.into_bytes(),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let imported = r["imported"].as_i64().expect("imported");
+    assert!(imported > 500, "{r}");
+    let v = office.ok_get("/api/v1/audit/verify").await;
+    assert_eq!(v["broken_at"], Value::Null, "{v}");
+    assert_eq!(v["entries"].as_i64(), Some(before + imported));
+    let live = office.ok_get(results).await;
+    assert!(
+        live != untouched,
+        "QLY's mediation figures move the results"
+    );
+    app.state.reload().await.expect("reload");
+    let rebuilt = office.ok_get(results).await;
+    assert_eq!(live, rebuilt);
+}
+scenario!(a_bulk_import_scores_like_one_value_at_a_time);
+
+/// Completeness and timeliness of reporting: a number first reported after the period's
+/// deadline is late; the rest are on time; what is not reported is missing.
+async fn timeliness_of_reporting(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let rep = app.user("qly_reporter").await;
+    let url = "/api/v1/results/wolong-2025/2025Q4/reporting";
+    let row = |r: &Value, unit: &str| {
+        r["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .find(|u| u["unit"] == unit)
+            .cloned()
+            .expect("unit")
+    };
+    let r = office.ok_get(url).await;
+    assert_eq!(r["deadline"], Value::Null);
+    let qly = row(&r, "QLY");
+    let expected = qly["expected"].as_i64().expect("expected");
+    assert_eq!(
+        (
+            qly["reported"].as_i64(),
+            qly["missing"].as_i64(),
+            qly["late"].as_i64()
+        ),
+        (Some(expected - 2), Some(2), Some(0)),
+        "{qly}"
+    );
+
+    // The deadline falls between the demo's reports and QLY's last two numbers.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let deadline = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("time");
+    let periods = office.ok_get("/api/v1/periods").await;
+    let q4 = periods
+        .as_array()
+        .expect("periods")
+        .iter()
+        .find(|p| p["scheme_code"] == "wolong-2025" && p["period"] == "2025Q4")
+        .expect("2025Q4")
+        .clone();
+    office
+        .ok_put(
+            "/api/v1/periods/wolong-2025/2025Q4",
+            json!({ "status": "open", "deadline": deadline, "version": q4["version"], "reason": "报送期限 deadline" }),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (s, r) = upload(
+        &rep,
+        "",
+        "late.csv",
+        "unit,item,period,value\nQLY,mediation_cases,2025Q4,40\nQLY,mediation_agreements,2025Q4,36\n".into(),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let r = office.ok_get(url).await;
+    assert_eq!(r["deadline"], deadline.as_str());
+    let qly = row(&r, "QLY");
+    assert_eq!(
+        (
+            qly["reported"].as_i64(),
+            qly["on_time"].as_i64(),
+            qly["late"].as_i64(),
+            qly["missing"].as_i64()
+        ),
+        (Some(expected), Some(expected - 2), Some(2), Some(0)),
+        "{qly}"
+    );
+    let mxi = row(&r, "MXI");
+    assert_eq!(
+        (mxi["late"].as_i64(), mxi["missing"].as_i64()),
+        (Some(0), Some(0)),
+        "{mxi}"
+    );
+    // A value returned and submitted again keeps its first (late) time.
+    let v = office
+        .ok_get("/api/v1/values/QLY/mediation_cases/2025Q4")
+        .await;
+    let first = v["row"]["reported_at"].clone();
+    assert!(first.is_string(), "{v}");
+    let back = office
+        .ok_post(
+            "/api/v1/values/QLY/mediation_cases/2025Q4/return",
+            json!({ "version": v["row"]["version"], "reason": "核对 check" }),
+            200,
+        )
+        .await;
+    assert_eq!(back["value"]["row"]["reported_at"], first);
+    // The dashboard shows it too.
+    let page = office.get("/dashboard/wolong-2025/2025Q4").await.text();
+    assert!(
+        page.contains(&format!("{}/{expected}", expected - 2)),
+        "on-time column"
+    );
+}
+scenario!(timeliness_of_reporting);

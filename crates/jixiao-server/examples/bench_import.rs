@@ -1,0 +1,185 @@
+//! A bench command for bulk imports: a generated district (no values yet) in a fresh database
+//! (SQLite file, or a new database on a PostgreSQL server), then
+//!
+//! 1. a **CSV** of every value of the district's four quarters (long layout: unit, item,
+//!    period, value; 1,000,000 values at the default size), imported all or nothing;
+//! 2. an **XLSX** of 100,000 values (long layout, one sheet) into a second fresh district.
+//!
+//! Each import is timed twice: a dry run (reading and every check: scope, element, period,
+//! number, closed periods, checks between elements, what is stored) and the real import (the
+//! same, plus one transaction writing every value with its audit entry, and the live results
+//! rescored). The import function is the one behind `POST /api/v1/imports`, called in
+//! process (no HTTP upload).
+//!
+//! ```sh
+//! cargo run --release -p jixiao-server --example bench_import -- [--postgres URL] [--units N]
+//!     [--indicators N] [--xlsx-values N]
+//! ```
+
+mod common;
+
+use common::{database, peak_rss_mib};
+use jixiao_core::access::{Principal, Role};
+use jixiao_core::synth::{Spec, dataset};
+use jixiao_server::auth::Caller;
+use jixiao_server::config::Config;
+use jixiao_server::import::{Mode, import};
+use jixiao_store::audit::Actor;
+use std::time::Instant;
+
+struct Args {
+    postgres: Option<String>,
+    units: usize,
+    indicators: usize,
+    xlsx_values: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        postgres: None,
+        units: 5_000,
+        indicators: 50,
+        xlsx_values: 100_000,
+    };
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < v.len() {
+        let next = v.get(i + 1).cloned().unwrap_or_default();
+        match v[i].as_str() {
+            "--postgres" => a.postgres = Some(next),
+            "--units" => a.units = next.parse().expect("--units N"),
+            "--indicators" => a.indicators = next.parse().expect("--indicators N"),
+            "--xlsx-values" => a.xlsx_values = next.parse().expect("--xlsx-values N"),
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    a
+}
+
+fn office() -> Caller {
+    Caller {
+        principal: Principal {
+            role: Role::Office,
+            unit: None,
+            items: None,
+        },
+        actor: Actor {
+            name: "office".into(),
+            source: "import".into(),
+            request_id: String::new(),
+        },
+        user: None,
+        via_cookie: false,
+    }
+}
+
+async fn fresh(
+    a: &Args,
+    dir: &std::path::Path,
+    tag: &str,
+    spec: &Spec,
+) -> jixiao_server::state::AppState {
+    let url = database(a.postgres.as_deref(), dir, tag).await;
+    {
+        let store = jixiao_store::Store::connect(&url).await.expect("connect");
+        let mut tx = store.write().await.expect("tx");
+        common::district(&mut tx, spec).await;
+        tx.commit().await.expect("commit");
+        store.pool.close().await;
+    }
+    jixiao_server::open(Config {
+        database_url: url,
+        data_dir: dir.join(format!("{tag}-data")),
+        ..Config::default()
+    })
+    .await
+    .expect("open")
+}
+
+async fn run(state: &jixiao_server::state::AppState, name: &str, bytes: &[u8], n: usize) {
+    let caller = office();
+    let t = Instant::now();
+    let dry = import(state, &caller, name, bytes, Mode::AllOrNothing, true, None)
+        .await
+        .expect("dry run");
+    let dry_s = t.elapsed().as_secs_f64();
+    assert!(dry.problems.is_empty(), "{:?}", dry.problems.first());
+    assert_eq!(dry.imported, n);
+    let t = Instant::now();
+    let r = import(state, &caller, name, bytes, Mode::AllOrNothing, false, None)
+        .await
+        .expect("import");
+    let s = t.elapsed().as_secs_f64();
+    assert!(r.committed && r.imported == n, "{} of {n}", r.imported);
+    println!(
+        "{name}: {n} values, {:.1} MB\n  dry run (read + checks): {dry_s:.2} s = {:.0} values/s\n  import (read + checks + write + audit + rescore): {s:.2} s = {:.0} values/s",
+        bytes.len() as f64 / 1e6,
+        n as f64 / dry_s,
+        n as f64 / s
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = Spec {
+        units: a.units,
+        indicators: a.indicators,
+        classes: 4,
+        seed: 7,
+        missing_per_mille: 0,
+        coarse: false,
+    };
+    let data = dataset(&spec);
+    println!(
+        "{} · {} units × {} indicators × 4 quarters",
+        if a.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        a.units,
+        a.indicators
+    );
+
+    // CSV: every value.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["unit", "item", "period", "value"])
+        .expect("csv");
+    for r in &data.records {
+        w.write_record([
+            r.unit.as_str(),
+            &r.item,
+            &r.period.to_string(),
+            &r.value.normalize().to_string(),
+        ])
+        .expect("csv");
+    }
+    let bytes = w.into_inner().expect("csv");
+    let state = fresh(&a, dir.path(), "csv", &spec).await;
+    run(&state, "district.csv", &bytes, data.records.len()).await;
+    state.store.pool.close().await;
+
+    // XLSX: the first values, one sheet.
+    let n = a.xlsx_values.min(data.records.len());
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["unit", "item", "period", "value"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("cell");
+    }
+    for (i, r) in data.records.iter().take(n).enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, &r.unit).expect("cell");
+        ws.write_string(row, 1, &r.item).expect("cell");
+        ws.write_string(row, 2, r.period.to_string()).expect("cell");
+        ws.write_number(row, 3, r.value.to_string().parse::<f64>().expect("number"))
+            .expect("cell");
+    }
+    let bytes = wb.save_to_buffer().expect("xlsx");
+    let state = fresh(&a, dir.path(), "xlsx", &spec).await;
+    run(&state, "district.xlsx", &bytes, n).await;
+    state.store.pool.close().await;
+    println!("peak memory: {:.0} MiB", peak_rss_mib());
+}
