@@ -530,3 +530,52 @@ async fn timeliness_of_reporting(db: Db) {
     );
 }
 scenario!(timeliness_of_reporting);
+
+/// Reported once (最多报一次): a number two schemes read is one stored value, asked for once,
+/// and a change to it reaches both schemes' results.
+async fn a_number_is_reported_once(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let key = "P2025-01/qty_done/2025";
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT value FROM data_values WHERE unit_code = 'P2025-01' AND element = 'qty_done' AND period = '2025'",
+    )
+    .fetch_all(&app.state.store.pool)
+    .await
+    .expect("rows");
+    assert_eq!(rows, ["48"]);
+    // The entry form asks for it once, though both schemes read it.
+    let form = office.get("/entry/P2025-01/2025").await.text();
+    assert_eq!(form.matches("id=\"v-qty_done\"").count(), 1, "asked once");
+    // Changed once, seen by both.
+    let v = office.ok_get(&format!("/api/v1/values/{key}")).await;
+    let r = office
+        .ok_post(
+            &format!("/api/v1/values/{key}/return"),
+            json!({ "version": v["row"]["version"], "reason": "更正 correction" }),
+            200,
+        )
+        .await;
+    let r = office
+        .ok_put(
+            &format!("/api/v1/values/{key}"),
+            json!({ "value": "52", "version": r["value"]["row"]["version"] }),
+        )
+        .await;
+    office
+        .ok_post(
+            &format!("/api/v1/values/{key}/submit"),
+            json!({ "version": r["value"]["row"]["version"] }),
+            200,
+        )
+        .await;
+    for scheme in ["wolong-budget-self-2025", "wolong-budget-eval-2025"] {
+        let card = office
+            .ok_get(&format!("/api/v1/results/{scheme}/2025/units/P2025-01?kind=provisional"))
+            .await
+            .to_string();
+        assert!(card.contains("\"52\""), "{scheme} reads the new number: {card}");
+        assert!(!card.contains("\"48\""), "{scheme} no longer reads the old one");
+    }
+}
+scenario!(a_number_is_reported_once);
