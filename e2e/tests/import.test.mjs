@@ -79,6 +79,25 @@ test('template → filled → checked → imported → in the review queue', asy
   assert.ok(Number(await page.textContent('#n-unchanged')) > 0, 'the numbers already there are left alone');
   await screenshot(page, 'import-done');
 
+  // The round trip: the export reproduces every number of the filled template. Each heading's
+  // note starts with the element's code.
+  const csv = await page.evaluate(async () => (await fetch('/api/v1/exports/values?unit=QLY&period=2025Q4&format=csv')).text());
+  const exported = new Map(csv.replace(/^\uFEFF/, '').trim().split('\n').slice(1)
+    .map((line) => line.split(','))
+    .map((f) => [f[1], Number(f[3])]));
+  let compared = 0;
+  for (let c = 4; c <= heads.length; c += 1) {
+    const value = ws.getCell(2, c).value;
+    if (typeof value !== 'number') continue;
+    const note = ws.getCell(1, c).note;
+    const text = typeof note === 'string' ? note : (note?.texts ?? []).map((t) => t.text).join('');
+    // Excel shows the note's author on its first line ("jixiao:"); the code starts the next.
+    const code = text.match(/^\s*(?:jixiao:\s*)?([A-Za-z_][A-Za-z0-9_]*) · /)?.[1];
+    assert.equal(exported.get(code), value, `${code} (${heads[c - 1]})`);
+    compared += 1;
+  }
+  assert.ok(compared >= 2, `${compared} numbers compared`);
+
   const lc = await contextAt(browser, demo.base);
   const lead = await lc.newPage();
   await signIn(lead, demo, 'qly_leader');

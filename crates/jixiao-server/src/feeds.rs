@@ -230,11 +230,7 @@ pub async fn ingest(
         let live = state.live.read().await;
         let targets = targets(&live, feed);
         let mut seen: HashMap<String, (usize, String)> = HashMap::new();
-        let units: std::collections::HashSet<&str> = live
-            .org
-            .as_ref()
-            .map(|o| o.units.iter().map(|u| u.code.as_str()).collect())
-            .unwrap_or_default();
+
         for (i, v) in raw.iter().enumerate() {
             let e = match jixiao_core::feed::check_event(&def, &path_of(i), v) {
                 Ok(e) => e,
@@ -243,7 +239,7 @@ pub async fn ingest(
                     continue;
                 }
             };
-            if !units.contains(e.unit.as_str()) {
+            if !live.units.contains(e.unit.as_str()) {
                 let u = &e.unit;
                 problems.push(problem(
                     join(i, "unit"),

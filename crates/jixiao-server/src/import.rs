@@ -241,6 +241,17 @@ fn read_json(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), Issues> {
     read_table(file, "UTF-8", table)
 }
 
+fn unreadable_sheet(file: &str, name: &str, e: &calamine::XlsxError) -> Issues {
+    whole_file(
+        file,
+        "bad_xlsx",
+        Text::new(
+            format!("工作表“{name}”无法读取：{e}"),
+            format!("sheet `{name}` cannot be read: {e}"),
+        ),
+    )
+}
+
 /// The most a workbook may unpack to, by its own directory (a zip bomb declares more).
 const MAX_UNPACKED: u64 = 1024 * 1024 * 1024;
 
@@ -286,16 +297,7 @@ fn check_sheet(
     cells: &mut usize,
 ) -> Result<(), Issues> {
     use calamine::Reader;
-    let unreadable = |e: calamine::XlsxError| {
-        whole_file(
-            file,
-            "bad_xlsx",
-            Text::new(
-                format!("工作表“{name}”无法读取：{e}"),
-                format!("sheet `{name}` cannot be read: {e}"),
-            ),
-        )
-    };
+    let unreadable = |e: calamine::XlsxError| unreadable_sheet(file, name, &e);
     let (mut rows, mut cols) = (0u64, 0u64);
     {
         let mut reader = match wb.worksheet_cells_reader(name) {
@@ -416,16 +418,9 @@ fn read_xlsx(
     let mut any = false;
     for name in wb.sheet_names() {
         check_sheet(file, &name, &mut wb, &mut cells)?;
-        let range = wb.worksheet_range(&name).map_err(|e| {
-            whole_file(
-                file,
-                "bad_xlsx",
-                Text::new(
-                    format!("工作表“{name}”无法读取：{e}"),
-                    format!("sheet `{name}` cannot be read: {e}"),
-                ),
-            )
-        })?;
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| unreadable_sheet(file, &name, &e))?;
         if range.get_size().0 * range.get_size().1 > MAX_CELLS {
             return Err(whole_file(
                 file,
@@ -681,11 +676,6 @@ pub async fn import(
     let mut plans: Vec<(jixiao_core::data::Record, String, String, Plan)> = Vec::new();
     let mut kept_places: Vec<Place> = Vec::new();
     let live = state.live.read().await;
-    let units: std::collections::HashSet<&str> = live
-        .org
-        .as_ref()
-        .map(|o| o.units.iter().map(|u| u.code.as_str()).collect())
-        .unwrap_or_default();
     for (r, place) in data.records.into_iter().zip(places) {
         let period = r.period.to_string();
         let text = if r.percent_sign {
@@ -716,7 +706,7 @@ pub async fn import(
             },
         };
         let checked = (|| {
-            if !units.contains(r.unit.as_str()) {
+            if !live.units.contains(r.unit.as_str()) {
                 let u = &r.unit;
                 return Err((
                     ApiError::new(

@@ -67,6 +67,8 @@ pub struct Live {
     /// Element → where its data come from.
     pub sources: HashMap<String, Source>,
     pub periods: Vec<PeriodRow>,
+    /// Every unit code of the organisation (bulk imports and feeds check each row against it).
+    pub units: std::collections::HashSet<String>,
     /// Problems building a scheme (should not happen: changes are checked before they commit).
     pub problems: Vec<String>,
 }
@@ -172,6 +174,11 @@ impl Live {
     fn index(&mut self) {
         self.leads.clear();
         self.sources.clear();
+        self.units = self
+            .org
+            .iter()
+            .flat_map(|o| o.units.iter().map(|u| u.code.to_string()))
+            .collect();
         for s in self.schemes.values() {
             let m = &s.model;
             for e in &m.elements {
@@ -208,22 +215,45 @@ impl Live {
 
     /// Brings every result up to date with a value's new row.
     pub fn apply(&mut self, row: &ValueRow) {
+        for (code, u, e) in self.store_row(row) {
+            if let Some(s) = self.schemes.get_mut(&code) {
+                for t in s.periods.values_mut() {
+                    t.official.refresh_unit(&s.model, &s.official, u, e);
+                    t.provisional.refresh_unit(&s.model, &s.provisional, u, e);
+                }
+            }
+        }
+    }
+
+    /// Puts a row into the values and each scheme's tables, without rescoring; returns the
+    /// schemes that read it with the unit and element there. Nothing when a newer version is
+    /// already in (two requests may finish in either order; the newer version wins).
+    fn store_row(
+        &mut self,
+        row: &ValueRow,
+    ) -> Vec<(
+        String,
+        jixiao_core::model::UnitId,
+        jixiao_core::model::ElemId,
+    )> {
         let key = (
             row.unit_code.clone(),
             row.element.clone(),
             row.period.clone(),
         );
-        if let Some(old) = self.values.get(&key) {
-            // Two requests may finish in either order; the newer version wins.
-            if old.version > row.version {
-                return;
-            }
+        if self
+            .values
+            .get(&key)
+            .is_some_and(|old| old.version > row.version)
+        {
+            return Vec::new();
         }
         self.generation = next_generation();
         self.values.insert(key, row.clone());
         let state = ValueState::parse(&row.state).unwrap_or(ValueState::Draft);
         let value = Decimal::from_str(&row.value).ok();
-        for s in self.schemes.values_mut() {
+        let mut touched = Vec::new();
+        for (code, s) in self.schemes.iter_mut() {
             let (Some(u), Some(e), Ok(p)) = (
                 s.model.unit(&row.unit_code),
                 s.model.element(&row.element),
@@ -235,11 +265,9 @@ impl Live {
                 .put(u, e, p, value.filter(|_| state.official()), Origin::Set);
             s.provisional
                 .put(u, e, p, value.filter(|_| state.provisional()), Origin::Set);
-            for t in s.periods.values_mut() {
-                t.official.refresh_unit(&s.model, &s.official, u, e);
-                t.provisional.refresh_unit(&s.model, &s.provisional, u, e);
-            }
+            touched.push((code.clone(), u, e));
         }
+        touched
     }
 
     /// Brings every result up to date with many new rows at once (a bulk import): the values
@@ -251,37 +279,10 @@ impl Live {
             rows.iter().for_each(|r| self.apply(r));
             return;
         }
-        self.generation = next_generation();
         let mut touched = std::collections::BTreeSet::new();
         for row in rows {
-            let key = (
-                row.unit_code.clone(),
-                row.element.clone(),
-                row.period.clone(),
-            );
-            if self
-                .values
-                .get(&key)
-                .is_some_and(|old| old.version > row.version)
-            {
-                continue;
-            }
-            self.values.insert(key, row.clone());
-            let state = ValueState::parse(&row.state).unwrap_or(ValueState::Draft);
-            let value = Decimal::from_str(&row.value).ok();
-            for (code, s) in self.schemes.iter_mut() {
-                let (Some(u), Some(e), Ok(p)) = (
-                    s.model.unit(&row.unit_code),
-                    s.model.element(&row.element),
-                    Period::parse(&row.period),
-                ) else {
-                    continue;
-                };
-                s.official
-                    .put(u, e, p, value.filter(|_| state.official()), Origin::Set);
-                s.provisional
-                    .put(u, e, p, value.filter(|_| state.provisional()), Origin::Set);
-                touched.insert(code.clone());
+            for (code, _, _) in self.store_row(row) {
+                touched.insert(code);
             }
         }
         for code in touched {
@@ -292,6 +293,14 @@ impl Live {
                 }
             }
         }
+    }
+
+    /// The deadline of a scheme's period, if it has one (RFC 3339).
+    pub fn deadline(&self, scheme: &str, period: &str) -> Option<String> {
+        self.periods
+            .iter()
+            .find(|r| r.scheme_code == scheme && r.period == period)
+            .and_then(|r| r.deadline.clone())
     }
 
     pub fn scheme(&self, code: &str) -> Option<&LiveScheme> {

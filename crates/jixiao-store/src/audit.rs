@@ -78,6 +78,23 @@ pub struct Change<'a> {
     pub reason: &'a str,
 }
 
+/// On PostgreSQL: the entry the next one chains to, (seq, hash), with the head row locked (which
+/// serialises writers). This transaction's own entries are newer than the head; entries
+/// removed from the end (tampering) are older, and the head keeps the gap visible.
+async fn postgres_last(tx: &mut Tx) -> Result<(i64, String)> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut **tx)
+        .await?;
+    let head = (get_i64(&head, "seq")?, get_str(&head, "hash")?);
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match last {
+        Some(r) if get_i64(&r, "seq")? > head.0 => (get_i64(&r, "seq")?, get_str(&r, "hash")?),
+        _ => head,
+    })
+}
+
 /// Appends an entry in the caller's transaction, chained to the one before it. Writers are
 /// serialised, so entries are chained in commit order: on SQLite by the write lock every write
 /// transaction takes (`BEGIN IMMEDIATE`) and the head row is updated in place; on PostgreSQL by
@@ -85,19 +102,7 @@ pub struct Change<'a> {
 /// `migrations/postgres/0002_audit_head_at_commit.sql`).
 pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
     let (seq, prev_hash) = if tx.backend_name() == "PostgreSQL" {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-            .fetch_one(&mut **tx)
-            .await?;
-        let head = (get_i64(&head, "seq")?, get_str(&head, "hash")?);
-        // This transaction's own entries are newer than the head; entries removed from the
-        // end (tampering) are older, and the head keeps the gap visible.
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut **tx)
-            .await?;
-        let prev = match last {
-            Some(r) if get_i64(&r, "seq")? > head.0 => (get_i64(&r, "seq")?, get_str(&r, "hash")?),
-            _ => head,
-        };
+        let prev = postgres_last(tx).await?;
         (prev.0 + 1, prev.1)
     } else {
         let head =
@@ -159,17 +164,7 @@ pub async fn append_many(tx: &mut Tx, actor: &Actor, changes: Vec<Change<'_>>) -
     }
     let postgres = tx.backend_name() == "PostgreSQL";
     let (first, mut prev_hash) = if postgres {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-            .fetch_one(&mut **tx)
-            .await?;
-        let head = (get_i64(&head, "seq")?, get_str(&head, "hash")?);
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut **tx)
-            .await?;
-        let prev = match last {
-            Some(r) if get_i64(&r, "seq")? > head.0 => (get_i64(&r, "seq")?, get_str(&r, "hash")?),
-            _ => head,
-        };
+        let prev = postgres_last(tx).await?;
         (prev.0 + 1, prev.1)
     } else {
         let head =

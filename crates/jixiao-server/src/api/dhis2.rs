@@ -4,7 +4,7 @@
 
 use crate::api::extract::{Json, Query};
 use crate::api::units::allow;
-use crate::api::{PageQuery, require_reason, values};
+use crate::api::{require_reason, values};
 use crate::auth::Caller;
 use crate::dhis2::{KINDS, Map, write_csv, write_json};
 use crate::error::{ApiError, ApiResult};
@@ -106,31 +106,7 @@ pub async fn export(
     Query(q): Query<values::ValueQuery>,
     Query(f): Query<Dhis2Query>,
 ) -> ApiResult<Response> {
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    loop {
-        let Json(page) = values::list(
-            State(state.clone()),
-            caller.clone(),
-            Query(values::ValueQuery {
-                unit: q.unit.clone(),
-                element: q.element.clone(),
-                period: q.period.clone(),
-                state: q.state.clone(),
-            }),
-            Query(PageQuery {
-                limit: Some(1000),
-                offset: Some(offset),
-            }),
-        )
-        .await?;
-        let n = page.items.len() as i64;
-        rows.extend(page.items);
-        offset += n;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
+    let rows = crate::api::exports::visible_values(&state, &caller, &q).await?;
     let map = Map::new(&jixiao_store::dhis2::list(&state.store).await?);
     let (bytes, mime, ext) = match f.format.as_deref().unwrap_or("json") {
         "json" => (write_json(&rows, &map), "application/json", "json"),

@@ -77,15 +77,12 @@ fn h(zh: &str, en: &str) -> String {
     format!("{zh} {en}")
 }
 
-/// Every value the caller may see (filtered like `GET /values`), as a file.
-#[utoipa::path(get, path = "/exports/values", tag = "values", params(values::ValueQuery, FormatQuery),
-    responses((status = 200, description = "XLSX or CSV"), (status = 401, body = crate::error::Problem)))]
-pub async fn export_values(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<values::ValueQuery>,
-    Query(f): Query<FormatQuery>,
-) -> ApiResult<Response> {
+/// Every value the caller may see, filtered like `GET /values` (which it pages through).
+pub async fn visible_values(
+    state: &AppState,
+    caller: &Caller,
+    q: &values::ValueQuery,
+) -> ApiResult<Vec<jixiao_store::values::ValueRow>> {
     let mut rows = Vec::new();
     let mut offset = 0;
     loop {
@@ -105,8 +102,29 @@ pub async fn export_values(
         )
         .await?;
         let n = page.items.len() as i64;
-        for v in page.items {
-            rows.push(vec![
+        rows.extend(page.items);
+        offset += n;
+        if n == 0 || offset >= page.total {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+/// Every value the caller may see (filtered like `GET /values`), as a file.
+#[utoipa::path(get, path = "/exports/values", tag = "values", params(values::ValueQuery, FormatQuery),
+    responses((status = 200, description = "XLSX or CSV"), (status = 401, body = crate::error::Problem)))]
+pub async fn export_values(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<values::ValueQuery>,
+    Query(f): Query<FormatQuery>,
+) -> ApiResult<Response> {
+    let rows: Vec<Vec<Cell>> = visible_values(&state, &caller, &q)
+        .await?
+        .into_iter()
+        .map(|v| {
+            vec![
                 Cell::from(v.unit_code),
                 v.element.into(),
                 v.period.into(),
@@ -118,13 +136,9 @@ pub async fn export_values(
                 v.source.into(),
                 v.updated_by.into(),
                 v.updated_at.into(),
-            ]);
-        }
-        offset += n;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
+            ]
+        })
+        .collect();
     let headers = vec![
         h("单位", "unit"),
         h("数据项", "item"),

@@ -62,11 +62,7 @@ pub async fn reporting(
     allow(&state, &caller, Action::ReadRankings).await?;
     let live = state.live.read().await;
     let (s, _, p) = tracked(&live, &scheme, &period)?;
-    let deadline = live
-        .periods
-        .iter()
-        .find(|r| r.scheme_code == scheme && r.period == period)
-        .and_then(|r| r.deadline.clone());
+    let deadline = live.deadline(&scheme, &period);
     let mut units = Vec::new();
     if let Some(org) = &live.org {
         for u in &org.units {

@@ -240,11 +240,7 @@ pub async fn dashboard(
             .map(|g| (l.plain(&g.name).to_owned(), 0))
             .collect();
         let mut incomplete = 0;
-        let deadline = live
-            .periods
-            .iter()
-            .find(|r| r.scheme_code == scheme && r.period == period)
-            .and_then(|r| r.deadline.clone());
+        let deadline = live.deadline(&scheme, &period);
         let mut classes = Vec::new();
         for c in &now.classes {
             let mut rows = Vec::new();

@@ -571,11 +571,19 @@ async fn a_number_is_reported_once(db: Db) {
         .await;
     for scheme in ["wolong-budget-self-2025", "wolong-budget-eval-2025"] {
         let card = office
-            .ok_get(&format!("/api/v1/results/{scheme}/2025/units/P2025-01?kind=provisional"))
+            .ok_get(&format!(
+                "/api/v1/results/{scheme}/2025/units/P2025-01?kind=provisional"
+            ))
             .await
             .to_string();
-        assert!(card.contains("\"52\""), "{scheme} reads the new number: {card}");
-        assert!(!card.contains("\"48\""), "{scheme} no longer reads the old one");
+        assert!(
+            card.contains("\"52\""),
+            "{scheme} reads the new number: {card}"
+        );
+        assert!(
+            !card.contains("\"48\""),
+            "{scheme} no longer reads the old one"
+        );
     }
 }
 scenario!(a_number_is_reported_once);
