@@ -29,12 +29,9 @@ pub async fn print(chromium: &Path, html: &str, file: &str) -> ApiResult<Respons
             ),
         ));
     }
-    let page = html
-        .replace(
-            "<link rel=\"stylesheet\" href=\"/static/app.css\">",
-            &format!("<style>{CSS}</style>"),
-        )
-        .replace("<script src=\"/static/app.js\" defer></script>", "");
+    let page = printable(html).ok_or_else(|| {
+        ApiError::internal(&"base.html no longer links the stylesheet as pdf.rs expects")
+    })?;
     let dir = tempfile::tempdir().map_err(|e| ApiError::internal(&e))?;
     let input = dir.path().join("card.html");
     let output = dir.path().join("card.pdf");
@@ -84,4 +81,34 @@ pub async fn print(chromium: &Path, html: &str, file: &str) -> ApiResult<Respons
         bytes,
     )
         .into_response())
+}
+
+const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/static/app.css\">";
+const SCRIPT: &str = "<script src=\"/static/app.js\" defer></script>";
+
+/// The page with its stylesheet inlined and its script removed (the file Chromium prints has
+/// no server to fetch them from). `None` when the page does not link the stylesheet as
+/// `base.html` does, rather than a PDF without styles.
+fn printable(html: &str) -> Option<String> {
+    html.contains(STYLESHEET).then(|| {
+        html.replace(STYLESHEET, &format!("<style>{CSS}</style>"))
+            .replace(SCRIPT, "")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The lines pdf.rs replaces are the ones every page gets from base.html.
+    #[test]
+    fn base_links_what_the_pdf_inlines() {
+        let base = include_str!("../../templates/base.html");
+        assert!(base.contains(super::STYLESHEET));
+        assert!(base.contains(super::SCRIPT));
+        let page = super::printable(base).expect("printable");
+        assert!(
+            page.contains("<style>")
+                && !page.contains("/static/app.css")
+                && !page.contains("app.js")
+        );
+    }
 }
