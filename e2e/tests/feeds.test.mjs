@@ -2,7 +2,10 @@
 // elements with no hand work, and the office sees the feed's health and its problems.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contextAt, launch, screenshot, signIn, startDemo } from '../lib.mjs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { contextAt, launch, screenshot, signIn, startDemo, submit } from '../lib.mjs';
 
 let demo;
 let browser;
@@ -59,5 +62,34 @@ test('the hotline posts cases; the office sees the numbers and the feed health',
   assert.match(await problems.textContent(), /case-9/);
   await screenshot(office, 'feeds');
   await ac.close();
+  await oc.close();
+});
+
+test('the office keeps the DHIS2 mapping table as a file', async () => {
+  const oc = await contextAt(browser, demo.base);
+  const office = await oc.newPage();
+  await signIn(office, demo, 'office');
+  await office.goto('/feeds');
+  await office.click('text=DHIS2 对照表');
+  assert.equal(new URL(office.url()).pathname, '/dhis2');
+  const dir = mkdtempSync(join(tmpdir(), 'jixiao-dhis2-'));
+  const good = join(dir, 'mapping.csv');
+  writeFileSync(good, '类型,DHIS2 标识 dhis2,本系统代码 jixiao\ndata_element,fbfJHSPpUQD,mediation_cases\n组织机构,DiszpKrYNg8,QLY\n');
+  await office.setInputFiles('#dhis2-file', good);
+  await office.fill('#dhis2-reason', '与省平台对接');
+  await submit(office, '#dhis2-form button');
+  assert.match(await office.textContent('#dhis2-done'), /2/);
+  assert.equal(await office.locator('#dhis2-mappings tbody tr').count(), 2);
+  assert.match(await office.textContent('#dhis2-mappings'), /DiszpKrYNg8[\s\S]*QLY/);
+
+  // A table with a code that does not exist: the row is named, and nothing changes.
+  const bad = join(dir, 'bad.csv');
+  writeFileSync(bad, 'kind,dhis2,jixiao\norg_unit,XXXX,NOWHERE\n');
+  await office.setInputFiles('#dhis2-file', bad);
+  await office.fill('#dhis2-reason', '试错');
+  await submit(office, '#dhis2-form button');
+  assert.match(await office.textContent('#dhis2-problems'), /第 2 行[\s\S]*NOWHERE/);
+  assert.equal(await office.locator('#dhis2-mappings tbody tr').count(), 2);
+  await screenshot(office, 'dhis2');
   await oc.close();
 });

@@ -356,3 +356,23 @@ feeds-type-integer = integer
 feeds-type-boolean = yes/no
 feeds-type-datetime = time
 feeds-type-date = date
+
+## DHIS2 mapping table
+dhis2-title = DHIS2 mapping table
+dhis2-intro = When data is exchanged with DHIS2, this table says which DHIS2 data element, org unit and period identifiers stand for which data elements, units and periods here. An identifier not listed is taken as the code itself; standard periods (2025, 2025Q1, 202501, 2025S1) need no row. Uploading a table replaces the whole table; a table with any problem changes nothing.
+dhis2-done = The mapping table was replaced: { $count } rows.
+dhis2-nothing-changed = The table has problems; nothing was changed:
+dhis2-row = Row { $row }
+dhis2-export = Export all values (DHIS2 CSV)
+dhis2-kind = Kind
+dhis2-id = DHIS2 identifier
+dhis2-code = Code here
+dhis2-empty = The mapping table is empty.
+dhis2-replace = Upload a new mapping table
+dhis2-file = File (CSV or Excel; header: kind, dhis2, jixiao)
+dhis2-reason = Reason
+dhis2-upload = Replace the table
+dhis2-kind-element = data element → element
+dhis2-kind-unit = org unit → unit
+dhis2-kind-period = period
+feeds-dhis2 = DHIS2 mapping table

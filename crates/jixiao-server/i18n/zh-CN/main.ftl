@@ -356,3 +356,23 @@ feeds-type-integer = 整数
 feeds-type-boolean = 是/否
 feeds-type-datetime = 时间
 feeds-type-date = 日期
+
+## DHIS2 对照表
+dhis2-title = DHIS2 对照表
+dhis2-intro = 与 DHIS2 交换数据时，用这张表把 DHIS2 的数据元、组织机构和期间标识对应到本系统的数据项、单位和期间。未列出的标识按本系统代码原样使用；标准期间（2025、2025Q1、202501、2025S1）无需列出。上传新表会整表替换，有任何问题则不作更改。
+dhis2-done = 对照表已替换，共 { $count } 行。
+dhis2-nothing-changed = 对照表有问题，未作任何更改：
+dhis2-row = 第 { $row } 行
+dhis2-export = 导出全部数值（DHIS2 CSV）
+dhis2-kind = 类型
+dhis2-id = DHIS2 标识
+dhis2-code = 本系统代码
+dhis2-empty = 对照表为空。
+dhis2-replace = 上传新的对照表
+dhis2-file = 文件（CSV 或 Excel；表头：类型 kind、DHIS2 标识 dhis2、本系统代码 jixiao）
+dhis2-reason = 原因
+dhis2-upload = 替换对照表
+dhis2-kind-element = 数据元 → 数据项
+dhis2-kind-unit = 组织机构 → 单位
+dhis2-kind-period = 期间
+feeds-dhis2 = DHIS2 对照表

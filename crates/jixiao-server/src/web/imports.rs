@@ -74,7 +74,9 @@ pub async fn form(page: Page, State(state): State<AppState>) -> Response {
 }
 
 /// Reads the form: the file, and the choices that travel with it.
-async fn fields(mut form: Multipart) -> Result<(String, Vec<u8>, Vec<(String, String)>), ApiError> {
+pub async fn fields(
+    mut form: Multipart,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), ApiError> {
     let bad = |e: String| {
         ApiError::bad_request(
             "bad_upload",

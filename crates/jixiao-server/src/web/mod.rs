@@ -4,6 +4,7 @@
 //! the API's own; a page only turns their answers (and problems) into HTML.
 
 pub mod charts;
+pub mod dhis2;
 pub mod entry;
 pub mod feeds;
 pub mod i18n;
@@ -84,6 +85,7 @@ pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
         .route("/import/template", get(imports::template))
         .route("/audit", get(office::audit))
         .route("/feeds", get(feeds::feeds))
+        .route("/dhis2", get(dhis2::form).post(dhis2::upload))
         .route("/appeals", get(office::appeals).post(office::file_appeal))
         .route("/appeals/{id}/resolve", post(office::resolve_appeal))
         .route("/appeals/{id}/evidence", post(office::appeal_evidence))
