@@ -93,3 +93,31 @@ test('the office keeps the DHIS2 mapping table as a file', async () => {
   await screenshot(office, 'dhis2');
   await oc.close();
 });
+
+test('the office changes a feed definition on the page; a bad one is refused with its place', async () => {
+  const oc = await contextAt(browser, demo.base);
+  const office = await oc.newPage();
+  await signIn(office, demo, 'office');
+  await office.goto('/feeds');
+  await office.click('#edit-service_reviews summary');
+  const area = office.locator('#def-service_reviews');
+  const toml = await area.inputValue();
+  assert.match(toml, /\[fields\.rating\]/);
+  await area.fill(`${toml}\n[fields.device]\ntype = "string"\nrequired = false\n`);
+  await office.fill('#reason-service_reviews', '新增设备字段');
+  await submit(office, '#edit-service_reviews button');
+  const fields = await office.textContent('#feed-service_reviews');
+  assert.match(fields, /device/);
+
+  await office.click('#edit-service_reviews summary');
+  await office.locator('#def-service_reviews').fill('name = { zh = "好差评" }\n[fields.rating]\ntype = "stars"\n');
+  await office.fill('#reason-service_reviews', '试错');
+  await submit(office, '#edit-service_reviews button');
+  const refused = await office.textContent('#feed-refused');
+  assert.match(refused, /service_reviews/);
+  assert.match(refused, /stars/);
+  assert.match(refused, /第3行|line 3/);
+  await office.goto('/feeds');
+  assert.match(await office.textContent('#feed-service_reviews'), /device/, 'nothing changed by the bad one');
+  await oc.close();
+});

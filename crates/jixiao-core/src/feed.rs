@@ -126,6 +126,11 @@ impl FeedDef {
         out
     }
 
+    /// The definition as TOML, the way `feeds.toml` writes one feed (for editing).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
     /// Problems with a data element's use of this feed.
     pub fn spec_problems(&self, element: &str, spec: &FeedSpec) -> Vec<Text> {
         let mut out = Vec::new();

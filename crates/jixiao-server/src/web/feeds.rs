@@ -37,6 +37,8 @@ pub struct FeedView {
     /// District-local times of the newest event and the last post.
     pub last_event: Option<String>,
     pub last_post: Option<String>,
+    /// The definition as TOML, for the edit form.
+    pub toml: String,
 }
 
 /// A stored time in district time, to the minute (templates).
@@ -49,6 +51,82 @@ pub fn local(t: &str) -> String {
 struct FeedsPage<'a> {
     ctx: &'a Ctx,
     feeds: Vec<FeedView>,
+    /// Whether the caller may define feeds.
+    manage: bool,
+    /// A definition that was refused: (code, text as sent, the problem).
+    refused: Option<(String, String, Text)>,
+}
+
+/// A feed's definition as posted from the page: TOML, as in `feeds.toml`.
+#[derive(serde::Deserialize)]
+pub struct DefineForm {
+    #[serde(rename = "_csrf", default)]
+    pub csrf: String,
+    pub code: String,
+    pub definition: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Creates or changes a feed from its TOML text; a text that does not read, or a definition
+/// that does not hold, is shown again with the problem (line and column when TOML says so),
+/// and nothing changes.
+pub async fn define(
+    page: Page,
+    State(state): State<AppState>,
+    axum::Form(f): axum::Form<DefineForm>,
+) -> Response {
+    let r = async {
+        page.check_csrf(&f.csrf)?;
+        let code = f.code.trim().to_owned();
+        let parsed: Result<FeedDef, Text> =
+            jixiao_core::doc::SourceText::new("feed.toml", &f.definition)
+                .parse::<FeedDef>()
+                .map_err(|issues| {
+                    issues
+                        .0
+                        .first()
+                        .map(|i| {
+                            Text::new(
+                                i.render(jixiao_core::text::Lang::Zh),
+                                i.render(jixiao_core::text::Lang::En),
+                            )
+                        })
+                        .unwrap_or_else(|| Text::new("无法读取", "cannot be read"))
+                });
+        let result = match parsed {
+            Err(t) => Err(t),
+            Ok(def) => {
+                let body = crate::api::feeds::DefineBody {
+                    definition: serde_json::to_value(&def).map_err(|e| ApiError::internal(&e))?,
+                    reason: f.reason.clone(),
+                };
+                match crate::api::feeds::define(
+                    State(state.clone()),
+                    page.caller.clone(),
+                    crate::api::extract::Path(code.clone()),
+                    Json(body),
+                )
+                .await
+                {
+                    Ok(_) => Ok(()),
+                    Err(e) if matches!(e.code, "invalid_feed" | "bad_code" | "reason_required") => {
+                        Err(e.message)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        match result {
+            Ok(()) => Ok(super::see_other(&format!(
+                "/feeds#feed-{}",
+                super::urlencode(&code)
+            ))),
+            Err(t) => render_page(&page, &state, Some((code, f.definition.clone(), t))).await,
+        }
+    }
+    .await;
+    page.finish(r)
 }
 
 fn kind_key(k: FieldType) -> &'static str {
@@ -63,8 +141,17 @@ fn kind_key(k: FieldType) -> &'static str {
 }
 
 pub async fn feeds(page: Page, State(state): State<AppState>) -> Response {
-    let r = async {
-        crate::api::units::allow(&state, &page.caller, Action::ReadFeeds).await?;
+    let r = render_page(&page, &state, None).await;
+    page.finish(r)
+}
+
+async fn render_page(
+    page: &Page,
+    state: &AppState,
+    refused: Option<(String, String, Text)>,
+) -> Result<Response, ApiError> {
+    {
+        crate::api::units::allow(state, &page.caller, Action::ReadFeeds).await?;
         let Json(list) = crate::api::feeds::list(State(state.clone()), page.caller.clone()).await?;
         let mut feeds = Vec::new();
         for info in list {
@@ -103,6 +190,7 @@ pub async fn feeds(page: Page, State(state): State<AppState>) -> Response {
                 .collect();
             feeds.push(FeedView {
                 endpoint: format!("/api/v1/feeds/{}/events", info.code),
+                toml: def.to_toml(),
                 last_event: info.health.last_event_at.as_deref().map(local),
                 last_post: info.health.last_received_at.as_deref().map(local),
                 code: info.code,
@@ -120,11 +208,16 @@ pub async fn feeds(page: Page, State(state): State<AppState>) -> Response {
                 rejections,
             });
         }
+        let manage = jixiao_core::access::can(
+            &page.caller.principal,
+            Action::ManageFeeds,
+            &*state.live.read().await,
+        );
         render(&FeedsPage {
             ctx: &page.ctx,
             feeds,
+            manage,
+            refused,
         })
     }
-    .await;
-    page.finish(r)
 }

@@ -84,7 +84,7 @@ pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
         .route("/import", get(imports::form).post(imports::upload))
         .route("/import/template", get(imports::template))
         .route("/audit", get(office::audit))
-        .route("/feeds", get(feeds::feeds))
+        .route("/feeds", get(feeds::feeds).post(feeds::define))
         .route("/dhis2", get(dhis2::form).post(dhis2::upload))
         .route("/appeals", get(office::appeals).post(office::file_appeal))
         .route("/appeals/{id}/resolve", post(office::resolve_appeal))
