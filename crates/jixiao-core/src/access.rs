@@ -177,10 +177,10 @@ pub enum Action<'a> {
     },
     ResolveAppeal,
     WhatIf,
-    /// Post events of a feed for a unit.
+    /// Post events of a feed for a unit (`None`: to the feed at all, before any event is read).
     PostFeed {
         feed: &'a str,
-        unit: &'a str,
+        unit: Option<&'a str>,
     },
     /// Feeds and their health.
     ReadFeeds,
@@ -288,7 +288,7 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
         }
         Action::WhatIf => matches!(p.role, Admin | Office | Finance | Leader),
         Action::PostFeed { feed, unit } => {
-            p.role == Feed && in_unit(p, unit, s) && in_items(p, feed)
+            p.role == Feed && in_items(p, feed) && unit.is_none_or(|u| in_unit(p, u, s))
         }
         Action::ReadFeeds | Action::ManageFeeds => everything,
     }

@@ -276,7 +276,7 @@ fn err(path: String, message: Text) -> FieldError {
 }
 
 /// `events[3]` + `data` → `events[3].data`; a lone event's fields have no prefix.
-fn join(path: &str, key: &str) -> String {
+pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
     } else {
@@ -589,12 +589,17 @@ impl Tally {
         if spec.threshold.is_some_and(|t| v <= t) {
             self.under += 1;
         }
+        self.offer_latest(&e.utc, &e.id, v);
+    }
+
+    /// Keeps (time, id, value) as the latest when it is newer (by time, then id).
+    fn offer_latest(&mut self, utc: &str, id: &str, v: Decimal) {
         let newer = self
             .latest
             .as_ref()
-            .is_none_or(|(t, id, _)| (e.utc.as_str(), e.id.as_str()) > (t.as_str(), id.as_str()));
+            .is_none_or(|(t, i, _)| (utc, id) > (t.as_str(), i.as_str()));
         if newer {
-            self.latest = Some((e.utc.clone(), e.id.clone(), v));
+            self.latest = Some((utc.to_owned(), id.to_owned(), v));
         }
     }
 
@@ -604,13 +609,7 @@ impl Tally {
         self.total += o.total;
         self.under += o.under;
         if let Some((t, id, v)) = &o.latest {
-            let newer = self
-                .latest
-                .as_ref()
-                .is_none_or(|(t0, id0, _)| (t.as_str(), id.as_str()) > (t0.as_str(), id0.as_str()));
-            if newer {
-                self.latest = Some((t.clone(), id.clone(), *v));
-            }
+            self.offer_latest(t, id, *v);
         }
     }
 

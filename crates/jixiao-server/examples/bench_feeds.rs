@@ -11,38 +11,27 @@
 
 mod common;
 
-use common::{database, peak_rss_mib};
+use common::{database, peak_rss_mib, percentile};
 use jixiao_server::config::Config;
 use jixiao_store::audit::Actor;
 use serde_json::{Value, json};
 use std::time::Instant;
 
+#[derive(clap::Parser)]
 struct Args {
+    /// A PostgreSQL server to use instead of a SQLite file (a new database is made on it).
+    #[arg(long)]
     postgres: Option<String>,
+    /// Clients posting at once.
+    #[arg(long, default_value_t = 32)]
     clients: usize,
     /// Events per client in each round.
+    #[arg(long, default_value_t = 200)]
     events: usize,
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        postgres: None,
-        clients: 32,
-        events: 200,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let next = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--postgres" => a.postgres = Some(next),
-            "--clients" => a.clients = next.parse().expect("--clients N"),
-            "--events" => a.events = next.parse().expect("--events N"),
-            other => panic!("unknown argument {other}"),
-        }
-        i += 2;
-    }
-    a
+    <Args as clap::Parser>::parse()
 }
 
 /// Units assessed on the hotline figures.
@@ -57,10 +46,6 @@ fn event(round: &str, client: usize, i: usize) -> Value {
         "at": format!("2025-11-{day:02}T10:{:02}:00+08:00", i % 60),
         "data": { "case_no": format!("{client}/{i}"), "closed_on_time": !i.is_multiple_of(5) },
     })
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 async fn round(a: &Args, base: &str, key: &str, name: &str, per_post: usize) -> usize {

@@ -27,34 +27,24 @@ use jixiao_server::import::{Mode, import};
 use jixiao_store::audit::Actor;
 use std::time::Instant;
 
+#[derive(clap::Parser)]
 struct Args {
+    /// A PostgreSQL server to use instead of a SQLite file (a new database is made on it).
+    #[arg(long)]
     postgres: Option<String>,
+    /// Units in the generated district.
+    #[arg(long, default_value_t = 5_000)]
     units: usize,
+    /// Indicators per class.
+    #[arg(long, default_value_t = 50)]
     indicators: usize,
+    /// Values in the XLSX file.
+    #[arg(long, default_value_t = 100_000)]
     xlsx_values: usize,
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        postgres: None,
-        units: 5_000,
-        indicators: 50,
-        xlsx_values: 100_000,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let next = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--postgres" => a.postgres = Some(next),
-            "--units" => a.units = next.parse().expect("--units N"),
-            "--indicators" => a.indicators = next.parse().expect("--indicators N"),
-            "--xlsx-values" => a.xlsx_values = next.parse().expect("--xlsx-values N"),
-            other => panic!("unknown argument {other}"),
-        }
-        i += 2;
-    }
-    a
+    <Args as clap::Parser>::parse()
 }
 
 fn office() -> Caller {

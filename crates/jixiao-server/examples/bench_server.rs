@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{database, peak_rss_mib};
+use common::{database, peak_rss_mib, percentile};
 use jixiao_core::synth::{Rng, Spec, dataset};
 use jixiao_server::config::Config;
 use jixiao_store::audit::Actor;
@@ -23,41 +23,27 @@ use jixiao_store::values::{Content, Key};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
+#[derive(clap::Parser)]
 struct Args {
+    /// A PostgreSQL server to use instead of a SQLite file (a new database is made on it).
+    #[arg(long)]
     postgres: Option<String>,
+    /// Units in the generated district.
+    #[arg(long, default_value_t = 5_000)]
     units: usize,
+    /// Indicators per class.
+    #[arg(long, default_value_t = 20)]
     indicators: usize,
+    /// Values counted one at a time.
+    #[arg(long, default_value_t = 400)]
     samples: usize,
+    /// Length of each load run.
+    #[arg(long, default_value_t = 20)]
     seconds: u64,
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        postgres: None,
-        units: 5_000,
-        indicators: 20,
-        samples: 400,
-        seconds: 20,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let next = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--postgres" => a.postgres = Some(next),
-            "--units" => a.units = next.parse().expect("--units N"),
-            "--indicators" => a.indicators = next.parse().expect("--indicators N"),
-            "--samples" => a.samples = next.parse().expect("--samples N"),
-            "--seconds" => a.seconds = next.parse().expect("--seconds N"),
-            other => panic!("unknown argument {other}"),
-        }
-        i += 2;
-    }
-    a
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    <Args as clap::Parser>::parse()
 }
 
 /// Loads the generated district the way an import would: organisation, scheme (published),

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::live::Live;
 use crate::state::AppState;
 use jixiao_core::Decimal;
-use jixiao_core::access::{Action, Role, can};
+use jixiao_core::access::{Action, can};
 use jixiao_core::feed::{Event, FeedDef, FeedSpec, FieldError, Tally};
 use jixiao_core::period::{Granularity, Period};
 use jixiao_core::text::Text;
@@ -162,16 +162,7 @@ pub async fn ingest(
     feed: &str,
     body: &Value,
 ) -> ApiResult<Ingested> {
-    caller.require_signed_in()?;
-    if caller.principal.role != Role::Feed
-        || !caller
-            .principal
-            .items
-            .as_ref()
-            .is_none_or(|f| f.iter().any(|x| x == feed))
-    {
-        return Err(ApiError::forbidden());
-    }
+    crate::api::units::allow(state, caller, Action::PostFeed { feed, unit: None }).await?;
     let def = definition(state, feed).await?;
     let (raw, prefix): (Vec<&Value>, bool) = match body {
         Value::Object(o) if o.contains_key("events") => match o.get("events") {
@@ -204,14 +195,7 @@ pub async fn ingest(
             String::new()
         }
     };
-    let join = |i: usize, k: &str| {
-        let p = path_of(i);
-        if p.is_empty() {
-            k.to_owned()
-        } else {
-            format!("{p}.{k}")
-        }
-    };
+    let join = |i: usize, k: &str| jixiao_core::feed::join(&path_of(i), k);
     let ids: Vec<Option<String>> = raw
         .iter()
         .map(|v| {
@@ -251,7 +235,7 @@ pub async fn ingest(
                 &caller.principal,
                 Action::PostFeed {
                     feed,
-                    unit: &e.unit,
+                    unit: Some(&e.unit),
                 },
                 &*live,
             ) {
@@ -445,7 +429,11 @@ pub async fn ingest(
                 )
                 .await?,
             ),
-            Some(c) if c.state == target_state && c.value.parse::<Decimal>().ok() == Some(v) => {
+            Some(c)
+                if c.state == target_state
+                    && c.note == note
+                    && c.value.parse::<Decimal>().ok() == Some(v) =>
+            {
                 None
             }
             Some(c) => Some(
@@ -470,10 +458,7 @@ pub async fn ingest(
     jixiao_store::feeds::count(&mut tx, feed, new.len() as i64, replayed as i64, 0, newest).await?;
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
     if !written.is_empty() {
-        let mut live = state.live.write().await;
-        for row in &written {
-            live.apply(row);
-        }
+        state.live.write().await.apply_many(&written);
     }
     Ok(Ingested {
         accepted: new.len(),

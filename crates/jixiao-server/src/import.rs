@@ -241,6 +241,17 @@ fn read_json(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), Issues> {
     read_table(file, "UTF-8", table)
 }
 
+fn unreadable_workbook(file: &str, e: &dyn std::fmt::Display) -> Issues {
+    whole_file(
+        file,
+        "bad_xlsx",
+        Text::new(
+            format!("不是可读的 Excel（xlsx）文件：{e}"),
+            format!("not a readable Excel (xlsx) workbook: {e}"),
+        ),
+    )
+}
+
 fn unreadable_sheet(file: &str, name: &str, e: &calamine::XlsxError) -> Issues {
     whole_file(
         file,
@@ -277,7 +288,10 @@ fn check_zip(file: &str, bytes: &[u8]) -> Result<(), Issues> {
     };
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let size = zip.by_index_raw(i).map(|f| f.size()).unwrap_or(u64::MAX);
+        let size = zip
+            .by_index_raw(i)
+            .map(|f| f.size())
+            .map_err(|e| unreadable_workbook(file, &e))?;
         total = total.saturating_add(size);
         if total > MAX_UNPACKED {
             return Err(too_big(file));
@@ -395,16 +409,8 @@ fn read_xlsx(
 ) -> Result<(DataSet, Vec<Place>, Issues, Vec<String>), Issues> {
     use calamine::{Reader, Xlsx};
     check_zip(file, bytes)?;
-    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
-        whole_file(
-            file,
-            "bad_xlsx",
-            Text::new(
-                format!("不是可读的 Excel（xlsx）文件：{e}"),
-                format!("not a readable Excel (xlsx) workbook: {e}"),
-            ),
-        )
-    })?;
+    let mut wb: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable_workbook(file, &e))?;
     let mut all = DataSet {
         file: file.to_owned(),
         encoding: "xlsx",

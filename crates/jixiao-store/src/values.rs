@@ -28,11 +28,13 @@ pub struct ValueRow {
     pub reported_at: Option<String>,
 }
 
-/// States in which a value counts as reported.
-pub const REPORTED: [&str; 4] = ["submitted", "approved", "verified", "counted"];
+/// Whether a value in `state` counts as reported: submitted or further along.
+pub fn is_reported(state: &str) -> bool {
+    jixiao_core::workflow::ValueState::parse(state).is_some_and(|s| s.provisional())
+}
 
 fn reported_now(state: &str, at: &str) -> Option<String> {
-    REPORTED.contains(&state).then(|| at.to_owned())
+    is_reported(state).then(|| at.to_owned())
 }
 
 fn value_row(r: &AnyRow) -> Result<ValueRow> {
@@ -158,13 +160,21 @@ pub async fn insert_many(
             chunk
                 .iter()
                 .map(|(k, c)| {
-                    serde_json::json!([k.unit, k.element, k.period, c.value, c.note, c.state])
+                    serde_json::json!([
+                        k.unit,
+                        k.element,
+                        k.period,
+                        c.value,
+                        c.note,
+                        c.state,
+                        reported_now(c.state, &at)
+                    ])
                 })
                 .collect(),
         )
         .to_string();
         if postgres {
-            let q = sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at, reported_at) SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, $2, $3, $4, CASE WHEN r->>5 IN ('submitted', 'approved', 'verified', 'counted') THEN $4 END FROM json_array_elements($1::text::json) WITH ORDINALITY AS t(r, i) ORDER BY i RETURNING *")
+            let q = sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at, reported_at) SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, $2, $3, $4, r->>6 FROM json_array_elements($1::text::json) WITH ORDINALITY AS t(r, i) ORDER BY i RETURNING *")
                 .bind(&array)
                 .bind(&actor.source)
                 .bind(&actor.name)
@@ -182,7 +192,7 @@ pub async fn insert_many(
             .fetch_one(&mut **tx)
             .await
             .and_then(|r| sqlx::Row::try_get(&r, "m"))?;
-        sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at, reported_at) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, $2, $3, $4, CASE WHEN value->>5 IN ('submitted', 'approved', 'verified', 'counted') THEN $4 END FROM json_each($1) ORDER BY key")
+        sqlx::query("INSERT INTO data_values (unit_code, element, period, value, note, state, source, updated_by, updated_at, reported_at) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, $2, $3, $4, value->>6 FROM json_each($1) ORDER BY key")
             .bind(&array)
             .bind(&actor.source)
             .bind(&actor.name)

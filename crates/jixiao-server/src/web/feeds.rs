@@ -150,74 +150,71 @@ async fn render_page(
     state: &AppState,
     refused: Option<(String, String, Text)>,
 ) -> Result<Response, ApiError> {
-    {
-        crate::api::units::allow(state, &page.caller, Action::ReadFeeds).await?;
-        let Json(list) = crate::api::feeds::list(State(state.clone()), page.caller.clone()).await?;
-        let mut feeds = Vec::new();
-        for info in list {
-            let def: FeedDef = serde_json::from_value(info.definition.clone())
-                .map_err(|e| ApiError::internal(&e))?;
-            let fields = def
-                .fields
-                .iter()
-                .map(|(code, f)| {
-                    let mut limits = Vec::new();
-                    if let Some(m) = f.min {
-                        limits.push(format!("≥ {m}"));
-                    }
-                    if let Some(m) = f.max {
-                        limits.push(format!("≤ {m}"));
-                    }
-                    if !f.values.is_empty() {
-                        limits.push(f.values.join(" / "));
-                    }
-                    FieldView {
-                        code: code.to_string(),
-                        name: f.name.clone(),
-                        kind: kind_key(f.kind),
-                        required: f.required,
-                        limits: limits.join(" "),
-                    }
-                })
-                .collect();
-            let rejections = jixiao_store::feeds::recent_rejections(&state.store, &info.code, 20)
-                .await?
+    let Json(list) = crate::api::feeds::list(State(state.clone()), page.caller.clone()).await?;
+    let mut feeds = Vec::new();
+    for info in list {
+        let def: FeedDef =
+            serde_json::from_value(info.definition.clone()).map_err(|e| ApiError::internal(&e))?;
+        let fields = def
+            .fields
+            .iter()
+            .map(|(code, f)| {
+                let mut limits = Vec::new();
+                if let Some(m) = f.min {
+                    limits.push(format!("≥ {m}"));
+                }
+                if let Some(m) = f.max {
+                    limits.push(format!("≤ {m}"));
+                }
+                if !f.values.is_empty() {
+                    limits.push(f.values.join(" / "));
+                }
+                FieldView {
+                    code: code.to_string(),
+                    name: f.name.clone(),
+                    kind: kind_key(f.kind),
+                    required: f.required,
+                    limits: limits.join(" "),
+                }
+            })
+            .collect();
+        let rejections = jixiao_store::feeds::recent_rejections(&state.store, &info.code, 20)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let t = Text::new(r.message_zh.clone(), r.message_en.clone());
+                (r, t)
+            })
+            .collect();
+        feeds.push(FeedView {
+            endpoint: format!("/api/v1/feeds/{}/events", info.code),
+            toml: def.to_toml(),
+            last_event: info.health.last_event_at.as_deref().map(local),
+            last_post: info.health.last_received_at.as_deref().map(local),
+            code: info.code,
+            name: def.name.clone(),
+            description: def.description.clone(),
+            elements: info.elements,
+            health: info.health,
+            error_rate: info.error_rate,
+            problems: info
+                .problems
                 .into_iter()
-                .map(|r| {
-                    let t = Text::new(r.message_zh.clone(), r.message_en.clone());
-                    (r, t)
-                })
-                .collect();
-            feeds.push(FeedView {
-                endpoint: format!("/api/v1/feeds/{}/events", info.code),
-                toml: def.to_toml(),
-                last_event: info.health.last_event_at.as_deref().map(local),
-                last_post: info.health.last_received_at.as_deref().map(local),
-                code: info.code,
-                name: def.name.clone(),
-                description: def.description.clone(),
-                elements: info.elements,
-                health: info.health,
-                error_rate: info.error_rate,
-                problems: info
-                    .problems
-                    .into_iter()
-                    .map(|p| Text::new(p.zh, p.en))
-                    .collect(),
-                fields,
-                rejections,
-            });
-        }
-        let manage = jixiao_core::access::can(
-            &page.caller.principal,
-            Action::ManageFeeds,
-            &*state.live.read().await,
-        );
-        render(&FeedsPage {
-            ctx: &page.ctx,
-            feeds,
-            manage,
-            refused,
-        })
+                .map(|p| Text::new(p.zh, p.en))
+                .collect(),
+            fields,
+            rejections,
+        });
     }
+    let manage = jixiao_core::access::can(
+        &page.caller.principal,
+        Action::ManageFeeds,
+        &*state.live.read().await,
+    );
+    render(&FeedsPage {
+        ctx: &page.ctx,
+        feeds,
+        manage,
+        refused,
+    })
 }

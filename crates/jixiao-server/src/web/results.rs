@@ -190,7 +190,7 @@ pub fn reporting(live: &Live, unit: &str, p: Period, deadline: Option<&str>) -> 
         let row = live
             .values
             .get(&(unit.to_owned(), e.code.clone(), period.clone()))
-            .filter(|v| jixiao_store::values::REPORTED.contains(&v.state.as_str()));
+            .filter(|v| jixiao_store::values::is_reported(&v.state));
         let Some(row) = row else {
             r.missing += 1;
             continue;
