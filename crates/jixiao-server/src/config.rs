@@ -108,11 +108,12 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("jixiao.toml"));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            // JIXIAO_LOG (the log filter) and JIXIAO_TEST_* (the test suite's) are not settings;
-            // any other unknown JIXIAO_ variable is refused, so a misspelt one is noticed.
+            // JIXIAO_LOG (the log filter), JIXIAO_TEST_*, JIXIAO_SKIP_E2E and JIXIAO_BIN (the
+            // test harness's) are not settings; any other unknown JIXIAO_ variable is refused,
+            // so a misspelt one is noticed.
             .merge(Env::prefixed("JIXIAO_").filter(|k| {
                 let k = k.as_str().to_ascii_lowercase();
-                k != "log" && !k.starts_with("test_")
+                !matches!(k.as_str(), "log" | "skip_e2e" | "bin") && !k.starts_with("test_")
             }))
             .extract()
             .map_err(Box::new)
