@@ -42,7 +42,99 @@ pub enum Adjust {
     Coefficient { unit: Code, key: Ident, k: Decimal },
 }
 
+/// What a change written as `[class/]code=number` (or `unit/code=k`) sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lever {
+    Points,
+    Weight,
+    Target,
+    Coefficient,
+}
+
+impl Lever {
+    /// The name people and programs use for it (`points`, `weight`, `target`, `coef`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lever::Points => "points",
+            Lever::Weight => "weight",
+            Lever::Target => "target",
+            Lever::Coefficient => "coef",
+        }
+    }
+}
+
+/// Why a change as written cannot be tried.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeError {
+    /// Not `[class/]code=number` (`unit/code=k` for a coefficient).
+    Syntax(Text),
+    /// A class, indicator or unit code that is not a code.
+    Code(Text),
+}
+
+impl ChangeError {
+    pub fn text(&self) -> &Text {
+        match self {
+            ChangeError::Syntax(t) | ChangeError::Code(t) => t,
+        }
+    }
+}
+
 impl Adjust {
+    /// Reads a change as people write it: `[class/]code=number`, or `unit/code=k` for a
+    /// coefficient.
+    pub fn parse(lever: Lever, s: &str) -> Result<Adjust, ChangeError> {
+        let name = lever.code();
+        let syntax = || {
+            ChangeError::Syntax(if lever == Lever::Coefficient {
+                Text::new(
+                    format!("{name}：“{s}”的写法应为 单位/代码=系数"),
+                    format!("{name}: `{s}` should read unit/code=k"),
+                )
+            } else {
+                Text::new(
+                    format!("{name}：“{s}”的写法应为 [类别/]代码=数值"),
+                    format!("{name}: `{s}` should read [class/]code=number"),
+                )
+            })
+        };
+        let (lhs, rhs) = s.split_once('=').ok_or_else(syntax)?;
+        let v: Decimal = rhs.trim().parse().map_err(|_| syntax())?;
+        let (scope, code) = match lhs.split_once('/') {
+            Some((a, b)) => (Some(a.trim()), b.trim()),
+            None => (None, lhs.trim()),
+        };
+        let ident = |c: &str| Ident::parse(c).map_err(|e| ChangeError::Code(e.text(c)));
+        let code = ident(code)?;
+        if lever == Lever::Coefficient {
+            let unit = scope.ok_or_else(syntax)?;
+            let unit = Code::parse(unit).map_err(|e| ChangeError::Code(e.text(unit)))?;
+            return Ok(Adjust::Coefficient {
+                unit,
+                key: code,
+                k: v,
+            });
+        }
+        let class = scope.map(ident).transpose()?;
+        Ok(match lever {
+            Lever::Points => Adjust::Points {
+                class,
+                code,
+                points: v,
+            },
+            Lever::Weight => Adjust::Weight {
+                class,
+                code,
+                weight: v,
+            },
+            _ => Adjust::Target {
+                class,
+                code,
+                target: v,
+            },
+        })
+    }
+
     pub fn describe(&self) -> Text {
         let cls = |c: &Option<Ident>| c.as_ref().map(|c| format!("{c}/")).unwrap_or_default();
         match self {

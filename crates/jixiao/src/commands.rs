@@ -5,9 +5,8 @@ use crate::cli::{
     CheckArgs, CheckFormat, Command, ExplainArgs, Inputs, ScoreArgs, ScoreFormat, WhatifArgs,
 };
 use crate::output;
-use jixiao_core::Decimal;
 use jixiao_core::check::{DataFile, Loaded, check, load};
-use jixiao_core::code::{Code, Ident};
+
 use jixiao_core::doc::SourceText;
 use jixiao_core::engine::Scoring;
 use jixiao_core::issue::{Issue, Issues, Location};
@@ -15,11 +14,10 @@ use jixiao_core::model::Model;
 use jixiao_core::period::Period;
 use jixiao_core::report::{Detail, explain_leaf, explain_unit, render_leaf, render_unit, report};
 use jixiao_core::text::{Lang, Text};
-use jixiao_core::whatif::{Adjust, what_if};
+use jixiao_core::whatif::{Adjust, Lever, what_if};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::str::FromStr;
 
 pub enum Failure {
     /// Input files are wrong: exit 1.
@@ -416,75 +414,20 @@ fn cmd_explain(a: ExplainArgs) -> Outcome {
 }
 
 /// `[class/]code=value`
-fn parse_assign(s: &str, flag: &str) -> Result<(Option<String>, String, Decimal), Failure> {
-    let bad = || {
-        usage(
-            format!("--{flag} 的写法是 [类别/]代码=数值，而不是“{s}”"),
-            format!("--{flag} takes [class/]code=number, not `{s}`"),
-        )
-    };
-    let (lhs, rhs) = s.split_once('=').ok_or_else(bad)?;
-    let v = Decimal::from_str(rhs.trim()).map_err(|_| bad())?;
-    let (scope, code) = match lhs.split_once('/') {
-        Some((a, b)) => (Some(a.trim().to_owned()), b.trim().to_owned()),
-        None => (None, lhs.trim().to_owned()),
-    };
-    Ok((scope, code, v))
-}
-
-fn ident(s: &str) -> Result<Ident, Failure> {
-    Ident::parse(s).map_err(|e| {
-        let t = e.text(s);
-        Failure::Usage(t)
-    })
-}
-
 fn cmd_whatif(a: WhatifArgs) -> Outcome {
     let (l, _) = load_all(&a.inputs)?;
     let p = scored_period(&l.model, &a.period)?;
     let mut adj = Vec::new();
-    for (list, flag) in [
-        (&a.points, "points"),
-        (&a.weight, "weight"),
-        (&a.target, "target"),
+    for (list, lever) in [
+        (&a.points, Lever::Points),
+        (&a.weight, Lever::Weight),
+        (&a.target, Lever::Target),
+        (&a.coef, Lever::Coefficient),
     ] {
         for s in list {
-            let (scope, code, v) = parse_assign(s, flag)?;
-            let class = scope.as_deref().map(ident).transpose()?;
-            let code = ident(&code)?;
-            adj.push(match flag {
-                "points" => Adjust::Points {
-                    class,
-                    code,
-                    points: v,
-                },
-                "weight" => Adjust::Weight {
-                    class,
-                    code,
-                    weight: v,
-                },
-                _ => Adjust::Target {
-                    class,
-                    code,
-                    target: v,
-                },
-            });
+            let change = Adjust::parse(lever, s).map_err(|e| Failure::Usage(e.text().clone()))?;
+            adj.push(change);
         }
-    }
-    for s in &a.coef {
-        let (scope, code, k) = parse_assign(s, "coef")?;
-        let unit = scope.ok_or_else(|| {
-            usage(
-                format!("--coef 需要写明单位：单位/代码=系数，而不是“{s}”"),
-                format!("--coef needs the unit: unit/code=k, not `{s}`"),
-            )
-        })?;
-        let unit = Code::parse(&unit).map_err(|e| Failure::Usage(e.text(&unit)))?;
-        adj.push(Adjust::Coefficient {
-            unit,
-            key: ident(&code)?,
-            k,
-        });
     }
     if adj.is_empty() {
         return Err(usage(

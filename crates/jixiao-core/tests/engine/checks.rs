@@ -438,3 +438,36 @@ fn warnings_do_not_stop_scoring_but_are_reported() {
         .expect("unused element warning");
     assert!(w.message.zh.contains("“unused”没有被任何指标使用"));
 }
+
+#[test]
+fn whatif_changes_read_as_people_write_them() {
+    use jixiao_core::whatif::{Adjust, ChangeError, Lever};
+    let a = Adjust::parse(Lever::Points, "street/investment = 12.5").expect("points");
+    assert_eq!(
+        a,
+        Adjust::Points {
+            class: Some(jixiao_core::code::Ident::parse("street").expect("id")),
+            code: jixiao_core::code::Ident::parse("investment").expect("id"),
+            points: "12.5".parse().expect("dec"),
+        }
+    );
+    assert!(matches!(
+        Adjust::parse(Lever::Target, "investment=95"),
+        Ok(Adjust::Target { class: None, .. })
+    ));
+    assert!(matches!(
+        Adjust::parse(Lever::Coefficient, "QLY/investment=1.1"),
+        Ok(Adjust::Coefficient { .. })
+    ));
+    // A coefficient names its unit; a number is a number; a code is a code.
+    assert!(matches!(
+        Adjust::parse(Lever::Coefficient, "investment=1.1"),
+        Err(ChangeError::Syntax(_))
+    ));
+    let e = Adjust::parse(Lever::Weight, "investment=lots").expect_err("not a number");
+    assert!(e.text().zh.contains("weight") && e.text().en.contains("[class/]code=number"));
+    assert!(matches!(
+        Adjust::parse(Lever::Points, "in vest=3"),
+        Err(ChangeError::Code(_))
+    ));
+}
