@@ -131,6 +131,8 @@ pub enum Action<'a> {
     ReadUnit {
         unit: &'a str,
     },
+    /// The list of values, each filtered to the caller's scope afterwards.
+    ListValues,
     /// A value (with its evidence).
     ReadValue {
         unit: &'a str,
@@ -159,8 +161,14 @@ pub enum Action<'a> {
         element: &'a str,
         state: crate::workflow::ValueState,
     },
+    /// Check a scheme's text against the organisation, or upload it as a draft (before its
+    /// code is known): the roles that manage any scheme at all.
+    CheckSchemes,
+    /// Upload or publish a version of a scheme. `budget`: the version itself declares a
+    /// budget-performance scheme (a draft is not yet among the published ones).
     ManageSchemes {
         scheme: &'a str,
+        budget: bool,
     },
     ManagePeriods,
     /// Close or reopen a period.
@@ -176,6 +184,10 @@ pub enum Action<'a> {
         unit: &'a str,
     },
     ResolveAppeal,
+    /// Attach evidence to an appeal: the unit that may file it, or the office.
+    AddAppealEvidence {
+        unit: &'a str,
+    },
     WhatIf,
     /// Post events of a feed for a unit (`None`: to the feed at all, before any event is read).
     PostFeed {
@@ -205,6 +217,26 @@ fn in_scope(p: &Principal, unit: &str, element: &str, s: &impl Scope) -> bool {
     in_unit(p, unit, s) && in_items(p, element)
 }
 
+/// Why an action is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// Nobody is signed in: signing in may help.
+    SignIn,
+    /// The caller is signed in and may not.
+    Forbidden,
+}
+
+/// [`can`] with the reason for a refusal, for callers that answer it.
+pub fn check(p: &Principal, action: Action<'_>, s: &impl Scope) -> Result<(), Denied> {
+    if can(p, action, s) {
+        Ok(())
+    } else if p.role == Role::Public {
+        Err(Denied::SignIn)
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
 /// Whether `p` may do `action`. The one place that decides.
 pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
     use crate::scheme::Source;
@@ -219,6 +251,7 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
             Reporter | UnitLeader | Evaluator | Inspector => in_unit(p, unit, s),
             Feed | Public => false,
         },
+        Action::ListValues => !matches!(p.role, Feed | Public),
         Action::ReadValue { unit, element } => match p.role {
             Admin | Office | Finance | Leader => true,
             LeadReviewer => p
@@ -274,8 +307,9 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
                     _ => false,
                 }
         }
-        Action::ManageSchemes { scheme } => {
-            everything || (p.role == Finance && s.is_budget_scheme(scheme))
+        Action::CheckSchemes => matches!(p.role, Admin | Office | Finance),
+        Action::ManageSchemes { scheme, budget } => {
+            everything || (p.role == Finance && (budget || s.is_budget_scheme(scheme)))
         }
         Action::ManagePeriods | Action::LockPeriod | Action::ResolveAppeal => everything,
         Action::Publish { scheme } => {
@@ -285,6 +319,9 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
         Action::ManageUsers | Action::ManageApiKeys => p.role == Admin,
         Action::FileAppeal { unit } => {
             matches!(p.role, UnitLeader | Reporter) && in_unit(p, unit, s)
+        }
+        Action::AddAppealEvidence { unit } => {
+            p.role == Office || can(p, Action::FileAppeal { unit }, s)
         }
         Action::WhatIf => matches!(p.role, Admin | Office | Finance | Leader),
         Action::PostFeed { feed, unit } => {
@@ -425,15 +462,60 @@ mod tests {
         assert!(can(
             &p(Role::Finance, None),
             Action::ManageSchemes {
-                scheme: "budget-self"
+                scheme: "budget-self",
+                budget: false
             },
             &Demo
         ));
         assert!(!can(
             &p(Role::Finance, None),
-            Action::ManageSchemes { scheme: "wolong" },
+            Action::ManageSchemes {
+                scheme: "wolong",
+                budget: false
+            },
             &Demo
         ));
+        // A draft that declares itself a budget scheme, not yet published.
+        assert!(can(
+            &p(Role::Finance, None),
+            Action::ManageSchemes {
+                scheme: "p2026",
+                budget: true
+            },
+            &Demo
+        ));
+        assert!(can(&p(Role::Finance, None), Action::CheckSchemes, &Demo));
+        assert!(!can(&p(Role::Leader, None), Action::CheckSchemes, &Demo));
+        assert!(can(&p(Role::Leader, None), Action::ListValues, &Demo));
+        assert!(!can(&p(Role::Feed, None), Action::ListValues, &Demo));
+        assert!(can(
+            &p(Role::Office, None),
+            Action::AddAppealEvidence { unit: "QLY" },
+            &Demo
+        ));
+        assert!(can(
+            &p(Role::UnitLeader, Some("QLY")),
+            Action::AddAppealEvidence { unit: "QLY" },
+            &Demo
+        ));
+        assert!(!can(
+            &p(Role::UnitLeader, Some("QLY")),
+            Action::AddAppealEvidence { unit: "MXI" },
+            &Demo
+        ));
+        assert!(!can(
+            &p(Role::Admin, None),
+            Action::AddAppealEvidence { unit: "QLY" },
+            &Demo
+        ));
+        assert_eq!(
+            check(&Principal::public(), Action::ReadRankings, &Demo),
+            Err(Denied::SignIn)
+        );
+        assert_eq!(
+            check(&p(Role::Reporter, Some("QLY")), Action::ReadRankings, &Demo),
+            Err(Denied::Forbidden)
+        );
         assert!(!can(
             &p(Role::Leader, None),
             Action::EditValue {

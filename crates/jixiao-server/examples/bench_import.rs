@@ -21,9 +21,9 @@ mod common;
 use common::{database, peak_rss_mib};
 use jixiao_core::access::{Principal, Role};
 use jixiao_core::synth::{Spec, dataset};
-use jixiao_server::auth::Caller;
 use jixiao_server::config::Config;
-use jixiao_server::import::{Mode, import};
+use jixiao_server::ops::Caller;
+use jixiao_server::ops::imports::{Mode, import};
 use jixiao_store::audit::Actor;
 use std::time::Instant;
 

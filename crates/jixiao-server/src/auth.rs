@@ -1,29 +1,25 @@
-//! Who is calling: a session cookie (people, through axum-login and tower-sessions, with
-//! sessions kept in the database) or an API key (machines). Passwords are argon2id; API keys
-//! are random and stored as SHA-256 hashes; cookie-authenticated writes need the CSRF token.
+//! Accounts and secrets: people sign in with a session cookie (axum-login and tower-sessions,
+//! with sessions kept in the database); machines with API keys. Passwords are argon2id; API
+//! keys are random and stored as SHA-256 hashes. Who a request's caller is:
+//! [`crate::http::caller`]; signing in: [`crate::ops::auth`].
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::error::Error;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum_login::tower_sessions::session::{Id, Record};
 use axum_login::tower_sessions::session_store::{self, SessionStore};
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use jixiao_core::access::{Principal, Role};
-use jixiao_core::text::Text;
 use jixiao_store::Store;
-use jixiao_store::audit::Actor;
 use jixiao_store::users::UserRow;
 use rand::RngCore;
 
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
+pub fn hash_password(password: &str) -> Result<String, Error> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::internal(&e))
+        .map_err(|e| Error::internal(&e))
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -202,150 +198,6 @@ impl SessionStore for DbSessions {
             .await
             .map_err(backend_err)
     }
-}
-
-/// The session key holding the CSRF token.
-pub const CSRF_KEY: &str = "csrf";
-/// The header a cookie-authenticated write must carry.
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// The caller of a request, whoever they are.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub principal: Principal,
-    /// For the audit log.
-    pub actor: Actor,
-    pub user: Option<User>,
-    /// Signed in with a cookie (so writes need the CSRF token).
-    pub via_cookie: bool,
-}
-
-impl Caller {
-    pub fn require_signed_in(&self) -> Result<(), ApiError> {
-        if self.principal.role == Role::Public {
-            Err(ApiError::unauthorized())
-        } else {
-            Ok(())
-        }
-    }
-}
-
-fn request_id(parts: &Parts) -> String {
-    parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
-        let rid = request_id(parts);
-        if let Some(auth) = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-        {
-            let token = auth.strip_prefix("Bearer ").ok_or_else(bad_key)?;
-            return api_key_caller(state, token, rid).await;
-        }
-        let session = AuthSession::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::internal(&"session layer missing"))?;
-        match session.user {
-            Some(user) => {
-                // Seeded and newly created accounts choose their own password before anything else.
-                let path = parts.uri.path();
-                let allowed = path.ends_with("/auth/password")
-                    || path.ends_with("/auth/logout")
-                    || path.ends_with("/me");
-                if user.must_change_password && !allowed {
-                    return Err(ApiError::new(
-                        axum::http::StatusCode::FORBIDDEN,
-                        "password_change_required",
-                        Text::new(
-                            "首次登录请先修改密码（POST /api/v1/auth/password）",
-                            "choose your own password first (POST /api/v1/auth/password)",
-                        ),
-                    ));
-                }
-                Ok(Caller {
-                    principal: user.principal(),
-                    actor: Actor {
-                        name: user.username.clone(),
-                        source: "web".into(),
-                        request_id: rid,
-                    },
-                    user: Some(user),
-                    via_cookie: true,
-                })
-            }
-            None => Ok(Caller {
-                principal: Principal::public(),
-                actor: Actor {
-                    name: "anonymous".into(),
-                    source: "web".into(),
-                    request_id: rid,
-                },
-                user: None,
-                via_cookie: false,
-            }),
-        }
-    }
-}
-
-fn bad_key() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::UNAUTHORIZED,
-        "bad_api_key",
-        Text::new(
-            "API 密钥无效或已吊销",
-            "the API key is not valid or was revoked",
-        ),
-    )
-}
-
-/// API keys look like `jx_<prefix>_<secret>`.
-async fn api_key_caller(state: &AppState, token: &str, rid: String) -> Result<Caller, ApiError> {
-    let mut parts = token.splitn(3, '_');
-    let (Some("jx"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad_key());
-    };
-    let key = jixiao_store::keys::by_prefix(&state.store, prefix)
-        .await?
-        .ok_or_else(bad_key)?;
-    if key.revoked_at.is_some()
-        || !constant_time_eq(
-            jixiao_store::sha256_hex(secret.as_bytes()).as_bytes(),
-            key.key_hash.as_bytes(),
-        )
-    {
-        return Err(bad_key());
-    }
-    let role = Role::parse(&key.role).ok_or_else(bad_key)?;
-    Ok(Caller {
-        principal: Principal {
-            role,
-            unit: key.unit_code.clone(),
-            items: items_of(&key.items),
-        },
-        actor: Actor {
-            name: format!("apikey:{}", key.name),
-            source: "api".into(),
-            request_id: rid,
-        },
-        user: None,
-        via_cookie: false,
-    })
-}
-
-/// The session's CSRF token, if it has one (set at sign-in).
-pub async fn csrf_token(session: &axum_login::tower_sessions::Session) -> Option<String> {
-    session.get(CSRF_KEY).await.ok().flatten()
 }
 
 /// Compares secrets without stopping at the first difference.

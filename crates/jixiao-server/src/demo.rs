@@ -2,7 +2,7 @@
 //! its schemes, opens its periods, counts its data, and creates one account for every role.
 
 use crate::auth::{hash_password, random_hex};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::state::AppState;
 use jixiao_core::doc::SourceText;
 use jixiao_core::org::Org;
@@ -122,13 +122,13 @@ const ACCOUNTS: &[Seed] = &[
     ),
 ];
 
-fn err(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(&e)
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::internal(&e)
 }
 
 /// Seeds an empty database with the demo district. Returns the accounts with their passwords,
 /// or `None` when the database already holds an organisation (the demo never overwrites data).
-pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, ApiError> {
+pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     if jixiao_store::org::district(&state.store).await?.is_some() {
         return Ok(None);
     }

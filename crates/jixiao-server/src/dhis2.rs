@@ -10,7 +10,7 @@
 //! added to or overwritten by its siblings.
 //!
 //! An import becomes the same table of rows as any other file and goes through the same
-//! checks, transaction and report ([`crate::import`]).
+//! checks, transaction and report ([`crate::ops::imports`]).
 
 use jixiao_core::data::{DataSet, read_table};
 use jixiao_core::issue::{Issue, Issues, Location};

@@ -1,54 +1,77 @@
-//! Errors of the HTTP layer, turned into responses in exactly one place: RFC 9457
-//! `application/problem+json` with a stable `code` and the message in Chinese and English.
-//! Server errors are logged with their cause and shown as "internal error".
+//! The one error of the server's operations: what kind of failure, a stable `code` programs
+//! read, the message in Chinese and English, and extension members (the problems of invalid
+//! input, the current state on a conflict). No HTTP here: the adapters turn a [`Kind`] into a
+//! status in exactly one place ([`crate::http::problem`]).
 
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use jixiao_core::issue::Issues;
 use jixiao_core::text::Text;
 use serde::Serialize;
 
+/// What kind of failure: each maps to one HTTP status, and a page picks its title by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Malformed input (400).
+    BadRequest,
+    /// Nobody is signed in, or the credentials are wrong (401).
+    Unauthorized,
+    /// Signed in and not allowed (403).
+    Forbidden,
+    /// No such thing, or not for this caller to see (404).
+    NotFound,
+    /// The thing is not in a state that allows this (409).
+    Conflict,
+    /// A file or a post larger than allowed (413).
+    TooLarge,
+    /// A file of a type not accepted (415).
+    UnsupportedType,
+    /// Input that fails validation (422).
+    Invalid,
+    /// An account locked after failed sign-ins (423).
+    Locked,
+    /// Too many attempts (429).
+    TooManyRequests,
+    /// A dependency is missing or down: the database, the PDF printer (503).
+    Unavailable,
+    /// A bug or an outage; the cause is logged, the caller sees "internal error" (500).
+    Internal,
+}
+
+impl Kind {
+    /// A problem of the request, which the person can fix (not the server's).
+    pub fn is_client(self) -> bool {
+        !matches!(self, Kind::Internal | Kind::Unavailable)
+    }
+}
+
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
+pub struct Error {
+    pub kind: Kind,
     pub code: &'static str,
     pub message: Text,
-    /// Extension members (RFC 9457 §3.2): validation problems, the current state on a
-    /// conflict. Each key of this object becomes a member of the problem document.
+    /// Extension members (RFC 9457 §3.2): each key of this object becomes a member of the
+    /// problem document.
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The problem document (RFC 9457) with jixiao's fields.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    /// `urn:jixiao:problem:<code>`
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The English message.
-    pub title: String,
-    pub status: u16,
-    /// Stable code for programs.
-    pub code: String,
-    pub message: ProblemText,
-    /// The Chinese message (RFC 9457's occurrence-specific explanation).
-    pub detail: String,
-    /// Extension members, by problem: `issues` (invalid input), `current` and `allowed`
-    /// (conflicts), `locked_until` (locked account), `units` (publication blocked).
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub extensions: serde_json::Map<String, serde_json::Value>,
-}
-
+/// A message in both languages, as programs receive it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProblemText {
     pub zh: String,
     pub en: String,
 }
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: Text) -> ApiError {
-        ApiError {
-            status,
+impl From<Text> for ProblemText {
+    fn from(t: Text) -> ProblemText {
+        ProblemText { zh: t.zh, en: t.en }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(kind: Kind, code: &'static str, message: Text) -> Error {
+        Error {
+            kind,
             code,
             message,
             extensions: serde_json::Map::new(),
@@ -56,7 +79,7 @@ impl ApiError {
     }
 
     /// Adds extension members: `extra` must be a JSON object; its keys join the document.
-    pub fn with(mut self, extra: serde_json::Value) -> ApiError {
+    pub fn with(mut self, extra: serde_json::Value) -> Error {
         if let serde_json::Value::Object(map) = extra {
             self.extensions.extend(map);
         }
@@ -64,43 +87,43 @@ impl ApiError {
     }
 
     /// `what` names the missing thing in Chinese and in English.
-    pub fn not_found(zh: &str, en: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
+    pub fn not_found(zh: &str, en: &str) -> Error {
+        Error::new(
+            Kind::NotFound,
             "not_found",
             Text::new(format!("找不到{zh}"), format!("{en} not found")),
         )
     }
 
-    pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
+    pub fn unauthorized() -> Error {
+        Error::new(
+            Kind::Unauthorized,
             "unauthorized",
             Text::new("请先登录", "log in first"),
         )
     }
 
-    pub fn forbidden() -> ApiError {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
+    pub fn forbidden() -> Error {
+        Error::new(
+            Kind::Forbidden,
             "forbidden",
             Text::new("无权进行此操作", "you may not do this"),
         )
     }
 
-    pub fn conflict(code: &'static str, message: Text) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, code, message)
+    pub fn conflict(code: &'static str, message: Text) -> Error {
+        Error::new(Kind::Conflict, code, message)
     }
 
-    pub fn bad_request(code: &'static str, message: Text) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    pub fn bad_request(code: &'static str, message: Text) -> Error {
+        Error::new(Kind::BadRequest, code, message)
     }
 
     /// Input that fails validation: 422 with every problem.
-    pub fn invalid(issues: &Issues) -> ApiError {
+    pub fn invalid(issues: &Issues) -> Error {
         let n = issues.errors().count();
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        Error::new(
+            Kind::Invalid,
             "invalid",
             Text::new(
                 format!("输入有{n}处错误，未做任何更改"),
@@ -110,20 +133,38 @@ impl ApiError {
         .with(serde_json::json!({ "issues": issues }))
     }
 
-    pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+    /// A failure that is not the caller's: logged with its cause, shown as "internal error".
+    pub fn internal(cause: &dyn std::fmt::Display) -> Error {
         tracing::error!(error = %cause, "internal error");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+        Error::new(
+            Kind::Internal,
             "internal",
             Text::new("服务器内部错误", "internal error"),
         )
     }
+
+    /// The first detail of an invalid input's problems (or the message) in one language: what
+    /// a person sees beside the field at fault.
+    pub fn detail(&self, lang: jixiao_core::text::Lang) -> String {
+        let key = match lang {
+            jixiao_core::text::Lang::Zh => "zh",
+            jixiao_core::text::Lang::En => "en",
+        };
+        self.extensions
+            .get("issues")
+            .and_then(|i| i.as_array())
+            .and_then(|a| a.first())
+            .and_then(|i| i.get("message"))
+            .and_then(|m| m.get(key).or_else(|| m.get("zh")))
+            .and_then(|s| s.as_str())
+            .map_or_else(|| self.message.get(lang).to_owned(), str::to_owned)
+    }
 }
 
-impl From<jixiao_store::StoreError> for ApiError {
-    fn from(e: jixiao_store::StoreError) -> ApiError {
+impl From<jixiao_store::StoreError> for Error {
+    fn from(e: jixiao_store::StoreError) -> Error {
         if e.is_unique_violation() {
-            return ApiError::conflict(
+            return Error::conflict(
                 "exists",
                 Text::new(
                     "已存在相同的记录",
@@ -131,32 +172,6 @@ impl From<jixiao_store::StoreError> for ApiError {
                 ),
             );
         }
-        ApiError::internal(&e)
+        Error::internal(&e)
     }
 }
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = Problem {
-            kind: format!("urn:jixiao:problem:{}", self.code),
-            title: self.message.en.clone(),
-            status: self.status.as_u16(),
-            code: self.code.to_owned(),
-            detail: self.message.zh.clone(),
-            message: ProblemText {
-                zh: self.message.zh,
-                en: self.message.en,
-            },
-            extensions: self.extensions,
-        };
-        let json = serde_json::to_vec(&body).unwrap_or_default();
-        (
-            self.status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            json,
-        )
-            .into_response()
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,7 +1,8 @@
-//! The pages' language: Chinese by default, English by a switch kept in a cookie. Every string
-//! of the interface comes from the fluent files under `i18n/`; content (unit and indicator
-//! names, explanations) carries both languages itself ([`Text`]) and falls back to Chinese,
-//! marked `lang="zh-CN"` so browsers, screen readers and the untranslated-string test know.
+//! Labels for people, in Chinese (the default) or English: every string of the interface comes
+//! from the fluent files under `i18n/`; content (unit and indicator names, explanations)
+//! carries both languages itself ([`Text`]) and falls back to Chinese, marked `lang="zh-CN"`
+//! so browsers, screen readers and the untranslated-string test know. The pages choose the
+//! language by a cookie; import reports and exports use both.
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{Loader, static_loader};
@@ -181,6 +182,35 @@ impl L {
     }
 }
 
+/// The language of core's texts for this translator.
+impl From<L> for jixiao_core::text::Lang {
+    fn from(l: L) -> jixiao_core::text::Lang {
+        match l.0 {
+            Lang::Zh => jixiao_core::text::Lang::Zh,
+            Lang::En => jixiao_core::text::Lang::En,
+        }
+    }
+}
+
+/// A value's state in words.
+pub fn state_label(l: L, state: &str) -> String {
+    match state {
+        "" => l.t("state-empty"),
+        "draft" => l.t("state-draft"),
+        "submitted" => l.t("state-submitted"),
+        "approved" => l.t("state-approved"),
+        "verified" => l.t("state-verified"),
+        "counted" => l.t("state-counted"),
+        "returned" => l.t("state-returned"),
+        other => other.to_owned(),
+    }
+}
+
+/// An error's message (its first detail, when it has one) in `l`'s language.
+pub fn problem_text(l: L, e: &crate::error::Error) -> String {
+    e.detail(l.into())
+}
+
 pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
 }
@@ -264,7 +294,7 @@ mod tests {
             }
         };
         scan("templates");
-        scan("src/web");
+        scan("src");
         let missing: Vec<_> = used.difference(&zh).collect();
         assert!(
             missing.is_empty(),

@@ -1,6 +1,8 @@
-//! jixiao's HTTP server: the JSON API under `/api/v1` on the live scoring engine, with
+//! jixiao's server: the operations of the closed loop on the live scoring engine ([`ops`]),
+//! served as a JSON API under `/api/v1` ([`api`]) and as web pages ([`web`]), with
 //! authentication, the reporting-and-review workflow, publication, appeals and the audit chain.
-//! [`build_app`] is what both the binary and the tests serve.
+//! [`build_app`] is what both the binary and the tests serve. The map of the modules, and where
+//! a new capability goes: `crates/jixiao-server/README.md`.
 
 pub mod api;
 pub mod auth;
@@ -8,11 +10,14 @@ pub mod config;
 pub mod demo;
 pub mod dhis2;
 pub mod error;
-pub mod feeds;
-pub mod import;
+pub mod http;
+pub mod i18n;
 pub mod live;
+pub mod ops;
+pub mod pdf;
 pub mod state;
 pub mod web;
+pub mod xlsx;
 
 use crate::auth::{Backend, DbSessions};
 use crate::config::Config;

@@ -1,21 +1,19 @@
-//! Report cards as PDF: the printable page (its own stylesheet inlined, no script) printed by
+//! Pages as PDF: the printable page (its own stylesheet inlined, no script) printed by
 //! headless Chromium, so the PDF is exactly what the print stylesheet gives, Chinese fonts and
-//! SVG charts included. No PDF layout is written by hand.
+//! SVG charts included. No PDF layout is written by hand. HTML in, bytes out.
 
-use crate::error::{ApiError, ApiResult};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use crate::error::{Error, Kind, Result};
 use jixiao_core::text::Text;
 use std::path::Path;
 use std::time::Duration;
 
-const CSS: &str = include_str!("../../static/app.css");
+const CSS: &str = include_str!("../static/app.css");
 
 /// Prints `html` (a whole page of this site) to PDF with the browser at `chromium`.
-pub async fn print(chromium: &Path, html: &str, file: &str) -> ApiResult<Response> {
+pub async fn print(chromium: &Path, html: &str) -> Result<Vec<u8>> {
     if !chromium.exists() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+        return Err(Error::new(
+            Kind::Unavailable,
             "pdf_unavailable",
             Text::new(
                 format!(
@@ -30,14 +28,14 @@ pub async fn print(chromium: &Path, html: &str, file: &str) -> ApiResult<Respons
         ));
     }
     let page = printable(html).ok_or_else(|| {
-        ApiError::internal(&"base.html no longer links the stylesheet as pdf.rs expects")
+        Error::internal(&"base.html no longer links the stylesheet as pdf.rs expects")
     })?;
-    let dir = tempfile::tempdir().map_err(|e| ApiError::internal(&e))?;
+    let dir = tempfile::tempdir().map_err(|e| Error::internal(&e))?;
     let input = dir.path().join("card.html");
     let output = dir.path().join("card.pdf");
     tokio::fs::write(&input, page)
         .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(|e| Error::internal(&e))?;
     let run = tokio::process::Command::new(chromium)
         .args([
             "--headless",
@@ -59,28 +57,14 @@ pub async fn print(chromium: &Path, html: &str, file: &str) -> ApiResult<Respons
         .output();
     let out = tokio::time::timeout(Duration::from_secs(60), run)
         .await
-        .map_err(|_| ApiError::internal(&"chromium did not finish printing within 60 s"))?
-        .map_err(|e| ApiError::internal(&e))?;
-    let bytes = tokio::fs::read(&output).await.map_err(|e| {
-        ApiError::internal(&format!(
+        .map_err(|_| Error::internal(&"chromium did not finish printing within 60 s"))?
+        .map_err(|e| Error::internal(&e))?;
+    tokio::fs::read(&output).await.map_err(|e| {
+        Error::internal(&format!(
             "chromium printed nothing ({e}): {}",
             String::from_utf8_lossy(&out.stderr)
         ))
-    })?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"report-card.pdf\"; filename*=UTF-8''{}.pdf",
-                    super::urlencode(file)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    })
 }
 
 const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/static/app.css\">";
@@ -101,7 +85,7 @@ mod tests {
     /// The lines pdf.rs replaces are the ones every page gets from base.html.
     #[test]
     fn base_links_what_the_pdf_inlines() {
-        let base = include_str!("../../templates/base.html");
+        let base = include_str!("../templates/base.html");
         assert!(base.contains(super::STYLESHEET));
         assert!(base.contains(super::SCRIPT));
         let page = super::printable(base).expect("printable");

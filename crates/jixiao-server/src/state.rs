@@ -16,7 +16,7 @@ pub struct AppState {
     pub rankings: Arc<std::sync::Mutex<RankingCache>>,
 }
 
-pub type RankingCache = std::collections::HashMap<String, (u64, axum::body::Bytes)>;
+pub type RankingCache = std::collections::HashMap<String, (u64, bytes::Bytes)>;
 
 impl AppState {
     /// Loads the live results from the store.

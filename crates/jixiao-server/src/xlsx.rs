@@ -1,17 +1,23 @@
-//! Tables as Excel workbooks: every table a page shows can be downloaded as XLSX with the same
-//! columns — bold header row frozen at the top, column widths to fit, numbers as numbers.
+//! Excel in and out, in one place for the pages, the API and the command line: tables as
+//! workbooks (bold header row frozen at the top, column widths to fit, numbers as numbers),
+//! the office's fill-in templates (data validation, protected headings, notes), and the first
+//! sheet of an uploaded workbook as text. Bytes in, bytes out: no HTTP here.
 
-use crate::error::{ApiError, ApiResult};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use crate::error::{Error, Result};
 use jixiao_core::Decimal;
+use jixiao_core::text::Text;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook};
+
+/// The MIME type of a workbook.
+pub const MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A cell: text, or a number (kept exact in the page; Excel stores a double).
 pub enum Cell {
     Text(String),
     Num(Decimal),
+    /// A whole number: a rank, a count, a row number (shown without decimals).
+    Int(i64),
     /// A value with a problem: highlighted.
     Bad(String),
 }
@@ -34,6 +40,12 @@ impl From<Decimal> for Cell {
     }
 }
 
+impl From<Option<u32>> for Cell {
+    fn from(n: Option<u32>) -> Cell {
+        n.map_or_else(|| Cell::Text(String::new()), |n| Cell::Int(i64::from(n)))
+    }
+}
+
 impl From<Option<Decimal>> for Cell {
     fn from(d: Option<Decimal>) -> Cell {
         d.map_or_else(|| Cell::Text(String::new()), Cell::Num)
@@ -45,6 +57,21 @@ pub struct Sheet {
     pub name: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+    /// Numbers rounded (half away from zero) to this many places and shown with them all
+    /// (`0.00`); `None`: the exact number, trailing zeros hidden.
+    pub decimals: Option<u32>,
+}
+
+impl Sheet {
+    /// A sheet of exact numbers.
+    pub fn new(name: impl Into<String>, headers: Vec<String>, rows: Vec<Vec<Cell>>) -> Sheet {
+        Sheet {
+            name: name.into(),
+            headers,
+            rows,
+            decimals: None,
+        }
+    }
 }
 
 fn width(s: &str) -> f64 {
@@ -53,19 +80,23 @@ fn width(s: &str) -> f64 {
         .sum::<f64>()
 }
 
+fn err(e: rust_xlsxwriter::XlsxError) -> Error {
+    Error::internal(&e)
+}
+
 /// Writes the sheets into a workbook.
-pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
-    let err = |e: rust_xlsxwriter::XlsxError| ApiError::internal(&e);
+pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let head = Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))
         .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
         .set_text_wrap();
-    let num = Format::new()
-        .set_num_format("0.####")
-        .set_border(FormatBorder::Thin);
     let text = Format::new().set_border(FormatBorder::Thin);
+    let int = Format::new()
+        .set_num_format("0")
+        .set_border(FormatBorder::Thin);
     let bad = Format::new()
         .set_border(FormatBorder::Thin)
         .set_background_color(Color::RGB(0xFFC7CE))
@@ -83,6 +114,13 @@ pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
             name = format!("{name}{}", i + 1);
         }
         ws.set_name(&name).map_err(err)?;
+        let num = Format::new()
+            .set_num_format(match s.decimals {
+                Some(0) => "0".to_owned(),
+                Some(d) => format!("0.{}", "0".repeat(d as usize)),
+                None => "0.####".to_owned(),
+            })
+            .set_border(FormatBorder::Thin);
         let mut widths: Vec<f64> = s.headers.iter().map(|h| width(h).max(6.0)).collect();
         for (x, h) in s.headers.iter().enumerate() {
             ws.write_string_with_format(0, x as u16, h, &head)
@@ -103,7 +141,17 @@ pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
                         ws.write_string_with_format(y, x as u16, t, &bad)
                             .map_err(err)?;
                     }
+                    Cell::Int(n) => {
+                        ws.write_number_with_format(y, x as u16, *n as f64, &int)
+                            .map_err(err)?;
+                    }
                     Cell::Num(d) => {
+                        let d = s.decimals.map_or(*d, |dd| {
+                            d.round_dp_with_strategy(
+                                dd,
+                                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                            )
+                        });
                         ws.write_number_with_format(y, x as u16, d.to_f64().unwrap_or(0.0), &num)
                             .map_err(err)?;
                     }
@@ -119,53 +167,166 @@ pub fn workbook(sheets: &[Sheet]) -> ApiResult<Vec<u8>> {
     wb.save_to_buffer().map_err(err)
 }
 
-/// A workbook as a download named `file` (`.xlsx` added).
-pub fn download(file: &str, sheets: &[Sheet]) -> ApiResult<Response> {
-    let bytes = workbook(sheets)?;
-    let ascii: String = file
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
+/// The office's fill-in template for one class and period: one row per unit, one column per
+/// data element, the current values filled in. The heading and the unit columns are
+/// protected; each value column accepts numbers only, in the element's range; each heading
+/// carries a note with the code, the unit of measure and the definition.
+pub struct ClassTemplate<'a> {
+    pub lang: jixiao_core::text::Lang,
+    pub period: &'a str,
+    /// Heading of the unit-code, unit-name and period columns, in this order.
+    pub fixed_headings: [String; 3],
+    pub error_title: String,
+    pub error_message: String,
+    /// (code, name) of each unit.
+    pub units: &'a [(String, String)],
+    pub columns: &'a [TemplateColumn],
+    /// The stored value of each unit (row) and column, as text.
+    pub values: &'a [Vec<Option<String>>],
+}
+
+/// A data element's column of a [`ClassTemplate`].
+pub struct TemplateColumn {
+    pub code: String,
+    pub name: Text,
+    pub unit: String,
+    pub definition: Option<Text>,
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+}
+
+/// Writes a [`ClassTemplate`].
+pub fn class_template(t: &ClassTemplate<'_>) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{DataValidation, DataValidationRule, Note};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(t.period).map_err(err)?;
+    let head = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap();
+    let fixed = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xF2F2F2));
+    let input = Format::new().set_border(FormatBorder::Thin).set_unlocked();
+    for (i, h) in t.fixed_headings.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, h, &head)
+            .map_err(err)?;
+    }
+    ws.set_column_width(0, 12).map_err(err)?;
+    ws.set_column_width(1, 22).map_err(err)?;
+    ws.set_column_width(2, 10).map_err(err)?;
+    for (j, c) in t.columns.iter().enumerate() {
+        let col = (j + 3) as u16;
+        // The heading is the element's Chinese name (what the import recognises in either
+        // language); the note says what to enter.
+        ws.write_string_with_format(0, col, &c.name.zh, &head)
+            .map_err(err)?;
+        ws.set_column_width(col, 16).map_err(err)?;
+        let mut note = format!("{} · {}", c.code, c.name.get(t.lang));
+        let measure = jixiao_core::text::measure(&c.unit, t.lang);
+        if !measure.is_empty() {
+            note.push_str(&format!(" · {measure}"));
+        }
+        if let Some(d) = &c.definition {
+            note.push_str(&format!("\n{}", d.get(t.lang)));
+        }
+        ws.insert_note(0, col, &Note::new(note).set_author("jixiao"))
+            .map_err(err)?;
+        let rule = match (
+            c.min.and_then(|m| m.to_f64()),
+            c.max.and_then(|m| m.to_f64()),
+        ) {
+            (Some(a), Some(b)) => DataValidationRule::Between(a, b),
+            (Some(a), None) => DataValidationRule::GreaterThanOrEqualTo(a),
+            (None, Some(b)) => DataValidationRule::LessThanOrEqualTo(b),
+            (None, None) => DataValidationRule::Between(-1e15, 1e15),
+        };
+        let dv = DataValidation::new()
+            .allow_decimal_number(rule)
+            .set_error_title(&t.error_title)
+            .map_err(err)?
+            .set_error_message(&t.error_message)
+            .map_err(err)?;
+        if !t.units.is_empty() {
+            ws.add_data_validation(1, col, t.units.len() as u32, col, &dv)
+                .map_err(err)?;
+        }
+    }
+    for (i, (code, name)) in t.units.iter().enumerate() {
+        let row = (i + 1) as u32;
+        ws.write_string_with_format(row, 0, code, &fixed)
+            .map_err(err)?;
+        ws.write_string_with_format(row, 1, name, &fixed)
+            .map_err(err)?;
+        ws.write_string_with_format(row, 2, t.period, &fixed)
+            .map_err(err)?;
+        for (j, v) in t.values[i].iter().enumerate() {
+            let col = (j + 3) as u16;
+            match v.as_deref().and_then(|s| s.parse::<f64>().ok()) {
+                Some(n) => ws.write_number_with_format(row, col, n, &input),
+                None => ws.write_blank(row, col, &input),
             }
-        })
-        .collect();
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{ascii}.xlsx\"; filename*=UTF-8''{}.xlsx",
-                    super::urlencode(file)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+            .map_err(err)?;
+        }
+    }
+    ws.set_freeze_panes(1, 3).map_err(err)?;
+    ws.protect();
+    wb.save_to_buffer().map_err(err)
 }
 
-/// One table as a workbook whose file and sheet carry the same name.
-pub fn one_sheet(name: &str, headers: Vec<String>, rows: Vec<Vec<Cell>>) -> ApiResult<Response> {
-    download(
-        name,
-        &[Sheet {
-            name: name.to_owned(),
-            headers,
-            rows,
-        }],
-    )
+/// A cell of an uploaded sheet as text, as a person reads it.
+pub fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string().trim().to_owned(),
+    }
 }
 
-/// Whether a page was asked for as a workbook (`?format=xlsx`).
-pub fn wanted(format: &Option<String>) -> bool {
-    format.as_deref() == Some("xlsx")
+/// The first sheet of a workbook (XLSX, or another format calamine reads) as rows of text;
+/// the problem, in both languages, when it cannot be read.
+pub fn first_sheet(bytes: &[u8]) -> std::result::Result<Vec<Vec<String>>, Text> {
+    use calamine::Reader;
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
+            Text::new(
+                format!("不是可读的 Excel 文件（{e}）"),
+                format!("not a readable Excel workbook ({e})"),
+            )
+        })?;
+    let sheet = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| Text::new("没有工作表", "no worksheet"))?;
+    let range = wb.worksheet_range(&sheet).map_err(|e| {
+        Text::new(
+            format!("工作表无法读取：{e}"),
+            format!("the sheet cannot be read: {e}"),
+        )
+    })?;
+    Ok(range
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect())
+}
+
+/// Column letters as Excel shows them: 0 → `A`, 27 → `AB`.
+pub fn column_letter(i: usize) -> String {
+    let mut n = i + 1;
+    let mut s = String::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.insert(0, (b'A' + r as u8) as char);
+        n = (n - 1) / 26;
+    }
+    s
 }
 
 #[cfg(test)]
@@ -175,14 +336,14 @@ mod tests {
     #[test]
     fn a_workbook_reads_back() {
         use calamine::{DataType, Reader, Xlsx};
-        let bytes = workbook(&[Sheet {
-            name: "排名/ranking".into(),
-            headers: vec!["单位".into(), "总分".into()],
-            rows: vec![
+        let bytes = workbook(&[Sheet::new(
+            "排名/ranking",
+            vec!["单位".into(), "总分".into()],
+            vec![
                 vec!["七里园街道".into(), Decimal::new(9249, 2).into()],
-                vec!["武侯街道".into(), None.into()],
+                vec!["武侯街道".into(), None::<Decimal>.into()],
             ],
-        }])
+        )])
         .expect("workbook");
         let mut x: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
         assert_eq!(x.sheet_names(), vec!["排名ranking".to_owned()]);
@@ -196,5 +357,29 @@ mod tests {
             r.get_value((0, 1)).map(|v| v.to_string()),
             Some("总分".into())
         );
+    }
+
+    #[test]
+    fn fixed_decimals_round_half_away_from_zero() {
+        use calamine::{DataType, Reader, Xlsx};
+        let bytes = workbook(&[Sheet {
+            decimals: Some(2),
+            ..Sheet::new(
+                "x",
+                vec!["总分".into()],
+                vec![vec![Decimal::new(92485, 3).into()]],
+            )
+        }])
+        .expect("workbook");
+        let mut x: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
+        let r = x.worksheet_range("x").expect("sheet");
+        assert_eq!(r.get_value((1, 0)).and_then(|v| v.as_f64()), Some(92.49));
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(27), "AB");
     }
 }

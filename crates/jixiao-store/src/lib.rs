@@ -56,6 +56,9 @@ impl std::ops::DerefMut for Tx {
     }
 }
 
+/// A pooled connection (see [`Store::read`]).
+pub type Conn = sqlx::pool::PoolConnection<Any>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -167,6 +170,12 @@ impl Store {
                 _turn: None,
             },
         })
+    }
+
+    /// A pooled connection for reads (functions that take `&mut AnyConnection`). Returned to
+    /// the pool when dropped.
+    pub async fn read(&self) -> Result<Conn> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// Whether the database answers (for the readiness endpoint).

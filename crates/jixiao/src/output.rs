@@ -9,7 +9,6 @@ use jixiao_core::model::Model;
 use jixiao_core::report::{ClassReport, Report, UnitRow};
 use jixiao_core::text::Lang;
 use jixiao_core::whatif::WhatIf;
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 /// A table with light borders whose columns keep their width (CJK-aware) however wide.
 fn new_table() -> Table {
@@ -207,102 +206,67 @@ pub fn csv(model: &Model, r: &Report, lang: Lang) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-fn rounded(d: Decimal, dd: u32) -> f64 {
-    display(d, dd).parse().unwrap_or(0.0)
-}
-
-/// A workbook: one ranked sheet per class and one sheet of every indicator score.
-pub fn xlsx(model: &Model, r: &Report, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+/// A workbook: one ranked sheet per class and one sheet of every indicator score, numbers
+/// rounded to the scheme's display decimals (written by the server's one workbook writer).
+pub fn xlsx(model: &Model, r: &Report, lang: Lang) -> Result<Vec<u8>, String> {
+    use jixiao_server::xlsx::{Cell, Sheet, workbook};
     let dd = model.display_decimals();
-    let mut wb = Workbook::new();
-    let head = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    let num = Format::new()
-        .set_num_format(format!("0.{}", "0".repeat(dd as usize)))
-        .set_border(FormatBorder::Thin);
-    let text = Format::new().set_border(FormatBorder::Thin);
-    for c in &r.classes {
-        let ws = wb.add_worksheet();
-        let name: String = c
-            .name
-            .get(lang)
-            .chars()
-            .filter(|ch| !"[]:*?/\\".contains(*ch))
-            .take(31)
-            .collect();
-        ws.set_name(&name)?;
-        let mut cols = vec![
-            h(lang, "名次", "Rank"),
-            h(lang, "单位代码", "Code"),
-            h(lang, "单位", "Unit"),
-        ];
-        cols.extend(
-            c.modules
+    let num = |v: Option<Decimal>| v.map_or_else(|| Cell::from("—"), Cell::Num);
+    let mut sheets: Vec<Sheet> = r
+        .classes
+        .iter()
+        .map(|c| {
+            let mut cols = vec![
+                h(lang, "名次", "Rank"),
+                h(lang, "单位代码", "Code"),
+                h(lang, "单位", "Unit"),
+            ];
+            cols.extend(
+                c.modules
+                    .iter()
+                    .map(|m| format!("{}({})", m.name.get(lang), m.points.normalize())),
+            );
+            cols.extend([
+                h(lang, "指标得分", "Indicators"),
+                h(lang, "加分", "Bonus"),
+                h(lang, "扣分", "Deduction"),
+                h(lang, "总分", "Total"),
+                h(lang, "等次", "Grade"),
+                h(lang, "说明", "Note"),
+            ]);
+            let rows = c
+                .rows
                 .iter()
-                .map(|m| format!("{}({})", m.name.get(lang), m.points.normalize())),
-        );
-        cols.extend([
-            h(lang, "指标得分", "Indicators"),
-            h(lang, "加分", "Bonus"),
-            h(lang, "扣分", "Deduction"),
-            h(lang, "总分", "Total"),
-            h(lang, "等次", "Grade"),
-            h(lang, "说明", "Note"),
-        ]);
-        for (i, col) in cols.iter().enumerate() {
-            ws.write_string_with_format(0, i as u16, col, &head)?;
-            ws.set_column_width(
-                i as u16,
-                if i == 2 {
-                    24.0
-                } else if i == cols.len() - 1 {
-                    26.0
-                } else {
-                    12.0
-                },
-            )?;
-        }
-        for (ri, row) in c.rows.iter().enumerate() {
-            let y = ri as u32 + 1;
-            let mut x = 0u16;
-            match row.rank {
-                Some(rk) => ws.write_number_with_format(y, x, f64::from(rk), &text)?,
-                None => ws.write_string_with_format(y, x, "—", &text)?,
-            };
-            x += 1;
-            ws.write_string_with_format(y, x, row.unit.as_str(), &text)?;
-            x += 1;
-            ws.write_string_with_format(y, x, row.name.get(lang), &text)?;
-            x += 1;
-            for v in row.modules.iter().chain([
-                &row.subtotal,
-                &Some(row.bonus),
-                &Some(row.deduction),
-                &row.total,
-            ]) {
-                match v {
-                    Some(v) => ws.write_number_with_format(y, x, rounded(*v, dd), &num)?,
-                    None => ws.write_string_with_format(y, x, "—", &text)?,
-                };
-                x += 1;
+                .map(|row| {
+                    let mut cells = vec![
+                        row.rank
+                            .map_or_else(|| Cell::from("—"), |rk| Cell::Int(i64::from(rk))),
+                        row.unit.as_str().into(),
+                        row.name.get(lang).into(),
+                    ];
+                    cells.extend(row.modules.iter().map(|v| num(*v)));
+                    cells.extend([
+                        num(row.subtotal),
+                        num(Some(row.bonus)),
+                        num(Some(row.deduction)),
+                        num(row.total),
+                        row.grade
+                            .as_ref()
+                            .map(|g| g.name.get(lang))
+                            .unwrap_or("—")
+                            .into(),
+                        rule_note(row, lang).into(),
+                    ]);
+                    cells
+                })
+                .collect();
+            Sheet {
+                decimals: Some(dd),
+                ..Sheet::new(c.name.get(lang), cols, rows)
             }
-            ws.write_string_with_format(
-                y,
-                x,
-                row.grade.as_ref().map(|g| g.name.get(lang)).unwrap_or("—"),
-                &text,
-            )?;
-            ws.write_string_with_format(y, x + 1, rule_note(row, lang), &text)?;
-        }
-        ws.set_freeze_panes(1, 0)?;
-    }
-    let ws = wb.add_worksheet();
-    ws.set_name(h(lang, "指标得分", "Indicator scores"))?;
-    let cols = [
+        })
+        .collect();
+    let cols = vec![
         h(lang, "类别", "Class"),
         h(lang, "单位代码", "Code"),
         h(lang, "单位", "Unit"),
@@ -312,28 +276,28 @@ pub fn xlsx(model: &Model, r: &Report, lang: Lang) -> Result<Vec<u8>, XlsxError>
         h(lang, "得分", "Score"),
         h(lang, "状态", "State"),
     ];
-    for (i, col) in cols.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, col, &head)?;
-        ws.set_column_width(i as u16, if i == 2 || i == 4 { 28.0 } else { 12.0 })?;
-    }
-    let mut y = 1u32;
+    let mut rows = Vec::new();
     for c in &r.classes {
         for row in &c.rows {
             for ind in row.indicators.iter().flatten() {
-                ws.write_string_with_format(y, 0, c.name.get(lang), &text)?;
-                ws.write_string_with_format(y, 1, row.unit.as_str(), &text)?;
-                ws.write_string_with_format(y, 2, row.name.get(lang), &text)?;
-                ws.write_string_with_format(y, 3, ind.code.as_str(), &text)?;
-                ws.write_string_with_format(y, 4, ind.name.get(lang), &text)?;
-                ws.write_number_with_format(y, 5, rounded(ind.points, dd), &num)?;
-                ws.write_number_with_format(y, 6, rounded(ind.score, dd), &num)?;
-                ws.write_string_with_format(y, 7, state_name(ind.state, lang), &text)?;
-                y += 1;
+                rows.push(vec![
+                    c.name.get(lang).into(),
+                    row.unit.as_str().into(),
+                    row.name.get(lang).into(),
+                    ind.code.as_str().into(),
+                    ind.name.get(lang).into(),
+                    Cell::Num(ind.points),
+                    Cell::Num(ind.score),
+                    state_name(ind.state, lang).into(),
+                ]);
             }
         }
     }
-    ws.set_freeze_panes(1, 0)?;
-    wb.save_to_buffer()
+    sheets.push(Sheet {
+        decimals: Some(dd),
+        ..Sheet::new(h(lang, "指标得分", "Indicator scores"), cols, rows)
+    });
+    workbook(&sheets).map_err(|e| e.message.get(lang).to_owned())
 }
 
 fn state_name(s: jixiao_core::engine::LeafState, lang: Lang) -> &'static str {

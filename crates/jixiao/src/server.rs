@@ -146,22 +146,17 @@ pub fn import(a: ImportArgs) -> Outcome {
             })?;
         let user = jixiao_server::auth::User::from_row(&row)
             .ok_or_else(|| failed("账号 account", "unknown role"))?;
-        let caller = jixiao_server::auth::Caller {
-            principal: user.principal(),
-            actor: jixiao_store::audit::Actor {
-                name: user.username.clone(),
-                source: "import".into(),
-                request_id: format!("cli-{}", std::process::id()),
-            },
-            user: Some(user),
-            via_cookie: false,
-        };
+        let caller = jixiao_server::ops::Caller::person(
+            user,
+            "import",
+            format!("cli-{}", std::process::id()),
+        );
         let mode = if a.valid_rows {
-            jixiao_server::import::Mode::ValidRows
+            jixiao_server::ops::imports::Mode::ValidRows
         } else {
-            jixiao_server::import::Mode::AllOrNothing
+            jixiao_server::ops::imports::Mode::AllOrNothing
         };
-        let r = jixiao_server::import::import(
+        let r = jixiao_server::ops::imports::import(
             &state,
             &caller,
             &name,

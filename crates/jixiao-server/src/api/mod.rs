@@ -1,5 +1,8 @@
 //! The JSON API under `/api/v1`, documented by an OpenAPI 3.1 document generated from the
 //! handlers (`/api/v1/openapi.json`) with an interactive page served offline (`/api/v1/docs`).
+//! Each handler is a thin adapter: it extracts the request, calls one operation
+//! ([`crate::ops`]) and answers with its status and JSON; errors become problem documents in
+//! [`crate::http::problem`].
 
 pub mod appeals;
 pub mod audit;
@@ -18,8 +21,9 @@ pub mod units;
 pub mod users;
 pub mod values;
 
-use crate::auth::CSRF_HEADER;
-use crate::error::ApiError;
+use crate::error::{Error, Kind};
+use crate::http::session::CSRF_HEADER;
+use crate::http::{Limiter, Problem};
 use crate::state::AppState;
 use axum::extract::Request;
 use axum::http::Method;
@@ -50,7 +54,7 @@ use utoipa_axum::routes;
         (name = "dhis2", description = "DHIS2 数据交换 · DHIS2 interoperability"),
         (name = "health", description = "运行状态 · health"),
     ),
-    components(schemas(crate::error::Problem)),
+    components(schemas(Problem)),
     modifiers(&Security)
 )]
 pub struct ApiDoc;
@@ -93,25 +97,14 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// The login rate limit's configuration.
-/// Shared by the API's and the pages' sign-in, so both count against one limit per client.
-pub type Limiter = Option<
-    std::sync::Arc<
-        tower_governor::governor::GovernorConfig<
-            crate::ClientIp,
-            governor::middleware::NoOpMiddleware,
-        >,
-    >,
->;
-
 /// Every route of the API, with its OpenAPI description. Logins are rate limited per client.
 pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
     let mut login = OpenApiRouter::new().routes(routes!(auth::login));
     if let Some(config) = limiter {
         login = login.layer(
             tower_governor::GovernorLayer::new(config).error_handler(|_| {
-                ApiError::new(
-                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                Error::new(
+                    Kind::TooManyRequests,
                     "rate_limited",
                     Text::new(
                         "登录尝试过于频繁，请稍后再试",
@@ -124,7 +117,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
     }
     // Imports may be larger than evidence files.
     let imports = OpenApiRouter::new().routes(routes!(imports::create)).layer(
-        axum::extract::DefaultBodyLimit::max(crate::import::MAX_BYTES + 1024 * 1024),
+        axum::extract::DefaultBodyLimit::max(crate::ops::imports::MAX_BYTES + 1024 * 1024),
     );
     let v1 = OpenApiRouter::new()
         .merge(login)
@@ -186,58 +179,8 @@ pub struct PageQuery {
 
 impl PageQuery {
     pub fn page(self) -> jixiao_store::Page {
-        jixiao_store::Page {
-            limit: self.limit.unwrap_or(100).clamp(1, 1000),
-            offset: self.offset.unwrap_or(0).max(0),
-        }
+        crate::ops::page(self.limit, self.offset)
     }
-}
-
-/// A page of a list.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct List<T> {
-    pub total: i64,
-    pub limit: i64,
-    pub offset: i64,
-    pub items: Vec<T>,
-}
-
-impl<T> List<T> {
-    pub fn new(total: i64, page: jixiao_store::Page, items: Vec<T>) -> List<T> {
-        List {
-            total,
-            limit: page.limit,
-            offset: page.offset,
-            items,
-        }
-    }
-
-    /// A whole list, paged in memory (for short lists).
-    pub fn paged(all: Vec<T>, page: jixiao_store::Page) -> List<T> {
-        let total = all.len() as i64;
-        let items = all
-            .into_iter()
-            .skip(page.offset as usize)
-            .take(page.limit as usize)
-            .collect();
-        List {
-            total,
-            limit: page.limit,
-            offset: page.offset,
-            items,
-        }
-    }
-}
-
-/// A reason, required for changes that must say why.
-pub fn require_reason(reason: &str) -> Result<(), ApiError> {
-    if reason.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "reason_required",
-            Text::new("请填写原因", "a reason is required"),
-        ));
-    }
-    Ok(())
 }
 
 /// Cookie-authenticated writes must carry the session's CSRF token (double submit): another
@@ -246,7 +189,7 @@ pub async fn csrf(
     session: axum_login::tower_sessions::Session,
     req: Request,
     next: Next,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Error> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let exempt = req.uri().path().ends_with("/auth/login")
         || req
@@ -254,7 +197,7 @@ pub async fn csrf(
             .contains_key(axum::http::header::AUTHORIZATION);
     if unsafe_method
         && !exempt
-        && let Some(expected) = crate::auth::csrf_token(&session).await
+        && let Some(expected) = crate::http::session::csrf_token(&session).await
     {
         let sent = req
             .headers()
@@ -262,8 +205,8 @@ pub async fn csrf(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !crate::auth::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
+            return Err(Error::new(
+                Kind::Forbidden,
                 "csrf",
                 Text::new("缺少或错误的 CSRF 令牌", "missing or wrong CSRF token"),
             ));
@@ -284,15 +227,15 @@ pub async fn health() -> extract::Json<Health> {
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(get, path = "/ready", tag = "health", responses((status = 200, body = Health), (status = 503, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/ready", tag = "health", responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn ready(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<extract::Json<Health>, ApiError> {
-    if state.store.ping().await {
+) -> Result<extract::Json<Health>, Error> {
+    if crate::ops::ready(&state).await {
         Ok(extract::Json(Health { status: "ready" }))
     } else {
-        Err(ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        Err(Error::new(
+            Kind::Unavailable,
             "not_ready",
             Text::new("数据库不可用", "the database does not answer"),
         ))

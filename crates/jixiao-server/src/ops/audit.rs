@@ -1,19 +1,13 @@
 //! The audit log: filtered reading and the chain check.
 
-use crate::api::extract::Json;
-use crate::api::extract::Query;
-use crate::api::units::allow;
-use crate::api::{List, PageQuery};
-use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::Result;
+use crate::ops::{Caller, List, allow};
 use crate::state::AppState;
-use axum::extract::State;
-
 use jixiao_core::access::Action;
 use jixiao_store::audit::{Entry, Filter, Verification};
 use serde::Deserialize;
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
     /// Who (a username, `apikey:<name>`).
     pub actor: Option<String>,
@@ -27,32 +21,27 @@ pub struct AuditQuery {
     pub contains: Option<String>,
 }
 
-#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery, PageQuery), responses((status = 200, body = List<Entry>)))]
+/// A page of the entries that match.
 pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<AuditQuery>,
-    Query(pq): Query<PageQuery>,
-) -> ApiResult<Json<List<Entry>>> {
-    allow(&state, &caller, Action::ReadAudit).await?;
+    state: &AppState,
+    caller: &Caller,
+    q: &AuditQuery,
+    page: jixiao_store::Page,
+) -> Result<List<Entry>> {
+    allow(state, caller, Action::ReadAudit).await?;
     let f = Filter {
-        actor: q.actor.unwrap_or_default(),
-        action: q.action.unwrap_or_default(),
-        entity: q.entity.unwrap_or_default(),
-        entity_id: q.entity_id.unwrap_or_default(),
-        contains: q.contains.unwrap_or_default(),
+        actor: q.actor.clone().unwrap_or_default(),
+        action: q.action.clone().unwrap_or_default(),
+        entity: q.entity.clone().unwrap_or_default(),
+        entity_id: q.entity_id.clone().unwrap_or_default(),
+        contains: q.contains.clone().unwrap_or_default(),
     };
-    let page = pq.page();
     let (total, items) = jixiao_store::audit::list(&state.store, &f, page).await?;
-    Ok(Json(List::new(total, page, items)))
+    Ok(List::new(total, page, items))
 }
 
 /// Recomputes the hash chain and names the first altered, removed or reordered entry.
-#[utoipa::path(get, path = "/audit/verify", tag = "audit", responses((status = 200, body = Verification)))]
-pub async fn verify(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Verification>> {
-    allow(&state, &caller, Action::ReadAudit).await?;
-    Ok(Json(jixiao_store::audit::verify(&state.store).await?))
+pub async fn verify(state: &AppState, caller: &Caller) -> Result<Verification> {
+    allow(state, caller, Action::ReadAudit).await?;
+    Ok(jixiao_store::audit::verify(&state.store).await?)
 }

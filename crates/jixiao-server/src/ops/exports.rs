@@ -2,125 +2,103 @@
 //! (Chinese headers, widths, number formats, frozen header row) or CSV (UTF-8 with a BOM, so
 //! Excel reads the Chinese). Each goes through the same permission checks as its list.
 
-use crate::api::extract::{Path, Query};
-use crate::api::{PageQuery, audit, results, values};
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
+use crate::live::Kind;
+use crate::ops::audit::AuditQuery;
+use crate::ops::results::{ResultQuery, of_kind, tracked};
+use crate::ops::values::ValueQuery;
+use crate::ops::{Caller, allow};
 use crate::state::AppState;
-use crate::web::xlsx::{Cell, Sheet};
-use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use crate::xlsx::{Cell, Sheet};
 use jixiao_core::Decimal;
-use serde::Deserialize;
+use jixiao_core::access::Action;
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct FormatQuery {
-    /// `xlsx` (default) or `csv`.
-    pub format: Option<String>,
+/// A file to download: its bytes, its type, and its name without the extension.
+pub struct Export {
+    pub bytes: Vec<u8>,
+    pub format: Format,
+    pub name: String,
 }
 
-fn file(name: &str, sheets: Vec<Sheet>, format: Option<&str>) -> ApiResult<Response> {
-    match format.unwrap_or("xlsx") {
-        "xlsx" => crate::web::xlsx::download(name, &sheets),
-        "csv" => {
-            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-            let several = sheets.len() > 1;
-            for (i, s) in sheets.iter().enumerate() {
-                if i == 0 {
-                    let mut h = Vec::new();
-                    if several {
-                        h.push("表 sheet".to_owned());
-                    }
-                    h.extend(s.headers.iter().cloned());
-                    w.write_record(&h).map_err(|e| ApiError::internal(&e))?;
-                }
-                for row in &s.rows {
-                    let mut r: Vec<String> = Vec::new();
-                    if several {
-                        r.push(s.name.clone());
-                    }
-                    r.extend(row.iter().map(|c| match c {
-                        Cell::Text(t) | Cell::Bad(t) => t.clone(),
-                        Cell::Num(d) => d.normalize().to_string(),
-                    }));
-                    w.write_record(&r).map_err(|e| ApiError::internal(&e))?;
-                }
-            }
-            let bytes = w.into_inner().map_err(|e| ApiError::internal(&e))?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!(
-                            "attachment; filename=\"export.csv\"; filename*=UTF-8''{}.csv",
-                            crate::web::urlencode(name)
-                        ),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response())
+/// The file formats of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+impl Format {
+    /// `xlsx` (the default) or `csv`; anything else is refused.
+    pub fn parse(format: Option<&str>) -> Result<Format> {
+        match format.unwrap_or("xlsx") {
+            "xlsx" => Ok(Format::Xlsx),
+            "csv" => Ok(Format::Csv),
+            other => Err(Error::bad_request(
+                "bad_format",
+                jixiao_core::text::Text::new(
+                    format!("不支持的格式“{other}”：用 xlsx 或 csv"),
+                    format!("unsupported format `{other}`: use xlsx or csv"),
+                ),
+            )),
         }
-        other => Err(ApiError::bad_request(
-            "bad_format",
-            jixiao_core::text::Text::new(
-                format!("不支持的格式“{other}”：用 xlsx 或 csv"),
-                format!("unsupported format `{other}`: use xlsx or csv"),
-            ),
-        )),
     }
+}
+
+/// Sheets as one CSV (UTF-8 with a BOM): several sheets become one table whose first column
+/// names the sheet.
+fn csv(sheets: &[Sheet]) -> Result<Vec<u8>> {
+    let mut w = ::csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let several = sheets.len() > 1;
+    for (i, s) in sheets.iter().enumerate() {
+        if i == 0 {
+            let mut h = Vec::new();
+            if several {
+                h.push("表 sheet".to_owned());
+            }
+            h.extend(s.headers.iter().cloned());
+            w.write_record(&h).map_err(|e| Error::internal(&e))?;
+        }
+        for row in &s.rows {
+            let mut r: Vec<String> = Vec::new();
+            if several {
+                r.push(s.name.clone());
+            }
+            r.extend(row.iter().map(|c| match c {
+                Cell::Text(t) | Cell::Bad(t) => t.clone(),
+                Cell::Num(d) => d.normalize().to_string(),
+                Cell::Int(n) => n.to_string(),
+            }));
+            w.write_record(&r).map_err(|e| Error::internal(&e))?;
+        }
+    }
+    w.into_inner().map_err(|e| Error::internal(&e))
+}
+
+fn file(name: String, sheets: Vec<Sheet>, format: Option<&str>) -> Result<Export> {
+    let format = Format::parse(format)?;
+    let bytes = match format {
+        Format::Xlsx => crate::xlsx::workbook(&sheets)?,
+        Format::Csv => csv(&sheets)?,
+    };
+    Ok(Export {
+        bytes,
+        format,
+        name,
+    })
 }
 
 fn h(zh: &str, en: &str) -> String {
     format!("{zh} {en}")
 }
 
-/// Every value the caller may see, filtered like `GET /values` (which it pages through).
-pub async fn visible_values(
+/// Every value the caller may see (filtered like the value list), as a file.
+pub async fn values(
     state: &AppState,
     caller: &Caller,
-    q: &values::ValueQuery,
-) -> ApiResult<Vec<jixiao_store::values::ValueRow>> {
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    loop {
-        let crate::api::extract::Json(page) = values::list(
-            State(state.clone()),
-            caller.clone(),
-            Query(values::ValueQuery {
-                unit: q.unit.clone(),
-                element: q.element.clone(),
-                period: q.period.clone(),
-                state: q.state.clone(),
-            }),
-            Query(PageQuery {
-                limit: Some(1000),
-                offset: Some(offset),
-            }),
-        )
-        .await?;
-        let n = page.items.len() as i64;
-        rows.extend(page.items);
-        offset += n;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
-    Ok(rows)
-}
-
-/// Every value the caller may see (filtered like `GET /values`), as a file.
-#[utoipa::path(get, path = "/exports/values", tag = "values", params(values::ValueQuery, FormatQuery),
-    responses((status = 200, description = "XLSX or CSV"), (status = 401, body = crate::error::Problem)))]
-pub async fn export_values(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<values::ValueQuery>,
-    Query(f): Query<FormatQuery>,
-) -> ApiResult<Response> {
-    let rows: Vec<Vec<Cell>> = visible_values(&state, &caller, &q)
+    q: &ValueQuery,
+    format: Option<&str>,
+) -> Result<Export> {
+    let rows: Vec<Vec<Cell>> = crate::ops::values::visible(state, caller, q)
         .await?
         .into_iter()
         .map(|v| {
@@ -151,103 +129,83 @@ pub async fn export_values(
         h("时间", "at"),
     ];
     file(
-        "values",
-        vec![Sheet {
-            name: "数值 values".into(),
-            headers,
-            rows,
-        }],
-        f.format.as_deref(),
+        "values".into(),
+        vec![Sheet::new("数值 values", headers, rows)],
+        format,
     )
 }
 
 /// A period's rankings and grades, a sheet per class (official or provisional).
-#[utoipa::path(get, path = "/exports/rankings/{scheme}/{period}", tag = "results", params(("scheme" = String, Path), ("period" = String, Path), results::ResultQuery, FormatQuery),
-    responses((status = 200, description = "XLSX or CSV"), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn export_rankings(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((scheme, period)): Path<(String, String)>,
-    Query(q): Query<results::ResultQuery>,
-    Query(f): Query<FormatQuery>,
-) -> ApiResult<Response> {
-    crate::api::units::allow(&state, &caller, jixiao_core::access::Action::ReadRankings).await?;
-    let live = state.live.read().await;
-    let (s, t, _) = results::tracked(&live, &scheme, &period)?;
-    let (scoring, vals) = match q.kind.unwrap_or(crate::live::Kind::Official) {
-        crate::live::Kind::Official => (&t.official, &s.official),
-        crate::live::Kind::Provisional => (&t.provisional, &s.provisional),
-    };
-    let r = jixiao_core::report::report(
-        &s.model,
-        vals,
-        scoring,
-        None,
-        jixiao_core::report::Detail::default(),
-    );
-    let sheets = r
-        .classes
-        .iter()
-        .filter(|c| q.class.as_deref().is_none_or(|k| c.code.as_str() == k))
-        .map(|c| Sheet {
-            name: c.name.zh.clone(),
-            headers: vec![
-                h("名次", "rank"),
-                h("单位代码", "code"),
-                h("单位", "unit"),
-                h("总分", "total"),
-                h("等次", "grade"),
-            ],
-            rows: c
-                .rows
-                .iter()
-                .map(|row| {
+pub async fn rankings(
+    state: &AppState,
+    caller: &Caller,
+    scheme: &str,
+    period: &str,
+    q: &ResultQuery,
+    format: Option<&str>,
+) -> Result<Export> {
+    allow(state, caller, Action::ReadRankings).await?;
+    let sheets = {
+        let live = state.live.read().await;
+        let (s, t, _) = tracked(&live, scheme, period)?;
+        let (scoring, vals) = of_kind(s, t, q.kind.unwrap_or(Kind::Official));
+        let r = jixiao_core::report::report(
+            &s.model,
+            vals,
+            scoring,
+            None,
+            jixiao_core::report::Detail::default(),
+        );
+        r.classes
+            .iter()
+            .filter(|c| q.class.as_deref().is_none_or(|k| c.code.as_str() == k))
+            .map(|c| {
+                Sheet::new(
+                    c.name.zh.clone(),
                     vec![
-                        row.rank.map(Decimal::from).into(),
-                        row.unit.as_str().into(),
-                        row.name.zh.as_str().into(),
-                        row.total.into(),
-                        row.grade.as_ref().map_or("", |g| g.name.zh.as_str()).into(),
-                    ]
-                })
-                .collect(),
-        })
-        .collect();
-    drop(live);
-    file(&format!("{scheme}-{period}"), sheets, f.format.as_deref())
+                        h("名次", "rank"),
+                        h("单位代码", "code"),
+                        h("单位", "unit"),
+                        h("总分", "total"),
+                        h("等次", "grade"),
+                    ],
+                    c.rows
+                        .iter()
+                        .map(|row| {
+                            vec![
+                                row.rank.map(Decimal::from).into(),
+                                row.unit.as_str().into(),
+                                row.name.zh.as_str().into(),
+                                row.total.into(),
+                                row.grade.as_ref().map_or("", |g| g.name.zh.as_str()).into(),
+                            ]
+                        })
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    file(format!("{scheme}-{period}"), sheets, format)
 }
 
-/// An audit extract (filtered like `GET /audit`, at most 100,000 entries).
-#[utoipa::path(get, path = "/exports/audit", tag = "audit", params(audit::AuditQuery, FormatQuery),
-    responses((status = 200, description = "XLSX or CSV"), (status = 403, body = crate::error::Problem)))]
-pub async fn export_audit(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<audit::AuditQuery>,
-    Query(f): Query<FormatQuery>,
-) -> ApiResult<Response> {
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    while offset < 100_000 {
-        let crate::api::extract::Json(page) = audit::list(
-            State(state.clone()),
-            caller.clone(),
-            Query(audit::AuditQuery {
-                actor: q.actor.clone(),
-                action: q.action.clone(),
-                entity: q.entity.clone(),
-                entity_id: q.entity_id.clone(),
-                contains: q.contains.clone(),
-            }),
-            Query(PageQuery {
-                limit: Some(1000),
-                offset: Some(offset),
-            }),
-        )
-        .await?;
-        let n = page.items.len() as i64;
-        for e in page.items {
-            rows.push(vec![
+/// The most entries an audit extract holds.
+pub const AUDIT_MAX: i64 = 100_000;
+
+/// An audit extract (filtered like the audit list, at most [`AUDIT_MAX`] entries).
+pub async fn audit(
+    state: &AppState,
+    caller: &Caller,
+    q: &AuditQuery,
+    format: Option<&str>,
+) -> Result<Export> {
+    let entries = crate::ops::all_pages(AUDIT_MAX, |page| {
+        crate::ops::audit::list(state, caller, q, page)
+    })
+    .await?;
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            vec![
                 Cell::Num(Decimal::from(e.seq)),
                 e.at.into(),
                 e.actor.into(),
@@ -260,13 +218,9 @@ pub async fn export_audit(
                 e.after.unwrap_or_default().into(),
                 e.request_id.into(),
                 e.hash.into(),
-            ]);
-        }
-        offset += n;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
+            ]
+        })
+        .collect();
     let headers = vec![
         h("序号", "seq"),
         h("时间", "at"),
@@ -282,12 +236,8 @@ pub async fn export_audit(
         h("哈希", "hash"),
     ];
     file(
-        "audit",
-        vec![Sheet {
-            name: "审计 audit".into(),
-            headers,
-            rows,
-        }],
-        f.format.as_deref(),
+        "audit".into(),
+        vec![Sheet::new("审计 audit", headers, rows)],
+        format,
     )
 }

@@ -1,4 +1,5 @@
-//! Machine feeds at work: events posted by external systems are checked against their feed's
+//! Machine feeds: their definitions (kept by the office and administrators, audited), their
+//! health, and events at work — posted by external systems, checked against their feed's
 //! schema, stored once (a replay changes nothing), and added into the data elements the
 //! published schemes fill from that feed, per unit and period; the values go straight to
 //! counted, or to review when the scheme says `review = true`.
@@ -6,18 +7,18 @@
 //! A post is all or nothing: one bad event turns the whole post away (422, with the path of
 //! every bad field) and nothing is stored; the problems are kept for the feed's health page.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Kind, ProblemText, Result};
 use crate::live::Live;
+use crate::ops::{Caller, allow, commit, require_reason};
 use crate::state::AppState;
 use jixiao_core::Decimal;
 use jixiao_core::access::{Action, can};
 use jixiao_core::feed::{Event, FeedDef, FeedSpec, FieldError, Tally};
 use jixiao_core::period::{Granularity, Period};
 use jixiao_core::text::Text;
-use jixiao_store::feeds::{Rejection, Stored};
+use jixiao_store::feeds::{Health, Rejection, Stored};
 use jixiao_store::values::{Content, Key};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
@@ -30,7 +31,7 @@ pub const MAX_EVENTS: usize = 10_000;
 pub struct FeedProblem {
     /// Where: `events[3].data.handling_seconds`.
     pub path: String,
-    pub message: crate::error::ProblemText,
+    pub message: ProblemText,
 }
 
 /// What a post did.
@@ -90,11 +91,11 @@ pub fn targets(live: &Live, feed: &str) -> Vec<Target> {
 }
 
 /// The feed's definition, or 404.
-pub async fn definition(state: &AppState, code: &str) -> ApiResult<FeedDef> {
+pub async fn definition(state: &AppState, code: &str) -> Result<FeedDef> {
     let row = jixiao_store::feeds::get(&state.store, code)
         .await?
-        .ok_or_else(|| ApiError::not_found("数据接口", "feed"))?;
-    serde_json::from_str(&row.definition).map_err(|e| ApiError::internal(&e))
+        .ok_or_else(|| Error::not_found("数据接口", "feed"))?;
+    serde_json::from_str(&row.definition).map_err(|e| Error::internal(&e))
 }
 
 fn problem(path: String, message: Text) -> FieldError {
@@ -118,8 +119,8 @@ async fn turn_away(
     events: usize,
     ids: &[Option<String>],
     problems: Vec<FieldError>,
-    e: ApiError,
-) -> ApiError {
+    e: Error,
+) -> Error {
     let now = jixiao_store::now();
     let index_of = |path: &str| -> Option<usize> {
         let rest = path.strip_prefix("events[")?;
@@ -146,7 +147,7 @@ async fn turn_away(
         .into_iter()
         .map(|p| FeedProblem {
             path: p.path,
-            message: crate::error::ProblemText {
+            message: ProblemText {
                 zh: p.message.zh,
                 en: p.message.en,
             },
@@ -161,8 +162,8 @@ pub async fn ingest(
     caller: &Caller,
     feed: &str,
     body: &Value,
-) -> ApiResult<Ingested> {
-    crate::api::units::allow(state, caller, Action::PostFeed { feed, unit: None }).await?;
+) -> Result<Ingested> {
+    allow(state, caller, Action::PostFeed { feed, unit: None }).await?;
     let def = definition(state, feed).await?;
     let (raw, prefix): (Vec<&Value>, bool) = match body {
         Value::Object(o) if o.contains_key("events") => match o.get("events") {
@@ -176,8 +177,8 @@ pub async fn ingest(
         return Err(bad_shape());
     }
     if raw.len() > MAX_EVENTS {
-        return Err(ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        return Err(Error::new(
+            Kind::TooLarge,
             "too_many_events",
             Text::new(
                 format!("一次最多提交{MAX_EVENTS}条事件，本次{}条", raw.len()),
@@ -273,7 +274,7 @@ pub async fn ingest(
                     continue;
                 };
                 let period = p.to_string();
-                if crate::api::values::known_in(&live, &e.unit, &t.element, &period).is_err() {
+                if crate::ops::values::known_in(&live, &e.unit, &t.element, &period).is_err() {
                     continue;
                 }
                 if live.locked(&t.element, p) {
@@ -298,10 +299,10 @@ pub async fn ingest(
     if !problems.is_empty() {
         let n = problems.len();
         let e = if forbidden {
-            ApiError::forbidden()
+            Error::forbidden()
         } else {
-            ApiError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Error::new(
+                Kind::Invalid,
                 "invalid_events",
                 Text::new(
                     format!("事件有{n}处错误，本次提交未保存任何数据"),
@@ -345,7 +346,7 @@ pub async fn ingest(
         tx.rollback()
             .await
             .map_err(jixiao_store::StoreError::from)?;
-        let e = ApiError::conflict(
+        let e = Error::conflict(
             "event_id_reused",
             Text::new(
                 "事件编号已被另一条事件使用，本次提交未保存任何数据",
@@ -439,7 +440,7 @@ pub async fn ingest(
             Some(c) => Some(
                 jixiao_store::values::update(&mut tx, &actor, &c, "value.feed", content)
                     .await?
-                    .ok_or_else(|| ApiError::internal(&"a locked value row changed"))?,
+                    .ok_or_else(|| Error::internal(&"a locked value row changed"))?,
             ),
         };
         if let Some(row) = row {
@@ -456,7 +457,7 @@ pub async fn ingest(
     }
     let newest = new.iter().map(|(e, _)| e.utc.as_str()).max();
     jixiao_store::feeds::count(&mut tx, feed, new.len() as i64, replayed as i64, 0, newest).await?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    commit(tx).await?;
     if !written.is_empty() {
         state.live.write().await.apply_many(&written);
     }
@@ -471,12 +472,206 @@ fn index_in(ids: &[Option<String>], id: &str) -> Option<usize> {
     ids.iter().position(|i| i.as_deref() == Some(id))
 }
 
-fn bad_shape() -> ApiError {
-    ApiError::bad_request(
+fn bad_shape() -> Error {
+    Error::bad_request(
         "bad_body",
         Text::new(
             "请求内容应为 {\"events\": [事件, …]}（至少一条）或单条事件 {\"id\": …, \"unit\": …, \"at\": …, \"data\": {…}}",
             "the body must be {\"events\": [event, …]} (at least one) or one event {\"id\": …, \"unit\": …, \"at\": …, \"data\": {…}}",
         ),
     )
+}
+
+/// A feed, what it fills and how it is doing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedInfo {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The definition: name, description, fields with their types and limits.
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+    /// The data elements published schemes fill from it.
+    pub elements: Vec<String>,
+    pub health: Health,
+    /// Rejected events over all events posted, as a percentage (exact); none before any post.
+    pub error_rate: Option<String>,
+    /// Problems between the feed and the schemes that use it (a field an element reads that
+    /// the feed does not have), in Chinese and English.
+    pub problems: Vec<ProblemText>,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// A feed with its most recent problems.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedDetail {
+    #[serde(flatten)]
+    pub info: FeedInfo,
+    /// The last 50 problems of posts turned away, newest first.
+    pub rejections: Vec<Rejection>,
+}
+
+async fn info(state: &AppState, row: &jixiao_store::feeds::FeedRow) -> Result<FeedInfo> {
+    let def: FeedDef = serde_json::from_str(&row.definition).map_err(|e| Error::internal(&e))?;
+    let health = jixiao_store::feeds::health(&state.store, &row.code).await?;
+    let (elements, problems) = {
+        let live = state.live.read().await;
+        let ts = targets(&live, &row.code);
+        let problems: Vec<ProblemText> = ts
+            .iter()
+            .flat_map(|t| def.spec_problems(&t.element, &t.spec))
+            .map(ProblemText::from)
+            .collect();
+        (ts.into_iter().map(|t| t.element).collect(), problems)
+    };
+    let all = health.accepted + health.replayed + health.rejected;
+    let error_rate = (all > 0).then(|| {
+        (Decimal::from(health.rejected) * Decimal::ONE_HUNDRED / Decimal::from(all))
+            .round_dp(2)
+            .normalize()
+            .to_string()
+    });
+    Ok(FeedInfo {
+        code: row.code.clone(),
+        name_zh: def.name.zh.clone(),
+        name_en: def.name.en.clone(),
+        definition: serde_json::to_value(&def).map_err(|e| Error::internal(&e))?,
+        elements,
+        health,
+        error_rate,
+        problems,
+        updated_by: row.updated_by.clone(),
+        updated_at: row.updated_at.clone(),
+    })
+}
+
+/// Every feed with its health: events accepted, replayed and rejected, the last event, the
+/// problems of the last seven days.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<FeedInfo>> {
+    allow(state, caller, Action::ReadFeeds).await?;
+    let mut out = Vec::new();
+    for row in jixiao_store::feeds::list(&state.store).await? {
+        out.push(info(state, &row).await?);
+    }
+    Ok(out)
+}
+
+/// One feed with its health and the last `rejections` problems of posts it turned away.
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    rejections: i64,
+) -> Result<FeedDetail> {
+    allow(state, caller, Action::ReadFeeds).await?;
+    let row = jixiao_store::feeds::get(&state.store, code)
+        .await?
+        .ok_or_else(|| Error::not_found("数据接口", "feed"))?;
+    Ok(FeedDetail {
+        info: info(state, &row).await?,
+        rejections: jixiao_store::feeds::recent_rejections(&state.store, code, rejections).await?,
+    })
+}
+
+/// Every feed with its last `rejections` problems, and whether the caller may define feeds
+/// (the feeds page).
+pub async fn overview(
+    state: &AppState,
+    caller: &Caller,
+    rejections: i64,
+) -> Result<(Vec<FeedDetail>, bool)> {
+    let mut out = Vec::new();
+    for info in list(state, caller).await? {
+        let rejections =
+            jixiao_store::feeds::recent_rejections(&state.store, &info.code, rejections).await?;
+        out.push(FeedDetail { info, rejections });
+    }
+    let manage = can(
+        &caller.principal,
+        Action::ManageFeeds,
+        &*state.live.read().await,
+    );
+    Ok((out, manage))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct DefineBody {
+    /// Name, description and fields: `{"name": {"zh": …, "en": …}, "fields": {"handling_seconds": {"type": "number", "min": 0}}}`.
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+    pub reason: String,
+}
+
+/// Creates or changes a feed's definition (audited). Events already stored stay as they are.
+pub async fn define(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    b: &DefineBody,
+) -> Result<FeedInfo> {
+    allow(state, caller, Action::ManageFeeds).await?;
+    require_reason(&b.reason)?;
+    if let Err(e) = jixiao_core::code::Ident::parse(code) {
+        return Err(Error::bad_request("bad_code", e.text(code)));
+    }
+    let def = parse_definition(&b.definition)?;
+    let json = serde_json::to_string(&def).map_err(|e| Error::internal(&e))?;
+    let mut tx = state.store.write().await?;
+    jixiao_store::feeds::define(&mut tx, &caller.actor, code, &json, &b.reason).await?;
+    commit(tx).await?;
+    let row = jixiao_store::feeds::get(&state.store, code)
+        .await?
+        .ok_or_else(|| Error::internal(&"feed vanished"))?;
+    info(state, &row).await
+}
+
+/// Creates or changes a feed from its definition as TOML (as in `feeds.toml`); a text that
+/// does not read is refused (`invalid_feed`) with its first problem, line and column included.
+pub async fn define_toml(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    toml: &str,
+    reason: &str,
+) -> Result<FeedInfo> {
+    let def: FeedDef = jixiao_core::doc::SourceText::new("feed.toml", toml)
+        .parse::<FeedDef>()
+        .map_err(|issues| {
+            let t = issues
+                .0
+                .first()
+                .map(|i| {
+                    Text::new(
+                        i.render(jixiao_core::text::Lang::Zh),
+                        i.render(jixiao_core::text::Lang::En),
+                    )
+                })
+                .unwrap_or_else(|| Text::new("无法读取", "cannot be read"));
+            Error::new(Kind::Invalid, "invalid_feed", t)
+        })?;
+    let body = DefineBody {
+        definition: serde_json::to_value(&def).map_err(|e| Error::internal(&e))?,
+        reason: reason.to_owned(),
+    };
+    define(state, caller, code, &body).await
+}
+
+/// A definition from JSON, or `invalid_feed` saying what is wrong and where.
+pub fn parse_definition(v: &serde_json::Value) -> Result<FeedDef> {
+    let invalid =
+        |zh: String, en: String| Error::new(Kind::Invalid, "invalid_feed", Text::new(zh, en));
+    let def: FeedDef = serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        invalid(
+            format!("数据接口定义无法读取（{path}）：{inner}"),
+            format!("the feed definition cannot be read at {path}: {inner}"),
+        )
+    })?;
+    let problems = def.problems();
+    if let Some(p) = problems.first() {
+        return Err(invalid(p.zh.clone(), p.en.clone()));
+    }
+    Ok(def)
 }

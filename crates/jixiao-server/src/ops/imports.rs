@@ -8,9 +8,11 @@
 //! appear in the unit leader's queue; a value already beyond that (approved, verified, counted)
 //! is not overwritten: it has to be returned first.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Kind};
+use crate::i18n::{L, Lang, problem_text, state_label};
+use crate::ops::Caller;
 use crate::state::AppState;
+use crate::xlsx::{cell_text, column_letter};
 use jixiao_core::access::Action;
 use jixiao_core::data::{DataSet, read_csv_lenient, read_table};
 use jixiao_core::issue::{Issue, Issues, Location};
@@ -389,18 +391,6 @@ fn check_sheet(
     }
 }
 
-fn cell_text(c: &calamine::Data) -> String {
-    use calamine::Data;
-    match c {
-        Data::String(s) => s.trim().to_owned(),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::Empty => String::new(),
-        other => other.to_string(),
-    }
-}
-
 fn read_xlsx(
     file: &str,
     bytes: &[u8],
@@ -592,17 +582,6 @@ fn letter_index(s: &str) -> Option<usize> {
     )
 }
 
-fn column_letter(i: usize) -> String {
-    let mut n = i + 1;
-    let mut s = String::new();
-    while n > 0 {
-        let r = (n - 1) % 26;
-        s.insert(0, (b'A' + r as u8) as char);
-        n = (n - 1) / 26;
-    }
-    s
-}
-
 enum Plan {
     Insert,
     Update(Box<ValueRow>),
@@ -618,7 +597,7 @@ pub async fn import(
     mode: Mode,
     dry_run: bool,
     period: Option<&str>,
-) -> ApiResult<Report> {
+) -> crate::error::Result<Report> {
     caller.require_signed_in()?;
     let element_of = {
         let live = state.live.read().await;
@@ -689,7 +668,7 @@ pub async fn import(
         } else {
             r.value.to_string()
         };
-        let reject = |e: ApiError, col: &str| Problem {
+        let reject = |e: Error, col: &str| Problem {
             code: e.code.to_owned(),
             file: place.file.clone(),
             row: place.row,
@@ -701,22 +680,16 @@ pub async fn import(
                 _ => text.clone(),
             },
             message: ProblemText {
-                zh: crate::web::entry::problem_text(
-                    crate::web::i18n::L(crate::web::i18n::Lang::Zh),
-                    &e,
-                ),
-                en: crate::web::entry::problem_text(
-                    crate::web::i18n::L(crate::web::i18n::Lang::En),
-                    &e,
-                ),
+                zh: problem_text(L(Lang::Zh), &e),
+                en: problem_text(L(Lang::En), &e),
             },
         };
         let checked = (|| {
             if !live.units.contains(r.unit.as_str()) {
                 let u = &r.unit;
                 return Err((
-                    ApiError::new(
-                        axum::http::StatusCode::NOT_FOUND,
+                    Error::new(
+                        Kind::NotFound,
                         "unknown_unit",
                         Text::new(format!("未知单位“{u}”"), format!("unknown unit `{u}`")),
                     ),
@@ -726,8 +699,8 @@ pub async fn import(
             if live.element(&r.item).is_none() {
                 let i = &r.item;
                 return Err((
-                    ApiError::new(
-                        axum::http::StatusCode::NOT_FOUND,
+                    Error::new(
+                        Kind::NotFound,
                         "unknown_item",
                         Text::new(
                             format!("未知数据项“{i}”（不在任何已发布的方案中）"),
@@ -742,15 +715,15 @@ pub async fn import(
                 element: &r.item,
             };
             if !jixiao_core::access::can(&caller.principal, action, &*live) {
-                return Err((ApiError::forbidden(), "unit"));
+                return Err((Error::forbidden(), "unit"));
             }
-            crate::api::values::known_in(&live, &r.unit, &r.item, &period)
+            crate::ops::values::known_in(&live, &r.unit, &r.item, &period)
                 .map_err(|e| (e, "item"))?;
-            let v = crate::api::values::parse_value_in(&live, &r.item, &text)
+            let v = crate::ops::values::parse_value_in(&live, &r.item, &text)
                 .map_err(|e| (e, "value"))?;
             if live.locked(&r.item, r.period) {
                 return Err((
-                    ApiError::conflict(
+                    Error::conflict(
                         "locked",
                         Text::new(
                             format!("期间{period}已关账，数据已锁定"),
@@ -760,7 +733,7 @@ pub async fn import(
                     "period",
                 ));
             }
-            Ok::<_, (ApiError, &str)>(v)
+            Ok::<_, (Error, &str)>(v)
         })();
         let v = match checked {
             Ok(v) => v,
@@ -790,17 +763,17 @@ pub async fn import(
                     "draft" | "returned" => Plan::Update(Box::new(c)),
                     _ => {
                         report.problems.push(reject(
-                            ApiError::conflict(
+                            Error::conflict(
                                 "already_reviewed",
                                 Text::new(
                                     format!(
                                         "该值当前状态为“{}”（现为 {}），须先退回才能修改",
-                                        crate::web::state_label(crate::web::i18n::L(crate::web::i18n::Lang::Zh), &c.state),
+                                        state_label(L(Lang::Zh), &c.state),
                                         c.value
                                     ),
                                     format!(
                                         "this value is already {} (now {}); it must be returned before it can change",
-                                        crate::web::state_label(crate::web::i18n::L(crate::web::i18n::Lang::En), &c.state).to_lowercase(),
+                                        state_label(L(Lang::En), &c.state).to_lowercase(),
                                         c.value
                                     ),
                                 ),
@@ -934,7 +907,7 @@ pub async fn import(
             Plan::Update(c) => jixiao_store::values::update(&mut tx, &actor, c, "value.import", content)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::conflict(
+                    Error::conflict(
                         "version_conflict",
                         Text::new(
                             format!("第{}行：该值刚被他人修改，未导入任何数据，请重试", r.row),
@@ -945,8 +918,164 @@ pub async fn import(
         };
         written.push(row);
     }
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    crate::ops::commit(tx).await?;
     state.live.write().await.apply_many(&written);
     report.committed = true;
     Ok(report)
+}
+
+/// An import through the API: the file is required and at most [`MAX_BYTES`]; the answer is
+/// the report when something was imported or checked or nothing was wrong, forbidden when
+/// every row was outside the caller's scope, and `import_rejected` (with the report) when
+/// problems stopped an all-or-nothing import.
+pub async fn upload(
+    state: &AppState,
+    caller: &Caller,
+    file: Option<(&str, &[u8])>,
+    mode: Mode,
+    dry_run: bool,
+    period: Option<&str>,
+) -> crate::error::Result<Report> {
+    caller.require_signed_in()?;
+    let (name, bytes) = file.ok_or_else(|| {
+        Error::bad_request(
+            "bad_upload",
+            Text::new(
+                "上传失败：no `file` field",
+                "upload failed: no `file` field",
+            ),
+        )
+    })?;
+    if bytes.len() > MAX_BYTES {
+        return Err(Error::new(Kind::TooLarge, "too_large", too_large()));
+    }
+    let report = import(state, caller, name, bytes, mode, dry_run, period).await?;
+    let accepted = report.imported + report.updated + report.unchanged;
+    if accepted == 0
+        && !report.problems.is_empty()
+        && report.problems.iter().all(|p| p.code == "forbidden")
+    {
+        return Err(Error::forbidden());
+    }
+    // Valid rows only: the good rows went in (or were already there); the report names the rest.
+    if dry_run || report.committed || report.problems.is_empty() || mode == Mode::ValidRows {
+        return Ok(report);
+    }
+    let n = report.problems.len();
+    Err(Error::new(
+        Kind::Invalid,
+        "import_rejected",
+        Text::new(
+            format!("文件有{n}处问题，未导入任何数据"),
+            format!("{n} problem(s) in the file; nothing was imported"),
+        ),
+    )
+    .with(serde_json::json!({
+        "report": serde_json::to_value(&report).map_err(|e| Error::internal(&e))?
+    })))
+}
+
+/// What the office's fill-in template of a class needs: the units of the class in the
+/// caller's scope, the data elements they report in the period, and the stored values.
+pub struct ClassTemplate {
+    pub class_name: Text,
+    /// (code, name) of each unit.
+    pub units: Vec<(String, Text)>,
+    pub columns: Vec<crate::ops::entry::ElementSpec>,
+    /// The stored value of each unit (row) and column.
+    pub values: Vec<Vec<Option<String>>>,
+}
+
+/// The fill-in template of a scheme's class for a period: one row per unit of the class in
+/// the caller's scope, one column per data element those units report; forbidden when the
+/// caller reports for none of them.
+pub async fn class_template(
+    state: &AppState,
+    caller: &Caller,
+    scheme: &str,
+    class: &str,
+    period: &str,
+) -> crate::error::Result<ClassTemplate> {
+    caller.require_signed_in()?;
+    let p = jixiao_core::period::Period::parse(period)
+        .map_err(|_| Error::not_found("期间", "period"))?;
+    let live = state.live.read().await;
+    let s = live
+        .scheme(scheme)
+        .ok_or_else(|| Error::not_found("已发布的方案", "published scheme"))?;
+    let cid = s
+        .model
+        .class_ix
+        .get(class)
+        .copied()
+        .ok_or_else(|| Error::not_found("类别", "class"))?;
+    let c = &s.model.classes[cid as usize];
+    let mut units = Vec::new();
+    let mut columns: Vec<crate::ops::entry::ElementSpec> = Vec::new();
+    for &u in &c.members {
+        let unit = &s.model.units[u as usize];
+        let groups = crate::ops::entry::layout(&live, &caller.principal, unit.code.as_str(), p);
+        if groups.is_empty() {
+            continue;
+        }
+        for e in groups.into_iter().flat_map(|g| g.elements) {
+            if !columns.iter().any(|c| c.code == e.code) {
+                columns.push(e);
+            }
+        }
+        units.push((unit.code.to_string(), unit.name.clone()));
+    }
+    if units.is_empty() {
+        return Err(Error::forbidden());
+    }
+    let values = units
+        .iter()
+        .map(|(u, _)| {
+            columns
+                .iter()
+                .map(|c| {
+                    live.values
+                        .get(&(u.clone(), c.code.clone(), period.to_owned()))
+                        .map(|r| r.value.clone())
+                })
+                .collect()
+        })
+        .collect();
+    Ok(ClassTemplate {
+        class_name: c.name.clone(),
+        units,
+        columns,
+        values,
+    })
+}
+
+/// What the import page offers templates for: the published schemes (code, title), their
+/// classes (code, scheme, name) and their tracked periods.
+#[derive(Default)]
+pub struct Choices {
+    pub schemes: Vec<(String, Text)>,
+    pub classes: Vec<(String, String, Text)>,
+    pub periods: Vec<String>,
+}
+
+pub async fn choices(state: &AppState, caller: &Caller) -> crate::error::Result<Choices> {
+    caller.require_signed_in()?;
+    let live = state.live.read().await;
+    let mut c = Choices::default();
+    for s in live.schemes.values() {
+        c.schemes
+            .push((s.row.code.clone(), s.model.scheme.title.clone()));
+        for cl in &s.model.classes {
+            c.classes
+                .push((cl.code.to_string(), s.row.code.clone(), cl.name.clone()));
+        }
+        for p in s.periods.keys() {
+            let p = p.to_string();
+            if !c.periods.contains(&p) {
+                c.periods.push(p);
+            }
+        }
+    }
+    c.periods.sort();
+    Ok(c)
 }

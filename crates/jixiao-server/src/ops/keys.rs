@@ -1,28 +1,24 @@
-//! API keys for machine clients (administrators only). The key is shown once, when made.
+//! API keys for machine clients (administrators only): made (the key is shown once), listed,
+//! revoked; and a request's key checked.
 
-use crate::api::extract::Json;
-use crate::api::extract::Path;
-use crate::api::require_reason;
-use crate::api::units::allow;
-use crate::auth::{Caller, new_api_key};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{constant_time_eq, items_of, new_api_key};
+use crate::error::{Error, Kind, Result};
+use crate::ops::{Caller, allow, commit, require_reason};
 use crate::state::AppState;
-use axum::extract::State;
-
-use axum::http::StatusCode;
-use jixiao_core::access::{Action, Role};
+use jixiao_core::access::{Action, Principal, Role};
 use jixiao_core::text::Text;
+use jixiao_store::audit::Actor;
 use jixiao_store::keys::KeyRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[utoipa::path(get, path = "/api-keys", tag = "keys", responses((status = 200, body = Vec<KeyRow>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<KeyRow>>> {
-    allow(&state, &caller, Action::ManageApiKeys).await?;
-    Ok(Json(jixiao_store::keys::list(&state.store).await?))
+/// Every key (without its secret).
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<KeyRow>> {
+    allow(state, caller, Action::ManageApiKeys).await?;
+    Ok(jixiao_store::keys::list(&state.store).await?)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewKeyBody {
     pub name: String,
     /// The role the key acts with (e.g. reporter for a feed that reports a unit's data).
@@ -38,17 +34,13 @@ pub struct NewKey {
     pub row: KeyRow,
 }
 
-#[utoipa::path(post, path = "/api-keys", tag = "keys", request_body = NewKeyBody, responses((status = 201, body = NewKey), (status = 400, body = crate::error::Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<NewKeyBody>,
-) -> ApiResult<(StatusCode, Json<NewKey>)> {
-    allow(&state, &caller, Action::ManageApiKeys).await?;
+/// Makes a key; the answer holds the full key, this once.
+pub async fn create(state: &AppState, caller: &Caller, b: NewKeyBody) -> Result<NewKey> {
+    allow(state, caller, Action::ManageApiKeys).await?;
     let role = Role::parse(&b.role)
         .filter(|r| !matches!(r, Role::Public | Role::Admin))
         .ok_or_else(|| {
-            ApiError::bad_request(
+            Error::bad_request(
                 "bad_role",
                 Text::new(
                     format!("API 密钥不能使用角色“{}”", b.role),
@@ -70,29 +62,69 @@ pub async fn create(
         items.as_deref(),
     )
     .await?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
-    Ok((StatusCode::CREATED, Json(NewKey { key, row })))
+    commit(tx).await?;
+    Ok(NewKey { key, row })
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct RevokeBody {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api-keys/{prefix}/revoke", tag = "keys", params(("prefix" = String, Path)), request_body = RevokeBody,
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
-pub async fn revoke(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(prefix): Path<String>,
-    Json(b): Json<RevokeBody>,
-) -> ApiResult<StatusCode> {
-    allow(&state, &caller, Action::ManageApiKeys).await?;
+/// Revokes a key, with a reason.
+pub async fn revoke(state: &AppState, caller: &Caller, prefix: &str, b: RevokeBody) -> Result<()> {
+    allow(state, caller, Action::ManageApiKeys).await?;
     require_reason(&b.reason)?;
     let mut tx = state.store.write().await?;
-    if !jixiao_store::keys::revoke(&mut tx, &caller.actor, &prefix, &b.reason).await? {
-        return Err(ApiError::not_found("有效的 API 密钥", "active API key"));
+    if !jixiao_store::keys::revoke(&mut tx, &caller.actor, prefix, &b.reason).await? {
+        return Err(Error::not_found("有效的 API 密钥", "active API key"));
     }
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
-    Ok(StatusCode::NO_CONTENT)
+    commit(tx).await
+}
+
+/// What a missing, malformed, unknown or revoked key is told.
+pub fn bad_key() -> Error {
+    Error::new(
+        Kind::Unauthorized,
+        "bad_api_key",
+        jixiao_core::text::Text::new(
+            "API 密钥无效或已吊销",
+            "the API key is not valid or was revoked",
+        ),
+    )
+}
+
+/// The caller a key (`jx_<prefix>_<secret>`) stands for, or [`bad_key`].
+pub async fn authenticate(state: &AppState, token: &str, request_id: String) -> Result<Caller> {
+    let mut parts = token.splitn(3, '_');
+    let (Some("jx"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad_key());
+    };
+    let key = jixiao_store::keys::by_prefix(&state.store, prefix)
+        .await?
+        .ok_or_else(bad_key)?;
+    if key.revoked_at.is_some()
+        || !constant_time_eq(
+            jixiao_store::sha256_hex(secret.as_bytes()).as_bytes(),
+            key.key_hash.as_bytes(),
+        )
+    {
+        return Err(bad_key());
+    }
+    let role = Role::parse(&key.role).ok_or_else(bad_key)?;
+    Ok(Caller {
+        principal: Principal {
+            role,
+            unit: key.unit_code.clone(),
+            items: items_of(&key.items),
+        },
+        actor: Actor {
+            name: format!("apikey:{}", key.name),
+            source: "api".into(),
+            request_id,
+        },
+        user: None,
+        via_cookie: false,
+    })
 }

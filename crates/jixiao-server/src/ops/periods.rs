@@ -1,15 +1,8 @@
 //! Periods of a scheme: deadlines; closing locks their values until the office reopens them.
 
-use crate::api::extract::Json;
-use crate::api::extract::Path;
-use crate::api::require_reason;
-use crate::api::units::allow;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
+use crate::ops::{Caller, allow, commit, require_reason};
 use crate::state::AppState;
-use axum::extract::State;
-
-use axum::http::StatusCode;
 use jixiao_core::access::Action;
 use jixiao_core::period::Period;
 use jixiao_core::text::Text;
@@ -17,16 +10,13 @@ use jixiao_store::periods::PeriodRow;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-#[utoipa::path(get, path = "/periods", tag = "periods", responses((status = 200, body = Vec<PeriodRow>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<PeriodRow>>> {
+/// Every period of every scheme.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<PeriodRow>> {
     caller.require_signed_in()?;
-    Ok(Json(jixiao_store::periods::list(&state.store).await?))
+    Ok(jixiao_store::periods::list(&state.store).await?)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewPeriod {
     pub scheme: String,
     /// `2025`, `2025H1`, `2025Q2`, `2025-06`.
@@ -37,8 +27,8 @@ pub struct NewPeriod {
     pub auto_count: Option<bool>,
 }
 
-fn bad_period(p: &str) -> ApiError {
-    ApiError::bad_request(
+fn bad_period(p: &str) -> Error {
+    Error::bad_request(
         "bad_period",
         Text::new(
             format!("期间“{p}”格式不对，应写成 2025、2025H1、2025Q2 或 2025-06"),
@@ -47,11 +37,11 @@ fn bad_period(p: &str) -> ApiError {
     )
 }
 
-fn check_deadline(d: &Option<String>) -> ApiResult<()> {
+fn check_deadline(d: &Option<String>) -> Result<()> {
     if let Some(d) = d {
         time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).map_err(
             |_| {
-                ApiError::bad_request(
+                Error::bad_request(
                     "bad_deadline",
                     Text::new(
                         format!(
@@ -66,25 +56,19 @@ fn check_deadline(d: &Option<String>) -> ApiResult<()> {
     Ok(())
 }
 
-/// Open a period of a published scheme for reporting.
-#[utoipa::path(post, path = "/periods", tag = "periods", request_body = NewPeriod,
-    responses((status = 201, body = PeriodRow), (status = 409, body = crate::error::Problem), (status = 400, body = crate::error::Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<NewPeriod>,
-) -> ApiResult<(StatusCode, Json<PeriodRow>)> {
-    allow(&state, &caller, Action::ManagePeriods).await?;
+/// Opens a period of a published scheme for reporting.
+pub async fn create(state: &AppState, caller: &Caller, b: NewPeriod) -> Result<PeriodRow> {
+    allow(state, caller, Action::ManagePeriods).await?;
     let p = Period::parse(&b.period).map_err(|_| bad_period(&b.period))?;
     check_deadline(&b.deadline)?;
     {
         let live = state.live.read().await;
         let s = live
             .scheme(&b.scheme)
-            .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
+            .ok_or_else(|| Error::not_found("已发布的方案", "published scheme"))?;
         if i64::from(p.year_number()) != s.row.year {
             let y = s.row.year;
-            return Err(ApiError::bad_request(
+            return Err(Error::bad_request(
                 "period_out_of_scope",
                 Text::new(
                     format!("期间{p}不在方案年度{y}内"),
@@ -103,12 +87,12 @@ pub async fn create(
         b.auto_count.unwrap_or(true),
     )
     .await?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    commit(tx).await?;
     state.reload().await?;
-    Ok((StatusCode::CREATED, Json(row)))
+    Ok(row)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PeriodChange {
     /// `open` or `closed`.
     pub status: String,
@@ -119,29 +103,28 @@ pub struct PeriodChange {
     pub reason: String,
 }
 
-/// Close a period (its values are locked), reopen it, move its deadline, or switch automatic
-/// counting of verified values. Always with a reason.
-#[utoipa::path(put, path = "/periods/{scheme}/{period}", tag = "periods", params(("scheme" = String, Path), ("period" = String, Path)), request_body = PeriodChange,
-    responses((status = 200, body = PeriodRow), (status = 409, body = crate::error::Problem)))]
+/// Closes a period (its values are locked), reopens it, moves its deadline, or switches
+/// automatic counting of verified values. Always with a reason.
 pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((scheme, period)): Path<(String, String)>,
-    Json(b): Json<PeriodChange>,
-) -> ApiResult<Json<PeriodRow>> {
-    allow(&state, &caller, Action::LockPeriod).await?;
+    state: &AppState,
+    caller: &Caller,
+    scheme: &str,
+    period: &str,
+    b: PeriodChange,
+) -> Result<PeriodRow> {
+    allow(state, caller, Action::LockPeriod).await?;
     require_reason(&b.reason)?;
     check_deadline(&b.deadline)?;
     if !matches!(b.status.as_str(), "open" | "closed") {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "bad_status",
             Text::new("状态只能是 open 或 closed", "status must be open or closed"),
         ));
     }
     let mut tx = state.store.write().await?;
-    let before = jixiao_store::periods::get(&mut tx, &scheme, &period)
+    let before = jixiao_store::periods::get(&mut tx, scheme, period)
         .await?
-        .ok_or_else(|| ApiError::not_found("期间", "period"))?;
+        .ok_or_else(|| Error::not_found("期间", "period"))?;
     if before.version != b.version
         || !jixiao_store::periods::update(
             &mut tx,
@@ -154,7 +137,7 @@ pub async fn update(
         )
         .await?
     {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "version_conflict",
             Text::new(
                 "该期间已被他人修改，请刷新后重试",
@@ -163,10 +146,10 @@ pub async fn update(
         )
         .with(serde_json::json!({ "current": before })));
     }
-    let after = jixiao_store::periods::get(&mut tx, &scheme, &period)
+    let after = jixiao_store::periods::get(&mut tx, scheme, period)
         .await?
-        .ok_or_else(|| ApiError::not_found("期间", "period"))?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+        .ok_or_else(|| Error::not_found("期间", "period"))?;
+    commit(tx).await?;
     state.reload().await?;
-    Ok(Json(after))
+    Ok(after)
 }

@@ -2,18 +2,11 @@
 //! hash, the organisation and the counted values they came from. Re-scoring those inputs gives
 //! the same results to the byte; an upheld appeal publishes a new revision, and both remain.
 
-use crate::api::extract::Json;
-use crate::api::extract::Path;
-use crate::api::require_reason;
-use crate::api::units::allow;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::live::{Live, values_from_rows};
+use crate::ops::{Caller, allow, commit, require_reason};
 use crate::state::AppState;
-use axum::extract::State;
-
-use axum::http::StatusCode;
-use jixiao_core::access::Action;
+use jixiao_core::access::{Action, can};
 use jixiao_core::doc::SourceText;
 use jixiao_core::engine::Scoring;
 use jixiao_core::model::Model;
@@ -80,7 +73,7 @@ pub fn score_snapshot(
     org: &Org,
     snapshot: &[[String; 4]],
     period: Period,
-) -> Result<String, jixiao_core::issue::Issues> {
+) -> std::result::Result<String, jixiao_core::issue::Issues> {
     let name = format!("scheme.{scheme_format}");
     let scheme = SourceText::new(&name, scheme_text).parse()?;
     let (model, _) = Model::build(
@@ -106,7 +99,7 @@ pub fn score_snapshot(
     Ok(serde_json::to_string(&r).unwrap_or_default())
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PublishBody {
     pub scheme: String,
     pub period: String,
@@ -122,19 +115,13 @@ pub struct PublicationView {
     pub results: Option<serde_json::Value>,
 }
 
-/// Publish the official results of a scheme and period.
-#[utoipa::path(post, path = "/publications", tag = "publications", request_body = PublishBody,
-    responses((status = 201, body = PublicationView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn publish(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<PublishBody>,
-) -> ApiResult<(StatusCode, Json<PublicationView>)> {
-    allow(&state, &caller, Action::Publish { scheme: &b.scheme }).await?;
+/// Publishes the official results of a scheme and period.
+pub async fn publish(state: &AppState, caller: &Caller, b: PublishBody) -> Result<PublicationView> {
+    allow(state, caller, Action::Publish { scheme: &b.scheme }).await?;
     require_reason(&b.reason)?;
-    let row = publish_now(&state, &caller, &b.scheme, &b.period, &b.reason).await?;
+    let row = publish_now(state, caller, &b.scheme, &b.period, &b.reason).await?;
     let results = serde_json::from_str(&row.results).ok();
-    Ok((StatusCode::CREATED, Json(PublicationView { row, results })))
+    Ok(PublicationView { row, results })
 }
 
 /// Scores the current official values and stores a new revision.
@@ -144,10 +131,10 @@ pub async fn publish_now(
     scheme: &str,
     period: &str,
     reason: &str,
-) -> ApiResult<PublicationRow> {
+) -> Result<PublicationRow> {
     let (scheme_row, org, snapshot, p) = {
         let live = state.live.read().await;
-        let (s, _, p) = crate::api::results::tracked(&live, scheme, period)?;
+        let (s, _, p) = crate::ops::results::tracked(&live, scheme, period)?;
         if s.periods[&p]
             .official
             .classes
@@ -170,7 +157,7 @@ pub async fn publish_now(
                         })
                 })
                 .collect();
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "blocked",
                 Text::new(
                     format!("以下单位缺少数据，按规则暂不能公布：{}", blocked.join(", ")),
@@ -190,9 +177,9 @@ pub async fn publish_now(
         )
     };
     let results = score_snapshot(&scheme_row.format, &scheme_row.content, &org, &snapshot, p)
-        .map_err(|i| ApiError::invalid(&i))?;
-    let org_json = serde_json::to_string(&org).map_err(|e| ApiError::internal(&e))?;
-    let values_json = serde_json::to_string(&snapshot).map_err(|e| ApiError::internal(&e))?;
+        .map_err(|i| Error::invalid(&i))?;
+    let org_json = serde_json::to_string(&org).map_err(|e| Error::internal(&e))?;
+    let values_json = serde_json::to_string(&snapshot).map_err(|e| Error::internal(&e))?;
     let mut tx = state.store.write().await?;
     let row = jixiao_store::publications::publish(
         &mut tx,
@@ -209,27 +196,38 @@ pub async fn publish_now(
         },
     )
     .await?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    commit(tx).await?;
     Ok(row)
 }
 
 /// Every publication, newest first (public).
-#[utoipa::path(get, path = "/publications", tag = "publications", responses((status = 200, body = Vec<PublicationRow>)))]
-pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<PublicationRow>>> {
-    Ok(Json(jixiao_store::publications::list(&state.store).await?))
+pub async fn list(state: &AppState) -> Result<Vec<PublicationRow>> {
+    Ok(jixiao_store::publications::list(&state.store).await?)
+}
+
+/// Every publication with the title of its scheme (when still published), newest first: the
+/// public list.
+pub async fn public(state: &AppState) -> Result<Vec<(PublicationRow, Option<Text>)>> {
+    let pubs = jixiao_store::publications::list(&state.store).await?;
+    let live = state.live.read().await;
+    Ok(pubs
+        .into_iter()
+        .map(|p| {
+            let title = live
+                .scheme(&p.scheme_code)
+                .map(|s| s.model.scheme.title.clone());
+            (p, title)
+        })
+        .collect())
 }
 
 /// One publication with its results (public).
-#[utoipa::path(get, path = "/publications/{id}", tag = "publications", params(("id" = i64, Path)), responses((status = 200, body = PublicationView), (status = 404, body = crate::error::Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<PublicationView>> {
+pub async fn get(state: &AppState, id: i64) -> Result<PublicationView> {
     let row = jixiao_store::publications::get(&state.store, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("公示", "publication"))?;
+        .ok_or_else(|| Error::not_found("公示", "publication"))?;
     let results = serde_json::from_str(&row.results).ok();
-    Ok(Json(PublicationView { row, results }))
+    Ok(PublicationView { row, results })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -240,19 +238,14 @@ pub struct Rescore {
     pub rescored_hash: String,
 }
 
-/// Re-score a publication from its frozen scheme version, organisation and values.
-#[utoipa::path(post, path = "/publications/{id}/rescore", tag = "publications", params(("id" = i64, Path)), responses((status = 200, body = Rescore), (status = 404, body = crate::error::Problem)))]
-pub async fn rescore(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Rescore>> {
+/// Re-scores a publication from its frozen scheme version, organisation and values.
+pub async fn rescore(state: &AppState, caller: &Caller, id: i64) -> Result<Rescore> {
     let row = jixiao_store::publications::get(&state.store, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("公示", "publication"))?;
+        .ok_or_else(|| Error::not_found("公示", "publication"))?;
     allow(
-        &state,
-        &caller,
+        state,
+        caller,
         Action::Publish {
             scheme: &row.scheme_code,
         },
@@ -260,9 +253,9 @@ pub async fn rescore(
     .await?;
     let scheme = jixiao_store::schemes::get(&state.store, &row.scheme_code, row.scheme_version)
         .await?
-        .ok_or_else(|| ApiError::not_found("方案版本", "scheme version"))?;
+        .ok_or_else(|| Error::not_found("方案版本", "scheme version"))?;
     if scheme.content_hash != row.scheme_hash {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "scheme_changed",
             Text::new(
                 "方案内容与公示时的哈希不一致",
@@ -270,16 +263,61 @@ pub async fn rescore(
             ),
         ));
     }
-    let org: Org = serde_json::from_str(&row.org_snapshot).map_err(|e| ApiError::internal(&e))?;
+    let org: Org = serde_json::from_str(&row.org_snapshot).map_err(|e| Error::internal(&e))?;
     let snapshot: Vec<[String; 4]> =
-        serde_json::from_str(&row.values_snapshot).map_err(|e| ApiError::internal(&e))?;
-    let p = Period::parse(&row.period).map_err(|e| ApiError::internal(&e))?;
+        serde_json::from_str(&row.values_snapshot).map_err(|e| Error::internal(&e))?;
+    let p = Period::parse(&row.period).map_err(|e| Error::internal(&e))?;
     let again = score_snapshot(&scheme.format, &scheme.content, &org, &snapshot, p)
-        .map_err(|i| ApiError::invalid(&i))?;
+        .map_err(|i| Error::invalid(&i))?;
     let rescored_hash = jixiao_store::sha256_hex(again.as_bytes());
-    Ok(Json(Rescore {
+    Ok(Rescore {
         identical: again == row.results,
         published_hash: row.results_hash,
         rescored_hash,
-    }))
+    })
+}
+
+/// A period the caller can publish, with its latest publication (id, revision, time).
+pub struct Publishable {
+    pub scheme: String,
+    pub title: Text,
+    pub period: String,
+    pub last: Option<(i64, i64, String)>,
+}
+
+/// Every tracked period of every scheme the caller may publish; forbidden when there is none.
+pub async fn publishable(state: &AppState, caller: &Caller) -> Result<Vec<Publishable>> {
+    caller.require_signed_in()?;
+    let pubs = jixiao_store::publications::list(&state.store).await?;
+    let live = state.live.read().await;
+    let mut items = Vec::new();
+    for s in live.schemes.values() {
+        if !can(
+            &caller.principal,
+            Action::Publish {
+                scheme: &s.row.code,
+            },
+            &*live,
+        ) {
+            continue;
+        }
+        for p in s.periods.keys() {
+            let period = p.to_string();
+            let last = pubs
+                .iter()
+                .filter(|x| x.scheme_code == s.row.code && x.period == period)
+                .max_by_key(|x| x.revision)
+                .map(|x| (x.id, x.revision, x.published_at.clone()));
+            items.push(Publishable {
+                scheme: s.row.code.clone(),
+                title: s.model.scheme.title.clone(),
+                period,
+                last,
+            });
+        }
+    }
+    if items.is_empty() {
+        return Err(Error::forbidden());
+    }
+    Ok(items)
 }

@@ -2,17 +2,10 @@
 //! person can act on), publish. A published version is frozen; a change is a new version with a
 //! recorded reason.
 
-use crate::api::extract::Json;
-use crate::api::extract::Path;
-use crate::api::require_reason;
-use crate::api::units::allow;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
+use crate::ops::{Caller, allow, commit, require_reason};
 use crate::state::AppState;
-use axum::extract::State;
-
-use axum::http::StatusCode;
-use jixiao_core::access::{Action, Role};
+use jixiao_core::access::Action;
 use jixiao_core::doc::SourceText;
 use jixiao_core::issue::Issues;
 use jixiao_core::model::Model;
@@ -22,7 +15,7 @@ use jixiao_store::schemes::{NewScheme, SchemeRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SchemeBody {
     /// The scheme file's text.
     pub content: String,
@@ -40,10 +33,10 @@ pub struct Validation {
     pub issues: Issues,
 }
 
-fn format_of(b: &SchemeBody) -> ApiResult<&str> {
+fn format_of(b: &SchemeBody) -> Result<&str> {
     match b.format.as_deref().unwrap_or("toml") {
         f @ ("toml" | "json") => Ok(f),
-        f => Err(ApiError::bad_request(
+        f => Err(Error::bad_request(
             "bad_format",
             Text::new(
                 format!("格式“{f}”不支持，请用 toml 或 json"),
@@ -54,7 +47,7 @@ fn format_of(b: &SchemeBody) -> ApiResult<&str> {
 }
 
 /// Parses and checks a scheme against the current organisation.
-async fn check(state: &AppState, b: &SchemeBody) -> ApiResult<(Option<Scheme>, Issues)> {
+async fn check(state: &AppState, b: &SchemeBody) -> Result<(Option<Scheme>, Issues)> {
     let format = format_of(b)?;
     let name = format!("scheme.{format}");
     let src = SourceText::new(&name, &b.content);
@@ -63,7 +56,7 @@ async fn check(state: &AppState, b: &SchemeBody) -> ApiResult<(Option<Scheme>, I
         Err(i) => return Ok((None, i)),
     };
     let Some(org) = jixiao_store::org::current(&state.store).await? else {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "no_organisation",
             Text::new("请先导入组织文件", "import the organisation first"),
         ));
@@ -79,54 +72,35 @@ async fn check(state: &AppState, b: &SchemeBody) -> ApiResult<(Option<Scheme>, I
     }
 }
 
-/// Check a scheme without storing it.
-#[utoipa::path(post, path = "/schemes/validate", tag = "schemes", request_body = SchemeBody, responses((status = 200, body = Validation)))]
-pub async fn validate(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<SchemeBody>,
-) -> ApiResult<Json<Validation>> {
-    caller.require_signed_in()?;
-    if !matches!(
-        caller.principal.role,
-        Role::Admin | Role::Office | Role::Finance
-    ) {
-        return Err(ApiError::forbidden());
-    }
-    let (scheme, issues) = check(&state, &b).await?;
-    Ok(Json(Validation {
+/// Checks a scheme without storing it.
+pub async fn validate(state: &AppState, caller: &Caller, b: &SchemeBody) -> Result<Validation> {
+    allow(state, caller, Action::CheckSchemes).await?;
+    let (scheme, issues) = check(state, b).await?;
+    Ok(Validation {
         valid: scheme.is_some(),
         issues,
-    }))
+    })
 }
 
-/// Upload a new version as a draft. Invalid schemes are refused with every problem (422).
-#[utoipa::path(post, path = "/schemes", tag = "schemes", request_body = SchemeBody,
-    responses((status = 201, body = SchemeRow), (status = 422, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn upload(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<SchemeBody>,
-) -> ApiResult<(StatusCode, Json<SchemeRow>)> {
-    caller.require_signed_in()?;
+/// Uploads a new version as a draft. Invalid schemes are refused with every problem.
+pub async fn upload(state: &AppState, caller: &Caller, b: SchemeBody) -> Result<SchemeRow> {
     // Refuse the wrong roles before reading what they sent.
-    if !matches!(
-        caller.principal.role,
-        Role::Admin | Role::Office | Role::Finance
-    ) {
-        return Err(ApiError::forbidden());
-    }
-    let (scheme, issues) = check(&state, &b).await?;
+    allow(state, caller, Action::CheckSchemes).await?;
+    let (scheme, issues) = check(state, &b).await?;
     let Some(scheme) = scheme else {
-        return Err(ApiError::invalid(&issues));
+        return Err(Error::invalid(&issues));
     };
     let code = scheme.id.to_string();
     // Finance manages budget-performance schemes; the office all of them.
-    let finance_budget =
-        caller.principal.role == Role::Finance && scheme.kind == SchemeKind::Budget;
-    if !finance_budget {
-        allow(&state, &caller, Action::ManageSchemes { scheme: &code }).await?;
-    }
+    allow(
+        state,
+        caller,
+        Action::ManageSchemes {
+            scheme: &code,
+            budget: scheme.kind == SchemeKind::Budget,
+        },
+    )
+    .await?;
     let existing = jixiao_store::schemes::list(&state.store).await?;
     if existing
         .iter()
@@ -155,18 +129,14 @@ pub async fn upload(
         },
     )
     .await?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
-    Ok((StatusCode::CREATED, Json(row)))
+    commit(tx).await?;
+    Ok(row)
 }
 
 /// Every version of every scheme.
-#[utoipa::path(get, path = "/schemes", tag = "schemes", responses((status = 200, body = Vec<SchemeRow>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<SchemeRow>>> {
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<SchemeRow>> {
     caller.require_signed_in()?;
-    Ok(Json(jixiao_store::schemes::list(&state.store).await?))
+    Ok(jixiao_store::schemes::list(&state.store).await?)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -177,47 +147,50 @@ pub struct SchemeVersion {
 }
 
 /// One version, with its text.
-#[utoipa::path(get, path = "/schemes/{code}/{version}", tag = "schemes", params(("code" = String, Path), ("version" = i64, Path)),
-    responses((status = 200, body = SchemeVersion), (status = 404, body = crate::error::Problem)))]
 pub async fn get(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((code, version)): Path<(String, i64)>,
-) -> ApiResult<Json<SchemeVersion>> {
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    version: i64,
+) -> Result<SchemeVersion> {
     caller.require_signed_in()?;
-    let row = jixiao_store::schemes::get(&state.store, &code, version)
+    let row = jixiao_store::schemes::get(&state.store, code, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("方案版本", "scheme version"))?;
+        .ok_or_else(|| Error::not_found("方案版本", "scheme version"))?;
     let content = row.content.clone();
-    Ok(Json(SchemeVersion { row, content }))
+    Ok(SchemeVersion { row, content })
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ReasonBody {
     #[serde(default)]
     pub reason: String,
 }
 
-/// Publish a draft version: it is frozen and scores from now on; the previous version is
+/// Publishes a draft version: it is frozen and scores from now on; the previous version is
 /// superseded.
-#[utoipa::path(post, path = "/schemes/{code}/{version}/publish", tag = "schemes", params(("code" = String, Path), ("version" = i64, Path)), request_body = ReasonBody,
-    responses((status = 200, body = SchemeRow), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn publish(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((code, version)): Path<(String, i64)>,
-    Json(b): Json<ReasonBody>,
-) -> ApiResult<Json<SchemeRow>> {
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    version: i64,
+    b: ReasonBody,
+) -> Result<SchemeRow> {
     caller.require_signed_in()?;
-    let row = jixiao_store::schemes::get(&state.store, &code, version)
+    let row = jixiao_store::schemes::get(&state.store, code, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("方案版本", "scheme version"))?;
-    let finance_budget = caller.principal.role == Role::Finance && row.kind == "budget";
-    if !finance_budget {
-        allow(&state, &caller, Action::Publish { scheme: &code }).await?;
-    }
+        .ok_or_else(|| Error::not_found("方案版本", "scheme version"))?;
+    allow(
+        state,
+        caller,
+        Action::ManageSchemes {
+            scheme: code,
+            budget: row.kind == "budget",
+        },
+    )
+    .await?;
     if row.status != "draft" {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "not_draft",
             Text::new(
                 format!("版本{version}已发布或已被替代，不能再发布"),
@@ -230,15 +203,15 @@ pub async fn publish(
     let org = jixiao_store::org::current(&state.store)
         .await?
         .ok_or_else(|| {
-            ApiError::conflict(
+            Error::conflict(
                 "no_organisation",
                 Text::new("请先导入组织文件", "import the organisation first"),
             )
         })?;
-    crate::live::compile(&row, &org).map_err(|i| ApiError::invalid(&i))?;
+    crate::live::compile(&row, &org).map_err(|i| Error::invalid(&i))?;
     let mut tx = state.store.write().await?;
-    if !jixiao_store::schemes::publish(&mut tx, &caller.actor, &code, version, &b.reason).await? {
-        return Err(ApiError::conflict(
+    if !jixiao_store::schemes::publish(&mut tx, &caller.actor, code, version, &b.reason).await? {
+        return Err(Error::conflict(
             "not_draft",
             Text::new(
                 "该版本刚被他人发布",
@@ -246,10 +219,52 @@ pub async fn publish(
             ),
         ));
     }
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    commit(tx).await?;
     state.reload().await?;
-    let row = jixiao_store::schemes::get(&state.store, &code, version)
+    let row = jixiao_store::schemes::get(&state.store, code, version)
         .await?
-        .ok_or_else(|| ApiError::not_found("方案", "scheme"))?;
-    Ok(Json(row))
+        .ok_or_else(|| Error::not_found("方案", "scheme"))?;
+    Ok(row)
+}
+
+/// A published scheme as the scheme pages show it: its version history, its text compiled
+/// against the organisation, the other published schemes, and the period a what-if starts on
+/// (for those who may run one).
+pub struct Published {
+    pub code: String,
+    pub versions: Vec<SchemeRow>,
+    pub scheme: Scheme,
+    /// Code and title of every other published scheme.
+    pub others: Vec<(String, jixiao_core::text::Text)>,
+    pub whatif_period: Option<String>,
+}
+
+/// A published scheme, for anyone signed in.
+pub async fn published(state: &AppState, caller: &Caller, code: &str) -> Result<Published> {
+    let all = list(state, caller).await?;
+    let live = state.live.read().await;
+    let s = live
+        .scheme(code)
+        .ok_or_else(|| Error::not_found("已发布的方案", "published scheme"))?;
+    let others = live
+        .schemes
+        .values()
+        .filter(|o| o.row.code != code)
+        .map(|o| (o.row.code.clone(), o.model.scheme.title.clone()))
+        .collect();
+    let whatif_period = jixiao_core::access::can(&caller.principal, Action::WhatIf, &*live)
+        .then(|| {
+            crate::ops::results::current(&live)
+                .filter(|(c, _)| c == code)
+                .map(|(_, p)| p)
+                .or_else(|| s.periods.keys().last().map(|p| p.to_string()))
+        })
+        .flatten();
+    Ok(Published {
+        code: code.to_owned(),
+        versions: all.into_iter().filter(|v| v.code == code).collect(),
+        scheme: s.model.scheme.clone(),
+        others,
+        whatif_period,
+    })
 }

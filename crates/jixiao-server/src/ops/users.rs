@@ -1,28 +1,22 @@
 //! Accounts (administrators only).
 
-use crate::api::extract::Json;
-use crate::api::extract::Path;
-use crate::api::require_reason;
-use crate::api::units::allow;
-use crate::auth::{Caller, hash_password};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::hash_password;
+use crate::error::{Error, Result};
+use crate::ops::{Caller, allow, commit, require_reason};
 use crate::state::AppState;
-use axum::extract::State;
-
-use axum::http::StatusCode;
 use jixiao_core::access::{Action, Role};
 use jixiao_core::text::Text;
 use jixiao_store::users::{NewUser, UserRow};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-#[utoipa::path(get, path = "/users", tag = "users", responses((status = 200, body = Vec<UserRow>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UserRow>>> {
-    allow(&state, &caller, Action::ManageUsers).await?;
-    Ok(Json(jixiao_store::users::list(&state.store).await?))
+/// Every account.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<UserRow>> {
+    allow(state, caller, Action::ManageUsers).await?;
+    Ok(jixiao_store::users::list(&state.store).await?)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewUserBody {
     pub username: String,
     pub display_name: String,
@@ -36,19 +30,14 @@ pub struct NewUserBody {
     pub items: Option<Vec<String>>,
 }
 
-#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUserBody,
-    responses((status = 201, body = UserRow), (status = 400, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<NewUserBody>,
-) -> ApiResult<(StatusCode, Json<UserRow>)> {
-    allow(&state, &caller, Action::ManageUsers).await?;
+/// Makes an account; its holder chooses their own password at the first sign-in.
+pub async fn create(state: &AppState, caller: &Caller, b: NewUserBody) -> Result<UserRow> {
+    allow(state, caller, Action::ManageUsers).await?;
     let role = Role::parse(&b.role)
         // A feed is a machine: it gets an API key, never an account.
         .filter(|r| !matches!(r, Role::Public | Role::Feed))
         .ok_or_else(|| {
-            ApiError::bad_request(
+            Error::bad_request(
                 "bad_role",
                 Text::new(
                     format!("未知角色“{}”", b.role),
@@ -63,7 +52,7 @@ pub async fn create(
             .as_ref()
             .is_some_and(|o| o.units.iter().any(|x| x.code.as_str() == u))
         {
-            return Err(ApiError::bad_request(
+            return Err(Error::bad_request(
                 "unknown_unit",
                 Text::new(
                     format!("单位“{u}”不存在"),
@@ -77,13 +66,13 @@ pub async fn create(
         Role::Reporter | Role::UnitLeader | Role::LeadReviewer | Role::Inspector
     ) && b.unit.is_none()
     {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "unit_required",
             Text::new("该角色需要指定所属单位", "this role needs a unit"),
         ));
     }
     if b.password.chars().count() < 10 {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "weak_password",
             Text::new(
                 "初始密码至少10个字符",
@@ -108,34 +97,33 @@ pub async fn create(
         },
     )
     .await?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
-    Ok((StatusCode::CREATED, Json(row)))
+    commit(tx).await?;
+    Ok(row)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct DisableBody {
     pub disabled: bool,
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/users/{username}/disable", tag = "users", params(("username" = String, Path)), request_body = DisableBody,
-    responses((status = 200, body = UserRow), (status = 404, body = crate::error::Problem)))]
+/// Disables an account (or enables it again), with a reason.
 pub async fn disable(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(username): Path<String>,
-    Json(b): Json<DisableBody>,
-) -> ApiResult<Json<UserRow>> {
-    allow(&state, &caller, Action::ManageUsers).await?;
+    state: &AppState,
+    caller: &Caller,
+    username: &str,
+    b: DisableBody,
+) -> Result<UserRow> {
+    allow(state, caller, Action::ManageUsers).await?;
     require_reason(&b.reason)?;
-    let row = jixiao_store::users::by_name(&state.store, &username)
+    let row = jixiao_store::users::by_name(&state.store, username)
         .await?
-        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
+        .ok_or_else(|| Error::not_found("用户", "user"))?;
     let mut tx = state.store.write().await?;
     jixiao_store::users::set_disabled(&mut tx, &caller.actor, &row, b.disabled, &b.reason).await?;
-    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
-    let row = jixiao_store::users::by_name(&state.store, &username)
+    commit(tx).await?;
+    let row = jixiao_store::users::by_name(&state.store, username)
         .await?
-        .ok_or_else(|| ApiError::not_found("用户", "user"))?;
-    Ok(Json(row))
+        .ok_or_else(|| Error::not_found("用户", "user"))?;
+    Ok(row)
 }

@@ -2,7 +2,7 @@
 //! text description for screen readers, labels in the page's language. Values are rounded
 //! only here, for drawing.
 
-use super::i18n::escape;
+use crate::i18n::escape;
 use jixiao_core::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::fmt::Write;

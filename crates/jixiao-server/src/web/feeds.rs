@@ -1,15 +1,13 @@
 //! The office's view of the machine feeds: what each feed sends, which data elements it
 //! fills, and its health (events accepted, replayed and turned away, the last event, recent
-//! problems with their field paths). The page reads the API's own functions.
+//! problems with their field paths); and defining a feed. See [`crate::ops::feeds`].
 
 use super::{Ctx, Page, render};
-use crate::api::extract::Json;
-use crate::error::ApiError;
+use crate::error::{Error, Result};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use jixiao_core::access::Action;
 use jixiao_core::feed::{FeedDef, FieldType};
 use jixiao_core::text::Text;
 use jixiao_store::feeds::{Health, Rejection};
@@ -79,50 +77,17 @@ pub async fn define(
     let r = async {
         page.check_csrf(&f.csrf)?;
         let code = f.code.trim().to_owned();
-        let parsed: Result<FeedDef, Text> =
-            jixiao_core::doc::SourceText::new("feed.toml", &f.definition)
-                .parse::<FeedDef>()
-                .map_err(|issues| {
-                    issues
-                        .0
-                        .first()
-                        .map(|i| {
-                            Text::new(
-                                i.render(jixiao_core::text::Lang::Zh),
-                                i.render(jixiao_core::text::Lang::En),
-                            )
-                        })
-                        .unwrap_or_else(|| Text::new("无法读取", "cannot be read"))
-                });
-        let result = match parsed {
-            Err(t) => Err(t),
-            Ok(def) => {
-                let body = crate::api::feeds::DefineBody {
-                    definition: serde_json::to_value(&def).map_err(|e| ApiError::internal(&e))?,
-                    reason: f.reason.clone(),
-                };
-                match crate::api::feeds::define(
-                    State(state.clone()),
-                    page.caller.clone(),
-                    crate::api::extract::Path(code.clone()),
-                    Json(body),
-                )
-                .await
-                {
-                    Ok(_) => Ok(()),
-                    Err(e) if matches!(e.code, "invalid_feed" | "bad_code" | "reason_required") => {
-                        Err(e.message)
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        };
-        match result {
-            Ok(()) => Ok(super::see_other(&format!(
+        match crate::ops::feeds::define_toml(&state, &page.caller, &code, &f.definition, &f.reason)
+            .await
+        {
+            Ok(_) => Ok(super::see_other(&format!(
                 "/feeds#feed-{}",
                 super::urlencode(&code)
             ))),
-            Err(t) => render_page(&page, &state, Some((code, f.definition.clone(), t))).await,
+            Err(e) if matches!(e.code, "invalid_feed" | "bad_code" | "reason_required") => {
+                render_page(&page, &state, Some((code, f.definition.clone(), e.message))).await
+            }
+            Err(e) => Err(e),
         }
     }
     .await;
@@ -149,12 +114,13 @@ async fn render_page(
     page: &Page,
     state: &AppState,
     refused: Option<(String, String, Text)>,
-) -> Result<Response, ApiError> {
-    let Json(list) = crate::api::feeds::list(State(state.clone()), page.caller.clone()).await?;
+) -> Result<Response> {
+    let (list, manage) = crate::ops::feeds::overview(state, &page.caller, 20).await?;
     let mut feeds = Vec::new();
-    for info in list {
+    for detail in list {
+        let info = detail.info;
         let def: FeedDef =
-            serde_json::from_value(info.definition.clone()).map_err(|e| ApiError::internal(&e))?;
+            serde_json::from_value(info.definition.clone()).map_err(|e| Error::internal(&e))?;
         let fields = def
             .fields
             .iter()
@@ -178,8 +144,8 @@ async fn render_page(
                 }
             })
             .collect();
-        let rejections = jixiao_store::feeds::recent_rejections(&state.store, &info.code, 20)
-            .await?
+        let rejections = detail
+            .rejections
             .into_iter()
             .map(|r| {
                 let t = Text::new(r.message_zh.clone(), r.message_en.clone());
@@ -206,11 +172,6 @@ async fn render_page(
             rejections,
         });
     }
-    let manage = jixiao_core::access::can(
-        &page.caller.principal,
-        Action::ManageFeeds,
-        &*state.live.read().await,
-    );
     render(&FeedsPage {
         ctx: &page.ctx,
         feeds,

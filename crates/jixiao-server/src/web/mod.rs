@@ -1,24 +1,25 @@
 //! The web interface: server-rendered pages (askama templates under `templates/`, strings in
-//! fluent files under `i18n/`), usable without JavaScript, Chinese by default. Pages call the
-//! same functions as the JSON API, so the permission checks, the workflow and the audit are
-//! the API's own; a page only turns their answers (and problems) into HTML.
+//! fluent files under `i18n/`), usable without JavaScript, Chinese by default. Each page is a
+//! thin adapter: it reads the form, calls the operations ([`crate::ops`]) — so the permission
+//! checks, the workflow and the audit are the same as the API's — and turns their answers (and
+//! problems) into HTML or a workbook. Pages never call the API's handlers.
 
 pub mod charts;
 pub mod dhis2;
 pub mod entry;
 pub mod feeds;
-pub mod i18n;
 pub mod imports;
 pub mod office;
 pub mod pages;
-pub mod pdf;
 pub mod results;
 pub mod review;
-pub mod xlsx;
 
-use crate::auth::{AuthSession, Caller, User};
-use crate::error::ApiError;
-use crate::live::Live;
+use crate::auth::{AuthSession, User};
+use crate::error::{Error, Kind};
+pub use crate::http::urlencode;
+pub use crate::i18n::state_label;
+use crate::i18n::{L, Lang};
+use crate::ops::Caller;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -27,12 +28,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use i18n::{L, Lang};
 use jixiao_core::access::Role;
-use jixiao_core::scheme::SchemeKind;
 
 /// The pages. `limiter` is the login rate limit shared with the API's sign-in.
-pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
+pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
     // Only attempts count against the limit, not showing the form.
     let mut attempt = post(pages::login);
     if let Some(config) = limiter {
@@ -104,7 +103,7 @@ pub fn router(limiter: crate::api::Limiter) -> Router<AppState> {
 
 /// Anything else: a page saying so, or a problem document under the API's prefix.
 async fn not_found(page: Page) -> Response {
-    let e = ApiError::not_found("页面", "page");
+    let e = Error::not_found("页面", "page");
     if page.ctx.path.starts_with("/api/") {
         return e.into_response();
     }
@@ -274,7 +273,7 @@ impl FromRequestParts<AppState> for Page {
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
         let session = AuthSession::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::internal(&"session layer missing").into_response())?;
+            .map_err(|_| Error::internal(&"session layer missing").into_response())?;
         let caller = match Caller::from_request_parts(parts, state).await {
             Ok(c) => c,
             Err(e) if e.code == "password_change_required" => {
@@ -291,7 +290,7 @@ impl FromRequestParts<AppState> for Page {
                 return Err(error_page(&ctx, &e));
             }
         };
-        let csrf = crate::auth::csrf_token(&session.session)
+        let csrf = crate::http::session::csrf_token(&session.session)
             .await
             .unwrap_or_default();
         let user = caller.user.clone();
@@ -313,7 +312,7 @@ impl FromRequestParts<AppState> for Page {
 impl Page {
     /// The page's answer: the response, or the problem as a page (sign-in first when the
     /// caller is not signed in).
-    pub fn finish(&self, r: Result<Response, ApiError>) -> Response {
+    pub fn finish(&self, r: Result<Response, Error>) -> Response {
         match r {
             Ok(r) => r,
             Err(e) => error_page(&self.ctx, &e),
@@ -321,14 +320,14 @@ impl Page {
     }
 
     /// Form posts carry the session's token (a hidden field), like the API's header.
-    pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
+    pub fn check_csrf(&self, token: &str) -> Result<(), Error> {
         self.caller.require_signed_in()?;
         let expected = self.ctx.csrf.as_bytes();
         if !expected.is_empty() && crate::auth::constant_time_eq(expected, token.as_bytes()) {
             Ok(())
         } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
+            Err(Error::new(
+                Kind::Forbidden,
                 "csrf",
                 jixiao_core::text::Text::new(
                     "表单已过期，请返回刷新页面后重试",
@@ -338,14 +337,19 @@ impl Page {
         }
     }
 
-    pub fn require_signed_in(&self) -> Result<(), ApiError> {
+    pub fn require_signed_in(&self) -> Result<(), Error> {
         self.caller.require_signed_in()
+    }
+
+    /// The page's language for messages made by the operations.
+    pub fn lang(&self) -> jixiao_core::text::Lang {
+        self.ctx.l.into()
     }
 }
 
 /// Renders a template (a template that fails to render is a bug: 500).
-pub fn render<T: Template>(t: &T) -> Result<Response, ApiError> {
-    let html = t.render().map_err(|e| ApiError::internal(&e))?;
+pub fn render<T: Template>(t: &T) -> Result<Response, Error> {
+    let html = t.render().map_err(|e| Error::internal(&e))?;
     Ok(Html(html).into_response())
 }
 
@@ -360,19 +364,20 @@ struct ErrorPage<'a> {
 }
 
 /// A problem as a page: the message in the page's language, the details a person can act on.
-pub fn error_page(ctx: &Ctx, e: &ApiError) -> Response {
-    if e.status == StatusCode::UNAUTHORIZED && e.code == "unauthorized" {
+pub fn error_page(ctx: &Ctx, e: &Error) -> Response {
+    if e.kind == Kind::Unauthorized && e.code == "unauthorized" {
         let to = format!("/login?next={}", urlencode(&ctx.path));
         return Redirect::to(&to).into_response();
     }
     let l = ctx.l;
-    let title = match e.status.as_u16() {
-        403 => l.t("error-403"),
-        404 => l.t("error-404"),
-        409 => l.t("error-409"),
-        400 | 422 => l.t("error-422"),
-        423 => l.t("error-423"),
-        _ if e.status.is_server_error() => l.t("error-500"),
+    let status = crate::http::status_of(e.kind);
+    let title = match e.kind {
+        Kind::Forbidden => l.t("error-403"),
+        Kind::NotFound => l.t("error-404"),
+        Kind::Conflict => l.t("error-409"),
+        Kind::BadRequest | Kind::Invalid => l.t("error-422"),
+        Kind::Locked => l.t("error-423"),
+        Kind::Internal | Kind::Unavailable => l.t("error-500"),
         _ => l.t("error-other"),
     };
     let pick = |v: &serde_json::Value| -> Option<String> {
@@ -398,27 +403,13 @@ pub fn error_page(ctx: &Ctx, e: &ApiError) -> Response {
     }
     let page = ErrorPage {
         ctx,
-        status: e.status.as_u16(),
+        status: status.as_u16(),
         title,
         message: l.plain(&e.message).to_owned(),
         details,
     };
     let body = page.render().unwrap_or_else(|_| e.message.zh.clone());
-    (e.status, Html(body)).into_response()
-}
-
-/// A value's state in words.
-pub fn state_label(l: L, state: &str) -> String {
-    match state {
-        "" => l.t("state-empty"),
-        "draft" => l.t("state-draft"),
-        "submitted" => l.t("state-submitted"),
-        "approved" => l.t("state-approved"),
-        "verified" => l.t("state-verified"),
-        "counted" => l.t("state-counted"),
-        "returned" => l.t("state-returned"),
-        other => other.to_owned(),
-    }
+    (status, Html(body)).into_response()
 }
 
 /// The form token in the query, for multipart forms whose body goes on to the API as it is.
@@ -430,23 +421,12 @@ pub struct CsrfQuery {
 
 /// The first value of the form field `name` ("" when the form has none).
 pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(n, _)| n == name)
-        .map_or("", |(_, v)| v.as_str())
+    crate::http::upload::first(pairs, name)
 }
 
-/// Percent-encodes a path or query value for a link.
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// Whether a page was asked for as a workbook (`?format=xlsx`).
+pub fn wanted_xlsx(format: &Option<String>) -> bool {
+    format.as_deref() == Some("xlsx")
 }
 
 /// A relative path of this site (never another site), for redirects after sign-in.
@@ -455,28 +435,6 @@ pub fn local_path(next: Option<&str>) -> String {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ => "/".to_owned(),
     }
-}
-
-/// The scheme and period a page shows when none is named: the unit scheme's latest open
-/// period (the one being reported now), else its latest.
-pub fn current(live: &Live) -> Option<(String, String)> {
-    let s = live
-        .schemes
-        .values()
-        .find(|s| s.model.scheme.kind == SchemeKind::Unit)
-        .or_else(|| live.schemes.values().next())?;
-    let open: Vec<_> = live
-        .periods
-        .iter()
-        .filter(|p| p.scheme_code == s.row.code)
-        .collect();
-    let pick = open
-        .iter()
-        .filter(|p| p.status == "open" && p.period.contains('Q'))
-        .map(|p| p.period.clone())
-        .max()
-        .or_else(|| open.iter().map(|p| p.period.clone()).max())?;
-    Some((s.row.code.clone(), pick))
 }
 
 /// A redirect after a form post (303, so the browser follows with GET).
@@ -488,7 +446,7 @@ pub fn see_other(to: &str) -> Response {
 pub fn lang_cookie(lang: Lang) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        i18n::LANG_COOKIE,
+        crate::i18n::LANG_COOKIE,
         match lang {
             Lang::Zh => "zh",
             Lang::En => "en",

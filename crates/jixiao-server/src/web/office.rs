@@ -2,26 +2,27 @@
 //! appeals (file with evidence, resolve with a reason, history) and the audit log viewer with
 //! the chain's status.
 
-use super::entry::problem_text;
-use super::xlsx::{self, Cell, Sheet};
-use super::{CsrfQuery, Ctx, Page, current, render, see_other, urlencode};
-use crate::api::extract::{Json, Path as ApiPath, Query as ApiQuery};
-use crate::error::{ApiError, ApiResult};
+use super::{CsrfQuery, Ctx, Page, render, see_other, urlencode};
+use crate::error::{Error, Result};
+use crate::i18n::{L, problem_text};
+use crate::ops::appeals::{Correction, FileBody, ResolveBody};
+use crate::ops::audit::AuditQuery;
 use crate::state::AppState;
+use crate::xlsx::{Cell, Sheet};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use jixiao_core::Decimal;
-use jixiao_core::access::{Action, Role, can};
+use jixiao_core::access::Role;
 use jixiao_core::scheme::{Direction, Module};
-use jixiao_core::text::Text;
 use jixiao_store::appeals::AppealRow;
 use jixiao_store::audit::Entry;
 
 // ───────────────────────────── audit ─────────────────────────────
 
+/// The audit page's filters, as its form sends them.
 #[derive(serde::Deserialize, Default)]
-pub struct AuditQuery {
+pub struct AuditForm {
     #[serde(default)]
     pub actor: String,
     #[serde(default)]
@@ -39,7 +40,7 @@ pub struct AuditQuery {
 #[template(path = "audit.html")]
 struct AuditPage<'a> {
     ctx: &'a Ctx,
-    q: AuditQuery,
+    q: AuditForm,
     entries: Vec<Entry>,
     total: i64,
     next: Option<String>,
@@ -53,7 +54,7 @@ struct AuditPage<'a> {
 
 const AUDIT_PAGE: i64 = 100;
 
-fn audit_href(q: &AuditQuery, offset: i64, format: &str) -> String {
+fn audit_href(q: &AuditForm, offset: i64, format: &str) -> String {
     format!(
         "/audit?actor={}&entity={}&action={}&contains={}&offset={offset}{format}",
         urlencode(&q.actor),
@@ -66,26 +67,24 @@ fn audit_href(q: &AuditQuery, offset: i64, format: &str) -> String {
 pub async fn audit(
     page: Page,
     State(state): State<AppState>,
-    Query(q): Query<AuditQuery>,
+    Query(q): Query<AuditForm>,
 ) -> Response {
     let r = async {
         let l = page.ctx.l;
-        let want_xlsx = xlsx::wanted(&q.format);
+        let want_xlsx = super::wanted_xlsx(&q.format);
         let limit = if want_xlsx { 1000 } else { AUDIT_PAGE };
-        let Json(list) = crate::api::audit::list(
-            State(state.clone()),
-            page.caller.clone(),
-            ApiQuery(crate::api::audit::AuditQuery {
-                actor: Some(q.actor.clone()).filter(|s| !s.is_empty()),
-                action: Some(q.action.clone()).filter(|s| !s.is_empty()),
-                entity: Some(q.entity.clone()).filter(|s| !s.is_empty()),
-                entity_id: None,
-                contains: Some(q.contains.clone()).filter(|s| !s.is_empty()),
-            }),
-            ApiQuery(crate::api::PageQuery {
-                limit: Some(limit),
-                offset: Some(q.offset.max(0)),
-            }),
+        let filter = AuditQuery {
+            actor: Some(q.actor.clone()).filter(|s| !s.is_empty()),
+            action: Some(q.action.clone()).filter(|s| !s.is_empty()),
+            entity: Some(q.entity.clone()).filter(|s| !s.is_empty()),
+            entity_id: None,
+            contains: Some(q.contains.clone()).filter(|s| !s.is_empty()),
+        };
+        let list = crate::ops::audit::list(
+            &state,
+            &page.caller,
+            &filter,
+            crate::ops::page(Some(limit), Some(q.offset)),
         )
         .await?;
         if want_xlsx {
@@ -121,16 +120,9 @@ pub async fn audit(
                     ]
                 })
                 .collect();
-            return xlsx::download(
-                &l.t("audit-title"),
-                &[Sheet {
-                    name: l.t("audit-title"),
-                    headers,
-                    rows,
-                }],
-            );
+            return crate::http::download::xlsx_table(&l.t("audit-title"), headers, rows);
         }
-        let v = jixiao_store::audit::verify(&state.store).await?;
+        let v = crate::ops::audit::verify(&state, &page.caller).await?;
         let off = q.offset.max(0);
         let next = (off + AUDIT_PAGE < list.total).then(|| audit_href(&q, off + AUDIT_PAGE, ""));
         let prev = (off > 0).then(|| audit_href(&q, (off - AUDIT_PAGE).max(0), ""));
@@ -178,12 +170,7 @@ struct AppealsPage<'a> {
 
 impl AppealsPage<'_> {
     fn status(&self, s: &str) -> String {
-        match s {
-            "open" => self.ctx.l.t("appeal-open"),
-            "upheld" => self.ctx.l.t("appeal-upheld"),
-            "rejected" => self.ctx.l.t("appeal-rejected"),
-            other => other.to_owned(),
-        }
+        appeal_status(self.ctx.l, s)
     }
 }
 
@@ -200,146 +187,43 @@ pub async fn appeals(
 ) -> Response {
     let r = async {
         let l = page.ctx.l;
-        let Json(rows) =
-            crate::api::appeals::list(State(state.clone()), page.caller.clone()).await?;
-        let pubs = jixiao_store::publications::list(&state.store).await?;
-        let live = state.live.read().await;
-        let unit_name = |code: &str| -> String {
-            live.org
-                .as_ref()
-                .and_then(|o| o.units.iter().find(|u| u.code.as_str() == code))
-                .map_or_else(|| code.to_owned(), |u| l.html(&u.name))
-        };
-        let ind_name = |code: &str| -> String {
-            live.schemes
-                .values()
-                .flat_map(|s| s.model.classes.iter())
-                .flat_map(|c| c.leaves.iter())
-                .find(|lf| lf.code.as_str() == code)
-                .map_or_else(|| code.to_owned(), |lf| l.html(&lf.name))
-        };
-        let pub_label = |id: i64| -> String {
-            pubs.iter().find(|p| p.id == id).map_or_else(
-                || id.to_string(),
-                |p| {
-                    format!(
-                        "{} · {} · {}",
-                        p.scheme_code,
-                        p.period,
-                        l.tn("publish-revision", "revision", p.revision)
-                    )
-                },
-            )
-        };
-        let mut appeals = Vec::new();
-        for a in rows {
-            let evidence = jixiao_store::evidence::of(&state.store, "appeal", a.id)
-                .await?
-                .into_iter()
-                .map(|e| (format!("/api/v1/evidence/{}", e.sha256), e.filename))
-                .collect();
-            appeals.push(AppealView {
-                publication: pub_label(a.publication_id),
-                unit_name: unit_name(&a.unit_code),
-                indicator_name: ind_name(&a.indicator),
-                evidence,
-                row: a,
-            });
+        let o = crate::ops::appeals::overview(&state, &page.caller).await?;
+        let appeals: Vec<AppealView> = o
+            .appeals
+            .into_iter()
+            .map(|a| AppealView {
+                publication: a.publication.map_or_else(
+                    || a.row.publication_id.to_string(),
+                    |(scheme, period, revision)| {
+                        format!(
+                            "{scheme} · {period} · {}",
+                            l.tn("publish-revision", "revision", revision)
+                        )
+                    },
+                ),
+                unit_name: a
+                    .unit_name
+                    .map_or_else(|| a.row.unit_code.clone(), |t| l.html(&t)),
+                indicator_name: a
+                    .indicator_name
+                    .map_or_else(|| a.row.indicator.clone(), |t| l.html(&t)),
+                evidence: a.evidence,
+                row: a.row,
+            })
+            .collect();
+        if super::wanted_xlsx(&q.format) {
+            return appeals_workbook(l, &appeals);
         }
-        // A unit appeals its own published scores: the latest revision of each publication.
-        let unit = page.caller.principal.unit.clone();
-        let mut can_file = Vec::new();
-        if let Some(u) = &unit
-            && can(
-                &page.caller.principal,
-                Action::FileAppeal { unit: u },
-                &*live,
-            )
-        {
-            let mut latest: Vec<&jixiao_store::publications::PublicationRow> = Vec::new();
-            for p in &pubs {
-                match latest
-                    .iter_mut()
-                    .find(|x| x.scheme_code == p.scheme_code && x.period == p.period)
-                {
-                    Some(x) if x.revision < p.revision => *x = p,
-                    Some(_) => {}
-                    None => latest.push(p),
-                }
-            }
-            for p in latest {
-                let results: serde_json::Value =
-                    serde_json::from_str(&p.results).unwrap_or_default();
-                let empty = Vec::new();
-                for row in results["classes"]
-                    .as_array()
-                    .unwrap_or(&empty)
-                    .iter()
-                    .flat_map(|c| c["rows"].as_array().unwrap_or(&empty))
-                    .filter(|r| r["unit"] == u.as_str())
-                {
-                    for i in row["indicators"].as_array().unwrap_or(&empty) {
-                        let code = i["code"].as_str().unwrap_or_default();
-                        let name: Text =
-                            serde_json::from_value(i["name"].clone()).unwrap_or_default();
-                        can_file.push((
-                            format!("{}|{code}", p.id),
-                            format!(
-                                "{} · {} · {}",
-                                p.period,
-                                l.plain(&name),
-                                i["score"].as_str().unwrap_or_default()
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        let resolve = can(&page.caller.principal, Action::ResolveAppeal, &*live);
-        drop(live);
-        if xlsx::wanted(&q.format) {
-            let headers = [
-                "appeal-number",
-                "appeal-publication",
-                "col-code",
-                "card-indicators",
-                "appeal-reason",
-                "col-state",
-                "appeal-resolution",
-                "appeal-filed-by",
-                "appeal-filed-at",
-                "appeal-resolved-by",
-                "appeal-resolved-at",
-            ]
-            .map(|k| l.t(k))
-            .to_vec();
-            let statuses = |s: &str| match s {
-                "open" => l.t("appeal-open"),
-                "upheld" => l.t("appeal-upheld"),
-                "rejected" => l.t("appeal-rejected"),
-                other => other.to_owned(),
-            };
-            let rows = appeals
-                .iter()
-                .map(|a: &AppealView| {
-                    vec![
-                        Cell::Num(Decimal::from(a.row.id)),
-                        a.publication.as_str().into(),
-                        a.row.unit_code.as_str().into(),
-                        a.row.indicator.as_str().into(),
-                        a.row.reason.as_str().into(),
-                        statuses(&a.row.status).into(),
-                        a.row.resolution.as_str().into(),
-                        a.row.filed_by.as_str().into(),
-                        a.row.filed_at.as_str().into(),
-                        a.row.resolved_by.clone().unwrap_or_default().into(),
-                        a.row.resolved_at.clone().unwrap_or_default().into(),
-                    ]
-                })
-                .collect();
-            let name = l.t("appeals-title");
-            return xlsx::one_sheet(&name, headers, rows);
-        }
+        let can_file = o
+            .appealable
+            .iter()
+            .map(|a| {
+                (
+                    format!("{}|{}", a.publication_id, a.indicator),
+                    format!("{} · {} · {}", a.period, l.plain(&a.name), a.score),
+                )
+            })
+            .collect();
         let message = match q.done.as_deref() {
             Some("filed") => Some(l.t("appeal-filed")),
             Some("resolved") => Some(l.t("appeal-resolved")),
@@ -350,13 +234,59 @@ pub async fn appeals(
             ctx: &page.ctx,
             appeals,
             can_file,
-            unit,
-            resolve,
+            unit: page.caller.principal.unit.clone(),
+            resolve: o.may_resolve,
             message,
         })
     }
     .await;
     page.finish(r)
+}
+
+fn appeal_status(l: L, s: &str) -> String {
+    match s {
+        "open" => l.t("appeal-open"),
+        "upheld" => l.t("appeal-upheld"),
+        "rejected" => l.t("appeal-rejected"),
+        other => other.to_owned(),
+    }
+}
+
+fn appeals_workbook(l: L, appeals: &[AppealView]) -> Result<Response> {
+    let headers = [
+        "appeal-number",
+        "appeal-publication",
+        "col-code",
+        "card-indicators",
+        "appeal-reason",
+        "col-state",
+        "appeal-resolution",
+        "appeal-filed-by",
+        "appeal-filed-at",
+        "appeal-resolved-by",
+        "appeal-resolved-at",
+    ]
+    .map(|k| l.t(k))
+    .to_vec();
+    let rows = appeals
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::Num(Decimal::from(a.row.id)),
+                a.publication.as_str().into(),
+                a.row.unit_code.as_str().into(),
+                a.row.indicator.as_str().into(),
+                a.row.reason.as_str().into(),
+                appeal_status(l, &a.row.status).into(),
+                a.row.resolution.as_str().into(),
+                a.row.filed_by.as_str().into(),
+                a.row.filed_at.as_str().into(),
+                a.row.resolved_by.clone().unwrap_or_default().into(),
+                a.row.resolved_at.clone().unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    crate::http::download::xlsx_table(&l.t("appeals-title"), headers, rows)
 }
 
 #[derive(serde::Deserialize)]
@@ -379,24 +309,20 @@ pub async fn file_appeal(
             .target
             .split_once('|')
             .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.to_owned())))
-            .ok_or_else(|| ApiError::not_found("公示中的指标", "indicator in a publication"))?;
+            .ok_or_else(|| Error::not_found("公示中的指标", "indicator in a publication"))?;
         let unit = page
             .caller
             .principal
             .unit
             .clone()
-            .ok_or_else(ApiError::forbidden)?;
-        crate::api::appeals::file(
-            State(state.clone()),
-            page.caller.clone(),
-            Json(crate::api::appeals::FileBody {
-                publication_id: id,
-                unit,
-                indicator,
-                reason: f.reason,
-            }),
-        )
-        .await?;
+            .ok_or_else(Error::forbidden)?;
+        let body = FileBody {
+            publication_id: id,
+            unit,
+            indicator,
+            reason: f.reason,
+        };
+        crate::ops::appeals::file(&state, &page.caller, body).await?;
         Ok(see_other("/appeals?done=filed"))
     }
     .await;
@@ -430,24 +356,19 @@ pub async fn resolve_appeal(
         let corrections = if f.element.trim().is_empty() {
             Vec::new()
         } else {
-            vec![crate::api::appeals::Correction {
+            vec![Correction {
                 element: f.element.trim().to_owned(),
                 period: f.period.trim().to_owned(),
                 value: f.value.trim().to_owned(),
             }]
         };
-        crate::api::appeals::resolve(
-            State(state.clone()),
-            page.caller.clone(),
-            ApiPath(id),
-            Json(crate::api::appeals::ResolveBody {
-                decision: f.decision,
-                reason: f.reason,
-                version: f.version,
-                corrections,
-            }),
-        )
-        .await?;
+        let body = ResolveBody {
+            decision: f.decision,
+            reason: f.reason,
+            version: f.version,
+            corrections,
+        };
+        crate::ops::appeals::resolve(&state, &page.caller, id, body).await?;
         Ok(see_other("/appeals?done=resolved"))
     }
     .await;
@@ -463,11 +384,16 @@ pub async fn appeal_evidence(
 ) -> Response {
     let r = async {
         page.check_csrf(&q.csrf)?;
-        crate::api::appeals::upload_evidence(
-            State(state.clone()),
-            page.caller.clone(),
-            ApiPath(id),
-            form,
+        let upload =
+            crate::http::upload::read(form, || crate::ops::evidence::too_large(&state)).await?;
+        crate::ops::evidence::attach_to_appeal(
+            &state,
+            &page.caller,
+            id,
+            upload
+                .file
+                .as_ref()
+                .map(crate::http::upload::File::incoming),
         )
         .await?;
         Ok(see_other("/appeals?done=evidence"))
@@ -529,7 +455,7 @@ impl SchemesPage<'_> {
     }
 }
 
-fn tree(l: super::i18n::L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
+fn tree(l: L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
     let num = |d: &Option<Decimal>| d.as_ref().map_or(String::new(), |d| l.num(d, 4));
     out.push(TreeRow {
         plain: [l.plain(&m.name).to_owned(), String::new(), String::new()],
@@ -587,7 +513,7 @@ fn tree(l: super::i18n::L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
 }
 
 pub async fn schemes_default(State(state): State<AppState>) -> Response {
-    match current(&*state.live.read().await) {
+    match crate::ops::results::current_period(&state).await {
         Some((s, _)) => see_other(&format!("/schemes/{}", urlencode(&s))),
         None => see_other("/"),
     }
@@ -606,14 +532,8 @@ pub async fn scheme(
 ) -> Response {
     let r = async {
         let l = page.ctx.l;
-        let Json(all) =
-            crate::api::schemes::list(State(state.clone()), page.caller.clone()).await?;
-        let live = state.live.read().await;
-        let s = live
-            .scheme(&code)
-            .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
-        let classes: Vec<ClassTree> = s
-            .model
+        let p = crate::ops::schemes::published(&state, &page.caller, &code).await?;
+        let classes: Vec<ClassTree> = p
             .scheme
             .classes
             .values()
@@ -630,77 +550,69 @@ pub async fn scheme(
                 }
             })
             .collect();
-        let others = live
-            .schemes
-            .values()
-            .filter(|o| o.row.code != code)
-            .map(|o| (o.row.code.clone(), l.html(&o.model.scheme.title)))
-            .collect();
-        let whatif_period = can(&page.caller.principal, Action::WhatIf, &*live)
-            .then(|| {
-                current(&live)
-                    .filter(|(c, _)| *c == code)
-                    .map(|(_, p)| p)
-                    .or_else(|| s.periods.keys().last().map(|p| p.to_string()))
-            })
-            .flatten();
-        let title = l.html(&s.model.scheme.title);
-        drop(live);
-        if xlsx::wanted(&fq.format) {
-            let headers = [
-                "schemes-indicator",
-                "col-code",
-                "entry-points",
-                "schemes-weight",
-                "schemes-method",
-                "entry-target",
-                "schemes-direction",
-                "schemes-lead",
-            ]
-            .map(|k| l.t(k))
-            .to_vec();
-            let parse = |s: &str| {
-                s.parse::<Decimal>()
-                    .map_or_else(|_| Cell::from(s), Cell::Num)
-            };
-            let sheets: Vec<Sheet> = classes
-                .iter()
-                .map(|c: &ClassTree| Sheet {
-                    name: c.plain_name.clone(),
-                    headers: headers.clone(),
-                    rows: c
-                        .rows
-                        .iter()
-                        .map(|r| {
-                            vec![
-                                Cell::from(format!("{}{}", "　".repeat(r.depth), r.plain[0])),
-                                r.code.as_str().into(),
-                                parse(&r.points),
-                                parse(&r.weight),
-                                r.plain[1].as_str().into(),
-                                r.plain[2].as_str().into(),
-                                r.direction.as_str().into(),
-                                r.lead.as_str().into(),
-                            ]
-                        })
-                        .collect(),
-                })
-                .collect();
-            return xlsx::download(&code, &sheets);
+        if super::wanted_xlsx(&fq.format) {
+            return tree_workbook(l, &code, &classes);
         }
-        let versions = all.into_iter().filter(|v| v.code == code).collect();
         render(&SchemesPage {
             ctx: &page.ctx,
-            scheme_code: code,
-            title,
-            versions,
+            title: l.html(&p.scheme.title),
+            scheme_code: p.code,
+            versions: p.versions,
             classes,
-            others,
-            whatif_period,
+            others: p
+                .others
+                .iter()
+                .map(|(c, t)| (c.clone(), l.html(t)))
+                .collect(),
+            whatif_period: p.whatif_period,
         })
     }
     .await;
     page.finish(r)
+}
+
+fn tree_workbook(l: L, code: &str, classes: &[ClassTree]) -> Result<Response> {
+    let headers = [
+        "schemes-indicator",
+        "col-code",
+        "entry-points",
+        "schemes-weight",
+        "schemes-method",
+        "entry-target",
+        "schemes-direction",
+        "schemes-lead",
+    ]
+    .map(|k| l.t(k))
+    .to_vec();
+    let parse = |s: &str| {
+        s.parse::<Decimal>()
+            .map_or_else(|_| Cell::from(s), Cell::Num)
+    };
+    let sheets: Vec<Sheet> = classes
+        .iter()
+        .map(|c| {
+            Sheet::new(
+                c.plain_name.clone(),
+                headers.clone(),
+                c.rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            Cell::from(format!("{}{}", "　".repeat(r.depth), r.plain[0])),
+                            r.code.as_str().into(),
+                            parse(&r.points),
+                            parse(&r.weight),
+                            r.plain[1].as_str().into(),
+                            r.plain[2].as_str().into(),
+                            r.direction.as_str().into(),
+                            r.lead.as_str().into(),
+                        ]
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    crate::http::download::xlsx(code, &sheets)
 }
 
 /// A unit whose rank or grade would change.
@@ -748,22 +660,13 @@ async fn whatif_page(
     code: String,
     period: Option<String>,
     lines: Vec<(String, String, String)>,
-) -> ApiResult<Response> {
+) -> Result<Response> {
     let l = page.ctx.l;
-    let periods: Vec<String> = {
-        let live = state.live.read().await;
-        if !can(&page.caller.principal, Action::WhatIf, &*live) {
-            return Err(ApiError::forbidden());
-        }
-        let s = live
-            .scheme(&code)
-            .ok_or_else(|| ApiError::not_found("已发布的方案", "published scheme"))?;
-        s.periods.keys().map(|p| p.to_string()).collect()
-    };
+    let periods = crate::ops::results::whatif_periods(state, &page.caller, &code).await?;
     let period = period
         .filter(|p| periods.contains(p))
         .or_else(|| periods.last().cloned())
-        .ok_or_else(|| ApiError::not_found("期间", "period"))?;
+        .ok_or_else(|| Error::not_found("期间", "period"))?;
     let ran = lines.iter().any(|(_, c, _)| !c.trim().is_empty());
     let mut out = WhatIfPage {
         ctx: &page.ctx,
@@ -782,12 +685,7 @@ async fn whatif_page(
             .push(("target".into(), String::new(), String::new()));
     }
     if ran {
-        let mut body = crate::api::results::WhatIfBody {
-            points: Vec::new(),
-            weight: Vec::new(),
-            target: Vec::new(),
-            coef: Vec::new(),
-        };
+        let mut body = crate::ops::results::WhatIfBody::default();
         for (kind, c, v) in lines.iter().filter(|(_, c, _)| !c.trim().is_empty()) {
             let s = format!("{}={}", c.trim(), v.trim());
             match kind.as_str() {
@@ -797,62 +695,40 @@ async fn whatif_page(
                 _ => body.target.push(s),
             }
         }
-        match crate::api::results::whatif(
-            State(state.clone()),
-            page.caller.clone(),
-            ApiPath((code, period)),
-            Json(body),
-        )
-        .await
-        {
-            Ok(Json(w)) => {
-                let empty = Vec::new();
-                let num = |v: &serde_json::Value| -> String {
-                    match v {
-                        serde_json::Value::String(s) => s
-                            .parse::<Decimal>()
-                            .map_or_else(|_| s.clone(), |d| l.num(&d, 2)),
-                        serde_json::Value::Number(n) => n.to_string(),
-                        _ => "—".into(),
-                    }
-                };
-                let text = |v: &serde_json::Value| -> String {
-                    serde_json::from_value::<Text>(v.clone())
-                        .map(|t| l.html(&t))
-                        .unwrap_or_default()
-                };
-                let rows = |key: &str| -> Vec<MovedRow> {
-                    w[key]
-                        .as_array()
-                        .unwrap_or(&empty)
-                        .iter()
+        match crate::ops::results::whatif(state, &page.caller, &code, &period, &body).await {
+            Ok(w) => {
+                let rows = |list: &[jixiao_core::whatif::Moved]| -> Vec<MovedRow> {
+                    list.iter()
                         .map(|m| MovedRow {
-                            unit: text(&m["name"]),
-                            class: m["class"].as_str().unwrap_or_default().to_owned(),
+                            unit: l.html(&m.name),
+                            class: m.class.to_string(),
                             total: format!(
                                 "{} → {}",
-                                num(&m["total_before"]),
-                                num(&m["total_after"])
+                                l.opt_num(&m.total_before, 2),
+                                l.opt_num(&m.total_after, 2)
                             ),
-                            rank: format!("{} → {}", num(&m["rank_before"]), num(&m["rank_after"])),
+                            rank: format!(
+                                "{} → {}",
+                                m.rank_before.map_or("—".into(), |r| r.to_string()),
+                                m.rank_after.map_or("—".into(), |r| r.to_string())
+                            ),
                             grade: format!(
                                 "{} → {}",
-                                text(&m["grade_before"]["name"]),
-                                text(&m["grade_after"]["name"])
+                                m.grade_before
+                                    .as_ref()
+                                    .map_or(String::new(), |g| l.html(&g.name)),
+                                m.grade_after
+                                    .as_ref()
+                                    .map_or(String::new(), |g| l.html(&g.name))
                             ),
                         })
                         .collect()
                 };
-                out.moved = rows("moved");
-                out.totals_only = rows("totals_only");
-                out.changes = w["changes"]
-                    .as_array()
-                    .unwrap_or(&empty)
-                    .iter()
-                    .map(text)
-                    .collect();
+                out.moved = rows(&w.moved);
+                out.totals_only = rows(&w.totals_only);
+                out.changes = w.changes.iter().map(|t| l.html(t)).collect();
             }
-            Err(e) if e.status.is_client_error() => out.error = Some(problem_text(l, &e)),
+            Err(e) if e.kind.is_client() => out.error = Some(problem_text(l, &e)),
             Err(e) => return Err(e),
         }
     }

@@ -1,19 +1,16 @@
 //! Signing in and out, choosing one's password, the language switch, and the home page that
 //! tells each person what they must do now.
 
-use super::entry::{FormLink, forms_for};
-use super::i18n::Lang;
-use super::review::queue_of;
-use super::{Ctx, Page, current, lang_cookie, local_path, render, see_other, urlencode};
-use crate::api::auth::{LoginBody, PasswordBody};
-use crate::api::extract::Json;
+use super::{Ctx, Page, lang_cookie, local_path, render, see_other, urlencode};
+use crate::i18n::Lang;
+use crate::ops::auth::{LoginBody, PasswordBody};
+use crate::ops::entry::FormLink;
+use crate::ops::home::Returned;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use jixiao_core::access::{Action, Role, can};
-use jixiao_core::text::Text;
 
 #[derive(serde::Deserialize, Default)]
 pub struct NextQuery {
@@ -47,8 +44,8 @@ pub struct LoginForm {
     pub next: String,
 }
 
-/// Signs in through the API's own sign-in (same lockout, same audit); a wrong password or a
-/// locked account is shown on the form.
+/// Signs in through the same operation as the API (same lockout, same audit); a wrong
+/// password or a locked account is shown on the form.
 pub async fn login(
     page: Page,
     State(state): State<AppState>,
@@ -57,29 +54,29 @@ pub async fn login(
     let Page {
         ctx,
         caller,
-        session,
+        mut session,
     } = page;
-    let r = crate::api::auth::login(
-        State(state),
-        session,
-        caller,
-        Json(LoginBody {
-            username: f.username.clone(),
-            password: f.password,
-        }),
-    )
+    let body = LoginBody {
+        username: f.username.clone(),
+        password: f.password,
+    };
+    let r = async {
+        let user = crate::ops::auth::login(&state, &caller.actor.request_id, &body).await?;
+        crate::http::session::start(&mut session, &user).await?;
+        Ok::<_, crate::error::Error>(user)
+    }
     .await;
     match r {
-        Ok(Json(me)) => {
-            let to = if me.must_change_password {
+        Ok(user) => {
+            let to = if user.must_change_password {
                 "/auth/password".to_owned()
             } else {
                 local_path(Some(&f.next))
             };
             see_other(&to)
         }
-        Err(e) if e.status.is_client_error() => {
-            let status = e.status;
+        Err(e) if e.kind.is_client() => {
+            let status = crate::http::status_of(e.kind);
             let page = LoginPage {
                 ctx: &ctx,
                 next: local_path(Some(&f.next)),
@@ -99,22 +96,15 @@ pub async fn login(
 }
 
 pub async fn logout(page: Page, axum::Form(f): axum::Form<CsrfForm>) -> Response {
-    let Page {
-        ctx,
-        caller,
-        session,
-    } = page;
-    let check = Page {
-        ctx,
-        caller,
-        session,
-    };
-    if let Err(e) = check.check_csrf(&f.csrf) {
-        return check.finish(Err(e));
+    if let Err(e) = page.check_csrf(&f.csrf) {
+        return page.finish(Err(e));
     }
-    match crate::api::auth::logout(check.session).await {
-        Ok(_) => see_other("/login"),
-        Err(e) => super::error_page(&check.ctx, &e),
+    let Page {
+        ctx, mut session, ..
+    } = page;
+    match crate::http::session::end(&mut session).await {
+        Ok(()) => see_other("/login"),
+        Err(e) => super::error_page(&ctx, &e),
     }
 }
 
@@ -174,24 +164,24 @@ pub async fn password(
     let Page {
         ctx,
         caller,
-        session,
+        mut session,
     } = page;
     let problem = if f.new_password != f.repeat {
         Some(ctx.l.t("password-mismatch"))
     } else {
-        match crate::api::auth::change_password(
-            State(state),
-            session,
-            caller,
-            Json(PasswordBody {
-                old_password: f.old_password,
-                new_password: f.new_password,
-            }),
-        )
-        .await
-        {
+        let body = PasswordBody {
+            old_password: f.old_password,
+            new_password: f.new_password,
+        };
+        let r = async {
+            let user = crate::ops::auth::change_password(&state, &caller, &body).await?;
+            // A new password ends the other sessions; this one continues with a fresh id.
+            crate::http::session::start(&mut session, &user).await
+        }
+        .await;
+        match r {
             Ok(_) => return see_other("/?password=changed"),
-            Err(e) if e.status.is_client_error() => Some(ctx.l.plain(&e.message).to_owned()),
+            Err(e) if e.kind.is_client() => Some(ctx.l.plain(&e.message).to_owned()),
             Err(e) => return super::error_page(&ctx, &e),
         }
     };
@@ -227,14 +217,6 @@ pub struct QueueCount {
     pub count: usize,
 }
 
-/// A value sent back, with why.
-pub struct Returned {
-    pub unit: String,
-    pub period: String,
-    pub element: Text,
-    pub reason: String,
-}
-
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage<'a> {
@@ -266,127 +248,20 @@ pub async fn home(
         return see_other("/login");
     }
     let r = async {
-        let p = &page.caller.principal;
-        let live = state.live.read().await;
-        // What needs doing now; the data-entry page lists every form.
-        let forms: Vec<FormLink> =
-            if matches!(p.role, Role::Reporter | Role::Evaluator | Role::Inspector) {
-                forms_for(&live, p)
-                    .into_iter()
-                    .filter(|f| f.todo > 0 || f.returned > 0)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-        let overdue = forms.iter().filter(|f| f.overdue).count();
-        let review = matches!(
-            p.role,
-            Role::UnitLeader | Role::LeadReviewer | Role::Office | Role::Admin
-        )
-        .then(|| QueueCount {
-            count: queue_of(&live, p).len(),
-        });
-        let returned: Vec<Returned> = live
-            .values
-            .values()
-            .filter(|r| r.state == "returned")
-            .filter(|r| {
-                can(
-                    p,
-                    Action::EditValue {
-                        unit: &r.unit_code,
-                        element: &r.element,
-                    },
-                    &*live,
-                ) && p.unit.is_some()
-            })
-            .map(|r| Returned {
-                unit: r.unit_code.clone(),
-                period: r.period.clone(),
-                element: live.element(&r.element).map_or_else(
-                    || Text::new(r.element.clone(), ""),
-                    |(_, e)| e.def.name.clone(),
-                ),
-                reason: r.return_reason.clone(),
-            })
-            .collect();
-        let deadlines: Vec<(String, String, String)> = live
-            .periods
-            .iter()
-            .filter(|pr| pr.status == "open")
-            .filter_map(|pr| {
-                pr.deadline
-                    .clone()
-                    .map(|d| (pr.scheme_code.clone(), pr.period.clone(), d))
-            })
-            .collect();
-        let cur = current(&live);
-        // For those who follow the whole district: units still reporting in the current period.
-        let incomplete = match &cur {
-            Some((scheme, period))
-                if matches!(
-                    p.role,
-                    Role::Office | Role::Admin | Role::Leader | Role::Finance
-                ) =>
-            {
-                let per = jixiao_core::period::Period::parse(period).ok();
-                let s = live.scheme(scheme);
-                match (s, per) {
-                    (Some(s), Some(per)) => Some(
-                        s.model
-                            .units
-                            .iter()
-                            .filter(|u| u.class.is_some())
-                            .filter(|u| {
-                                let (done, all) =
-                                    super::results::completeness(&live, u.code.as_str(), per);
-                                done < all
-                            })
-                            .count(),
-                    ),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let warnings = match (&cur, incomplete) {
-            (Some((scheme, period)), Some(_)) => {
-                match (
-                    live.scheme(scheme),
-                    jixiao_core::period::Period::parse(period).ok(),
-                ) {
-                    (Some(s), Some(per)) => {
-                        Some(jixiao_core::warnings::evaluate(&s.model, &s.provisional, per).len())
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        drop(live);
-        let appeals = jixiao_store::appeals::list(&state.store).await?;
-        let appeals_open = appeals
-            .iter()
-            .filter(|a| a.status == "open")
-            .filter(|a| match p.role {
-                Role::Office | Role::Admin | Role::Leader | Role::Finance => true,
-                Role::Reporter | Role::UnitLeader => p.unit.as_deref() == Some(&a.unit_code),
-                _ => false,
-            })
-            .count();
+        let h = crate::ops::home::home(&state, &page.caller).await?;
         render(&HomePage {
             ctx: &page.ctx,
-            forms,
-            overdue,
-            review,
-            returned,
-            appeals_open,
-            current: cur,
-            own_unit: p.unit.clone(),
-            deadlines,
+            overdue: h.forms.iter().filter(|f| f.overdue).count(),
+            forms: h.forms,
+            review: h.review.map(|count| QueueCount { count }),
+            returned: h.returned,
+            appeals_open: h.appeals_open,
+            current: h.current,
+            own_unit: page.caller.principal.unit.clone(),
+            deadlines: h.deadlines,
             password_changed: q.password.is_some(),
-            incomplete,
-            warnings,
+            incomplete: h.incomplete,
+            warnings: h.warnings,
         })
     }
     .await;

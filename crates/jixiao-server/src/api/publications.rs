@@ -1,0 +1,50 @@
+//! Publication (公示) over HTTP: see [`crate::ops::publications`].
+
+use crate::api::extract::{Json, Path};
+use crate::error::Result;
+use crate::http::Problem;
+use crate::ops::Caller;
+use crate::ops::publications::{PublicationView, PublishBody, Rescore};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jixiao_store::publications::PublicationRow;
+
+/// Publish the official results of a scheme and period.
+#[utoipa::path(post, path = "/publications", tag = "publications", request_body = PublishBody,
+    responses((status = 201, body = PublicationView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<PublishBody>,
+) -> Result<(StatusCode, Json<PublicationView>)> {
+    let v = crate::ops::publications::publish(&state, &caller, b).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Every publication, newest first (public).
+#[utoipa::path(get, path = "/publications", tag = "publications", responses((status = 200, body = Vec<PublicationRow>)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<PublicationRow>>> {
+    Ok(Json(crate::ops::publications::list(&state).await?))
+}
+
+/// One publication with its results (public).
+#[utoipa::path(get, path = "/publications/{id}", tag = "publications", params(("id" = i64, Path)), responses((status = 200, body = PublicationView), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<PublicationView>> {
+    Ok(Json(crate::ops::publications::get(&state, id).await?))
+}
+
+/// Re-score a publication from its frozen scheme version, organisation and values.
+#[utoipa::path(post, path = "/publications/{id}/rescore", tag = "publications", params(("id" = i64, Path)), responses((status = 200, body = Rescore), (status = 404, body = Problem)))]
+pub async fn rescore(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Rescore>> {
+    Ok(Json(
+        crate::ops::publications::rescore(&state, &caller, id).await?,
+    ))
+}
