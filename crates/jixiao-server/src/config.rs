@@ -15,8 +15,9 @@ pub struct Config {
     pub listen: String,
     /// Where evidence files are kept (by content hash).
     pub data_dir: PathBuf,
-    /// Mark session cookies `Secure` (behind TLS).
-    pub secure_cookies: bool,
+    /// Mark cookies `Secure` (sent over TLS only). Unset: yes, unless the server listens on a
+    /// loopback address only (a machine of its own, or behind a proxy on the same machine).
+    pub secure_cookies: Option<bool>,
     /// Sessions expire after this many hours of inactivity.
     pub session_hours: i64,
     /// Failed logins before an account is locked.
@@ -39,6 +40,16 @@ pub struct Config {
     /// A number whose modified z-score against the unit's own history is beyond this is
     /// flagged to reviewers (Iglewicz and Hoaglin's 3.5 by default).
     pub outlier_threshold: f64,
+    /// Database connections kept open (default: 8 on SQLite, 16 on PostgreSQL).
+    pub pool_size: Option<u32>,
+    /// How long a request waits for a free database connection before it fails, in seconds.
+    pub pool_timeout_seconds: u64,
+    /// Imports read and checked at the same time; one more is asked to try again shortly (each
+    /// may hold a few hundred megabytes while it reads a large workbook).
+    pub max_concurrent_imports: usize,
+    /// How often the server looks for changes written by someone else (the command line,
+    /// another server on the same database), in seconds; 0: never.
+    pub sync_seconds: u64,
 }
 
 impl Default for Config {
@@ -47,7 +58,7 @@ impl Default for Config {
             database_url: "sqlite://jixiao.db".into(),
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("jixiao-data"),
-            secure_cookies: false,
+            secure_cookies: None,
             session_hours: 12,
             max_login_failures: 5,
             lockout_minutes: 15,
@@ -69,6 +80,10 @@ impl Default for Config {
             trust_forwarded_for: false,
             chromium: PathBuf::from("/usr/bin/chromium"),
             outlier_threshold: jixiao_core::quality::DEFAULT_THRESHOLD,
+            max_concurrent_imports: 2,
+            pool_size: None,
+            pool_timeout_seconds: 30,
+            sync_seconds: 2,
         }
     }
 }
@@ -82,6 +97,31 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_hours", &self.session_hours)
             .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Whether cookies are marked `Secure` (see [`Config::secure_cookies`]).
+    pub fn secure(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            let host = self
+                .listen
+                .rsplit_once(':')
+                .map_or(self.listen.as_str(), |(h, _)| h)
+                .trim_matches(['[', ']']);
+            !(host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback()))
+        })
+    }
+
+    /// The database pool this configuration asks for.
+    pub fn pool(&self) -> jixiao_store::PoolOptions {
+        jixiao_store::PoolOptions {
+            size: self.pool_size,
+            acquire_timeout: std::time::Duration::from_secs(self.pool_timeout_seconds.max(1)),
+        }
     }
 }
 
@@ -123,6 +163,22 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_are_secure_unless_the_server_listens_on_loopback_only() {
+        let at = |listen: &str| Config {
+            listen: listen.into(),
+            ..Config::default()
+        };
+        assert!(!at("127.0.0.1:8080").secure());
+        assert!(!at("[::1]:8080").secure());
+        assert!(!at("localhost:8080").secure());
+        assert!(at("0.0.0.0:8080").secure());
+        assert!(at("10.1.2.3:443").secure());
+        let mut c = at("0.0.0.0:8080");
+        c.secure_cookies = Some(false);
+        assert!(!c.secure());
+    }
 
     #[test]
     fn passwords_are_not_printed() {

@@ -24,6 +24,8 @@ use crate::config::Config;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum_login::AuthManagerLayerBuilder;
 use axum_login::tower_sessions::cookie::SameSite;
 use axum_login::tower_sessions::{Expiry, SessionManagerLayer};
@@ -46,19 +48,11 @@ impl KeyExtractor for ClientIp {
     type Key = String;
 
     fn extract<T>(&self, req: &Request<T>) -> Result<String, GovernorError> {
-        if self.trust_forwarded_for
-            && let Some(ip) = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-        {
-            return Ok(ip.trim().to_owned());
-        }
-        Ok(req
-            .extensions()
-            .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string()))
+        Ok(http::caller::address_of(
+            req.headers(),
+            req.extensions(),
+            self.trust_forwarded_for,
+        ))
     }
 }
 
@@ -72,14 +66,14 @@ pub fn build_app(state: AppState) -> Router {
         .burst_size(state.config.login_per_minute.max(1))
         .finish()
         .map(std::sync::Arc::new);
-    let (api, openapi) = api::router(limiter.clone()).split_for_parts();
+    let (api, openapi) = api::routes(limiter.clone());
     let sessions = SessionManagerLayer::new(DbSessions {
         store: state.store.clone(),
     })
     .with_name("jixiao_session")
     .with_http_only(true)
     .with_same_site(SameSite::Lax)
-    .with_secure(state.config.secure_cookies)
+    .with_secure(state.config.secure())
     .with_expiry(Expiry::OnInactivity(time::Duration::hours(
         state.config.session_hours,
     )));
@@ -102,6 +96,8 @@ pub fn build_app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %rid)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(run_to_completion))
         .with_state(state)
 }
 
@@ -109,6 +105,7 @@ pub fn build_app(state: AppState) -> Router {
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
     tracing::info!(address = %listener.local_addr()?, database = %config::redact(&state.config.database_url), "jixiao listening");
+    state.follow_changes();
     let app = build_app(state);
     axum::serve(
         listener,
@@ -140,6 +137,48 @@ async fn shutdown() {
 
 /// Connects to the configured database (creating and migrating it) and loads the live results.
 pub async fn open(config: Config) -> Result<AppState, jixiao_store::StoreError> {
-    let store = jixiao_store::Store::connect(&config.database_url).await?;
+    let store = jixiao_store::Store::connect_with(&config.database_url, config.pool()).await?;
     AppState::new(store, config).await
+}
+
+/// Headers every answer carries: no sniffing of types, no framing by other sites, no referrer
+/// to other sites, a content security policy for the pages (scripts and styles from this site
+/// only; inline style attributes are allowed for the charts' and the tree's indentation), and
+/// no storing of answers that do not say otherwise (signed-in pages hold personal data).
+async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    use axum::http::{HeaderValue, header};
+    let docs = req.uri().path().starts_with("/api/v1/docs");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !docs {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        );
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// Runs a request to its end on a task of its own: a client that goes away (or times out)
+/// cancels nothing half-way — a transaction is committed or rolled back, and the work after a
+/// commit (the live results, the session) is done, whether anyone is still listening or not.
+async fn run_to_completion(req: Request<axum::body::Body>, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(r) => r,
+        Err(e) => crate::error::Error::internal(&e).into_response(),
+    }
 }

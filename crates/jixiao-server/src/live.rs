@@ -226,8 +226,10 @@ impl Live {
     }
 
     /// Puts a row into the values and each scheme's tables, without rescoring; returns the
-    /// schemes that read it with the unit and element there. Nothing when a newer version is
-    /// already in (two requests may finish in either order; the newer version wins).
+    /// schemes that read it with the unit and element there. Nothing when this version or a
+    /// newer one is already in (two requests may finish in either order and the newer version
+    /// wins; a change read back from the audit feed that this server already applied costs
+    /// nothing).
     fn store_row(
         &mut self,
         row: &ValueRow,
@@ -244,7 +246,7 @@ impl Live {
         if self
             .values
             .get(&key)
-            .is_some_and(|old| old.version > row.version)
+            .is_some_and(|old| old.version >= row.version)
         {
             return Vec::new();
         }

@@ -1,9 +1,12 @@
-//! What every request can reach: the store, the live results, the configuration.
+//! What every request can reach: the store, the live results, the configuration; and how the
+//! live results follow changes written by someone else (the command line, another server on the
+//! same database): every write appends to the audit log, so the log is the change feed.
 
 use crate::config::Config;
 use crate::live::Live;
 use jixiao_store::Store;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use tokio::sync::RwLock;
 
 #[derive(Clone)]
@@ -14,28 +17,124 @@ pub struct AppState {
     /// Rankings as sent, by (scheme, period, kind, class), with the live generation they were
     /// made at; a ranking is rebuilt on the first read after any change.
     pub rankings: Arc<std::sync::Mutex<RankingCache>>,
+    /// The last audit entry the live results are known to include.
+    synced: Arc<AtomicI64>,
+    /// A rebuild after a commit failed: the next [`AppState::sync`] rebuilds.
+    stale: Arc<AtomicBool>,
+    /// One sync at a time.
+    syncing: Arc<tokio::sync::Mutex<()>>,
+    /// Imports running now (at most `max_concurrent_imports`).
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 pub type RankingCache = std::collections::HashMap<String, (u64, bytes::Bytes)>;
 
+/// Entries read per round of [`AppState::sync`]; more than this rebuilds everything.
+const SYNC_BATCH: i64 = 5_000;
+
 impl AppState {
     /// Loads the live results from the store.
     pub async fn new(store: Store, config: Config) -> Result<AppState, jixiao_store::StoreError> {
+        let seq = jixiao_store::audit::last_seq(&store).await?;
         let live = load_live(&store).await?;
         Ok(AppState {
             store,
             live: Arc::new(RwLock::new(live)),
+            imports: Arc::new(tokio::sync::Semaphore::new(
+                config.max_concurrent_imports.max(1),
+            )),
             config: Arc::new(config),
             rankings: Arc::default(),
+            synced: Arc::new(AtomicI64::new(seq)),
+            stale: Arc::default(),
+            syncing: Arc::default(),
         })
     }
 
     /// Rebuilds the live results from the store (after the organisation, a scheme or a period
     /// changed).
     pub async fn reload(&self) -> Result<(), jixiao_store::StoreError> {
+        let seq = jixiao_store::audit::last_seq(&self.store).await?;
         let live = load_live(&self.store).await?;
         *self.live.write().await = live;
+        self.synced.fetch_max(seq, Ordering::SeqCst);
+        self.stale.store(false, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// [`AppState::reload`] after a change has committed: the change stands whatever happens
+    /// here, so a failure is logged and the next sync rebuilds, instead of telling the caller
+    /// their committed change failed.
+    pub async fn reload_after_commit(&self) {
+        if let Err(e) = self.reload().await {
+            tracing::error!(error = %e, "rebuilding the live results after a commit failed; the next sync retries");
+            self.stale.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Brings the live results up to date with every change in the audit log they do not
+    /// include yet: changed values are applied one by one (a value already at that version is
+    /// left alone, so this server's own writes cost nothing), and a change of the organisation,
+    /// a scheme or a period rebuilds everything. Returns how many entries were read.
+    pub async fn sync(&self) -> Result<usize, jixiao_store::StoreError> {
+        let _one = self.syncing.lock().await;
+        if self.stale.load(Ordering::SeqCst) {
+            self.reload().await?;
+        }
+        let from = self.synced.load(Ordering::SeqCst);
+        let changes = jixiao_store::audit::changes_since(&self.store, from, SYNC_BATCH).await?;
+        let Some((last, _, _)) = changes.last() else {
+            return Ok(0);
+        };
+        let structural = changes.iter().any(|(_, entity, _)| {
+            matches!(entity.as_str(), "unit" | "district" | "scheme" | "period")
+        });
+        if structural || changes.len() as i64 == SYNC_BATCH {
+            self.reload().await?;
+            return Ok(changes.len());
+        }
+        let keys: std::collections::BTreeSet<&str> = changes
+            .iter()
+            .filter(|(_, entity, _)| entity == "value")
+            .map(|(_, _, id)| id.as_str())
+            .collect();
+        let mut rows = Vec::new();
+        if !keys.is_empty() {
+            let mut conn = self.store.read().await?;
+            for key in keys {
+                let mut parts = key.splitn(3, '/');
+                if let (Some(u), Some(e), Some(p)) = (parts.next(), parts.next(), parts.next())
+                    && let Some(row) = jixiao_store::values::get(&mut conn, u, e, p).await?
+                {
+                    rows.push(row);
+                }
+            }
+        }
+        if !rows.is_empty() {
+            self.live.write().await.apply_many(&rows);
+        }
+        self.synced.fetch_max(*last, Ordering::SeqCst);
+        Ok(changes.len())
+    }
+
+    /// Follows changes written by someone else every `sync_seconds` (a background task; none
+    /// when the setting is 0).
+    pub fn follow_changes(&self) {
+        let every = self.config.sync_seconds;
+        if every == 0 {
+            return;
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.sync().await {
+                    tracing::warn!(error = %e, "could not read the changes written elsewhere; trying again");
+                }
+            }
+        });
     }
 }
 

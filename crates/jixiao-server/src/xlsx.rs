@@ -276,6 +276,52 @@ pub fn class_template(t: &ClassTemplate<'_>) -> Result<Vec<u8>> {
     wb.save_to_buffer().map_err(err)
 }
 
+/// Why a workbook was refused before it was read.
+#[derive(Debug)]
+pub enum Inflated {
+    /// It unpacks to more than allowed.
+    TooLarge,
+    /// Its zip structure is broken (the reason).
+    Unreadable(String),
+}
+
+/// Unpacks every part of a workbook (a zip) into nothing, counting what comes out and stopping
+/// at `max` bytes: the sizes a zip directory declares can lie, what inflates cannot. Nothing
+/// is kept, so memory stays small whatever the file; a file that is not a zip passes (the
+/// reader says what it is).
+pub fn check_inflated(bytes: &[u8], max: u64) -> std::result::Result<(), Inflated> {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let declared = zip
+            .by_index_raw(i)
+            .map(|f| f.size())
+            .map_err(|e| Inflated::Unreadable(e.to_string()))?;
+        if total.saturating_add(declared) > max {
+            return Err(Inflated::TooLarge);
+        }
+        let mut part = zip
+            .by_index(i)
+            .map_err(|e| Inflated::Unreadable(e.to_string()))?;
+        let room = max - total;
+        let n = std::io::copy(
+            &mut std::io::Read::take(&mut part, room + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| Inflated::Unreadable(e.to_string()))?;
+        total += n;
+        if total > max {
+            return Err(Inflated::TooLarge);
+        }
+    }
+    Ok(())
+}
+
+/// The most a small workbook (a form, a mapping table) may unpack to.
+const SMALL_UNPACKED: u64 = 64 * 1024 * 1024;
+
 /// A cell of an uploaded sheet as text, as a person reads it.
 pub fn cell_text(c: &calamine::Data) -> String {
     use calamine::Data;
@@ -293,6 +339,16 @@ pub fn cell_text(c: &calamine::Data) -> String {
 /// the problem, in both languages, when it cannot be read.
 pub fn first_sheet(bytes: &[u8]) -> std::result::Result<Vec<Vec<String>>, Text> {
     use calamine::Reader;
+    check_inflated(bytes, SMALL_UNPACKED).map_err(|e| match e {
+        Inflated::TooLarge => Text::new(
+            "文件展开后超过 64 MB，不是本表的模板",
+            "the file unpacks to more than 64 MB; it is not this table's template",
+        ),
+        Inflated::Unreadable(e) => Text::new(
+            format!("不是可读的 Excel 文件（{e}）"),
+            format!("not a readable Excel workbook ({e})"),
+        ),
+    })?;
     let mut wb =
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
             Text::new(
@@ -381,5 +437,48 @@ mod tests {
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");
         assert_eq!(column_letter(27), "AB");
+    }
+
+    /// A zip whose directory says its part is 100 bytes while it inflates to 2 MB.
+    fn lying_zip() -> Vec<u8> {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            z.start_file("xl/worksheets/sheet1.xml", opts)
+                .expect("part");
+            z.write_all(&vec![b'0'; 2 * 1024 * 1024]).expect("write");
+            z.finish().expect("finish");
+        }
+        let mut bytes = buf.into_inner();
+        let patch = |bytes: &mut Vec<u8>, signature: [u8; 4], offset: usize| {
+            let at = bytes
+                .windows(4)
+                .position(|w| w == signature)
+                .expect("header");
+            bytes[at + offset..at + offset + 4].copy_from_slice(&100u32.to_le_bytes());
+        };
+        patch(&mut bytes, [0x50, 0x4b, 0x03, 0x04], 22);
+        patch(&mut bytes, [0x50, 0x4b, 0x01, 0x02], 24);
+        bytes
+    }
+
+    #[test]
+    fn what_inflates_is_counted_not_what_the_directory_says() {
+        let bytes = lying_zip();
+        assert!(
+            bytes.len() < 64 * 1024,
+            "small on the wire: {}",
+            bytes.len()
+        );
+        assert!(matches!(
+            check_inflated(&bytes, 1024 * 1024),
+            Err(Inflated::TooLarge)
+        ));
+        assert!(check_inflated(&bytes, 4 * 1024 * 1024).is_ok());
+        // Not a zip: left to the reader, which names what it is.
+        assert!(check_inflated(b"unit,item\n", 10).is_ok());
     }
 }

@@ -363,3 +363,36 @@ pub async fn verify(store: &Store) -> Result<Verification> {
         problem: None,
     })
 }
+
+/// The last entry written (0 before any): every write appends at least one entry, so this
+/// moves whenever the data move, whoever wrote them.
+pub async fn last_seq(store: &Store) -> Result<i64> {
+    let r = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log")
+        .fetch_one(&store.pool)
+        .await?;
+    get_i64(&r, "n")
+}
+
+/// What changed after entry `after`, in order, at most `limit` entries: (seq, entity, entity id).
+pub async fn changes_since(
+    store: &Store,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT seq, entity, entity_id FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                get_i64(r, "seq")?,
+                get_str(r, "entity")?,
+                get_str(r, "entity_id")?,
+            ))
+        })
+        .collect()
+}

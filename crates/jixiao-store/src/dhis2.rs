@@ -16,8 +16,13 @@ pub struct MapRow {
 }
 
 pub async fn list(store: &Store) -> Result<Vec<MapRow>> {
+    list_in(&mut *store.read().await?).await
+}
+
+/// [`list`] on a connection the caller holds.
+pub async fn list_in(conn: &mut sqlx::AnyConnection) -> Result<Vec<MapRow>> {
     let rows = sqlx::query("SELECT * FROM dhis2_map ORDER BY kind, dhis2")
-        .fetch_all(&store.pool)
+        .fetch_all(conn)
         .await?;
     rows.iter()
         .map(|r| {

@@ -78,11 +78,20 @@ pub async fn attach(
 }
 
 pub async fn of(store: &Store, owner_kind: &str, owner_id: i64) -> Result<Vec<EvidenceRow>> {
+    of_in(&mut *store.read().await?, owner_kind, owner_id).await
+}
+
+/// [`of`] on a connection the caller holds (a write transaction reading before it commits).
+pub async fn of_in(
+    conn: &mut sqlx::AnyConnection,
+    owner_kind: &str,
+    owner_id: i64,
+) -> Result<Vec<EvidenceRow>> {
     let rows =
         sqlx::query("SELECT * FROM evidence WHERE owner_kind = $1 AND owner_id = $2 ORDER BY id")
             .bind(owner_kind)
             .bind(owner_id)
-            .fetch_all(&store.pool)
+            .fetch_all(conn)
             .await?;
     rows.iter().map(row).collect()
 }

@@ -35,9 +35,14 @@ pub async fn list(store: &Store) -> Result<Vec<FeedRow>> {
 }
 
 pub async fn get(store: &Store, code: &str) -> Result<Option<FeedRow>> {
+    get_in(&mut *store.read().await?, code).await
+}
+
+/// [`get`] on a connection the caller holds.
+pub async fn get_in(conn: &mut sqlx::AnyConnection, code: &str) -> Result<Option<FeedRow>> {
     let r = sqlx::query("SELECT * FROM feeds WHERE code = $1")
         .bind(code)
-        .fetch_optional(&store.pool)
+        .fetch_optional(conn)
         .await?;
     r.as_ref().map(feed_row).transpose()
 }
@@ -307,7 +312,7 @@ pub async fn recent_rejections(store: &Store, feed: &str, limit: i64) -> Result<
 
 /// A feed's counters since it began, and over the last seven days.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = FeedHealth))]
 pub struct Health {
     pub accepted: i64,
     pub replayed: i64,
@@ -323,10 +328,15 @@ pub struct Health {
 }
 
 pub async fn health(store: &Store, feed: &str) -> Result<Health> {
+    health_in(&mut *store.read().await?, feed).await
+}
+
+/// [`health`] on a connection the caller holds.
+pub async fn health_in(conn: &mut sqlx::AnyConnection, feed: &str) -> Result<Health> {
     let mut h = Health::default();
     if let Some(r) = sqlx::query("SELECT * FROM feed_stats WHERE feed = $1")
         .bind(feed)
-        .fetch_optional(&store.pool)
+        .fetch_optional(&mut *conn)
         .await?
     {
         h.accepted = get_i64(&r, "accepted")?;
@@ -340,7 +350,7 @@ pub async fn health(store: &Store, feed: &str) -> Result<Health> {
         sqlx::query("SELECT COUNT(*) AS n FROM feed_events WHERE feed = $1 AND received_at >= $2")
             .bind(feed)
             .bind(&since)
-            .fetch_one(&store.pool)
+            .fetch_one(&mut *conn)
             .await
             .and_then(|r| sqlx::Row::try_get(&r, "n"))?;
     h.problems_7d = sqlx::query(
@@ -348,7 +358,7 @@ pub async fn health(store: &Store, feed: &str) -> Result<Health> {
     )
     .bind(feed)
     .bind(&since)
-    .fetch_one(&store.pool)
+    .fetch_one(&mut *conn)
     .await
     .and_then(|r| sqlx::Row::try_get(&r, "n"))?;
     Ok(h)

@@ -100,9 +100,32 @@ pub struct Store {
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How many connections a store keeps and how long a request waits for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Connections in the pool; `None`: 8 on SQLite, 16 on PostgreSQL.
+    pub size: Option<u32>,
+    /// How long to wait for a free connection before failing.
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> PoolOptions {
+        PoolOptions {
+            size: None,
+            acquire_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
 impl Store {
     /// Connects (creating a SQLite file if needed) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, PoolOptions::default()).await
+    }
+
+    /// [`Store::connect`] with a pool of the given size and wait.
+    pub async fn connect_with(url: &str, pool: PoolOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
         let (url, max) = match backend {
@@ -113,7 +136,9 @@ impl Store {
             Backend::Sqlite => (url.to_owned(), 8),
             Backend::Postgres => (url.to_owned(), 16),
         };
-        let mut options = AnyPoolOptions::new().max_connections(max);
+        let mut options = AnyPoolOptions::new()
+            .max_connections(pool.size.unwrap_or(max).max(2))
+            .acquire_timeout(pool.acquire_timeout);
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _| {
                 Box::pin(async move {

@@ -57,9 +57,39 @@ pub struct NewPublication<'a> {
     pub reason: &'a str,
 }
 
-pub async fn publish(tx: &mut Tx, actor: &Actor, p: NewPublication<'_>) -> Result<PublicationRow> {
-    let next = sqlx::query("SELECT COALESCE(MAX(revision), 0) + 1 AS r FROM publications WHERE scheme_code = $1 AND period = $2").bind(p.scheme_code).bind(p.period).fetch_one(&mut **tx).await?;
-    let revision = get_i64(&next, "r")?;
+/// Publishes a new revision of a scheme's period, or — when the latest revision was made from
+/// the same scheme version, organisation and values — returns that one unchanged (`false`):
+/// publishing again with nothing changed does nothing. Two publications of one period at once
+/// are serialised (SQLite by its write lock, PostgreSQL by a lock on the scheme and period),
+/// so the second sees the first and neither is refused.
+pub async fn publish(
+    tx: &mut Tx,
+    actor: &Actor,
+    p: NewPublication<'_>,
+) -> Result<(PublicationRow, bool)> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+            .bind(format!("publication/{}/{}", p.scheme_code, p.period))
+            .execute(&mut **tx)
+            .await?;
+    }
+    let latest = sqlx::query("SELECT * FROM publications WHERE scheme_code = $1 AND period = $2 ORDER BY revision DESC LIMIT 1")
+        .bind(p.scheme_code)
+        .bind(p.period)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(row)
+        .transpose()?;
+    if let Some(l) = latest.as_ref().filter(|l| {
+        l.scheme_version == p.scheme_version
+            && l.scheme_hash == p.scheme_hash
+            && l.org_snapshot == p.org_snapshot
+            && l.values_snapshot == p.values_snapshot
+    }) {
+        return Ok((l.clone(), false));
+    }
+    let revision = latest.map_or(1, |l| l.revision + 1);
     let results_hash = sha256_hex(p.results.as_bytes());
     let r = sqlx::query("INSERT INTO publications (scheme_code, scheme_version, scheme_hash, period, revision, org_snapshot, values_snapshot, results, results_hash, reason, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *")
         .bind(p.scheme_code)
@@ -92,7 +122,7 @@ pub async fn publish(tx: &mut Tx, actor: &Actor, p: NewPublication<'_>) -> Resul
         },
     )
     .await?;
-    Ok(pubrow)
+    Ok((pubrow, true))
 }
 
 pub async fn get(store: &Store, id: i64) -> Result<Option<PublicationRow>> {

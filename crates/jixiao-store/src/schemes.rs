@@ -141,10 +141,19 @@ pub async fn publish(
 }
 
 pub async fn get(store: &Store, code: &str, version: i64) -> Result<Option<SchemeRow>> {
+    get_in(&mut *store.read().await?, code, version).await
+}
+
+/// [`get`] on a connection the caller holds.
+pub async fn get_in(
+    conn: &mut sqlx::AnyConnection,
+    code: &str,
+    version: i64,
+) -> Result<Option<SchemeRow>> {
     let row = sqlx::query("SELECT * FROM schemes WHERE code = $1 AND version = $2")
         .bind(code)
         .bind(version)
-        .fetch_optional(&store.pool)
+        .fetch_optional(conn)
         .await?;
     row.as_ref().map(scheme_row).transpose()
 }

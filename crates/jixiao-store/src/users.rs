@@ -85,17 +85,27 @@ pub async fn create(tx: &mut Tx, actor: &Actor, u: NewUser<'_>) -> Result<UserRo
 }
 
 pub async fn by_name(store: &Store, username: &str) -> Result<Option<UserRow>> {
+    by_name_in(&mut *store.read().await?, username).await
+}
+
+/// [`by_name`] on a connection the caller holds.
+pub async fn by_name_in(conn: &mut sqlx::AnyConnection, username: &str) -> Result<Option<UserRow>> {
     let r = sqlx::query("SELECT * FROM users WHERE username = $1")
         .bind(username)
-        .fetch_optional(&store.pool)
+        .fetch_optional(conn)
         .await?;
     r.as_ref().map(row).transpose()
 }
 
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<UserRow>> {
+    by_id_in(&mut *store.read().await?, id).await
+}
+
+/// [`by_id`] on a connection the caller holds.
+pub async fn by_id_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Option<UserRow>> {
     let r = sqlx::query("SELECT * FROM users WHERE id = $1")
         .bind(id)
-        .fetch_optional(&store.pool)
+        .fetch_optional(conn)
         .await?;
     r.as_ref().map(row).transpose()
 }
@@ -107,23 +117,56 @@ pub async fn list(store: &Store) -> Result<Vec<UserRow>> {
     rows.iter().map(row).collect()
 }
 
-/// Records a failed login; locks the account until `lock_until` once `max` failures are reached.
+/// Until when `address` may not try to sign in as `username` (after too many failures), if it is
+/// locked out now (`now`, as stored).
+pub async fn locked_out(
+    store: &Store,
+    username: &str,
+    address: &str,
+    now: &str,
+) -> Result<Option<String>> {
+    let r = sqlx::query("SELECT locked_until FROM login_failures WHERE username = $1 AND address = $2 AND locked_until > $3")
+        .bind(username)
+        .bind(address)
+        .bind(now)
+        .fetch_optional(&store.pool)
+        .await?;
+    r.as_ref().map(|r| get_str(r, "locked_until")).transpose()
+}
+
+/// Records a failed sign-in of `address` as `user`; that address is locked out of that account
+/// until `lock_until` once `max` failures in a row are reached. Returns whether it is locked now.
 pub async fn login_failed(
     tx: &mut Tx,
     actor: &Actor,
     user: &UserRow,
+    address: &str,
     max: i64,
     lock_until: &str,
-) -> Result<()> {
-    let failed = user.failed_logins + 1;
+) -> Result<bool> {
+    let r = sqlx::query("INSERT INTO login_failures (username, address, failures) VALUES ($1, $2, 1) ON CONFLICT (username, address) DO UPDATE SET failures = login_failures.failures + 1 RETURNING failures")
+        .bind(&user.username)
+        .bind(address)
+        .fetch_one(&mut **tx)
+        .await?;
+    let failed = get_i64(&r, "failures")?;
     let locked = (failed >= max).then_some(lock_until);
-    sqlx::query("UPDATE users SET failed_logins = $1, locked_until = COALESCE($2, locked_until) WHERE id = $3").bind(failed).bind(locked).bind(user.id).execute(&mut **tx).await?;
+    if let Some(until) = locked {
+        sqlx::query("UPDATE login_failures SET failures = 0, locked_until = $1 WHERE username = $2 AND address = $3")
+            .bind(until)
+            .bind(&user.username)
+            .bind(address)
+            .execute(&mut **tx)
+            .await?;
+    }
     let action = if locked.is_some() {
         "user.lock"
     } else {
         "user.login_failed"
     };
-    let after = serde_json::json!({"failed_logins": failed, "locked_until": locked}).to_string();
+    let after =
+        serde_json::json!({"failed_logins": failed, "address": address, "locked_until": locked})
+            .to_string();
     append(
         tx,
         actor,
@@ -137,12 +180,19 @@ pub async fn login_failed(
         },
     )
     .await?;
-    Ok(())
+    Ok(locked.is_some())
 }
 
-pub async fn login_succeeded(tx: &mut Tx, actor: &Actor, user: &UserRow) -> Result<()> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-        .bind(user.id)
+/// Records a sign-in: the address's failures for the account are forgotten.
+pub async fn login_succeeded(
+    tx: &mut Tx,
+    actor: &Actor,
+    user: &UserRow,
+    address: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE username = $1 AND address = $2")
+        .bind(&user.username)
+        .bind(address)
         .execute(&mut **tx)
         .await?;
     append(

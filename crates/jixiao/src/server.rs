@@ -99,6 +99,13 @@ pub fn demo(a: DemoArgs) -> Outcome {
 
 pub fn audit_verify(a: AuditArgs) -> Outcome {
     let c = config(&a.server)?;
+    // Checking a file that is not there must not make an empty database and call it intact.
+    if let Some(path) = sqlite_path(&c.database_url).filter(|p| !p.exists()) {
+        return Err(usage(
+            format!("没有数据库文件“{}”", path.display()),
+            format!("there is no database file `{}`", path.display()),
+        ));
+    }
     runtime()?.block_on(async {
         let store = jixiao_store::Store::connect(&c.database_url).await.map_err(|e| failed("数据库 database", e))?;
         let v = jixiao_store::audit::verify(&store).await.map_err(|e| failed("校验 verify", e))?;
@@ -210,7 +217,10 @@ pub fn import(a: ImportArgs) -> Outcome {
                 );
             }
         }
-        if !r.committed && !r.problems.is_empty() && !a.dry_run && !a.valid_rows {
+        // Problems fail the command, so a script notices: a dry run that found any (nothing
+        // would be written as it is), or an all-or-nothing import they stopped. Importing the
+        // valid rows only succeeds with what it wrote; its report names the rest.
+        if !r.problems.is_empty() && (a.dry_run || (!r.committed && !a.valid_rows)) {
             return Err(Failure::Invalid(Issues(Vec::new())));
         }
         Ok(())

@@ -30,7 +30,8 @@ login-intro = Log in with the account the assessment office gave you. You choose
 login-username = Username
 login-password = Password
 login-submit = Log in
-login-lockout-hint = After several wrong passwords in a row the account is locked for a while.
+login-lockout-hint = After several wrong passwords in a row from one place, signing in from there is paused for a while.
+login-expired = The sign-in form has expired; sign in again.
 login-public = See the published results without logging in
 
 password-title = Change password

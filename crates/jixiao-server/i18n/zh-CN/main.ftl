@@ -30,7 +30,8 @@ login-intro = 请用考核办分配的账号登录。首次登录需要修改密
 login-username = 用户名
 login-password = 密码
 login-submit = 登录
-login-lockout-hint = 连续输错密码多次，账号会被暂时锁定。
+login-lockout-hint = 在同一地点连续输错密码多次，将暂时不能从该处登录。
+login-expired = 登录表单已过期，请重新登录。
 login-public = 不登录，查看公示结果
 
 password-title = 修改密码

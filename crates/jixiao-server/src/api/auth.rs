@@ -5,6 +5,7 @@ use crate::api::extract::Json;
 use crate::auth::{AuthSession, User};
 use crate::error::{Error, Result};
 use crate::http::Problem;
+use crate::http::caller::ClientAddress;
 use crate::ops::Caller;
 use crate::ops::auth::{LoginBody, PasswordBody};
 use crate::state::AppState;
@@ -46,9 +47,10 @@ pub async fn login(
     State(state): State<AppState>,
     mut session: AuthSession,
     caller: Caller,
+    ClientAddress(address): ClientAddress,
     Json(b): Json<LoginBody>,
 ) -> Result<Json<Me>> {
-    let user = crate::ops::auth::login(&state, &caller.actor.request_id, &b).await?;
+    let user = crate::ops::auth::login(&state, &caller.actor.request_id, &address, &b).await?;
     let csrf = crate::http::session::start(&mut session, &user).await?;
     Ok(Json(me_of(&user, csrf)))
 }

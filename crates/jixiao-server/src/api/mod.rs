@@ -54,10 +54,91 @@ use utoipa_axum::routes;
         (name = "dhis2", description = "DHIS2 数据交换 · DHIS2 interoperability"),
         (name = "health", description = "运行状态 · health"),
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::live::Kind)),
     modifiers(&Security)
 )]
 pub struct ApiDoc;
+
+/// Errors as the API sends them: every problem answer is `application/problem+json`, and every
+/// operation documents the answers any request may get — 400 (a malformed request), 401 (not
+/// signed in or a bad key), 403 (not allowed, or a missing CSRF token), 415 (a body of another
+/// type), 422 (invalid input) — beside its own.
+pub struct Problems;
+
+impl utoipa::Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::HttpMethod;
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        let generic = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/problem+json", problem())
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for method in [
+                HttpMethod::Get,
+                HttpMethod::Put,
+                HttpMethod::Post,
+                HttpMethod::Delete,
+                HttpMethod::Patch,
+            ] {
+                let op = match method {
+                    HttpMethod::Get => item.get.as_mut(),
+                    HttpMethod::Put => item.put.as_mut(),
+                    HttpMethod::Post => item.post.as_mut(),
+                    HttpMethod::Delete => item.delete.as_mut(),
+                    HttpMethod::Patch => item.patch.as_mut(),
+                    _ => None,
+                };
+                let Some(op) = op else { continue };
+                let has_body = op.request_body.is_some();
+                let responses = &mut op.responses.responses;
+                // A problem documented as JSON is problem+json.
+                for r in responses.values_mut() {
+                    if let RefOr::T(resp) = r
+                        && let Some(RefOr::T(c)) = resp.content.get("application/json")
+                        && matches!(&c.schema, Some(RefOr::Ref(x)) if x.ref_location.ends_with("/Problem"))
+                    {
+                        let c = resp.content.shift_remove("application/json");
+                        if let Some(c) = c {
+                            resp.content.insert("application/problem+json".into(), c);
+                        }
+                    }
+                }
+                let mut add = |code: &str, description: &str| {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| RefOr::T(generic(description)));
+                };
+                add(
+                    "400",
+                    "a malformed request (path, query or body) · 请求格式错误",
+                );
+                add("401", "not signed in, or a bad API key · 未登录或密钥无效");
+                add(
+                    "403",
+                    "not allowed, or the CSRF token is missing · 无权操作或缺少 CSRF 令牌",
+                );
+                if has_body {
+                    add(
+                        "415",
+                        "the body is not of the type the operation reads · 请求内容类型不对",
+                    );
+                    add(
+                        "422",
+                        "invalid input: nothing was changed · 输入有误，未做任何更改",
+                    );
+                }
+            }
+        }
+    }
+}
 
 /// How callers authenticate, so the docs page can send the CSRF token or an API key: a person
 /// signs in (cookie) and pastes the `csrf_token` of the sign-in answer under "Authorize"; a
@@ -95,6 +176,13 @@ impl utoipa::Modify for Security {
             SecurityRequirement::new("api_key", Vec::<String>::new()),
         ]);
     }
+}
+
+/// The API's routes and its OpenAPI document, complete (see [`Problems`]).
+pub fn routes(limiter: Limiter) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, mut openapi) = router(limiter).split_for_parts();
+    utoipa::Modify::modify(&Problems, &mut openapi);
+    (api, openapi)
 }
 
 /// Every route of the API, with its OpenAPI description. Logins are rate limited per client.

@@ -10,16 +10,23 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jixiao_store::publications::PublicationRow;
 
-/// Publish the official results of a scheme and period.
+/// Publish the official results of a scheme and period. Publishing again when nothing changed
+/// (same scheme version, organisation and counted values) answers 200 with the latest revision
+/// and publishes nothing new.
 #[utoipa::path(post, path = "/publications", tag = "publications", request_body = PublishBody,
-    responses((status = 201, body = PublicationView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 201, body = PublicationView, description = "a new revision"), (status = 200, body = PublicationView, description = "nothing changed: the latest revision"), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn publish(
     State(state): State<AppState>,
     caller: Caller,
     Json(b): Json<PublishBody>,
 ) -> Result<(StatusCode, Json<PublicationView>)> {
-    let v = crate::ops::publications::publish(&state, &caller, b).await?;
-    Ok((StatusCode::CREATED, Json(v)))
+    let (v, created) = crate::ops::publications::publish(&state, &caller, b).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(v)))
 }
 
 /// Every publication, newest first (public).

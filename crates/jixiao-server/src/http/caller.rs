@@ -9,6 +9,44 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jixiao_core::text::Text;
 
+/// The client's address: the peer's, or the first `X-Forwarded-For` entry when a trusted proxy
+/// sets it (`trust`); `local` when there is no peer (tests, in-process calls).
+pub fn address_of(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    trust: bool,
+) -> String {
+    if trust
+        && let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return ip.trim().to_owned();
+    }
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string())
+}
+
+/// The client's address (see [`address_of`]).
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ClientAddress, Error> {
+        Ok(ClientAddress(address_of(
+            &parts.headers,
+            &parts.extensions,
+            state.config.trust_forwarded_for,
+        )))
+    }
+}
+
 fn request_id(parts: &Parts) -> String {
     parts
         .headers

@@ -11,6 +11,13 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Signs `user` in on this session (a new session id) with a fresh CSRF token, returned.
 pub async fn start(session: &mut AuthSession, user: &User) -> Result<String> {
+    // A new id even when the cookie already held a signed-in session: a cookie planted before
+    // the sign-in must not become the signed-in session (session fixation).
+    session
+        .session
+        .cycle_id()
+        .await
+        .map_err(|e| Error::internal(&e))?;
     session.login(user).await.map_err(|e| Error::internal(&e))?;
     let csrf = random_hex(16);
     session

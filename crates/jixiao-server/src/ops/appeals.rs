@@ -157,6 +157,7 @@ pub async fn resolve(
                 &format!("申诉{id}复核成立：{}", b.reason),
             )
             .await?
+            .0
             .id,
         )
     } else {

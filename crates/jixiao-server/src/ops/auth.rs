@@ -37,10 +37,28 @@ fn locked(until: &str) -> Error {
     .with(serde_json::json!({ "locked_until": until }))
 }
 
-/// The account, when the password is right and the account is neither disabled nor locked.
-/// A wrong password counts towards the lock; both outcomes are audited.
-pub async fn login(state: &AppState, request_id: &str, b: &LoginBody) -> Result<User> {
-    let Some(row) = jixiao_store::users::by_name(&state.store, &b.username).await? else {
+/// A hash to check passwords against when there is no account: an unknown username takes as
+/// long to refuse as a wrong password, so timing does not tell which accounts exist.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        crate::auth::hash_password(&crate::auth::random_hex(16)).unwrap_or_default()
+    })
+}
+
+/// The account, when the password is right and the account is not disabled, and the client's
+/// address is not locked out of it. A wrong password counts towards that address's lock out of
+/// that account only (a stranger elsewhere cannot lock the owner out); every attempt on an
+/// account is audited.
+pub async fn login(
+    state: &AppState,
+    request_id: &str,
+    address: &str,
+    b: &LoginBody,
+) -> Result<User> {
+    let row = jixiao_store::users::by_name(&state.store, &b.username).await?;
+    let Some(row) = row.filter(|r| !r.disabled) else {
+        verify_password(&b.password, decoy_hash());
         return Err(wrong());
     };
     let actor = Actor {
@@ -48,40 +66,61 @@ pub async fn login(state: &AppState, request_id: &str, b: &LoginBody) -> Result<
         source: "web".into(),
         request_id: request_id.to_owned(),
     };
-    if row.disabled {
-        return Err(wrong());
-    }
-    if let Some(until) = row
-        .locked_until
-        .as_deref()
-        .filter(|u| *u > jixiao_store::now().as_str())
+    let now = jixiao_store::now();
+    if let Some(until) =
+        jixiao_store::users::locked_out(&state.store, &row.username, address, &now).await?
     {
-        return Err(locked(until));
+        return Err(locked(&until));
     }
     if !verify_password(&b.password, &row.password_hash) {
         let until = jixiao_store::in_seconds(state.config.lockout_minutes * 60);
         let mut tx = state.store.write().await?;
-        jixiao_store::users::login_failed(
+        let now_locked = jixiao_store::users::login_failed(
             &mut tx,
             &actor,
             &row,
+            address,
             state.config.max_login_failures,
             &until,
         )
         .await?;
         commit(tx).await?;
-        return Err(
-            if row.failed_logins + 1 >= state.config.max_login_failures {
-                locked(&until)
-            } else {
-                wrong()
-            },
-        );
+        return Err(if now_locked { locked(&until) } else { wrong() });
     }
     let mut tx = state.store.write().await?;
-    jixiao_store::users::login_succeeded(&mut tx, &actor, &row).await?;
+    jixiao_store::users::login_succeeded(&mut tx, &actor, &row, address).await?;
     commit(tx).await?;
     User::from_row(&row).ok_or_else(|| Error::internal(&"unknown role in the users table"))
+}
+
+/// The password policy: at least 10 characters, not containing the username, and not easy to
+/// guess — common passwords, keyboard walks, repeats and sequences, and words with a few
+/// letters swapped for digits are refused (zxcvbn's estimate must reach 3 of 4, "safely
+/// unguessable" against an online attack and slowed offline one).
+pub fn check_password(p: &str, username: &str, display_name: &str) -> Result<()> {
+    let weak = |zh: &str, en: &str| {
+        Err(Error::bad_request(
+            "weak_password",
+            Text::new(
+                format!("密码太弱：{zh}"),
+                format!("the password is too weak: {en}"),
+            ),
+        ))
+    };
+    if p.chars().count() < 10 {
+        return weak("至少需要10个字符", "it needs at least 10 characters");
+    }
+    if !username.is_empty() && p.to_lowercase().contains(&username.to_lowercase()) {
+        return weak("不能包含用户名", "it must not contain the username");
+    }
+    let score = zxcvbn::zxcvbn(p, &[username, display_name]).score();
+    if (score as u8) < 3 {
+        return weak(
+            "太常见或太有规律（如常用密码、连续或重复的字符、键盘上相邻的键）；请用几个不相关的词或更长的短语",
+            "too common or too regular (a common password, runs or repeats, keys next to each other); use a few unrelated words or a longer phrase",
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -101,24 +140,23 @@ pub async fn change_password(state: &AppState, caller: &Caller, b: &PasswordBody
         return Err(wrong());
     }
     let p = &b.new_password;
-    if p.chars().count() < 10
-        || p == &b.old_password
-        || p.to_lowercase().contains(&row.username.to_lowercase())
-    {
+    if p == &b.old_password {
         return Err(Error::bad_request(
             "weak_password",
             Text::new(
-                "新密码至少10个字符，不能与旧密码相同，也不能包含用户名",
-                "the new password needs at least 10 characters, must differ from the old one and must not contain the username",
+                "新密码不能与旧密码相同",
+                "the new password must differ from the old one",
             ),
         ));
     }
+    check_password(p, &row.username, &row.display_name)?;
     let hash = hash_password(p)?;
     let mut tx = state.store.write().await?;
     jixiao_store::users::set_password(&mut tx, &caller.actor, &row, &hash, false).await?;
-    commit(tx).await?;
-    let row = jixiao_store::users::by_id(&state.store, user.id)
+    let row = jixiao_store::users::by_id_in(&mut tx, user.id)
         .await?
         .ok_or_else(Error::unauthorized)?;
-    User::from_row(&row).ok_or_else(|| Error::internal(&"unknown role"))
+    let user = User::from_row(&row).ok_or_else(|| Error::internal(&"unknown role"))?;
+    commit(tx).await?;
+    Ok(user)
 }

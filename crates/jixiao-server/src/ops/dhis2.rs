@@ -59,8 +59,9 @@ pub async fn set_mappings(
     }
     let mut tx = state.store.write().await?;
     jixiao_store::dhis2::replace(&mut tx, &caller.actor, &b.mappings, &b.reason).await?;
+    let now = jixiao_store::dhis2::list_in(&mut tx).await?;
     commit(tx).await?;
-    Ok(jixiao_store::dhis2::list(&state.store).await?)
+    Ok(now)
 }
 
 async fn check(state: &AppState, mappings: &[MapRow]) -> Vec<MappingProblem> {

@@ -465,6 +465,41 @@ impl Form {
 /// What was typed into a form: element → (number, note).
 pub type Typed = BTreeMap<String, (String, String)>;
 
+/// The version of each number as the form showed it (element → version; `None`: there was no
+/// number yet), so a form left open while someone else changed a number cannot overwrite it.
+pub type Seen = BTreeMap<String, Option<i64>>;
+
+/// The problem of a number someone else changed after the form was shown: the newer number
+/// beside the one typed.
+fn changed_meanwhile(f: &Field, lang: jixiao_core::text::Lang) -> String {
+    let Some(r) = &f.view.row else {
+        return Text::new(
+            "您打开表单后，此数已被删除；请刷新后重填",
+            "this number was removed after you opened the form; reload and enter it again",
+        )
+        .get(lang)
+        .to_owned();
+    };
+    let at = jixiao_core::feed::local_minute(&r.updated_at);
+    let zh_state = crate::i18n::state_label(crate::i18n::L(crate::i18n::Lang::Zh), &r.state);
+    let en_state = crate::i18n::state_label(crate::i18n::L(crate::i18n::Lang::En), &r.state);
+    Text::new(
+        format!(
+            "您打开表单后，{} 于 {at} 把此数改为“{}”（{zh_state}）；您填的是“{}”。请核对后再保存",
+            r.updated_by, r.value, f.input
+        ),
+        format!(
+            "since you opened the form, {} changed this to {} ({}) at {at}; you entered {}. Check it and save again",
+            r.updated_by,
+            r.value,
+            en_state.to_lowercase(),
+            f.input
+        ),
+    )
+    .get(lang)
+    .to_owned()
+}
+
 /// The form of `unit` for `period` as the caller sees it, with what they typed (`typed`) in
 /// place of the stored numbers and each problem (`errors`, by element) beside its field.
 pub async fn form(
@@ -552,30 +587,41 @@ pub enum Saved {
 }
 
 /// Checks every typed number, then saves the changed ones as drafts and, for a submit,
-/// submits everything that can be. Nothing is saved when any number has a problem.
+/// submits everything that can be. Nothing is saved when any number has a problem — among
+/// them a number someone else changed after the form was shown (`seen`), which is shown with
+/// the newer number beside the typed one.
+#[allow(clippy::too_many_arguments)]
 pub async fn save_form(
     state: &AppState,
     caller: &Caller,
     unit: &str,
     period: &str,
     typed: &Typed,
+    seen: &Seen,
     submit: bool,
     lang: jixiao_core::text::Lang,
 ) -> Result<Saved> {
     let shown = form(state, caller, unit, period, typed, &BTreeMap::new()).await?;
-    // First pass: what changes, and is each number valid?
+    // First pass: what changes, and is each number valid and still as the form showed it?
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
     let mut changes: Vec<(String, SaveBody)> = Vec::new();
     for f in shown.fields() {
-        if !f.editable() {
-            continue;
-        }
         let row = f.view.row.as_ref();
         let same = row.is_some_and(|r| {
             jixiao_core::data::parse_number(&f.input) == jixiao_core::data::parse_number(&r.value)
                 && f.note == r.note
         });
         if f.input.is_empty() || same {
+            continue;
+        }
+        let moved = seen
+            .get(&f.spec.code)
+            .is_some_and(|v| *v != row.map(|r| r.version));
+        if moved {
+            errors.insert(f.spec.code.clone(), changed_meanwhile(f, lang));
+            continue;
+        }
+        if !f.editable() {
             continue;
         }
         if let Err(e) = crate::ops::values::parse_value(state, &f.spec.code, &f.input).await {
@@ -769,7 +815,17 @@ pub async fn upload_form(
     if !problems.is_empty() {
         return Err(upload_problem(problems));
     }
-    save_form(state, caller, unit, period, &typed, false, lang).await
+    save_form(
+        state,
+        caller,
+        unit,
+        period,
+        &typed,
+        &Seen::new(),
+        false,
+        lang,
+    )
+    .await
 }
 
 /// A computed value (a rate) of `unit` from numbers typed into its form, for the live preview,

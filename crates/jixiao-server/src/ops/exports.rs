@@ -44,6 +44,17 @@ impl Format {
     }
 }
 
+/// Text as a spreadsheet will not run it: a cell that begins like a formula (`=`, `+`, `-`, `@`,
+/// or a tab or carriage return before one) gets a leading `'`, which Excel and WPS show as text.
+/// Numbers are written as numbers and never need it.
+fn neutral(t: &str) -> String {
+    if t.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{t}")
+    } else {
+        t.to_owned()
+    }
+}
+
 /// Sheets as one CSV (UTF-8 with a BOM): several sheets become one table whose first column
 /// names the sheet.
 fn csv(sheets: &[Sheet]) -> Result<Vec<u8>> {
@@ -64,7 +75,7 @@ fn csv(sheets: &[Sheet]) -> Result<Vec<u8>> {
                 r.push(s.name.clone());
             }
             r.extend(row.iter().map(|c| match c {
-                Cell::Text(t) | Cell::Bad(t) => t.clone(),
+                Cell::Text(t) | Cell::Bad(t) => neutral(t),
                 Cell::Num(d) => d.normalize().to_string(),
                 Cell::Int(n) => n.to_string(),
             }));

@@ -513,8 +513,16 @@ pub struct FeedDetail {
 }
 
 async fn info(state: &AppState, row: &jixiao_store::feeds::FeedRow) -> Result<FeedInfo> {
-    let def: FeedDef = serde_json::from_str(&row.definition).map_err(|e| Error::internal(&e))?;
     let health = jixiao_store::feeds::health(&state.store, &row.code).await?;
+    info_with(state, row, health).await
+}
+
+async fn info_with(
+    state: &AppState,
+    row: &jixiao_store::feeds::FeedRow,
+    health: Health,
+) -> Result<FeedInfo> {
+    let def: FeedDef = serde_json::from_str(&row.definition).map_err(|e| Error::internal(&e))?;
     let (elements, problems) = {
         let live = state.live.read().await;
         let ts = targets(&live, &row.code);
@@ -619,11 +627,12 @@ pub async fn define(
     let json = serde_json::to_string(&def).map_err(|e| Error::internal(&e))?;
     let mut tx = state.store.write().await?;
     jixiao_store::feeds::define(&mut tx, &caller.actor, code, &json, &b.reason).await?;
-    commit(tx).await?;
-    let row = jixiao_store::feeds::get(&state.store, code)
+    let row = jixiao_store::feeds::get_in(&mut tx, code)
         .await?
         .ok_or_else(|| Error::internal(&"feed vanished"))?;
-    info(state, &row).await
+    let health = jixiao_store::feeds::health_in(&mut tx, code).await?;
+    commit(tx).await?;
+    info_with(state, &row, health).await
 }
 
 /// Creates or changes a feed from its definition as TOML (as in `feeds.toml`); a text that

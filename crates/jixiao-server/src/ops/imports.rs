@@ -75,8 +75,24 @@ pub struct Report {
     pub updated: usize,
     pub unchanged: usize,
     pub rejected: usize,
+    /// The first [`MAX_PROBLEMS`] problems (all of them are counted in `groups`).
     pub problems: Vec<Problem>,
+    /// How many problems there were in all.
+    pub problems_total: usize,
     pub groups: Vec<Group>,
+}
+
+/// The most problems a report lists one by one; the rest are counted by kind in `groups`, so
+/// a file of half a million bad rows answers with a report of a few hundred kilobytes.
+pub const MAX_PROBLEMS: usize = 1000;
+
+impl Report {
+    /// Groups every problem, then keeps the first [`MAX_PROBLEMS`].
+    fn close(&mut self) {
+        self.groups = groups_of(&self.problems);
+        self.problems_total = self.problems.len();
+        self.problems.truncate(MAX_PROBLEMS);
+    }
 }
 
 fn problem_of(i: &Issue, value: &str) -> Problem {
@@ -265,41 +281,29 @@ fn unreadable_sheet(file: &str, name: &str, e: &calamine::XlsxError) -> Issues {
     )
 }
 
-/// The most a workbook may unpack to, by its own directory (a zip bomb declares more).
-const MAX_UNPACKED: u64 = 1024 * 1024 * 1024;
+/// The most an imported workbook may unpack to (a zip bomb unpacks to more).
+const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
 
 fn too_big(file: &str) -> Issues {
     whole_file(
         file,
         "too_large",
         Text::new(
-            format!("表格展开后超过 {MAX_CELLS} 个单元格或 1 GB，请分批导入"),
+            format!("表格展开后超过 {MAX_CELLS} 个单元格或 512 MB，请分批导入"),
             format!(
-                "the workbook unpacks to more than {MAX_CELLS} cells or 1 GB; import it in parts"
+                "the workbook unpacks to more than {MAX_CELLS} cells or 512 MB; import it in parts"
             ),
         ),
     )
 }
 
-/// Reads the zip directory before anything is inflated: a workbook that says it unpacks to
-/// more than [`MAX_UNPACKED`] is refused.
+/// Inflates the workbook once into nothing before anything reads it: one that unpacks (or says
+/// it unpacks) to more than [`MAX_UNPACKED`] is refused, whatever its directory claims.
 fn check_zip(file: &str, bytes: &[u8]) -> Result<(), Issues> {
-    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
-        // Not a zip at all: calamine says so in its own words.
-        return Ok(());
-    };
-    let mut total: u64 = 0;
-    for i in 0..zip.len() {
-        let size = zip
-            .by_index_raw(i)
-            .map(|f| f.size())
-            .map_err(|e| unreadable_workbook(file, &e))?;
-        total = total.saturating_add(size);
-        if total > MAX_UNPACKED {
-            return Err(too_big(file));
-        }
-    }
-    Ok(())
+    crate::xlsx::check_inflated(bytes, MAX_UNPACKED).map_err(|e| match e {
+        crate::xlsx::Inflated::TooLarge => too_big(file),
+        crate::xlsx::Inflated::Unreadable(t) => unreadable_workbook(file, &t),
+    })
 }
 
 /// Streams a sheet's cells before it is unpacked into a grid: too many cells, or cells so far
@@ -599,6 +603,16 @@ pub async fn import(
     period: Option<&str>,
 ) -> crate::error::Result<Report> {
     caller.require_signed_in()?;
+    let _turn = state.imports.try_acquire().map_err(|_| {
+        Error::new(
+            Kind::TooManyRequests,
+            "busy",
+            Text::new(
+                "其他导入正在进行，请稍后再试",
+                "other imports are running; try again in a moment",
+            ),
+        )
+    })?;
     let element_of = {
         let live = state.live.read().await;
         let mut names: BTreeMap<String, String> = BTreeMap::new();
@@ -625,6 +639,7 @@ pub async fn import(
         unchanged: 0,
         rejected: 0,
         problems: Vec::new(),
+        problems_total: 0,
         groups: Vec::new(),
     };
     let dhis2 = crate::dhis2::Map::new(&jixiao_store::dhis2::list(&state.store).await?);
@@ -633,7 +648,7 @@ pub async fn import(
         Ok(x) => x,
         Err(issues) => {
             report.problems = issues.0.iter().map(|i| problem_of(i, "")).collect();
-            report.groups = groups_of(&report.problems);
+            report.close();
             return Ok(report);
         }
     };
@@ -851,7 +866,7 @@ pub async fn import(
         .map(|p| (p.file.as_str(), p.row))
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    report.groups = groups_of(&report.problems);
+    report.close();
     for (_, _, _, p) in &plans {
         match p {
             Plan::Insert => report.imported += 1,
@@ -961,7 +976,7 @@ pub async fn upload(
     if dry_run || report.committed || report.problems.is_empty() || mode == Mode::ValidRows {
         return Ok(report);
     }
-    let n = report.problems.len();
+    let n = report.problems_total;
     Err(Error::new(
         Kind::Invalid,
         "import_rejected",

@@ -88,7 +88,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: NewPeriod) -> Result<P
     )
     .await?;
     commit(tx).await?;
-    state.reload().await?;
+    state.reload_after_commit().await;
     Ok(row)
 }
 
@@ -150,6 +150,6 @@ pub async fn update(
         .await?
         .ok_or_else(|| Error::not_found("期间", "period"))?;
     commit(tx).await?;
-    state.reload().await?;
+    state.reload_after_commit().await;
     Ok(after)
 }

@@ -116,22 +116,29 @@ pub struct PublicationView {
 }
 
 /// Publishes the official results of a scheme and period.
-pub async fn publish(state: &AppState, caller: &Caller, b: PublishBody) -> Result<PublicationView> {
+/// `false` with the latest revision when nothing changed since it was published.
+pub async fn publish(
+    state: &AppState,
+    caller: &Caller,
+    b: PublishBody,
+) -> Result<(PublicationView, bool)> {
     allow(state, caller, Action::Publish { scheme: &b.scheme }).await?;
     require_reason(&b.reason)?;
-    let row = publish_now(state, caller, &b.scheme, &b.period, &b.reason).await?;
+    let (row, created) = publish_now(state, caller, &b.scheme, &b.period, &b.reason).await?;
     let results = serde_json::from_str(&row.results).ok();
-    Ok(PublicationView { row, results })
+    Ok((PublicationView { row, results }, created))
 }
 
-/// Scores the current official values and stores a new revision.
+/// Scores the current official values and stores a new revision; when the scheme version, the
+/// organisation and the counted values are those of the latest revision, that revision is the
+/// answer (`false`) and nothing is written.
 pub async fn publish_now(
     state: &AppState,
     caller: &Caller,
     scheme: &str,
     period: &str,
     reason: &str,
-) -> Result<PublicationRow> {
+) -> Result<(PublicationRow, bool)> {
     let (scheme_row, org, snapshot, p) = {
         let live = state.live.read().await;
         let (s, _, p) = crate::ops::results::tracked(&live, scheme, period)?;
@@ -181,7 +188,7 @@ pub async fn publish_now(
     let org_json = serde_json::to_string(&org).map_err(|e| Error::internal(&e))?;
     let values_json = serde_json::to_string(&snapshot).map_err(|e| Error::internal(&e))?;
     let mut tx = state.store.write().await?;
-    let row = jixiao_store::publications::publish(
+    let published = jixiao_store::publications::publish(
         &mut tx,
         &caller.actor,
         NewPublication {
@@ -197,7 +204,7 @@ pub async fn publish_now(
     )
     .await?;
     commit(tx).await?;
-    Ok(row)
+    Ok(published)
 }
 
 /// Every publication, newest first (public).

@@ -219,11 +219,11 @@ pub async fn publish(
             ),
         ));
     }
-    commit(tx).await?;
-    state.reload().await?;
-    let row = jixiao_store::schemes::get(&state.store, code, version)
+    let row = jixiao_store::schemes::get_in(&mut tx, code, version)
         .await?
         .ok_or_else(|| Error::not_found("方案", "scheme"))?;
+    commit(tx).await?;
+    state.reload_after_commit().await;
     Ok(row)
 }
 

@@ -109,7 +109,7 @@ pub async fn import(state: &AppState, caller: &Caller, b: ImportBody) -> Result<
     let (added, updated, unchanged) =
         jixiao_store::org::import(&mut tx, &caller.actor, &org, &b.reason).await?;
     commit(tx).await?;
-    state.reload().await?;
+    state.reload_after_commit().await;
     Ok(ImportResult {
         added,
         updated,
@@ -130,7 +130,7 @@ async fn finish(
         return Err(conflict(current.as_ref()));
     }
     commit(tx).await?;
-    state.reload().await?;
+    state.reload_after_commit().await;
     current
         .map(|c| view(&c))
         .ok_or_else(|| Error::not_found("单位", "unit"))

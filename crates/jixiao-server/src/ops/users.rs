@@ -116,14 +116,14 @@ pub async fn disable(
 ) -> Result<UserRow> {
     allow(state, caller, Action::ManageUsers).await?;
     require_reason(&b.reason)?;
-    let row = jixiao_store::users::by_name(&state.store, username)
-        .await?
-        .ok_or_else(|| Error::not_found("用户", "user"))?;
     let mut tx = state.store.write().await?;
-    jixiao_store::users::set_disabled(&mut tx, &caller.actor, &row, b.disabled, &b.reason).await?;
-    commit(tx).await?;
-    let row = jixiao_store::users::by_name(&state.store, username)
+    let row = jixiao_store::users::by_name_in(&mut tx, username)
         .await?
         .ok_or_else(|| Error::not_found("用户", "user"))?;
+    jixiao_store::users::set_disabled(&mut tx, &caller.actor, &row, b.disabled, &b.reason).await?;
+    let row = jixiao_store::users::by_name_in(&mut tx, username)
+        .await?
+        .ok_or_else(|| Error::not_found("用户", "user"))?;
+    commit(tx).await?;
     Ok(row)
 }

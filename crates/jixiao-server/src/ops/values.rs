@@ -149,14 +149,29 @@ async fn view(
         Some(r) => jixiao_store::evidence::of(&state.store, "value", r.id).await?,
         None => Vec::new(),
     };
-    let live = state.live.read().await;
+    Ok(view_with(
+        &*state.live.read().await,
+        caller,
+        key,
+        row,
+        evidence,
+    ))
+}
+
+fn view_with(
+    live: &Live,
+    caller: &Caller,
+    key: &ValueKey,
+    row: Option<ValueRow>,
+    evidence: Vec<EvidenceRow>,
+) -> ValueView {
     let locked = Period::parse(&key.period).is_ok_and(|p| live.locked(&key.element, p));
-    Ok(ValueView {
+    ValueView {
         unit: key.unit.clone(),
         element: key.element.clone(),
         period: key.period.clone(),
         allowed: allowed_for(
-            &live,
+            live,
             &caller.principal,
             &key.unit,
             &key.element,
@@ -164,10 +179,10 @@ async fn view(
             locked,
         ),
         locked,
-        overdue: overdue(&live, &key.element, &key.period, row.as_ref()),
+        overdue: overdue(live, &key.element, &key.period, row.as_ref()),
         row,
         evidence,
-    })
+    }
 }
 
 /// Which values to list.
@@ -674,15 +689,16 @@ async fn apply(
         row = counted
             .ok_or_else(|| Error::internal(&"the row changed inside its own transaction"))?;
     }
+    // Read before the commit, on this transaction's connection: after it, nothing may fail
+    // (the change stands) and no second connection is needed.
+    let evidence = jixiao_store::evidence::of_in(&mut tx, "value", row.id).await?;
     commit(tx).await?;
-    let effect = {
-        let mut live = state.live.write().await;
-        let before = standings(&live, element);
-        live.apply(&row);
-        let after = standings(&live, element);
-        diff(&live, element, &before, &after)
-    };
-    let value = view(state, caller, key, Some(row)).await?;
+    let mut live = state.live.write().await;
+    let before = standings(&live, element);
+    live.apply(&row);
+    let after = standings(&live, element);
+    let effect = diff(&live, element, &before, &after);
+    let value = view_with(&live, caller, key, Some(row), evidence);
     Ok(Changed { value, effect })
 }
 

@@ -5,7 +5,7 @@
 
 use super::{CsrfQuery, Ctx, Page, render, see_other, state_label, urlencode};
 use crate::i18n::L;
-use crate::ops::entry::{Field, Form, FormLink, Saved, TEMPLATE_COLUMNS, Typed};
+use crate::ops::entry::{Field, Form, FormLink, Saved, Seen, TEMPLATE_COLUMNS, Typed};
 use crate::state::AppState;
 use crate::xlsx::Cell;
 use askama::Template;
@@ -193,11 +193,14 @@ pub async fn save(
         page.check_csrf(get("_csrf"))?;
         let submit = get("action") == "submit";
         let mut typed = Typed::new();
+        let mut seen = Seen::new();
         for (k, v) in &pairs {
             if let Some(e) = k.strip_prefix("v:") {
                 typed.entry(e.to_owned()).or_default().0 = v.trim().to_owned();
             } else if let Some(e) = k.strip_prefix("n:") {
                 typed.entry(e.to_owned()).or_default().1 = v.trim().to_owned();
+            } else if let Some(e) = k.strip_prefix("ver:") {
+                seen.insert(e.to_owned(), v.trim().parse().ok());
             }
         }
         let saved = crate::ops::entry::save_form(
@@ -206,6 +209,7 @@ pub async fn save(
             &unit,
             &period,
             &typed,
+            &seen,
             submit,
             page.lang(),
         )

@@ -429,10 +429,47 @@ pub fn wanted_xlsx(format: &Option<String>) -> bool {
     format.as_deref() == Some("xlsx")
 }
 
-/// A relative path of this site (never another site), for redirects after sign-in.
+/// A path of this site (never another site), for redirects after sign-in and the language
+/// switch: it starts with one `/`, and neither it nor what it decodes to holds a backslash, a
+/// control character or white space (browsers drop a tab or a newline, so `/%09/evil.example`
+/// would lead to `//evil.example`, another site).
 pub fn local_path(next: Option<&str>) -> String {
+    fn clean(s: &str) -> bool {
+        !s.chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    }
+    fn decoded(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (
+                bytes[i],
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                (b'%', Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                (b, _, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && clean(n) => {
+            let d = decoded(n);
+            if clean(&d) && !d.starts_with("//") {
+                n.to_owned()
+            } else {
+                "/".to_owned()
+            }
+        }
         _ => "/".to_owned(),
     }
 }
@@ -453,4 +490,35 @@ pub fn lang_cookie(lang: Lang) -> HeaderValue {
         }
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("jixiao_lang=zh; Path=/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        for ok in [
+            "/",
+            "/entry/QLY/2025Q4",
+            "/report?kind=official",
+            "/audit?contains=%E4%B8%83",
+        ] {
+            assert_eq!(local_path(Some(ok)), ok, "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/ /evil.example",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

@@ -2,6 +2,7 @@
 //! tells each person what they must do now.
 
 use super::{Ctx, Page, lang_cookie, local_path, render, see_other, urlencode};
+use crate::http::caller::ClientAddress;
 use crate::i18n::Lang;
 use crate::ops::auth::{LoginBody, PasswordBody};
 use crate::ops::entry::FormLink;
@@ -9,7 +10,7 @@ use crate::ops::home::Returned;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 #[derive(serde::Deserialize, Default)]
@@ -24,16 +25,65 @@ struct LoginPage<'a> {
     next: String,
     username: String,
     error: Option<String>,
+    /// The sign-in form's own token (there is no session yet to hold one): it must come back
+    /// with the form and match the cookie set with it, so another site cannot sign a browser in
+    /// to an account of its choosing.
+    token: String,
 }
 
-pub async fn login_form(page: Page, Query(q): Query<NextQuery>) -> Response {
-    let r = render(&LoginPage {
-        ctx: &page.ctx,
-        next: local_path(q.next.as_deref()),
-        username: String::new(),
-        error: None,
-    });
-    page.finish(r)
+/// The cookie that carries the sign-in form's token.
+const LOGIN_COOKIE: &str = "jixiao_login";
+
+/// The sign-in page with a fresh form token (and its cookie), `status` and maybe an error.
+fn login_page(
+    state: &AppState,
+    ctx: &Ctx,
+    next: String,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let token = crate::auth::random_hex(16);
+    let page = LoginPage {
+        ctx,
+        next,
+        username,
+        error,
+        token: token.clone(),
+    };
+    match render(&page) {
+        Ok(mut resp) => {
+            *resp.status_mut() = status;
+            let cookie = format!(
+                "{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
+                if state.config.secure() {
+                    "; Secure"
+                } else {
+                    ""
+                }
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn login_form(
+    page: Page,
+    State(state): State<AppState>,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    login_page(
+        &state,
+        &page.ctx,
+        local_path(q.next.as_deref()),
+        String::new(),
+        None,
+        StatusCode::OK,
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -42,6 +92,20 @@ pub struct LoginForm {
     pub password: String,
     #[serde(default)]
     pub next: String,
+    #[serde(rename = "_login", default)]
+    pub token: String,
+}
+
+/// The sign-in form's token in the request's cookie.
+fn login_cookie(headers: &header::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v)
 }
 
 /// Signs in through the same operation as the API (same lockout, same audit); a wrong
@@ -49,6 +113,8 @@ pub struct LoginForm {
 pub async fn login(
     page: Page,
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: header::HeaderMap,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
     let Page {
@@ -56,12 +122,24 @@ pub async fn login(
         caller,
         mut session,
     } = page;
+    let sent = login_cookie(&headers).unwrap_or("");
+    if sent.is_empty() || !crate::auth::constant_time_eq(sent.as_bytes(), f.token.as_bytes()) {
+        return login_page(
+            &state,
+            &ctx,
+            local_path(Some(&f.next)),
+            f.username,
+            Some(ctx.l.t("login-expired")),
+            StatusCode::FORBIDDEN,
+        );
+    }
     let body = LoginBody {
         username: f.username.clone(),
         password: f.password,
     };
     let r = async {
-        let user = crate::ops::auth::login(&state, &caller.actor.request_id, &body).await?;
+        let user =
+            crate::ops::auth::login(&state, &caller.actor.request_id, &address, &body).await?;
         crate::http::session::start(&mut session, &user).await?;
         Ok::<_, crate::error::Error>(user)
     }
@@ -75,22 +153,14 @@ pub async fn login(
             };
             see_other(&to)
         }
-        Err(e) if e.kind.is_client() => {
-            let status = crate::http::status_of(e.kind);
-            let page = LoginPage {
-                ctx: &ctx,
-                next: local_path(Some(&f.next)),
-                username: f.username,
-                error: Some(ctx.l.plain(&e.message).to_owned()),
-            };
-            match render(&page) {
-                Ok(mut resp) => {
-                    *resp.status_mut() = status;
-                    resp
-                }
-                Err(e) => e.into_response(),
-            }
-        }
+        Err(e) if e.kind.is_client() => login_page(
+            &state,
+            &ctx,
+            local_path(Some(&f.next)),
+            f.username,
+            Some(ctx.l.plain(&e.message).to_owned()),
+            crate::http::status_of(e.kind),
+        ),
         Err(e) => super::error_page(&ctx, &e),
     }
 }

@@ -656,7 +656,7 @@ pub async fn publish(
             period: f.period,
             reason: f.reason,
         };
-        let view = crate::ops::publications::publish(&state, &page.caller, body).await?;
+        let (view, _) = crate::ops::publications::publish(&state, &page.caller, body).await?;
         Ok(see_other(&format!("/publish?published={}", view.row.id)))
     }
     .await;

@@ -84,3 +84,47 @@ async fn exports(db: Db) {
 }
 
 scenario!(exports);
+
+/// A note or a reason that begins like a formula is exported as text: a spreadsheet opening
+/// the CSV shows it and runs nothing.
+async fn csv_exports_run_no_formulas(db: Db) {
+    let app = App::spawn(db).await;
+    let rep = app.user("qly_reporter").await;
+    let office = app.user("office").await;
+    let bad = "=HYPERLINK(\"http://evil.example\",\"点击\")";
+    rep.ok_put(
+        "/api/v1/values/QLY/mediation_cases/2025Q4",
+        serde_json::json!({ "value": "40", "note": bad }),
+    )
+    .await;
+    for path in [
+        "/api/v1/exports/values?format=csv&unit=QLY&period=2025Q4",
+        "/api/v1/exports/audit?format=csv&contains=QLY/mediation_cases/2025Q4",
+    ] {
+        let text = office.get(path).await.text();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let cells: Vec<String> = reader
+            .records()
+            .flat_map(|r| {
+                r.expect("row")
+                    .iter()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(
+            cells.iter().any(|c| c.contains("HYPERLINK")),
+            "{path}: the note is exported"
+        );
+        for c in &cells {
+            assert!(
+                !c.starts_with(['=', '+', '@']),
+                "{path}: a cell a spreadsheet would run: {c}"
+            );
+        }
+    }
+}
+scenario!(csv_exports_run_no_formulas);

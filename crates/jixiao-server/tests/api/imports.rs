@@ -587,3 +587,49 @@ async fn a_number_is_reported_once(db: Db) {
     }
 }
 scenario!(a_number_is_reported_once);
+
+/// A file of many bad rows answers with a bounded report: the first problems one by one, all
+/// of them counted by kind; and imports beyond the allowed number at once are asked to wait.
+async fn big_reports_are_bounded_and_imports_take_turns(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let mut csv = String::from("unit,item,period,value\n");
+    for i in 0..1500 {
+        csv.push_str(&format!("QLY,mediation_cases,2025Q4,not-{i}\n"));
+    }
+    let (status, body) = upload(&office, "?dry_run=true", "bad.csv", csv.into_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["problems"].as_array().map(Vec::len), Some(1000));
+    assert_eq!(body["problems_total"], 1500);
+    let counted: u64 = body["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["count"].as_u64())
+        .sum();
+    assert_eq!(counted, 1500, "every problem counted by kind");
+    assert_eq!(body["rejected"], 1500);
+    // Every import slot taken: the next import is asked to try again, and changes nothing.
+    let held: Vec<_> = (0..app.state.config.max_concurrent_imports)
+        .map(|_| app.state.imports.try_acquire().expect("a free slot"))
+        .collect();
+    let (status, body) = upload(
+        &office,
+        "",
+        "good.csv",
+        b"unit,item,period,value\nQLY,mediation_cases,2025Q4,40\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "busy");
+    drop(held);
+    let (status, body) = upload(
+        &office,
+        "",
+        "good.csv",
+        b"unit,item,period,value\nQLY,mediation_cases,2025Q4,40\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+scenario!(big_reports_are_bounded_and_imports_take_turns);

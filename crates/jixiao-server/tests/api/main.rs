@@ -3,12 +3,15 @@
 //! Every scenario runs on both: `scenario!(name)` makes `name_sqlite` and `name_postgres`.
 
 mod authz;
+mod concurrency;
+mod contract;
 mod cycle;
 mod dhis2;
 mod exports;
 mod feeds;
 mod imports;
 mod rules;
+mod security;
 
 use axum_test::{TestResponse, TestServer};
 use jixiao_server::config::Config;
@@ -60,13 +63,20 @@ async fn fresh_database(db: Db, dir: &std::path::Path) -> String {
 impl App {
     /// A fresh database holding the demo district with an account for every role.
     pub async fn spawn(db: Db) -> App {
+        App::spawn_with(db, |_| {}).await
+    }
+
+    /// [`App::spawn`] with settings of the test's own.
+    pub async fn spawn_with(db: Db, configure: impl FnOnce(&mut Config)) -> App {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = Config {
+        let mut config = Config {
             database_url: fresh_database(db, dir.path()).await,
             data_dir: dir.path().join("data"),
             login_per_minute: 1000,
+            sync_seconds: 0,
             ..Config::default()
         };
+        configure(&mut config);
         let state = jixiao_server::open(config).await.expect("open");
         let accounts = jixiao_server::demo::seed(&state)
             .await
@@ -83,6 +93,39 @@ impl App {
             passwords,
             _dir: dir,
         }
+    }
+
+    /// An API key for a new key of `role` (made by the admin), as the Authorization header.
+    pub async fn api_key(&self, role: &str) -> String {
+        let admin = self.user("admin").await;
+        let key = admin
+            .ok_post(
+                "/api/v1/api-keys",
+                json!({ "name": format!("test-{role}-{}", uuid::Uuid::new_v4().simple()), "role": role }),
+                201,
+            )
+            .await;
+        format!("Bearer {}", key["key"].as_str().expect("key"))
+    }
+
+    /// A value's (number, version) as stored.
+    pub async fn stored(&self, key: &[&str; 3]) -> Option<(String, i64)> {
+        let mut conn = self.state.store.read().await.expect("connection");
+        jixiao_store::values::get(&mut conn, key[0], key[1], key[2])
+            .await
+            .expect("read")
+            .map(|r| (r.value, r.version))
+    }
+
+    /// A value's (number, version) in the live results.
+    pub async fn live_row(&self, key: &[&str; 3]) -> Option<(String, i64)> {
+        self.state
+            .live
+            .read()
+            .await
+            .values
+            .get(&(key[0].to_owned(), key[1].to_owned(), key[2].to_owned()))
+            .map(|r| (r.value.clone(), r.version))
     }
 
     pub fn client(&self) -> Client {

@@ -69,6 +69,12 @@ fn audit_verify_backup_and_restore() {
     let ok = run_in(d, &[&["audit", "verify"][..], &db].concat());
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
     assert!(ok.stdout.contains("intact"), "{}", ok.stdout);
+    // A path with no database is an error, and stays without one.
+    let missing = d.join("no-such.db");
+    let url_missing = format!("sqlite://{}", missing.display());
+    let none = run_in(d, &["audit", "verify", "--database", url_missing.as_str()]);
+    assert_eq!(none.code, 2, "{}{}", none.stdout, none.stderr);
+    assert!(!missing.exists(), "nothing was created");
 
     // An online backup, verified; a second one does not overwrite the first.
     let out = run_in(d, &[&["backup", "--to", "b.db"][..], &db].concat());
@@ -122,6 +128,8 @@ fn audit_verify_backup_and_restore() {
 #[test]
 fn environment_settings_are_checked() {
     let dir = tempfile::tempdir().expect("temp dir");
+    // An empty file is an empty SQLite database (verify refuses a path with no file at all).
+    std::fs::write(dir.path().join("empty.db"), b"").expect("empty database");
     let url = format!("sqlite://{}", dir.path().join("empty.db").display());
     let run = |vars: &[(&str, &str)]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
@@ -184,6 +192,13 @@ fn import_as_an_account() {
     args.extend(db);
     let o = run_in(d, &args);
     assert!(o.stdout.contains("有问题 2"), "{}", o.stdout);
+    assert_eq!(o.code, 1, "a dry run with problems fails");
+    // A clean dry run succeeds and writes nothing.
+    let mut args = vec!["import", "good.csv", "--as", "qly_reporter", "--dry-run"];
+    args.extend(db);
+    let o = run_in(d, &args);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert_eq!(count_values(&url, "submitted"), 0);
     // The good file goes in, submitted for review.
     let mut args = vec!["import", "good.csv", "--as", "qly_reporter", "--json"];
     args.extend(db);
