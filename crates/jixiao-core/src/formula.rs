@@ -326,6 +326,26 @@ pub enum Resolved<V> {
     Const(Decimal),
 }
 
+/// The value of an arithmetic expression without variables (`None` when it reads any, calls a
+/// function or cannot be computed).
+fn constant<V>(e: &Expr<V>) -> Option<Decimal> {
+    match e {
+        Expr::Num(d) => Some(*d),
+        Expr::Neg(x) => constant(x).map(|d| -d),
+        Expr::Bin(op, l, r) => {
+            let (l, r) = (constant(l)?, constant(r)?);
+            match op {
+                BinOp::Add => l.checked_add(r),
+                BinOp::Sub => l.checked_sub(r),
+                BinOp::Mul => l.checked_mul(r),
+                BinOp::Div => l.checked_div(r),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Compiles `text` into an expression of type `want`; `resolve(name, shift)` says what a name
 /// means, or `None` if it is unknown.
 pub fn compile<V>(
@@ -448,7 +468,21 @@ impl<V, R: FnMut(&str, Shift) -> Option<Resolved<V>>> Compiler<'_, R> {
             Operator::Add => bin(BinOp::Add, "+", self, Ty::Num, Ty::Num),
             Operator::Sub => bin(BinOp::Sub, "-", self, Ty::Num, Ty::Num),
             Operator::Mul => bin(BinOp::Mul, "*", self, Ty::Num, Ty::Num),
-            Operator::Div => bin(BinOp::Div, "/", self, Ty::Num, Ty::Num),
+            Operator::Div => {
+                let (e, t) = bin(BinOp::Div, "/", self, Ty::Num, Ty::Num)?;
+                if let Expr::Bin(_, _, divisor) = &e
+                    && constant(divisor).is_some_and(|d| d.is_zero())
+                {
+                    return Err(FormulaError::at(
+                        None,
+                        crate::t!(
+                            "除数恒为 0：无论数据如何都无法计算",
+                            "the divisor is always 0: this can never be computed, whatever the data"
+                        ),
+                    ));
+                }
+                Ok((e, t))
+            }
             Operator::Eq => bin(BinOp::Eq, "==", self, Ty::Num, Ty::Bool),
             Operator::Neq => bin(BinOp::Ne, "!=", self, Ty::Num, Ty::Bool),
             Operator::Gt => bin(BinOp::Gt, ">", self, Ty::Num, Ty::Bool),
@@ -1057,6 +1091,8 @@ mod tests {
             ("", None, "empty"),
             ("()", Some(1), "empty brackets"),
             ("1.5.2", Some(1), "unknown name"),
+            ("a / 0", None, "divisor is always 0"),
+            ("a / (2 - 2)", None, "divisor is always 0"),
         ];
         for (text, pos, needle) in cases {
             let e = error(text);

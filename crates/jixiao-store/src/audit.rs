@@ -304,6 +304,11 @@ pub struct Verification {
     /// The first entry found wrong, and what is wrong with it; `None` when the chain is intact.
     pub broken_at: Option<i64>,
     pub problem: Option<String>,
+    /// Value rows compared with their last audit entry.
+    pub values_checked: i64,
+    /// The first value row that disagrees with its last audit entry (changed outside jixiao);
+    /// `None` when every value is as its audit says.
+    pub value_problem: Option<String>,
 }
 
 /// Walks the log in sequence order, recomputing every hash.
@@ -323,6 +328,8 @@ pub async fn verify(store: &Store) -> Result<Verification> {
             entries: rows.len() as i64,
             broken_at: Some(e.seq.min(expected_seq)),
             problem: Some(problem),
+            values_checked: 0,
+            value_problem: None,
         };
         if e.seq != expected_seq {
             return Ok(broken(format!(
@@ -355,12 +362,63 @@ pub async fn verify(store: &Store) -> Result<Verification> {
                 expected_seq - 1,
                 head_seq
             )),
+            values_checked: 0,
+            value_problem: None,
         });
+    }
+    // Every value row as its last audit entry left it.
+    let mut last: std::collections::HashMap<String, (i64, String)> =
+        std::collections::HashMap::new();
+    for row in &rows {
+        if get_str(row, "entity")? == "value"
+            && let Some(after) = get_opt(row, "after")?
+        {
+            last.insert(get_str(row, "entity_id")?, (get_i64(row, "seq")?, after));
+        }
+    }
+    let values = sqlx::query(
+        "SELECT unit_code, element, period, value, note, state, return_reason, version FROM data_values ORDER BY id",
+    )
+    .fetch_all(&store.pool)
+    .await?;
+    let mut value_problem = None;
+    for v in &values {
+        let key = format!(
+            "{}/{}/{}",
+            get_str(v, "unit_code")?,
+            get_str(v, "element")?,
+            get_str(v, "period")?
+        );
+        let now = serde_json::json!({
+            "value": get_str(v, "value")?,
+            "note": get_str(v, "note")?,
+            "state": get_str(v, "state")?,
+            "return_reason": get_str(v, "return_reason")?,
+            "version": get_i64(v, "version")?,
+        });
+        let said = last
+            .get(&key)
+            .and_then(|(seq, a)| Some((*seq, serde_json::from_str::<serde_json::Value>(a).ok()?)));
+        let problem = match said {
+            None => Some(format!(
+                "value {key} is in the table but no audit entry made it: written outside jixiao"
+            )),
+            Some((seq, a)) if a != now => Some(format!(
+                "value {key} reads {now} in the table but its last audit entry ({seq}) says {a}: changed outside jixiao"
+            )),
+            Some(_) => None,
+        };
+        if problem.is_some() {
+            value_problem = problem;
+            break;
+        }
     }
     Ok(Verification {
         entries: rows.len() as i64,
         broken_at: None,
         problem: None,
+        values_checked: values.len() as i64,
+        value_problem,
     })
 }
 

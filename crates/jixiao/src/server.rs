@@ -110,8 +110,17 @@ pub fn audit_verify(a: AuditArgs) -> Outcome {
         let store = jixiao_store::Store::connect(&c.database_url).await.map_err(|e| failed("数据库 database", e))?;
         let v = jixiao_store::audit::verify(&store).await.map_err(|e| failed("校验 verify", e))?;
         match (v.broken_at, v.problem) {
+            (None, _) if v.value_problem.is_some() => {
+                let p = v.value_problem.unwrap_or_default();
+                Err(Failure::Invalid(Issues(vec![Issue::error(
+                    "value_tampered",
+                    "data_values",
+                    Location::File,
+                    Text::new(format!("数值表与审计日志不符（在绩效系统之外被改动）：{p}"), format!("the values table disagrees with the audit log (changed outside jixiao): {p}")),
+                )])))
+            }
             (None, _) => {
-                println!("审计日志完整：{} 条记录，哈希链无断裂。\nThe audit log is intact: {} entries, the hash chain holds.", v.entries, v.entries);
+                println!("审计日志完整：{} 条记录，哈希链无断裂；{} 个数值与其审计记录一致。\nThe audit log is intact: {} entries, the hash chain holds; {} values match their audit entries.", v.entries, v.values_checked, v.entries, v.values_checked);
                 Ok(())
             }
             (Some(at), problem) => {

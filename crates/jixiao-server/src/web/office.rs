@@ -133,10 +133,10 @@ pub async fn audit(
             total: list.total,
             next,
             prev,
-            intact: v.broken_at.is_none(),
+            intact: v.broken_at.is_none() && v.value_problem.is_none(),
             checked: v.entries,
             broken_at: v.broken_at,
-            problem: v.problem.unwrap_or_default(),
+            problem: v.problem.or(v.value_problem).unwrap_or_default(),
             q,
         })
     }

@@ -195,3 +195,27 @@ async fn guessable_passwords_are_refused(db: Db) {
     assert_eq!(r.status_code(), 200, "{}", r.text());
 }
 scenario!(guessable_passwords_are_refused);
+
+/// A value changed in the database behind jixiao's back (no audit entry) is reported by the
+/// audit check, which names the value and both versions of it.
+async fn a_value_changed_behind_our_back_is_reported(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let v = office.ok_get("/api/v1/audit/verify").await;
+    assert_eq!(v["broken_at"], Value::Null, "{v}");
+    assert_eq!(v["value_problem"], Value::Null, "{v}");
+    assert!(v["values_checked"].as_i64().unwrap_or(0) > 1000, "{v}");
+    sqlx::query(
+        "UPDATE data_values SET value = '99' WHERE unit_code = 'QLY' AND element = 'mediation_cases' AND period = '2025Q3'",
+    )
+    .execute(&app.state.store.pool)
+    .await
+    .expect("edit behind the back");
+    let v = office.ok_get("/api/v1/audit/verify").await;
+    let problem = v["value_problem"].as_str().expect("reported");
+    assert!(
+        problem.contains("QLY/mediation_cases/2025Q3") && problem.contains("99"),
+        "{problem}"
+    );
+}
+scenario!(a_value_changed_behind_our_back_is_reported);
