@@ -180,9 +180,32 @@ pub fn read_csv_lenient(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), I
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
+    let mut header: Option<Vec<String>> = None;
     let rows = rdr.records().map(|r| {
-        r.map(|r| r.iter().map(str::to_owned).collect::<Vec<String>>())
-            .map_err(|e| csv_error(file, &e))
+        let r = r.map_err(|e| csv_error(file, &e))?;
+        let cells: Vec<String> = r.iter().map(str::to_owned).collect();
+        let Some(h) = &header else {
+            header = Some(cells.clone());
+            return Ok(cells);
+        };
+        // In a CSV file a cell over several lines is a quote opened and never closed, which
+        // swallowed the rows after it: refused where it opened, not stored as one long note.
+        if let Some(i) = cells.iter().position(|c| c.contains(['\n', '\r'])) {
+            let line = r.position().map_or(0, |p| p.line() as usize);
+            return Err(Issue::error(
+                "unclosed_quote",
+                file,
+                Location::Cell {
+                    row: line,
+                    column: Some(h.get(i).map_or_else(|| (i + 1).to_string(), |c| c.trim().to_owned())),
+                },
+                crate::t!(
+                    "单元格跨了多行：本行有一个引号（\"）没有闭合，吞掉了后面的行；请补上或删去这个引号",
+                    "the cell runs over several lines: a quote (\") opened in this row is never closed and swallowed the rows after it; close it or remove it"
+                ),
+            ));
+        }
+        Ok(cells)
     });
     read_table(file, encoding, rows)
 }
@@ -298,6 +321,35 @@ pub fn read_table(
             }
         };
         if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        // A control character (a NUL) would cut or garble what is stored: refused, not stored
+        // as something else.
+        let bad_cell = row.iter().enumerate().find_map(|(i, c)| {
+            let at = header.get(i).map_or_else(|| (i + 1).to_string(), |h| h.trim().to_owned());
+            if c.chars().any(|ch| ch.is_control() && !matches!(ch, '\t' | '\n' | '\r')) {
+                Some((
+                    "control_character",
+                    at,
+                    crate::t!(
+                        "单元格里有不可见的控制字符（如 NUL）；请删去后再导入",
+                        "the cell holds an invisible control character (such as NUL); remove it and import again"
+                    ),
+                ))
+            } else {
+                None
+            }
+        });
+        if let Some((code, column, message)) = bad_cell {
+            issues.push(Issue::error(
+                code,
+                file,
+                Location::Cell {
+                    row: rowno,
+                    column: Some(column),
+                },
+                message,
+            ));
             continue;
         }
         if row.len() > cols.len() && row.iter().skip(cols.len()).any(|c| !c.trim().is_empty()) {
@@ -448,6 +500,26 @@ fn csv_error(file: &str, e: &csv::Error) -> Issue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_quote_or_a_control_character_is_refused_not_stored() {
+        let csv = "unit,item,period,value,note\nD01,gdp,2025Q1,6.5,\"opened\nD02,gdp,2025Q1,7,ok\nD03,gdp,2025Q1,8,nul\u{0}here\nD04,gdp,2025Q1,9,fine\n";
+        let (d, issues) = read_csv_lenient("q.csv", csv.as_bytes()).expect("read");
+        let codes: Vec<&str> = issues.0.iter().map(|i| i.code).collect();
+        assert!(codes.contains(&"unclosed_quote"), "{codes:?}");
+        assert!(
+            issues.0.iter().any(|i| i.code == "unclosed_quote"
+                && matches!(&i.location, Location::Cell { row: 2, column: Some(c) } if c == "note")),
+            "the row and the column where the quote opened: {:?}",
+            issues.0
+        );
+        // Nothing absorbed is stored as a note; no note is cut at a NUL.
+        assert!(d.records.iter().all(|r| {
+            r.note
+                .as_deref()
+                .is_none_or(|n| !n.contains('\n') && !n.contains('\u{0}'))
+        }));
+    }
 
     #[test]
     fn reads_utf8_bom_gbk_and_chinese_headers() {

@@ -221,7 +221,8 @@ struct JsonRow {
     #[serde(alias = "element")]
     item: String,
     period: String,
-    value: serde_json::Value,
+    /// As written: a number keeps every digit (through a double it would not).
+    value: Box<serde_json::value::RawValue>,
     #[serde(default)]
     note: Option<String>,
 }
@@ -244,9 +245,11 @@ fn read_json(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), Issues> {
     let header = ["unit", "item", "period", "value", "note"].map(str::to_owned);
     let mut table: Vec<Result<Vec<String>, Issue>> = vec![Ok(header.to_vec())];
     for r in rows {
-        let value = match r.value {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
+        let raw = r.value.get();
+        let value = if raw.starts_with('"') {
+            serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_owned())
+        } else {
+            raw.to_owned()
         };
         table.push(Ok(vec![
             r.unit,

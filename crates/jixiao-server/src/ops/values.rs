@@ -460,6 +460,22 @@ pub async fn save(
     .await?;
     known(state, key).await?;
     let v = parse_value(state, &key.element, &b.value).await?;
+    if b.note
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        let mut issues = Issues::new();
+        issues.push(Issue::error(
+            "control_character",
+            "request",
+            Location::path("note"),
+            Text::new(
+                "备注里有不可见的控制字符（如 NUL）；请删去",
+                "the note holds an invisible control character (such as NUL); remove it",
+            ),
+        ));
+        return Err(Error::invalid(&issues));
+    }
     apply(
         state,
         caller,

@@ -633,3 +633,52 @@ async fn big_reports_are_bounded_and_imports_take_turns(db: Db) {
     assert_eq!(status, 200, "{body}");
 }
 scenario!(big_reports_are_bounded_and_imports_take_turns);
+
+/// A quote left open in a CSV, or a NUL in a note, is refused where it is — never stored as a
+/// note that swallowed the next rows, or cut short.
+async fn an_unclosed_quote_or_a_nul_is_refused(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let csv = "unit,item,period,value,note\nQLY,mediation_cases,2025Q4,40,\"opened\nQLY,mediation_agreements,2025Q4,30,next\n";
+    let (status, body) = upload(&office, "", "q.csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 422, "{body}");
+    let problems = body["report"]["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["code"] == "unclosed_quote" && p["row"] == 2 && p["column"] == "note"),
+        "{problems:?}"
+    );
+    assert_eq!(
+        app.stored(&["QLY", "mediation_cases", "2025Q4"]).await,
+        None
+    );
+    let r = office
+        .put(
+            "/api/v1/values/QLY/mediation_cases/2025Q4",
+            json!({ "value": "40", "note": "cut\u{0}here" }),
+        )
+        .await;
+    assert_eq!(r.status_code(), 422, "{}", r.text());
+    assert_eq!(
+        app.stored(&["QLY", "mediation_cases", "2025Q4"]).await,
+        None
+    );
+}
+scenario!(an_unclosed_quote_or_a_nul_is_refused);
+
+/// A number in a JSON file keeps every digit it was written with.
+async fn json_numbers_keep_their_digits(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let json = r#"[{"unit": "WLG-C04", "item": "satisfaction", "period": "2025Q3", "value": 91.5678901234567891}]"#;
+    let (status, body) = upload(&office, "", "v.json", json.as_bytes().to_vec()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        app.stored(&["WLG-C04", "satisfaction", "2025Q3"])
+            .await
+            .map(|(v, _)| v),
+        Some("91.5678901234567891".to_owned())
+    );
+}
+scenario!(json_numbers_keep_their_digits);
