@@ -7,8 +7,8 @@
 //! (a filter over what a caller may see), both on the one set of rules in
 //! [`jixiao_core::access`]. Every write is one transaction with its audit entries.
 //!
-//! A test (`tests/shape.rs`) keeps the shape: nothing in `ops/` names axum, and `api/` and
-//! `web/` never reach into each other.
+//! A test (`tests/shape.rs`) keeps the shape: nothing in `ops/` names the HTTP framework or
+//! an adapter, and `api/` and `web/` never reach into each other.
 
 pub mod appeals;
 pub mod audit;
