@@ -50,6 +50,11 @@ pub struct Config {
     /// How often the server looks for changes written by someone else (the command line,
     /// another server on the same database), in seconds; 0: never.
     pub sync_seconds: u64,
+    /// The audit seal file: the key that signs the audit log and the newest entry checked
+    /// (see `jixiao_store::audit::Seal`). Unset: beside a SQLite file (`jixiao.db.seal`), or
+    /// `audit-<database>.seal` in `data_dir` for PostgreSQL. Keep it on storage the database's
+    /// administrators cannot write, and a copy away from the database.
+    pub audit_seal: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -84,6 +89,7 @@ impl Default for Config {
             pool_size: None,
             pool_timeout_seconds: 30,
             sync_seconds: 2,
+            audit_seal: None,
         }
     }
 }
@@ -114,6 +120,32 @@ impl Config {
                     .parse::<std::net::IpAddr>()
                     .is_ok_and(|ip| ip.is_loopback()))
         })
+    }
+
+    /// Where the audit seal file is ([`Config::audit_seal`]); `None` for an in-memory SQLite
+    /// database, which has nothing to seal beyond its own life.
+    pub fn seal_path(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.audit_seal {
+            return Some(p.clone());
+        }
+        let url = &self.database_url;
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let file = rest.split('?').next().unwrap_or(rest);
+            if file.is_empty() || file.starts_with(":memory:") || url.contains("mode=memory") {
+                return None;
+            }
+            return Some(PathBuf::from(format!("{file}.seal")));
+        }
+        let name = url
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.split('?').next())
+            .filter(|n| !n.is_empty())
+            .unwrap_or("jixiao");
+        Some(self.data_dir.join(format!("audit-{name}.seal")))
     }
 
     /// The database pool this configuration asks for.
@@ -148,12 +180,14 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("jixiao.toml"));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            // JIXIAO_LOG (the log filter), JIXIAO_TEST_*, JIXIAO_SKIP_E2E and JIXIAO_BIN (the
+            // JIXIAO_LOG (the log filter), JIXIAO_TEST_*, JIXIAO_SKIP_* and JIXIAO_BIN (the
             // test harness's) are not settings; any other unknown JIXIAO_ variable is refused,
             // so a misspelt one is noticed.
             .merge(Env::prefixed("JIXIAO_").filter(|k| {
                 let k = k.as_str().to_ascii_lowercase();
-                !matches!(k.as_str(), "log" | "skip_e2e" | "bin") && !k.starts_with("test_")
+                !matches!(k.as_str(), "log" | "bin")
+                    && !k.starts_with("test_")
+                    && !k.starts_with("skip_")
             }))
             .extract()
             .map_err(Box::new)
@@ -163,6 +197,31 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_audit_seal_lives_beside_its_database() {
+        let at = |url: &str| {
+            Config {
+                database_url: url.into(),
+                ..Config::default()
+            }
+            .seal_path()
+        };
+        assert_eq!(
+            at("sqlite:///srv/jx/jixiao.db?mode=rwc"),
+            Some(PathBuf::from("/srv/jx/jixiao.db.seal"))
+        );
+        assert_eq!(at("sqlite::memory:"), None);
+        assert_eq!(
+            at("postgres://jx:pw@db/wolong"),
+            Some(PathBuf::from("jixiao-data/audit-wolong.seal"))
+        );
+        let set = Config {
+            audit_seal: Some(PathBuf::from("/etc/jixiao/seal")),
+            ..Config::default()
+        };
+        assert_eq!(set.seal_path(), Some(PathBuf::from("/etc/jixiao/seal")));
+    }
 
     #[test]
     fn cookies_are_secure_unless_the_server_listens_on_loopback_only() {

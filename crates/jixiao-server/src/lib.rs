@@ -106,13 +106,15 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
     tracing::info!(address = %listener.local_addr()?, database = %config::redact(&state.config.database_url), "jixiao listening");
     state.follow_changes();
-    let app = build_app(state);
-    axum::serve(
+    let app = build_app(state.clone());
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown())
-    .await
+    .await;
+    state.advance_seal().await;
+    served
 }
 
 async fn shutdown() {
@@ -136,8 +138,13 @@ async fn shutdown() {
 }
 
 /// Connects to the configured database (creating and migrating it) and loads the live results.
+/// The audit log is sealed with the key in [`Config::seal_path`] (made on first start).
 pub async fn open(config: Config) -> Result<AppState, jixiao_store::StoreError> {
-    let store = jixiao_store::Store::connect_with(&config.database_url, config.pool()).await?;
+    let mut store = jixiao_store::Store::connect_with(&config.database_url, config.pool()).await?;
+    if let Some(path) = config.seal_path() {
+        let seal = jixiao_store::audit::Seal::open(&store, &path).await?;
+        store = store.with_seal(seal);
+    }
     AppState::new(store, config).await
 }
 

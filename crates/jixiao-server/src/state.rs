@@ -117,8 +117,20 @@ impl AppState {
         Ok(changes.len())
     }
 
+    /// Moves the audit seal's head over the entries written since it last looked (checking
+    /// them); a problem is logged loudly, since it means the log was tampered with.
+    pub async fn advance_seal(&self) {
+        match jixiao_store::audit::advance_seal(&self.store).await {
+            Ok(None) => {}
+            Ok(Some(problem)) => {
+                tracing::error!(%problem, "the audit log fails its seal: run `jixiao audit verify`");
+            }
+            Err(e) => tracing::warn!(error = %e, "could not advance the audit seal; trying again"),
+        }
+    }
+
     /// Follows changes written by someone else every `sync_seconds` (a background task; none
-    /// when the setting is 0).
+    /// when the setting is 0), and advances the audit seal as often.
     pub fn follow_changes(&self) {
         let every = self.config.sync_seconds;
         if every == 0 {
@@ -133,6 +145,7 @@ impl AppState {
                 if let Err(e) = state.sync().await {
                     tracing::warn!(error = %e, "could not read the changes written elsewhere; trying again");
                 }
+                state.advance_seal().await;
             }
         });
     }

@@ -1,9 +1,18 @@
 //! The audit log: every write, with who, when, what, before/after, why, the request and where
 //! it came from. Each entry carries the hash of the previous one; [`verify`] finds the first
 //! entry that was altered, removed or reordered.
+//!
+//! A chain alone does not survive someone who can write to the database: they can recompute
+//! it, append a correctly chained entry, or cut the tail and move the head record. So the log
+//! is also *sealed* ([`Seal`]): each entry's hash is signed (HMAC-SHA-256) with a key kept in a
+//! file outside the database, and the same file records the newest entry the server has seen
+//! and checked. Without the key no one can add or recompute an entry that verifies; removing
+//! entries the seal has seen is reported; and the head (`seq` and `hash`, [`Verification`])
+//! can be printed or published as an anchor the office keeps ([`verify_anchor`]).
 
-use crate::{Page, Result, Store, Tx, get_i64, get_opt, get_str, now, sha256_hex};
-use serde::Serialize;
+use crate::{Page, Result, Store, StoreError, Tx, get_i64, get_opt, get_str, now, sha256_hex};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// Who is acting and through what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +50,8 @@ pub struct Entry {
     pub reason: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The hash signed with the seal's key (`None` before the database was sealed).
+    pub mac: Option<String>,
 }
 
 /// The hash of an entry: SHA-256 over its fields and the previous hash, each length-prefixed so
@@ -125,9 +136,11 @@ pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
         reason: c.reason.into(),
         prev_hash,
         hash: String::new(),
+        mac: None,
     };
     e.hash = entry_hash(&e);
-    sqlx::query("INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+    e.mac = tx.seal.as_ref().map(|s| s.sign(&e.hash));
+    sqlx::query("INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
         .bind(e.seq)
         .bind(&e.at)
         .bind(&e.actor)
@@ -141,6 +154,7 @@ pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
         .bind(&e.reason)
         .bind(&e.prev_hash)
         .bind(&e.hash)
+        .bind(&e.mac)
         .execute(&mut **tx)
         .await?;
     if tx.backend_name() != "PostgreSQL" {
@@ -191,17 +205,19 @@ pub async fn append_many(tx: &mut Tx, actor: &Actor, changes: Vec<Change<'_>>) -
             reason: c.reason.into(),
             prev_hash: std::mem::take(&mut prev_hash),
             hash: String::new(),
+            mac: None,
         };
         e.hash = entry_hash(&e);
+        e.mac = tx.seal.as_ref().map(|s| s.sign(&e.hash));
         prev_hash = e.hash.clone();
         entries.push(e);
     }
     // Each statement carries its entries as one JSON array the database unpacks; the fields
     // every entry shares are bound once.
     let sql = if postgres {
-        "INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash) SELECT (r->>0)::bigint, $2, $3, $4, $5, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8 FROM json_array_elements($1::text::json) AS t(r)"
+        "INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash, mac) SELECT (r->>0)::bigint, $2, $3, $4, $5, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9 FROM json_array_elements($1::text::json) AS t(r)"
     } else {
-        "INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash) SELECT value->>0, $2, $3, $4, $5, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8 FROM json_each($1)"
+        "INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash, mac) SELECT value->>0, $2, $3, $4, $5, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9 FROM json_each($1)"
     };
     for chunk in entries.chunks(AUDIT_CHUNK) {
         let array = serde_json::Value::Array(
@@ -217,7 +233,8 @@ pub async fn append_many(tx: &mut Tx, actor: &Actor, changes: Vec<Change<'_>>) -
                         e.after,
                         e.reason,
                         e.prev_hash,
-                        e.hash
+                        e.hash,
+                        e.mac
                     ])
                 })
                 .collect(),
@@ -256,6 +273,7 @@ fn entry(row: &sqlx::any::AnyRow) -> Result<Entry> {
         reason: get_str(row, "reason")?,
         prev_hash: get_str(row, "prev_hash")?,
         hash: get_str(row, "hash")?,
+        mac: get_opt(row, "mac")?,
     })
 }
 
@@ -309,62 +327,356 @@ pub struct Verification {
     /// The first value row that disagrees with its last audit entry (changed outside jixiao);
     /// `None` when every value is as its audit says.
     pub value_problem: Option<String>,
+    /// The first entry signed with the seal's key; `None` when the log is not sealed (no seal
+    /// file configured).
+    pub sealed_from: Option<i64>,
+    /// The newest entry the seal file has recorded as seen and checked.
+    pub seal_head: Option<i64>,
+    /// The newest entry and its hash: the anchor to print or publish. Checking later that the
+    /// log still holds this entry with this hash shows nothing before it was changed.
+    pub head_seq: i64,
+    pub head_hash: String,
 }
 
-/// Walks the log in sequence order, recomputing every hash.
+/// HMAC-SHA-256 with the seal's key.
+type Hmac = hmac::Hmac<sha2::Sha256>;
+
+/// The audit seal: a key kept outside the database that signs every entry's hash, and the
+/// newest entry seen and checked, kept in one small file (`0600`). Whoever can write to the
+/// database but not read this file can neither add nor recompute entries that verify, nor cut
+/// entries the seal has seen without it being reported.
+///
+/// The file is made when a database is first opened by the server, for the entries written
+/// from then on (an older log's entries stay chained, unsigned; `sealed_from` says where
+/// signing began). Losing the file loses the ability to check and to write: the server refuses
+/// to start on a sealed log without it, so keep a copy where the database's backups are not
+/// (`jixiao backup` writes one beside the backup file).
+#[derive(Debug)]
+pub struct Seal {
+    path: PathBuf,
+    key: [u8; 32],
+    from: i64,
+    head: std::sync::Mutex<(i64, String)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SealFile {
+    about: String,
+    version: u32,
+    key: String,
+    sealed_from: i64,
+    head_seq: i64,
+    head_hash: String,
+}
+
+fn seal_error(path: &Path, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Seal(format!("{}: {what}", path.display()))
+}
+
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 {
+        return None;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+impl Seal {
+    /// The seal at `path`, or `None` when there is no file there.
+    pub fn load(path: &Path) -> Result<Option<Seal>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(seal_error(path, e)),
+        };
+        let f: SealFile = serde_json::from_str(&text).map_err(|e| seal_error(path, e))?;
+        let key = unhex(&f.key).ok_or_else(|| seal_error(path, "the key is not 64 hex digits"))?;
+        Ok(Some(Seal {
+            path: path.to_owned(),
+            key,
+            from: f.sealed_from,
+            head: std::sync::Mutex::new((f.head_seq, f.head_hash)),
+        }))
+    }
+
+    /// The seal at `path`; made (with a new random key) when there is none and the log has no
+    /// signed entries. A signed log without its seal file is an error: nothing could be
+    /// checked, and entries signed with a new key would not follow the old ones.
+    pub async fn open(store: &Store, path: &Path) -> Result<Seal> {
+        if let Some(seal) = Seal::load(path)? {
+            return Ok(seal);
+        }
+        let signed = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE mac IS NOT NULL")
+            .fetch_one(&store.pool)
+            .await?;
+        if get_i64(&signed, "n")? > 0 {
+            return Err(seal_error(
+                path,
+                "the audit log is sealed but its seal file is missing; put the file back (a copy is kept beside each backup) — without it no entry can be checked or added",
+            ));
+        }
+        let (seq, hash) = head(store).await?;
+        let mut key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+        let seal = Seal {
+            path: path.to_owned(),
+            key,
+            from: seq + 1,
+            head: std::sync::Mutex::new((seq, hash)),
+        };
+        match seal.write(true) {
+            // Another process made it at the same moment: use that one.
+            Err(_) if path.exists() => {
+                Seal::load(path)?.ok_or_else(|| seal_error(path, "vanished"))
+            }
+            Err(e) => Err(e),
+            Ok(()) => Ok(seal),
+        }
+    }
+
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The first entry signed.
+    pub fn sealed_from(&self) -> i64 {
+        self.from
+    }
+
+    /// The newest entry seen and checked: (seq, hash).
+    pub fn head(&self) -> (i64, String) {
+        self.head.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    /// An entry's hash signed with the key (hex).
+    pub fn sign(&self, hash: &str) -> String {
+        use hmac::{KeyInit, Mac};
+        let mut mac = <Hmac as KeyInit>::new_from_slice(&self.key).expect("any key length");
+        mac.update(hash.as_bytes());
+        crate::hex(&mac.finalize().into_bytes())
+    }
+
+    /// A copy of this seal at `path` whose head is `head` (for a backup, or after a restore).
+    pub fn copy_to(&self, path: &Path, head: (i64, String)) -> Result<()> {
+        Seal {
+            path: path.to_owned(),
+            key: self.key,
+            from: self.from,
+            head: std::sync::Mutex::new(head),
+        }
+        .write(false)
+    }
+
+    /// Writes the file: whole, through a temporary file renamed into place, readable by its
+    /// owner only. `new`: fail if it exists.
+    fn write(&self, new: bool) -> Result<()> {
+        let (head_seq, head_hash) = self.head();
+        let f = SealFile {
+            about: "jixiao audit seal: the key that signs the audit log and the newest entry checked. Keep it secret and keep a copy away from the database; see `jixiao audit verify`.".into(),
+            version: 1,
+            key: crate::hex(&self.key),
+            sealed_from: self.from,
+            head_seq,
+            head_hash,
+        };
+        let text = serde_json::to_string_pretty(&f).map_err(|e| seal_error(&self.path, e))?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| seal_error(&self.path, e))?;
+        }
+        let tmp = self
+            .path
+            .with_extension(format!("tmp-{}", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp).map_err(|e| seal_error(&tmp, e))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| seal_error(&tmp, e))?;
+        let done = if new {
+            std::fs::hard_link(&tmp, &self.path).and_then(|()| std::fs::remove_file(&tmp))
+        } else {
+            std::fs::rename(&tmp, &self.path)
+        };
+        if done.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        done.map_err(|e| seal_error(&self.path, e))
+    }
+}
+
+/// The head record: (seq, hash) of the newest entry written.
+async fn head(store: &Store) -> Result<(i64, String)> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok((get_i64(&head, "seq")?, get_str(&head, "hash")?))
+}
+
+/// What is wrong with entry `e` following (seq, hash) `prev`, if anything.
+fn check_entry(
+    e: &Entry,
+    prev: &(i64, String),
+    seal: Option<&Seal>,
+    sealed: bool,
+) -> Option<String> {
+    let expected = prev.0 + 1;
+    if e.seq != expected {
+        return Some(format!(
+            "entry {expected} is missing (found {} next): removed or reordered",
+            e.seq
+        ));
+    }
+    if e.prev_hash != prev.1 {
+        return Some(format!(
+            "entry {} does not follow entry {}: its previous hash differs (reordered or the one before was altered)",
+            e.seq,
+            e.seq - 1
+        ));
+    }
+    if entry_hash(e) != e.hash {
+        return Some(format!(
+            "entry {} was altered: its content no longer matches its hash",
+            e.seq
+        ));
+    }
+    match seal {
+        Some(s) if e.seq >= s.from && e.mac.as_deref() != Some(s.sign(&e.hash).as_str()) => {
+            Some(format!(
+                "entry {} is not signed with the seal's key: added or recomputed by someone without the key (forged)",
+                e.seq
+            ))
+        }
+        None if sealed || e.mac.is_some() => Some(format!(
+            "entry {} is sealed but the seal file is not available here, so it cannot be checked",
+            e.seq
+        )),
+        _ => None,
+    }
+}
+
+/// Entries read at a time while checking.
+const CHECK_BATCH: i64 = 20_000;
+
+/// Moves the seal's head forward over the entries written since, checking each (chain, hash
+/// and signature) — so the seal only ever records entries that were sound when it saw them.
+/// Returns the problem that stopped it, if any (the head stays before it). Without a seal,
+/// does nothing. Cheap when nothing was written: one query.
+pub async fn advance_seal(store: &Store) -> Result<Option<String>> {
+    let Some(seal) = store.seal() else {
+        return Ok(None);
+    };
+    let start = seal.head();
+    let mut prev = start.clone();
+    let mut problem = None;
+    'read: loop {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(prev.0)
+            .bind(CHECK_BATCH)
+            .fetch_all(&store.pool)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let e = entry(row)?;
+            if let Some(p) = check_entry(&e, &prev, Some(seal), true) {
+                problem = Some(p);
+                break 'read;
+            }
+            prev = (e.seq, e.hash);
+        }
+    }
+    if prev.0 > start.0 {
+        if let Ok(mut h) = seal.head.lock()
+            && h.0 < prev.0
+        {
+            *h = prev;
+        }
+        seal.write(false)?;
+    }
+    Ok(problem)
+}
+
+/// Checks an anchor printed earlier (`seq:hash`): the log must still hold that entry with that
+/// hash. Returns the problem, if any.
+pub async fn verify_anchor(store: &Store, seq: i64, hash: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(seq)
+        .fetch_optional(&store.pool)
+        .await?;
+    Ok(match row {
+        None => Some(format!(
+            "the anchor names entry {seq}, which the log no longer holds: entries were removed"
+        )),
+        Some(r) if get_str(&r, "hash")? != hash => Some(format!(
+            "entry {seq} is not the one anchored (its hash differs): the log up to it was rewritten"
+        )),
+        Some(_) => None,
+    })
+}
+
+/// Walks the log in sequence order, recomputing every hash and checking every signature, then
+/// checks the head record and the seal's head, then every value row against its last entry.
 pub async fn verify(store: &Store) -> Result<Verification> {
     let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
         .fetch_all(&store.pool)
         .await?;
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&store.pool)
-        .await?;
-    let (head_seq, head_hash) = (get_i64(&head, "seq")?, get_str(&head, "hash")?);
-    let mut prev = "0".repeat(64);
-    let mut expected_seq = 1;
+    let (head_seq, head_hash) = head(store).await?;
+    let seal = store.seal();
+    let signed = rows
+        .iter()
+        .any(|r| get_opt(r, "mac").ok().flatten().is_some());
+    let mut result = Verification {
+        entries: rows.len() as i64,
+        broken_at: None,
+        problem: None,
+        values_checked: 0,
+        value_problem: None,
+        sealed_from: seal.map(Seal::sealed_from),
+        seal_head: seal.map(|s| s.head().0),
+        head_seq,
+        head_hash: head_hash.clone(),
+    };
+    let mut prev = (0, "0".repeat(64));
     for row in &rows {
         let e = entry(row)?;
-        let broken = |problem: String| Verification {
-            entries: rows.len() as i64,
-            broken_at: Some(e.seq.min(expected_seq)),
-            problem: Some(problem),
-            values_checked: 0,
-            value_problem: None,
-        };
-        if e.seq != expected_seq {
-            return Ok(broken(format!(
-                "entry {expected_seq} is missing (found {} next): removed or reordered",
-                e.seq
-            )));
+        if let Some(p) = check_entry(&e, &prev, seal, signed) {
+            result.broken_at = Some(e.seq.min(prev.0 + 1));
+            result.problem = Some(p);
+            return Ok(result);
         }
-        if e.prev_hash != prev {
-            return Ok(broken(format!(
-                "entry {} does not follow entry {}: its previous hash differs (reordered or the one before was altered)",
-                e.seq,
-                e.seq - 1
-            )));
-        }
-        if entry_hash(&e) != e.hash {
-            return Ok(broken(format!(
-                "entry {} was altered: its content no longer matches its hash",
-                e.seq
-            )));
-        }
-        prev = e.hash;
-        expected_seq += 1;
+        prev = (e.seq, e.hash);
     }
-    if head_seq != expected_seq - 1 || head_hash != prev {
-        return Ok(Verification {
-            entries: rows.len() as i64,
-            broken_at: Some(expected_seq),
-            problem: Some(format!(
-                "the log ends at entry {} but {} were written: entries at the end were removed",
-                expected_seq - 1,
-                head_seq
-            )),
-            values_checked: 0,
-            value_problem: None,
-        });
+    let last = prev.0;
+    if head_seq != last || head_hash != prev.1 {
+        result.broken_at = Some(last + 1);
+        result.problem = Some(format!(
+            "the log ends at entry {last} but {head_seq} were written: entries at the end were removed"
+        ));
+        return Ok(result);
+    }
+    if let Some(s) = seal {
+        let (seen, seen_hash) = s.head();
+        if seen > last {
+            result.broken_at = Some(last + 1);
+            result.problem = Some(format!(
+                "the log ends at entry {last} but the seal saw and checked entry {seen}: entries at the end were removed and the head record rewritten"
+            ));
+            return Ok(result);
+        }
+        if seen > 0
+            && let Some(p) = verify_anchor(store, seen, &seen_hash).await?
+        {
+            result.broken_at = Some(seen);
+            result.problem = Some(format!("the seal's head: {p}"));
+            return Ok(result);
+        }
     }
     // Every value row as its last audit entry left it.
     let mut last: std::collections::HashMap<String, (i64, String)> =
@@ -413,13 +725,9 @@ pub async fn verify(store: &Store) -> Result<Verification> {
             break;
         }
     }
-    Ok(Verification {
-        entries: rows.len() as i64,
-        broken_at: None,
-        problem: None,
-        values_checked: values.len() as i64,
-        value_problem,
-    })
+    result.values_checked = values.len() as i64;
+    result.value_problem = value_problem;
+    Ok(result)
 }
 
 /// The last entry written (0 before any): every write appends at least one entry, so this

@@ -31,6 +31,8 @@ pub struct Tx {
     inner: sqlx::Transaction<'static, Any>,
     /// On SQLite, this writer's turn: held until commit or rollback.
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The key this transaction's audit entries are signed with.
+    seal: Option<Arc<audit::Seal>>,
 }
 
 impl Tx {
@@ -75,6 +77,9 @@ pub enum StoreError {
     Url(String),
     #[error("corrupt row in {table}: {what}")]
     Corrupt { table: &'static str, what: String },
+    /// The audit seal file is missing where it must exist, unreadable or malformed.
+    #[error("audit seal: {0}")]
+    Seal(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -95,6 +100,9 @@ pub struct Store {
     /// connection, so a burst of writes cannot occupy every connection while waiting for the
     /// write lock and starve readers (or the writer that holds the lock) of connections.
     writers: Arc<tokio::sync::Mutex<()>>,
+    /// The key that signs audit entries, kept outside the database ([`audit::Seal`]); `None`:
+    /// entries are chained but not signed.
+    seal: Option<Arc<audit::Seal>>,
 }
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -154,6 +162,7 @@ impl Store {
             pool,
             backend,
             writers: Arc::default(),
+            seal: None,
         };
         match backend {
             Backend::Sqlite => SQLITE.run(&store.pool).await?,
@@ -175,7 +184,19 @@ impl Store {
             pool,
             backend: Backend::Sqlite,
             writers: Arc::default(),
+            seal: None,
         })
+    }
+
+    /// This store, signing its audit entries with `seal` from now on.
+    pub fn with_seal(mut self, seal: audit::Seal) -> Store {
+        self.seal = Some(Arc::new(seal));
+        self
+    }
+
+    /// The audit seal in use, if any.
+    pub fn seal(&self) -> Option<&audit::Seal> {
+        self.seal.as_deref()
     }
 
     /// A write transaction. On SQLite, writers first queue for their turn (without holding a
@@ -188,11 +209,13 @@ impl Store {
                 Tx {
                     inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
+                    seal: self.seal.clone(),
                 }
             }
             Backend::Postgres => Tx {
                 inner: self.pool.begin().await?,
                 _turn: None,
+                seal: self.seal.clone(),
             },
         })
     }
@@ -250,10 +273,14 @@ pub fn in_seconds(secs: i64) -> String {
 /// Hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// Lower-case hex of some bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let d = sha2::Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in d.iter() {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         s.push(char::from(HEX[usize::from(b >> 4)]));
         s.push(char::from(HEX[usize::from(b & 15)]));
     }

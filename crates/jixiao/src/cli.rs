@@ -78,6 +78,9 @@ pub enum AuditCommand {
 pub struct AuditArgs {
     #[command(flatten)]
     pub server: ServerOptions,
+    /// 核对此前打印或公布的锚点（序号:哈希）· check an anchor printed or published earlier (SEQ:HASH)
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub anchor: Option<String>,
 }
 
 #[derive(Debug, Args)]

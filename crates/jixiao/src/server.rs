@@ -71,7 +71,13 @@ pub fn demo(a: DemoArgs) -> Outcome {
     if a.server.database.is_none() && std::env::var_os("JIXIAO_DATABASE_URL").is_none() {
         c.database_url = "sqlite://jixiao-demo.db".into();
         if !a.keep {
-            for f in ["jixiao-demo.db", "jixiao-demo.db-wal", "jixiao-demo.db-shm"] {
+            // The seal belongs to the database it sealed: a fresh demo gets a fresh one.
+            for f in [
+                "jixiao-demo.db",
+                "jixiao-demo.db-wal",
+                "jixiao-demo.db-shm",
+                "jixiao-demo.db.seal",
+            ] {
                 let _ = std::fs::remove_file(f);
             }
         }
@@ -97,6 +103,36 @@ pub fn demo(a: DemoArgs) -> Outcome {
     })
 }
 
+/// The store at the configured database with its audit seal, if the seal file exists (a
+/// check never makes one).
+async fn sealed_store(c: &Config) -> Result<jixiao_store::Store, Failure> {
+    let mut store = jixiao_store::Store::connect(&c.database_url)
+        .await
+        .map_err(|e| failed("数据库 database", e))?;
+    if let Some(path) = c.seal_path()
+        && let Some(seal) =
+            jixiao_store::audit::Seal::load(&path).map_err(|e| failed("审计封印 audit seal", e))?
+    {
+        store = store.with_seal(seal);
+    }
+    Ok(store)
+}
+
+fn broken(at: i64, p: &str) -> Failure {
+    Failure::Invalid(Issues(vec![Issue::error(
+        "audit_broken",
+        "audit_log",
+        Location::Cell {
+            row: at as usize,
+            column: None,
+        },
+        Text::new(
+            format!("审计日志第{at}条起被篡改、删除或调换：{p}"),
+            format!("the audit log is broken at entry {at}: {p}"),
+        ),
+    )]))
+}
+
 pub fn audit_verify(a: AuditArgs) -> Outcome {
     let c = config(&a.server)?;
     // Checking a file that is not there must not make an empty database and call it intact.
@@ -106,33 +142,52 @@ pub fn audit_verify(a: AuditArgs) -> Outcome {
             format!("there is no database file `{}`", path.display()),
         ));
     }
+    let anchor = match &a.anchor {
+        None => None,
+        Some(text) => Some(
+            text.split_once(':')
+                .and_then(|(seq, hash)| {
+                    Some((seq.trim().parse::<i64>().ok()?, hash.trim().to_owned()))
+                })
+                .ok_or_else(|| {
+                    usage(
+                        format!("锚点“{text}”应为“序号:哈希”"),
+                        format!("the anchor `{text}` should be SEQ:HASH"),
+                    )
+                })?,
+        ),
+    };
     runtime()?.block_on(async {
-        let store = jixiao_store::Store::connect(&c.database_url).await.map_err(|e| failed("数据库 database", e))?;
+        let store = sealed_store(&c).await?;
         let v = jixiao_store::audit::verify(&store).await.map_err(|e| failed("校验 verify", e))?;
-        match (v.broken_at, v.problem) {
-            (None, _) if v.value_problem.is_some() => {
-                let p = v.value_problem.unwrap_or_default();
-                Err(Failure::Invalid(Issues(vec![Issue::error(
-                    "value_tampered",
-                    "data_values",
-                    Location::File,
-                    Text::new(format!("数值表与审计日志不符（在绩效系统之外被改动）：{p}"), format!("the values table disagrees with the audit log (changed outside jixiao): {p}")),
-                )])))
-            }
-            (None, _) => {
-                println!("审计日志完整：{} 条记录，哈希链无断裂；{} 个数值与其审计记录一致。\nThe audit log is intact: {} entries, the hash chain holds; {} values match their audit entries.", v.entries, v.values_checked, v.entries, v.values_checked);
-                Ok(())
-            }
-            (Some(at), problem) => {
-                let p = problem.unwrap_or_default();
-                Err(Failure::Invalid(Issues(vec![Issue::error(
-                    "audit_broken",
-                    "audit_log",
-                    Location::Cell { row: at as usize, column: None },
-                    Text::new(format!("审计日志第{at}条起被篡改、删除或调换：{p}"), format!("the audit log is broken at entry {at}: {p}")),
-                )])))
-            }
+        if let (Some(at), Some(p)) = (v.broken_at, &v.problem) {
+            return Err(broken(at, p));
         }
+        if let Some((seq, hash)) = &anchor
+            && let Some(p) = jixiao_store::audit::verify_anchor(&store, *seq, hash)
+                .await
+                .map_err(|e| failed("校验 verify", e))?
+        {
+            return Err(broken(*seq, &p));
+        }
+        if let Some(p) = v.value_problem {
+            return Err(Failure::Invalid(Issues(vec![Issue::error(
+                "value_tampered",
+                "data_values",
+                Location::File,
+                Text::new(format!("数值表与审计日志不符（在绩效系统之外被改动）：{p}"), format!("the values table disagrees with the audit log (changed outside jixiao): {p}")),
+            )])));
+        }
+        println!("审计日志完整：{} 条记录，哈希链无断裂；{} 个数值与其审计记录一致。\nThe audit log is intact: {} entries, the hash chain holds; {} values match their audit entries.", v.entries, v.values_checked, v.entries, v.values_checked);
+        match (v.sealed_from, v.seal_head) {
+            (Some(from), Some(seen)) => println!("封印：第{from}条起每条都以封印密钥签名，封印已核对至第{seen}条。\nSealed: every entry from {from} on is signed with the seal's key; the seal has checked up to entry {seen}."),
+            _ => println!("未封印：没有封印文件，只核对了哈希链。\nNot sealed: no seal file, only the hash chain was checked."),
+        }
+        if let Some((seq, _)) = &anchor {
+            println!("锚点第{seq}条相符 · the anchor at entry {seq} matches.");
+        }
+        println!("当前锚点（可打印或公布，日后用 --anchor 核对）· the anchor now (print or publish it; check it later with --anchor):\n  {}:{}", v.head_seq, v.head_hash);
+        Ok(())
     })
 }
 
@@ -183,6 +238,7 @@ pub fn import(a: ImportArgs) -> Outcome {
         )
         .await
         .map_err(|e| failed("导入 import", e.message.zh.clone()))?;
+        state.advance_seal().await;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
         } else {
@@ -236,6 +292,11 @@ pub fn import(a: ImportArgs) -> Outcome {
     })
 }
 
+/// The seal file kept beside a backup file.
+fn seal_beside(file: &std::path::Path) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}.seal", file.display()))
+}
+
 fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
@@ -272,6 +333,25 @@ pub fn backup(a: BackupArgs) -> Outcome {
             a.to.display(),
             a.to.display()
         );
+        // The seal goes with the backup, its head where the backup ends: without the key the
+        // backup's entries could not be checked when it is restored.
+        if let Some(path) = c.seal_path()
+            && let Some(seal) = jixiao_store::audit::Seal::load(&path).map_err(|e| failed("审计封印 audit seal", e))?
+        {
+            let copy = jixiao_store::Store::open_sqlite_read_only(&a.to)
+                .await
+                .map_err(|e| failed("备份 backup", e))?;
+            let v = jixiao_store::audit::verify(&copy).await;
+            copy.pool.close().await;
+            let v = v.map_err(|e| failed("备份 backup", e))?;
+            let to = seal_beside(&a.to);
+            seal.copy_to(&to, (v.head_seq, v.head_hash)).map_err(|e| failed("审计封印 audit seal", e))?;
+            println!(
+                "审计封印已复制到 {}（内含密钥，请与备份分开妥善保管）· the audit seal was copied to {} (it holds the key: keep it safe, apart from the backup)",
+                to.display(),
+                to.display()
+            );
+        }
         Ok(())
     })
 }
@@ -292,19 +372,37 @@ pub fn restore(a: RestoreArgs) -> Outcome {
         ));
     }
     runtime()?.block_on(async {
-        // The backup must be a jixiao database whose audit chain holds.
-        let check = jixiao_store::Store::open_sqlite_read_only(&a.from)
+        // The backup must be a jixiao database whose audit chain holds, checked with the seal
+        // that came with it (or this database's own).
+        let mut check = jixiao_store::Store::open_sqlite_read_only(&a.from)
             .await
             .map_err(|e| failed("读取备份 reading the backup", e))?;
+        let own = c.seal_path();
+        let seal = [Some(seal_beside(&a.from)), own.clone()]
+            .into_iter()
+            .flatten()
+            .find_map(|p| jixiao_store::audit::Seal::load(&p).ok().flatten());
+        if let Some(seal) = seal {
+            check = check.with_seal(seal);
+        }
         let v = jixiao_store::audit::verify(&check)
             .await
-            .map_err(|e| failed("校验备份 checking the backup", e))?;
+            .map_err(|e| failed("校验备份 checking the backup", e));
         check.pool.close().await;
-        if let Some(at) = v.broken_at {
+        let v = v?;
+        if let (Some(at), p) = (v.broken_at, &v.problem) {
             return Err(failed(
                 "恢复 restore",
-                format!("the backup's audit log is broken at entry {at}"),
+                format!(
+                    "the backup's audit log is broken at entry {at}: {}",
+                    p.as_deref().unwrap_or("")
+                ),
             ));
+        }
+        // From now on the seal follows the restored log.
+        if let (Some(seal), Some(own)) = (check.seal(), &own) {
+            seal.copy_to(own, (v.head_seq, v.head_hash.clone()))
+                .map_err(|e| failed("审计封印 audit seal", e))?;
         }
         for ext in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", target.display()));

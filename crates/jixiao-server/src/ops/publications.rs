@@ -204,6 +204,9 @@ pub async fn publish_now(
     )
     .await?;
     commit(tx).await?;
+    // A publication is a moment the district may be asked about later: the seal records it
+    // now rather than at the next round.
+    state.advance_seal().await;
     Ok(published)
 }
 

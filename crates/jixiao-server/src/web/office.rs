@@ -50,6 +50,9 @@ struct AuditPage<'a> {
     checked: i64,
     broken_at: Option<i64>,
     problem: String,
+    sealed_from: Option<i64>,
+    /// `seq:hash` of the newest entry, to print or publish.
+    anchor: String,
 }
 
 const AUDIT_PAGE: i64 = 100;
@@ -137,6 +140,8 @@ pub async fn audit(
             checked: v.entries,
             broken_at: v.broken_at,
             problem: v.problem.or(v.value_problem).unwrap_or_default(),
+            sealed_from: v.sealed_from,
+            anchor: format!("{}:{}", v.head_seq, v.head_hash),
             q,
         })
     }

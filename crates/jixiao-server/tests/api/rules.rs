@@ -4,6 +4,7 @@
 
 use crate::{App, Client, Db, scenario};
 use serde_json::{Value, json};
+use sqlx::Row;
 
 const TRANSITIONS: [&str; 6] = ["save", "submit", "approve", "verify", "count", "return"];
 
@@ -591,6 +592,181 @@ async fn audit_tampering_is_detected(db: Db) {
     )
     .await
     .expect("swap back");
+    assert_eq!(verify(&office).await["broken_at"], Value::Null);
+
+    // With write access to the database but not to the seal file (the key):
+    let entries_now = |app: &App| {
+        let pool = app.state.store.pool.clone();
+        async move {
+            sqlx::query("SELECT * FROM audit_log ORDER BY seq")
+                .fetch_all(&pool)
+                .await
+                .expect("entries")
+                .iter()
+                .map(|r| jixiao_store::audit::Entry {
+                    seq: r.get("seq"),
+                    at: r.get("at"),
+                    actor: r.get("actor"),
+                    source: r.get("source"),
+                    request_id: r.get("request_id"),
+                    action: r.get("action"),
+                    entity: r.get("entity"),
+                    entity_id: r.get("entity_id"),
+                    before: r.get("before"),
+                    after: r.get("after"),
+                    reason: r.get("reason"),
+                    prev_hash: r.get("prev_hash"),
+                    hash: r.get("hash"),
+                    mac: r.get("mac"),
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let insert = |e: jixiao_store::audit::Entry| {
+        let pool = app.state.store.pool.clone();
+        async move {
+            sqlx::query("INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+                .bind(e.seq).bind(e.at).bind(e.actor).bind(e.source).bind(e.request_id).bind(e.action)
+                .bind(e.entity).bind(e.entity_id).bind(e.before).bind(e.after).bind(e.reason)
+                .bind(e.prev_hash).bind(e.hash.clone()).bind(e.mac)
+                .execute(&pool).await.expect("insert");
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(e.seq)
+                .bind(e.hash)
+                .execute(&pool)
+                .await
+                .expect("head");
+        }
+    };
+    let all = entries_now(&app).await;
+    let last = all.last().expect("entries").clone();
+    assert!(last.mac.is_some(), "entries are signed: {last:?}");
+    // … appends an entry chained exactly as jixiao would, with a made-up signature: named.
+    let mut forged = last.clone();
+    forged.seq += 1;
+    forged.prev_hash = last.hash.clone();
+    forged.actor = "admin".into();
+    forged.reason = "补录 back-filled".into();
+    forged.hash = jixiao_store::audit::entry_hash(&forged);
+    forged.mac = Some("0".repeat(64));
+    insert(forged).await;
+    let v = verify(&office).await;
+    assert_eq!(v["broken_at"], last.seq + 1, "{v}");
+    assert!(
+        v["problem"].as_str().is_some_and(|p| p.contains("forged")),
+        "{v}"
+    );
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE seq = {}", last.seq + 1),
+        &[],
+    )
+    .await
+    .expect("undo");
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(last.seq)
+        .bind(&last.hash)
+        .execute(&app.state.store.pool)
+        .await
+        .expect("head back");
+    assert_eq!(verify(&office).await["broken_at"], Value::Null);
+
+    // … rewrites entry k and recomputes the chain from there to the end: named at k.
+    let saved = all.clone();
+    let mut prev = all[(k - 2) as usize].hash.clone();
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE seq >= {k}"),
+        &[],
+    )
+    .await
+    .expect("cut");
+    for e in all.iter().filter(|e| e.seq >= k) {
+        let mut e = e.clone();
+        if e.seq == k {
+            e.reason = "已核实 verified".into();
+        }
+        e.prev_hash = prev;
+        e.hash = jixiao_store::audit::entry_hash(&e);
+        prev = e.hash.clone();
+        insert(e).await;
+    }
+    let v = verify(&office).await;
+    assert_eq!(v["broken_at"], k, "{v}");
+    assert!(
+        v["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("not signed")),
+        "{v}"
+    );
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE seq >= {k}"),
+        &[],
+    )
+    .await
+    .expect("cut");
+    for e in saved.into_iter().filter(|e| e.seq >= k) {
+        insert(e).await;
+    }
+    assert_eq!(verify(&office).await["broken_at"], Value::Null);
+
+    // … cuts the newest entries the seal has seen and moves the head record back: named.
+    app.state.advance_seal().await;
+    let v = verify(&office).await;
+    assert_eq!(v["seal_head"], last.seq, "{v}");
+    assert_eq!(v["head_seq"], last.seq, "{v}");
+    assert_eq!(v["head_hash"], last.hash.as_str(), "{v}");
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE seq > {}", last.seq - 2),
+        &[],
+    )
+    .await
+    .expect("cut");
+    let kept = &all[(last.seq - 3) as usize];
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(kept.seq)
+        .bind(&kept.hash)
+        .execute(&app.state.store.pool)
+        .await
+        .expect("head moved");
+    let v = verify(&office).await;
+    assert_eq!(v["broken_at"], last.seq - 1, "{v}");
+    assert!(
+        v["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("seal saw")),
+        "{v}"
+    );
+    for e in all.iter().filter(|e| e.seq > last.seq - 2) {
+        insert(e.clone()).await;
+    }
+    assert_eq!(verify(&office).await["broken_at"], Value::Null);
+
+    // … or empties the log: named.
+    exec(&app, "CREATE TABLE whole AS SELECT * FROM audit_log", &[])
+        .await
+        .expect("save");
+    exec(&app, "DELETE FROM audit_log", &[])
+        .await
+        .expect("empty");
+    sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1")
+        .bind("0".repeat(64))
+        .execute(&app.state.store.pool)
+        .await
+        .expect("head reset");
+    let v = verify(&office).await;
+    assert_eq!(v["broken_at"], 1, "{v}");
+    exec(&app, "INSERT INTO audit_log SELECT * FROM whole", &[])
+        .await
+        .expect("put back");
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(last.seq)
+        .bind(&last.hash)
+        .execute(&app.state.store.pool)
+        .await
+        .expect("head back");
     assert_eq!(verify(&office).await["broken_at"], Value::Null);
 
     // Removes the newest entries (the head record still knows how many were written): named.

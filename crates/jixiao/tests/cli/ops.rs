@@ -69,6 +69,36 @@ fn audit_verify_backup_and_restore() {
     let ok = run_in(d, &[&["audit", "verify"][..], &db].concat());
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
     assert!(ok.stdout.contains("intact"), "{}", ok.stdout);
+    // The server sealed the log with a key in a file of its own, beside the database.
+    assert!(
+        ok.stdout.contains("Sealed: every entry from 1 on"),
+        "{}",
+        ok.stdout
+    );
+    assert!(d.join("jixiao.db.seal").exists());
+    // The anchor it prints checks later; a wrong one is named.
+    let anchor = ok
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("the anchor now"))
+        .nth(1)
+        .expect("an anchor line")
+        .trim()
+        .to_owned();
+    let held = run_in(
+        d,
+        &[&["audit", "verify", "--anchor", anchor.as_str()][..], &db].concat(),
+    );
+    assert_eq!(held.code, 0, "{}{}", held.stdout, held.stderr);
+    assert!(held.stdout.contains("matches"), "{}", held.stdout);
+    let (seq, _) = anchor.split_once(':').expect("SEQ:HASH");
+    let wrong = format!("{seq}:{}", "ab".repeat(32));
+    let differs = run_in(
+        d,
+        &[&["audit", "verify", "--anchor", wrong.as_str()][..], &db].concat(),
+    );
+    assert_eq!(differs.code, 1, "{}{}", differs.stdout, differs.stderr);
+    assert!(differs.stderr.contains("rewritten"), "{}", differs.stderr);
     // A path with no database is an error, and stays without one.
     let missing = d.join("no-such.db");
     let url_missing = format!("sqlite://{}", missing.display());
@@ -80,6 +110,10 @@ fn audit_verify_backup_and_restore() {
     let out = run_in(d, &[&["backup", "--to", "b.db"][..], &db].concat());
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(d.join("b.db").exists());
+    assert!(
+        d.join("b.db.seal").exists(),
+        "the seal goes with the backup"
+    );
     let again = run_in(d, &[&["backup", "--to", "b.db"][..], &db].concat());
     assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
 
@@ -121,6 +155,60 @@ fn audit_verify_backup_and_restore() {
     assert_eq!(count_units(&url), units + 1);
     let ok = run_in(d, &[&["audit", "verify"][..], &db].concat());
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+
+    // An entry appended by someone without the key, chained as jixiao chains: named.
+    runtime().block_on(async {
+        let store = jixiao_store::Store::connect(&url).await.expect("connect");
+        let (seq, hash): (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head")
+            .fetch_one(&store.pool)
+            .await
+            .expect("head");
+        let mut e = jixiao_store::audit::Entry {
+            seq: seq + 1,
+            at: jixiao_store::now(),
+            actor: "admin".into(),
+            source: "web".into(),
+            request_id: String::new(),
+            action: "value.approve".into(),
+            entity: "value".into(),
+            entity_id: "QLY/mediation_cases/2025Q4".into(),
+            before: None,
+            after: None,
+            reason: String::new(),
+            prev_hash: hash,
+            hash: String::new(),
+            mac: None,
+        };
+        e.hash = jixiao_store::audit::entry_hash(&e);
+        sqlx::query("INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(e.seq).bind(&e.at).bind(&e.actor).bind(&e.source).bind(&e.request_id).bind(&e.action)
+            .bind(&e.entity).bind(&e.entity_id).bind(&e.reason).bind(&e.prev_hash).bind(&e.hash)
+            .execute(&store.pool).await.expect("forge");
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2")
+            .bind(e.seq).bind(&e.hash)
+            .execute(&store.pool).await.expect("head");
+        store.pool.close().await;
+    });
+    let forged = run_in(d, &[&["audit", "verify"][..], &db].concat());
+    assert_eq!(forged.code, 1, "{}{}", forged.stdout, forged.stderr);
+    assert!(forged.stderr.contains("forged"), "{}", forged.stderr);
+    // Without the seal file the server will not write to a sealed log.
+    std::fs::rename(d.join("jixiao.db.seal"), d.join("kept.seal")).expect("move");
+    std::fs::write(
+        d.join("x.csv"),
+        "unit,item,period,value\nQLY,mediation_cases,2025Q4,40\n",
+    )
+    .expect("write");
+    let refused = run_in(
+        d,
+        &[&["import", "x.csv", "--as", "admin"][..], &db].concat(),
+    );
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("seal file is missing"),
+        "{}",
+        refused.stderr
+    );
 }
 
 /// Settings come from JIXIAO_* variables; a misspelt one is refused by name, while the log
