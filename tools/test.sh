@@ -53,3 +53,7 @@ cargo test --workspace "$@"
 if [ $# -eq 0 ] && [ "${JIXIAO_SKIP_E2E:-}" != 1 ]; then
     tools/e2e.sh
 fi
+# Generated requests over every API operation as four callers (schemathesis; a bounded run).
+if [ $# -eq 0 ] && [ "${JIXIAO_SKIP_FUZZ:-}" != 1 ]; then
+    tools/api-fuzz.sh
+fi

@@ -87,6 +87,44 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<(String, &'static str), Issue>
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok((s.to_owned(), "UTF-8")),
         Err(e) => {
+            // Nearly any byte string decodes as GB18030, so a file in another CJK encoding
+            // (a Big5 note from Taiwan or Hong Kong, Shift_JIS) would be stored as mojibake:
+            // such a file is refused by name instead.
+            let mut detector = chardetng::EncodingDetector::new();
+            detector.feed(bytes, true);
+            let guess = detector.guess(None, false);
+            if let Some((zh, en)) = [
+                (
+                    encoding_rs::BIG5,
+                    "繁体中文 Big5",
+                    "Big5 (Traditional Chinese)",
+                ),
+                (
+                    encoding_rs::SHIFT_JIS,
+                    "日文 Shift_JIS",
+                    "Shift_JIS (Japanese)",
+                ),
+                (encoding_rs::EUC_JP, "日文 EUC-JP", "EUC-JP (Japanese)"),
+                (encoding_rs::EUC_KR, "韩文 EUC-KR", "EUC-KR (Korean)"),
+            ]
+            .iter()
+            .find(|(enc, _, _)| *enc == guess)
+            .map(|(_, zh, en)| (*zh, *en))
+            {
+                return Err(Issue::error(
+                    "encoding",
+                    file,
+                    Location::File,
+                    Text::new(
+                        format!("文件像是{zh}编码，不是UTF-8或GBK；按GBK读取会成乱码，所以未导入"),
+                        format!("the file looks like {en}, not UTF-8 or GBK; read as GBK it would be garbled, so it was not imported"),
+                    ),
+                )
+                .with_hint(Text::new(
+                    "在Excel中“另存为”→“CSV UTF-8（逗号分隔）”后重新导入",
+                    "in Excel use Save As → \"CSV UTF-8 (Comma delimited)\" and import again",
+                )));
+            }
             match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
                 Some(Cow::Borrowed(s)) => Ok((s.to_owned(), "GBK")),
                 Some(Cow::Owned(s)) => Ok((s, "GBK")),
@@ -181,17 +219,31 @@ pub fn read_csv_lenient(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), I
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut header: Option<Vec<String>> = None;
+    // Each row is numbered by the line it starts on, so blank lines (which the reader skips,
+    // and leaves out of its own line count) do not shift the row numbers a problem is
+    // reported at: lines are counted here from the byte where each record starts.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line) = (0usize, 1usize);
     let rows = rdr.records().map(|r| {
         let r = r.map_err(|e| csv_error(file, &e))?;
+        let mut start = r.position().map_or(counted_to, |p| p.byte() as usize).min(bytes.len());
+        // A record's position is where the reader began looking for it, before the blank lines
+        // it skipped.
+        while matches!(bytes.get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        if start > counted_to {
+            line += bytes[counted_to..start].iter().filter(|&&b| b == b'\n').count();
+            counted_to = start;
+        }
         let cells: Vec<String> = r.iter().map(str::to_owned).collect();
         let Some(h) = &header else {
             header = Some(cells.clone());
-            return Ok(cells);
+            return Ok((line, cells));
         };
         // In a CSV file a cell over several lines is a quote opened and never closed, which
         // swallowed the rows after it: refused where it opened, not stored as one long note.
         if let Some(i) = cells.iter().position(|c| c.contains(['\n', '\r'])) {
-            let line = r.position().map_or(0, |p| p.line() as usize);
             return Err(Issue::error(
                 "unclosed_quote",
                 file,
@@ -205,9 +257,9 @@ pub fn read_csv_lenient(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), I
                 ),
             ));
         }
-        Ok(cells)
+        Ok((line, cells))
     });
-    read_table(file, encoding, rows)
+    read_numbered_table(file, encoding, rows)
 }
 
 /// Reads a table of rows (the first is the header) by the data file's rules: the CSV reader's
@@ -218,10 +270,26 @@ pub fn read_table(
     encoding: &'static str,
     rows: impl IntoIterator<Item = Result<Vec<String>, Issue>>,
 ) -> Result<(DataSet, Issues), Issues> {
+    read_numbered_table(
+        file,
+        encoding,
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, r)| r.map(|cells| (i + 1, cells))),
+    )
+}
+
+/// [`read_table`] for rows that carry their own row numbers (a CSV line, where blank lines
+/// are skipped but still counted).
+pub fn read_numbered_table(
+    file: &str,
+    encoding: &'static str,
+    rows: impl IntoIterator<Item = Result<(usize, Vec<String>), Issue>>,
+) -> Result<(DataSet, Issues), Issues> {
     let mut issues = Issues::new();
     let mut rows = rows.into_iter();
     let header = match rows.next() {
-        Some(Ok(h)) => h,
+        Some(Ok((_, h))) => h,
         Some(Err(e)) => return Err(Issues(vec![e])),
         None => {
             return Err(Issues(vec![
@@ -311,9 +379,8 @@ pub fn read_table(
     let mut records = Vec::new();
     let mut seen: std::collections::HashMap<(String, String, Period), usize> =
         std::collections::HashMap::new();
-    for (n, row) in rows.enumerate() {
-        let rowno = n + 2;
-        let row = match row {
+    for row in rows {
+        let (rowno, row) = match row {
             Ok(r) => r,
             Err(e) => {
                 issues.push(e);
@@ -420,6 +487,13 @@ pub fn read_table(
             None => (value_s, false),
         };
         let Some(value) = parse_number(num) else {
+            // A spreadsheet cell formatted as a date reads as one (`2025-01-01`), never as the
+            // day number behind it (45658).
+            let looks_like_date = value_s.len() >= 8
+                && value_s
+                    .split(['-', ' ', ':'])
+                    .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+                && value_s.matches('-').count() == 2;
             issues.push(
                 Issue::error(
                     "not_a_number",
@@ -427,10 +501,17 @@ pub fn read_table(
                     Location::cell(rowno, &names[3]),
                     crate::t!("“{value_s}”不是数字", "`{value_s}` is not a number"),
                 )
-                .with_hint(crate::t!(
-                    "只填数字，例如 96 或 96.5；不要带单位或文字",
-                    "write a plain number such as 96 or 96.5, without units or words"
-                )),
+                .with_hint(if looks_like_date {
+                    crate::t!(
+                        "这一格是日期格式：请把单元格格式改为“常规”或“数值”，再填数字",
+                        "the cell is formatted as a date: set its format to General or Number and type the number"
+                    )
+                } else {
+                    crate::t!(
+                        "只填数字，例如 96 或 96.5；不要带单位或文字",
+                        "write a plain number such as 96 or 96.5, without units or words"
+                    )
+                }),
             );
             continue;
         };
@@ -590,6 +671,48 @@ mod tests {
         assert_eq!(
             read_csv("x.csv", b"").expect_err("empty").0[0].code,
             "empty_file"
+        );
+    }
+
+    #[test]
+    fn blank_lines_do_not_shift_the_row_numbers() {
+        let text = "unit,item,period,value\n\nD01,gdp,2025Q1,1\n\n\nD01,gdp,2025Q2,abc\n";
+        let e = read_csv("x.csv", text.as_bytes()).expect_err("bad row");
+        assert_eq!(e.0[0].location, Location::cell(6, "value"), "{:?}", e.0);
+        let (d, _) = read_csv_lenient("x.csv", text.as_bytes()).expect("read");
+        assert_eq!(d.records[0].row, 3);
+    }
+
+    #[test]
+    fn a_date_in_a_number_cell_is_named() {
+        let text = "unit,item,period,value\nD01,cases,2025Q1,2025-01-01\n";
+        let e = read_csv("x.csv", text.as_bytes()).expect_err("a date");
+        assert_eq!(e.0[0].code, "not_a_number");
+        assert!(
+            e.0[0]
+                .hint
+                .as_ref()
+                .is_some_and(|h| h.en.contains("formatted as a date")),
+            "{:?}",
+            e.0[0]
+        );
+    }
+
+    #[test]
+    fn big5_is_refused_by_name_and_gbk_still_reads() {
+        let text =
+            "單位,數據項,期間,數值,備註\nD01,gdp,2025Q1,6.5,臺灣地區調解員提供的繁體備註說明\n";
+        let (big5, _, _) = encoding_rs::BIG5.encode(text);
+        let e = read_csv("t.csv", &big5).expect_err("big5");
+        assert_eq!(e.0[0].code, "encoding");
+        assert!(e.0[0].message.en.contains("Big5"), "{:?}", e.0[0]);
+        let simplified = "单位,数据项,期间,数值,备注\nD01,gdp,2025Q1,6.5,街道调解委员会本季度受理纠纷较上季度增加\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(simplified);
+        let c = read_csv("c.csv", &gbk).expect("gbk");
+        assert_eq!(c.encoding, "GBK");
+        assert_eq!(
+            c.records[0].note.as_deref(),
+            Some("街道调解委员会本季度受理纠纷较上季度增加")
         );
     }
 

@@ -331,6 +331,16 @@ pub fn cell_text(c: &calamine::Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::Empty => String::new(),
+        // A date reads as the date a person sees (`2025-01-01`), never as the day number Excel
+        // keeps behind it (45658), so a date typed into a number column is refused, not stored.
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, m, day, h, min, sec, _) = d.to_ymd_hms_milli();
+            if (h, min, sec) == (0, 0, 0) {
+                format!("{y:04}-{m:02}-{day:02}")
+            } else {
+                format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{sec:02}")
+            }
+        }
         other => other.to_string().trim().to_owned(),
     }
 }

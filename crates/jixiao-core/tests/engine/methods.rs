@@ -248,3 +248,32 @@ fn computed_indicators_and_yoy() {
     assert!(text.contains("certified / officers * 100"), "{text}");
     assert!(text.contains("第2行"), "{text}");
 }
+
+/// A divisor that is 0 in one unit's data: that unit's indicator is explained as not computable
+/// (the formula divides by zero) and handled by the missing-data rule; the others score.
+#[test]
+fn a_zero_divisor_in_the_data_is_explained_for_that_unit() {
+    let s = scheme(
+        "[rules]\ntie_break = []\n[elements.certified]\nname = { zh = \"持证人数\" }\nkind = \"count\"\nfrequency = \"year\"\n[elements.officers]\nname = { zh = \"执法人数\" }\nkind = \"count\"\nfrequency = \"year\"\n[classes.c]\nname = { zh = \"类\" }\npoints = 10\n[[classes.c.modules]]\ncode = \"m\"\nname = { zh = \"模块\" }\npoints = 10\n[[classes.c.modules.indicators]]\ncode = \"cert\"\nname = { zh = \"执法人员持证上岗率\" }\npoints = 10\nsource = \"computed\"\nformula = \"certified / officers * 100\"\ntarget = 100\nmethod = { type = \"ratio\" }\n",
+    );
+    let r = run(
+        &s,
+        &org(2, &[]),
+        &csv(&[
+            "U1,certified,2025,48",
+            "U1,officers,2025,50",
+            "U2,certified,2025,0",
+            "U2,officers,2025,0",
+        ]),
+        "2025",
+    );
+    assert_eq!(r.score("U1", "cert"), d("9.6"));
+    assert_eq!(r.score("U2", "cert"), d("0"));
+    let text = r.explain("U2", "cert");
+    assert!(
+        text.contains("divides by zero") || text.contains("除数为0"),
+        "{text}"
+    );
+    let text = r.explain("U1", "cert");
+    assert!(!text.contains("除数为0"), "{text}");
+}

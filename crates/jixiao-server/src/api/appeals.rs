@@ -6,6 +6,7 @@ use crate::http::Problem;
 use crate::ops::Caller;
 use crate::ops::appeals::{FileBody, ResolveBody};
 use crate::state::AppState;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use jixiao_store::appeals::AppealRow;
@@ -50,10 +51,12 @@ pub async fn upload_evidence(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    form: Multipart,
+    form: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<StatusCode> {
-    let upload =
-        crate::http::upload::read(form, || crate::ops::evidence::too_large(&state)).await?;
+    let upload = crate::http::upload::read(crate::http::upload::form(form)?, || {
+        crate::ops::evidence::too_large(&state)
+    })
+    .await?;
     crate::ops::evidence::attach_to_appeal(
         &state,
         &caller,

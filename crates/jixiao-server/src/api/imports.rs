@@ -6,6 +6,7 @@ use crate::http::Problem;
 use crate::ops::Caller;
 use crate::ops::imports::{Mode, Report};
 use crate::state::AppState;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use serde::Deserialize;
 
@@ -31,10 +32,10 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<ImportQuery>,
-    form: Multipart,
+    form: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Report>> {
     caller.require_signed_in()?;
-    let upload = crate::http::upload::read(form, || {
+    let upload = crate::http::upload::read(crate::http::upload::form(form)?, || {
         Error::new(
             Kind::TooLarge,
             "too_large",

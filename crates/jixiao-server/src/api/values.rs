@@ -8,6 +8,7 @@ use crate::http::Problem;
 use crate::ops::values::{Changed, SaveBody, TransitionBody, ValueKey, ValueQuery, ValueView};
 use crate::ops::{Caller, List};
 use crate::state::AppState;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -96,10 +97,12 @@ pub async fn upload_evidence(
     State(state): State<AppState>,
     caller: Caller,
     path: KeyPath,
-    form: Multipart,
+    form: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<EvidenceRow>)> {
-    let upload =
-        crate::http::upload::read(form, || crate::ops::evidence::too_large(&state)).await?;
+    let upload = crate::http::upload::read(crate::http::upload::form(form)?, || {
+        crate::ops::evidence::too_large(&state)
+    })
+    .await?;
     let ev = crate::ops::evidence::attach_to_value(
         &state,
         &caller,

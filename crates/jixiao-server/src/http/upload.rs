@@ -47,6 +47,32 @@ pub fn first<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
+/// The form, or — when the request is not a multipart form at all (no or a wrong boundary, another
+/// content type) — a problem that says so, as every other error is answered (the framework's
+/// own answer would be plain text).
+pub fn form(
+    sent: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Multipart, Error> {
+    sent.map_err(|e| {
+        let kind = if e.status() == axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            Kind::UnsupportedType
+        } else {
+            Kind::BadRequest
+        };
+        Error::new(
+            kind,
+            "bad_upload",
+            Text::new(
+                format!("不是带文件的表单（multipart/form-data）：{}", e.body_text()),
+                format!(
+                    "not a form with a file (multipart/form-data): {}",
+                    e.body_text()
+                ),
+            ),
+        )
+    })
+}
+
 /// Reads the whole form. A body over the route's limit, or a broken form, is an error that
 /// says so (`too_large` gives the first).
 pub async fn read(mut form: Multipart, too_large: impl Fn() -> Error) -> Result<Upload, Error> {

@@ -682,3 +682,43 @@ async fn json_numbers_keep_their_digits(db: Db) {
     );
 }
 scenario!(json_numbers_keep_their_digits);
+
+/// A date typed into a number column of a workbook is refused as the date it shows, with the
+/// cell named — never stored as the day number behind it (45658); a CSV's blank lines do not
+/// shift the rows a problem is reported at.
+async fn a_date_in_a_number_cell_is_refused(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let xlsx = workbook(|ws| {
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 1, 1).expect("date");
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(1, 3, &date, &format)
+            .expect("cell");
+    });
+    let (status, body) = upload(&office, "", "d.xlsx", xlsx).await;
+    assert_eq!(status, 422, "{body}");
+    let problems = body["report"]["problems"].as_array().expect("problems");
+    assert!(
+        problems.iter().any(|p| p["code"] == "not_a_number"
+            && p["row"] == 2
+            && p["value"]
+                .as_str()
+                .is_some_and(|v| v.contains("2025-01-01"))),
+        "{problems:?}"
+    );
+    assert_eq!(
+        app.stored(&["QLY", "mediation_cases", "2025Q4"]).await,
+        None
+    );
+    let csv = "unit,item,period,value\n\nQLY,mediation_cases,2025Q4,40\n\n\nQLY,mediation_agreements,2025Q4,三十\n";
+    let (status, body) = upload(&office, "", "b.csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 422, "{body}");
+    let problems = body["report"]["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["code"] == "not_a_number" && p["row"] == 6),
+        "the line it is on: {problems:?}"
+    );
+}
+scenario!(a_date_in_a_number_cell_is_refused);
