@@ -172,6 +172,17 @@ impl From<jixiao_store::StoreError> for Error {
                 ),
             );
         }
+        if e.is_busy() {
+            tracing::warn!(error = %e, "the database was busy");
+            return Error::new(
+                Kind::Unavailable,
+                "busy",
+                Text::new(
+                    "数据库正忙（可能有命令行导入正在写入），本次未做任何更改，请稍后再试",
+                    "the database is busy (perhaps an import from the command line is writing); nothing was changed, try again shortly",
+                ),
+            );
+        }
         Error::internal(&e)
     }
 }

@@ -85,6 +85,19 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 impl StoreError {
+    /// The database was too busy to answer in time: another process held SQLite's write lock
+    /// past the wait, or no pooled connection came free. Trying again later can succeed.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Db(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("5" | "6" | "517"))
+                    || db.message().contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+
     /// A unique constraint refused the write (the record exists).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Db(sqlx::Error::Database(db)) if db.is_unique_violation())
@@ -148,11 +161,19 @@ impl Store {
             .max_connections(pool.size.unwrap_or(max).max(2))
             .acquire_timeout(pool.acquire_timeout);
         if backend == Backend::Sqlite {
-            options = options.after_connect(|conn, _| {
+            // WAL lets readers work while one writer writes; writers wait for each other rather
+            // than fail — another process's writer (a long import from the command line) as
+            // long as a request waits for a connection.
+            let pragmas = format!(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                pool.acquire_timeout.as_millis().clamp(1_000, 600_000)
+            );
+            options = options.after_connect(move |conn, _| {
+                let pragmas = pragmas.clone();
                 Box::pin(async move {
-                    // WAL lets readers work while one writer writes; writers wait for each other
-                    // rather than fail.
-                    sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").execute(conn).await?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                        .execute(conn)
+                        .await?;
                     Ok(())
                 })
             });

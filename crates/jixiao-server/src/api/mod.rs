@@ -62,7 +62,7 @@ pub struct ApiDoc;
 /// Errors as the API sends them: every problem answer is `application/problem+json`, and every
 /// operation documents the answers any request may get — 400 (a malformed request), 401 (not
 /// signed in or a bad key), 403 (not allowed, or a missing CSRF token), 415 (a body of another
-/// type), 422 (invalid input) — beside its own.
+/// type), 422 (invalid input), 503 (the database busy or down) — beside its own.
 pub struct Problems;
 
 impl utoipa::Modify for Problems {
@@ -124,6 +124,10 @@ impl utoipa::Modify for Problems {
                 add(
                     "403",
                     "not allowed, or the CSRF token is missing · 无权操作或缺少 CSRF 令牌",
+                );
+                add(
+                    "503",
+                    "the database is busy or down: nothing was changed, try again · 数据库正忙或不可用，未做任何更改，请稍后再试",
                 );
                 if has_body {
                     add(

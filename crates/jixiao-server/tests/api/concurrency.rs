@@ -301,3 +301,48 @@ async fn a_stale_form_does_not_overwrite_a_newer_number(db: Db) {
     );
 }
 scenario!(a_stale_form_does_not_overwrite_a_newer_number);
+
+/// Another process holding SQLite's write lock (a long import from the command line) past the
+/// wait: a write is answered "busy, try again" (503, problem+json), not an internal error, and
+/// changes nothing; once the lock is gone the same write goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_locked_out_by_another_process_is_told_to_retry_sqlite() {
+    let app = App::spawn_with(Db::Sqlite, |c| c.pool_timeout_seconds = 1).await;
+    let office = app.user("office").await;
+    let url = app.state.config.database_url.clone();
+    // A second, separate pool on the same file: as the command line would open it.
+    let other = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .expect("another process");
+    let mut holder = other
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .expect("write lock");
+    let r = office.put(CASES, json!({ "value": "41" })).await;
+    assert_eq!(r.status_code(), 503, "{}", r.text());
+    let body: Value = r.json();
+    assert_eq!(body["code"], "busy", "{body}");
+    assert!(
+        r.header("content-type")
+            .to_str()
+            .is_ok_and(|t| t.starts_with("application/problem+json"))
+    );
+    sqlx::query("SELECT 1")
+        .execute(&mut *holder)
+        .await
+        .expect("still held");
+    holder.rollback().await.expect("release");
+    assert_eq!(
+        app.stored(&["QLY", "mediation_cases", "2025Q4"]).await,
+        None
+    );
+    office.ok_put(CASES, json!({ "value": "41" })).await;
+    assert_eq!(
+        app.stored(&["QLY", "mediation_cases", "2025Q4"])
+            .await
+            .map(|(v, _)| v),
+        Some("41".to_owned())
+    );
+}
