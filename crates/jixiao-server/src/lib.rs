@@ -106,6 +106,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
     tracing::info!(address = %listener.local_addr()?, database = %config::redact(&state.config.database_url), "jixiao listening");
     state.follow_changes();
+    state.listen_for_changes();
     let app = build_app(state.clone());
     let served = axum::serve(
         listener,

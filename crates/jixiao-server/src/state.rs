@@ -62,59 +62,72 @@ impl AppState {
         Ok(())
     }
 
-    /// [`AppState::reload`] after a change has committed: the change stands whatever happens
-    /// here, so a failure is logged and the next sync rebuilds, instead of telling the caller
-    /// their committed change failed.
+    /// [`AppState::reload`] after a change has committed, then the changes committed while it
+    /// loaded (a value counted between the reading and the swap would otherwise be missing
+    /// until the next rebuild). The change stands whatever happens here, so a failure is
+    /// logged and the next sync rebuilds, instead of telling the caller their committed change
+    /// failed.
     pub async fn reload_after_commit(&self) {
-        if let Err(e) = self.reload().await {
+        self.stale.store(true, Ordering::SeqCst);
+        if let Err(e) = self.sync().await {
             tracing::error!(error = %e, "rebuilding the live results after a commit failed; the next sync retries");
-            self.stale.store(true, Ordering::SeqCst);
         }
     }
 
     /// Brings the live results up to date with every change in the audit log they do not
     /// include yet: changed values are applied one by one (a value already at that version is
     /// left alone, so this server's own writes cost nothing), and a change of the organisation,
-    /// a scheme or a period rebuilds everything. Returns how many entries were read.
+    /// a scheme or a period rebuilds everything — after which the changes committed during the
+    /// rebuild are read in turn, so none is lost. Returns how many entries were read.
     pub async fn sync(&self) -> Result<usize, jixiao_store::StoreError> {
         let _one = self.syncing.lock().await;
         if self.stale.load(Ordering::SeqCst) {
             self.reload().await?;
         }
-        let from = self.synced.load(Ordering::SeqCst);
-        let changes = jixiao_store::audit::changes_since(&self.store, from, SYNC_BATCH).await?;
-        let Some((last, _, _)) = changes.last() else {
-            return Ok(0);
-        };
-        let structural = changes.iter().any(|(_, entity, _)| {
-            matches!(entity.as_str(), "unit" | "district" | "scheme" | "period")
-        });
-        if structural || changes.len() as i64 == SYNC_BATCH {
-            self.reload().await?;
-            return Ok(changes.len());
-        }
-        let keys: std::collections::BTreeSet<&str> = changes
-            .iter()
-            .filter(|(_, entity, _)| entity == "value")
-            .map(|(_, _, id)| id.as_str())
-            .collect();
-        let mut rows = Vec::new();
-        if !keys.is_empty() {
-            let mut conn = self.store.read().await?;
-            for key in keys {
-                let mut parts = key.splitn(3, '/');
-                if let (Some(u), Some(e), Some(p)) = (parts.next(), parts.next(), parts.next())
-                    && let Some(row) = jixiao_store::values::get(&mut conn, u, e, p).await?
-                {
-                    rows.push(row);
+        let mut read = 0;
+        loop {
+            let from = self.synced.load(Ordering::SeqCst);
+            let changes = jixiao_store::audit::changes_since(&self.store, from, SYNC_BATCH).await?;
+            let Some((last, _, _)) = changes.last() else {
+                return Ok(read);
+            };
+            read += changes.len();
+            let structural = changes.iter().any(|(_, entity, _)| {
+                matches!(entity.as_str(), "unit" | "district" | "scheme" | "period")
+            });
+            if structural || changes.len() as i64 == SYNC_BATCH {
+                // The rebuild reads everything up to a point at least this far; the loop then
+                // reads what came after it.
+                self.reload().await?;
+                continue;
+            }
+            let keys: std::collections::BTreeSet<&str> = changes
+                .iter()
+                .filter(|(_, entity, _)| entity == "value")
+                .map(|(_, _, id)| id.as_str())
+                .collect();
+            let mut rows = Vec::new();
+            if !keys.is_empty() {
+                let mut conn = self.store.read().await?;
+                for key in keys {
+                    let mut parts = key.splitn(3, '/');
+                    if let (Some(u), Some(e), Some(p)) = (parts.next(), parts.next(), parts.next())
+                        && let Some(row) = jixiao_store::values::get(&mut conn, u, e, p).await?
+                    {
+                        rows.push(row);
+                    }
                 }
             }
+            if !rows.is_empty() {
+                self.live.write().await.apply_many(&rows);
+            }
+            self.synced.fetch_max(*last, Ordering::SeqCst);
         }
-        if !rows.is_empty() {
-            self.live.write().await.apply_many(&rows);
-        }
-        self.synced.fetch_max(*last, Ordering::SeqCst);
-        Ok(changes.len())
+    }
+
+    /// The newest audit entry the live results include.
+    pub fn synced(&self) -> i64 {
+        self.synced.load(Ordering::SeqCst)
     }
 
     /// Moves the audit seal's head over the entries written since it last looked (checking
@@ -126,6 +139,48 @@ impl AppState {
                 tracing::error!(%problem, "the audit log fails its seal: run `jixiao audit verify`");
             }
             Err(e) => tracing::warn!(error = %e, "could not advance the audit seal; trying again"),
+        }
+    }
+
+    /// On PostgreSQL, follows every change committed through any node (or the command line)
+    /// as it is committed: a notification, then [`AppState::sync`] reads what is new from the
+    /// audit log. A lost connection is made again, and everything new since is read, so a
+    /// missed notification loses nothing. Nothing to do on SQLite (one node).
+    pub fn listen_for_changes(&self) {
+        if self.store.backend != jixiao_store::Backend::Postgres {
+            return;
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match state.store.changes(&state.config.database_url).await {
+                    Ok(Some(mut changes)) => {
+                        // Whatever was committed before the listener was in place.
+                        state.catch_up().await;
+                        loop {
+                            match changes.next().await {
+                                Ok(_) => state.catch_up().await,
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "lost the change notifications; listening again");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not listen for changes; trying again")
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+    }
+
+    /// [`AppState::sync`], a failure logged (the next notification or round tries again).
+    async fn catch_up(&self) {
+        if let Err(e) = self.sync().await {
+            tracing::warn!(error = %e, "could not read the changes written elsewhere; trying again");
         }
     }
 

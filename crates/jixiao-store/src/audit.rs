@@ -407,6 +407,22 @@ impl Seal {
     /// checked, and entries signed with a new key would not follow the old ones.
     pub async fn open(store: &Store, path: &Path) -> Result<Seal> {
         if let Some(seal) = Seal::load(path)? {
+            // The newest signed entry must be signed with this key: a seal file of another
+            // database, or a node given its own key instead of the shared one, is refused
+            // before it signs anything.
+            let newest = sqlx::query(
+                "SELECT hash, mac FROM audit_log WHERE mac IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            )
+            .fetch_optional(&store.pool)
+            .await?;
+            if let Some(r) = newest
+                && get_opt(&r, "mac")? != Some(seal.sign(&get_str(&r, "hash")?))
+            {
+                return Err(seal_error(
+                    path,
+                    "this seal file's key did not sign this database's audit log: it belongs to another database, or this node was given a key of its own (every node of one database shares one seal file)",
+                ));
+            }
             return Ok(seal);
         }
         let signed = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE mac IS NOT NULL")
@@ -735,6 +751,14 @@ pub async fn verify(store: &Store) -> Result<Verification> {
 pub async fn last_seq(store: &Store) -> Result<i64> {
     let r = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log")
         .fetch_one(&store.pool)
+        .await?;
+    get_i64(&r, "n")
+}
+
+/// [`last_seq`] as the transaction sees it.
+pub async fn last_seq_in(tx: &mut Tx) -> Result<i64> {
+    let r = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log")
+        .fetch_one(&mut **tx)
         .await?;
     get_i64(&r, "n")
 }

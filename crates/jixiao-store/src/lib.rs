@@ -335,3 +335,42 @@ impl Default for Page {
         }
     }
 }
+
+/// Word from the database that something was written, through any node or the command line
+/// (PostgreSQL's LISTEN/NOTIFY on `jixiao_changes`, sent at commit by a trigger on the audit
+/// log). It only says "look": what changed is read from the audit log by sequence number.
+pub struct Changes {
+    listener: sqlx::postgres::PgListener,
+}
+
+/// What [`Changes::next`] heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// Something was committed.
+    Change,
+    /// The connection was lost and made again: notifications in between may be lost, so read
+    /// everything new.
+    Reconnected,
+}
+
+impl Store {
+    /// Listens for changes on PostgreSQL; `None` on SQLite (one node, nothing to hear).
+    pub async fn changes(&self, url: &str) -> Result<Option<Changes>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen("jixiao_changes").await?;
+        Ok(Some(Changes { listener }))
+    }
+}
+
+impl Changes {
+    /// Waits for the next notification (or a reconnection).
+    pub async fn next(&mut self) -> Result<Heard> {
+        Ok(match self.listener.try_recv().await? {
+            Some(_) => Heard::Change,
+            None => Heard::Reconnected,
+        })
+    }
+}

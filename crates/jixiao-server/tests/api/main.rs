@@ -10,6 +10,7 @@ mod dhis2;
 mod exports;
 mod feeds;
 mod imports;
+mod nodes;
 mod rules;
 mod security;
 
@@ -39,7 +40,7 @@ pub fn postgres() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-async fn fresh_database(db: Db, dir: &std::path::Path) -> String {
+pub async fn fresh_database(db: Db, dir: &std::path::Path) -> String {
     match db {
         Db::Sqlite => format!("sqlite://{}", dir.join("jixiao.db").display()),
         Db::Postgres => {

@@ -209,6 +209,21 @@ fn audit_verify_backup_and_restore() {
         "{}",
         refused.stderr
     );
+    // Nor with the seal file of another database.
+    let other = d.join("other");
+    std::fs::create_dir(&other).expect("dir");
+    seeded(&other);
+    std::fs::copy(other.join("jixiao.db.seal"), d.join("jixiao.db.seal")).expect("copy");
+    let refused = run_in(
+        d,
+        &[&["import", "x.csv", "--as", "admin"][..], &db].concat(),
+    );
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("did not sign"),
+        "{}",
+        refused.stderr
+    );
 }
 
 /// Settings come from JIXIAO_* variables; a misspelt one is refused by name, while the log
