@@ -474,6 +474,7 @@ pub fn read_numbered_table(
                             "period `{period_s}` is not valid"
                         ),
                     )
+                    .with_value(period_s)
                     .with_hint(crate::t!(
                         "写成 2025、2025H1、2025Q2 或 2025-06",
                         "write 2025, 2025H1, 2025Q2 or 2025-06"
@@ -501,6 +502,7 @@ pub fn read_numbered_table(
                     Location::cell(rowno, &names[3]),
                     crate::t!("“{value_s}”不是数字", "`{value_s}` is not a number"),
                 )
+                .with_value(value_s)
                 .with_hint(if looks_like_date {
                     crate::t!(
                         "这一格是日期格式：请把单元格格式改为“常规”或“数值”，再填数字",

@@ -109,9 +109,7 @@ pub fn n(d: Decimal) -> String {
     if d.scale() <= 4 {
         d.to_string()
     } else {
-        d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
-            .normalize()
-            .to_string()
+        round_half_up(d, 4).normalize().to_string()
     }
 }
 
@@ -125,10 +123,16 @@ pub fn eq(d: Decimal) -> String {
     }
 }
 
-/// Rounds half-up for display, as DOMAIN.md §1 requires (rounding only at output).
+/// The one rounding of everything people read (pages, charts, workbooks, the command line,
+/// explanations): half away from zero — "四舍五入", as DOMAIN.md §1 requires — at `decimals`
+/// places. Scores are never rounded before this (rounding only at output).
+pub fn round_half_up(d: Decimal, decimals: u32) -> Decimal {
+    d.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Rounds half-up for display, with exactly `decimals` places.
 pub fn display(d: Decimal, decimals: u32) -> String {
-    let r = d.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
-    format!("{:.*}", decimals as usize, r)
+    format!("{:.*}", decimals as usize, round_half_up(d, decimals))
 }
 
 /// Where an input value came from.
@@ -293,5 +297,20 @@ mod tests {
         assert_eq!(display(Decimal::from(7), 2), "7.00");
         assert_eq!(eq(Decimal::from(96)), "= 96");
         assert_eq!(eq(Decimal::from(32) / Decimal::from(3)), "≈ 10.6667");
+    }
+}
+
+#[cfg(test)]
+mod rounding {
+    use super::*;
+
+    #[test]
+    fn what_people_read_rounds_half_up() {
+        let d = |s: &str| s.parse::<Decimal>().expect("decimal");
+        // Half to even would give 92.12 here, and 0.2 below.
+        assert_eq!(display(d("92.125"), 2), "92.13");
+        assert_eq!(round_half_up(d("0.25"), 1), d("0.3"));
+        assert_eq!(round_half_up(d("-2.5"), 0), d("-3"));
+        assert_eq!(n(d("1.23455")), "1.2346");
     }
 }

@@ -38,6 +38,9 @@ pub struct Issue {
     pub message: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<Text>,
+    /// What was in the cell at fault, as written (for a report that shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl Issue {
@@ -49,6 +52,7 @@ impl Issue {
             location,
             message,
             hint: None,
+            value: None,
         }
     }
 
@@ -68,6 +72,12 @@ impl Issue {
 
     pub fn with_hint(mut self, hint: Text) -> Issue {
         self.hint = Some(hint);
+        self
+    }
+
+    /// The issue, with what was in the cell at fault.
+    pub fn with_value(mut self, value: &str) -> Issue {
+        self.value = Some(value.to_owned());
         self
     }
 

@@ -1136,7 +1136,7 @@ impl Builder<'_> {
                 .sum();
             let share = ob * Decimal::ONE_HUNDRED / class.points;
             if share < Decimal::from(60) {
-                let (ob, share) = (fmt(ob), fmt(share.round_dp(2)));
+                let (ob, share) = (fmt(ob), fmt(crate::explain::round_half_up(share, 2)));
                 self.s.err(
                     "budget_output_benefit",
                     &format!("{path}.modules"),

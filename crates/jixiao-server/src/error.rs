@@ -69,6 +69,15 @@ impl From<Text> for ProblemText {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// This error as the problem of row `row` of a file (the message says which row).
+    pub fn at_row(mut self, row: usize) -> Error {
+        self.message = Text::new(
+            format!("第{row}行：{}", self.message.zh),
+            format!("row {row}: {}", self.message.en),
+        );
+        self
+    }
+
     pub fn new(kind: Kind, code: &'static str, message: Text) -> Error {
         Error {
             kind,

@@ -171,9 +171,12 @@ impl L {
         }
     }
 
-    /// A number for display: at most `decimals` places, trailing zeros dropped.
+    /// A number for display: at most `decimals` places (rounded half-up, as everywhere people
+    /// read a number), trailing zeros dropped.
     pub fn num(&self, d: &Decimal, decimals: u32) -> String {
-        d.round_dp(decimals).normalize().to_string()
+        jixiao_core::explain::round_half_up(*d, decimals)
+            .normalize()
+            .to_string()
     }
 
     pub fn opt_num(&self, d: &Option<Decimal>, decimals: u32) -> String {

@@ -312,14 +312,53 @@ impl Live {
     /// Whether a value is locked: a scheme that uses its element has closed a period containing it.
     pub fn locked(&self, element: &str, period: Period) -> bool {
         self.periods.iter().any(|p| {
-            p.status == "closed"
-                && self
-                    .schemes
-                    .get(&p.scheme_code)
-                    .is_some_and(|s| s.model.element(element).is_some())
-                && Period::parse(&p.period)
-                    .is_ok_and(|closed| closed.contains(period) || period.contains(closed))
+            p.status == "closed" && self.closes(&p.scheme_code, &p.period, element, period)
         })
+    }
+
+    /// Whether closing `closed` of `scheme` locks `element`'s value of `period`: the scheme uses
+    /// the element and the closed period contains the value's (closing a quarter locks the
+    /// quarter and its months, not the year; closing the year locks all of it).
+    pub fn closes(&self, scheme: &str, closed: &str, element: &str, period: Period) -> bool {
+        self.schemes
+            .get(scheme)
+            .is_some_and(|s| s.model.element(element).is_some())
+            && Period::parse(closed).is_ok_and(|c| c.contains(period))
+    }
+
+    /// The elements a published indicator (a leaf, bonus, deduction or veto item) of `scheme`
+    /// reads, with the elements those are computed from: what an appeal against it disputes.
+    pub fn disputed_elements(&self, scheme: &str, indicator: &str) -> Vec<String> {
+        let Some(s) = self.schemes.get(scheme) else {
+            return Vec::new();
+        };
+        let m = &s.model;
+        let mut used = vec![false; m.elements.len()];
+        for c in &m.classes {
+            let mut slots = Vec::new();
+            for leaf in c.leaves.iter().filter(|l| l.code.as_str() == indicator) {
+                slots.extend(jixiao_core::model::leaf_slots(leaf));
+            }
+            for a in c.bonus.iter().chain(&c.deductions) {
+                if a.code.as_str() == indicator {
+                    slots.push(a.slot);
+                }
+            }
+            for v in c.vetoes.iter().filter(|v| v.code.as_str() == indicator) {
+                match &v.trigger {
+                    jixiao_core::model::VetoTrigger::Slot(x) => slots.push(*x),
+                    jixiao_core::model::VetoTrigger::Condition(_, e) => e.vars(&mut slots),
+                }
+            }
+            for slot in slots {
+                mark(m, c.slots[slot as usize].elem, &mut used);
+            }
+        }
+        used.iter()
+            .enumerate()
+            .filter(|(_, u)| **u)
+            .map(|(i, _)| m.elements[i].code.to_string())
+            .collect()
     }
 
     /// The published schemes that read an element.

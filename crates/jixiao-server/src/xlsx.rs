@@ -146,12 +146,9 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
                             .map_err(err)?;
                     }
                     Cell::Num(d) => {
-                        let d = s.decimals.map_or(*d, |dd| {
-                            d.round_dp_with_strategy(
-                                dd,
-                                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                            )
-                        });
+                        let d = s
+                            .decimals
+                            .map_or(*d, |dd| jixiao_core::explain::round_half_up(*d, dd));
                         ws.write_number_with_format(y, x as u16, d.to_f64().unwrap_or(0.0), &num)
                             .map_err(err)?;
                     }

@@ -123,6 +123,27 @@ fn neutral_modules_serve_both_adapters() {
     }
 }
 
+/// Every number people read is rounded by one function (half-up, DOMAIN.md §1):
+/// `jixiao_core::explain::round_half_up`. `round_dp` rounds half to even, so 92.125 would show
+/// as 92.12 on one page and 92.13 on another.
+#[test]
+fn one_rounding_for_what_people_read() {
+    let mut bad = Vec::new();
+    for (path, text) in sources("") {
+        for (i, l) in text.lines().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            if code.contains("round_dp") || code.contains("RoundingStrategy") {
+                bad.push(format!("{}:{}: {}", path.display(), i + 1, l.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "round through jixiao_core::explain::round_half_up:\n{}",
+        bad.join("\n")
+    );
+}
+
 /// An API handler extracts, calls one operation and answers: a few lines each.
 #[test]
 fn api_handlers_are_short() {

@@ -137,3 +137,34 @@ pub async fn resolve(
     .await?;
     Ok(Some(a))
 }
+
+/// An open appeal against one of a unit's published scores: (appeal id, indicator, scheme,
+/// period of the publication).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAppeal {
+    pub id: i64,
+    pub indicator: String,
+    pub scheme_code: String,
+    pub period: String,
+}
+
+/// Every open appeal with its unit, read in the writing transaction (an appeal freezes the
+/// values it disputes: see the server's `ops::values::Guard`).
+pub async fn all_open(tx: &mut Tx) -> Result<Vec<(String, OpenAppeal)>> {
+    let rows = sqlx::query("SELECT a.id, a.unit_code, a.indicator, p.scheme_code, p.period FROM appeals a JOIN publications p ON p.id = a.publication_id WHERE a.status = 'open' ORDER BY a.id")
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                crate::get_str(r, "unit_code")?,
+                OpenAppeal {
+                    id: crate::get_i64(r, "id")?,
+                    indicator: crate::get_str(r, "indicator")?,
+                    scheme_code: crate::get_str(r, "scheme_code")?,
+                    period: crate::get_str(r, "period")?,
+                },
+            ))
+        })
+        .collect()
+}

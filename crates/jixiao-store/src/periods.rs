@@ -140,3 +140,26 @@ pub async fn update(
     }
     Ok(done)
 }
+
+/// The closed periods (scheme, period), read in the writing transaction so a value is never
+/// written into a period closed a moment ago. On PostgreSQL the rows are read `FOR SHARE`: a
+/// close waits for writers that read them, and a writer waits for a close in progress (then
+/// reads it closed); on SQLite writers are serialised anyway.
+pub async fn closed(tx: &mut Tx) -> Result<Vec<(String, String)>> {
+    let sql = if tx.backend_name() == "PostgreSQL" {
+        "SELECT scheme_code, period, status FROM periods ORDER BY id FOR SHARE"
+    } else {
+        "SELECT scheme_code, period, status FROM periods ORDER BY id"
+    };
+    let rows = sqlx::query(sql).fetch_all(&mut **tx).await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        if crate::get_str(r, "status")? == "closed" {
+            out.push((
+                crate::get_str(r, "scheme_code")?,
+                crate::get_str(r, "period")?,
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -107,6 +107,19 @@ pub struct Key<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, actor: &Actor, k: Key<'_>, c: Content<'_>) -> Result<ValueRow> {
+    insert_as(tx, actor, k, c, "value.save", "").await
+}
+
+/// [`insert`], audited as `action` with `reason` (an appeal's correction of a value never
+/// reported).
+pub async fn insert_as(
+    tx: &mut Tx,
+    actor: &Actor,
+    k: Key<'_>,
+    c: Content<'_>,
+    action: &str,
+    reason: &str,
+) -> Result<ValueRow> {
     let (unit, element, period, value, note, state) =
         (k.unit, k.element, k.period, c.value, c.note, c.state);
     let at = now();
@@ -128,12 +141,12 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, k: Key<'_>, c: Content<'_>) -> R
         tx,
         actor,
         Change {
-            action: "value.save",
+            action,
             entity: "value",
             entity_id: &key(&v),
             before: None,
             after: Some(json(&v)),
-            reason: "",
+            reason,
         },
     )
     .await?;

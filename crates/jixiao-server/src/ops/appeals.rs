@@ -233,7 +233,7 @@ async fn correct(
                 )
             })?,
             None => {
-                jixiao_store::values::insert(
+                jixiao_store::values::insert_as(
                     &mut tx,
                     &caller.actor,
                     jixiao_store::values::Key {
@@ -242,6 +242,8 @@ async fn correct(
                         period: &c.period,
                     },
                     content,
+                    "value.correct",
+                    &b.reason,
                 )
                 .await?
             }

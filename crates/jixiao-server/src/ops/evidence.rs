@@ -236,9 +236,22 @@ pub async fn download(state: &AppState, caller: &Caller, sha: &str) -> Result<Ev
         .join("evidence")
         .join(&sha[..2])
         .join(sha);
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| Error::not_found("文件", "file"))?;
+    // The record says the file exists: a file that cannot be read is a fault of the storage,
+    // said as such (not "no such file").
+    let bytes = tokio::fs::read(&path).await.map_err(|err| {
+        tracing::error!(path = %path.display(), error = %err, "an evidence file cannot be read");
+        Error::new(
+            crate::error::Kind::Unavailable,
+            "evidence_unavailable",
+            Text::new(
+                format!("佐证文件“{}”在存储中缺失或无法读取（{err}）；请联系管理员", e.filename),
+                format!(
+                    "the evidence file `{}` is missing from storage or cannot be read ({err}); tell the administrator",
+                    e.filename
+                ),
+            ),
+        )
+    })?;
     Ok(EvidenceFile {
         bytes,
         mime: e.mime.clone(),

@@ -368,6 +368,15 @@ pub async fn ingest(
                 .add(&t.spec, e);
         }
     }
+    // A period closed or an appeal filed since the events were checked: the post is turned
+    // away (nothing stored), naming the appeal or the period.
+    let guard = crate::ops::values::Guard::load(&mut tx, state).await?;
+    {
+        let live = state.live.read().await;
+        for ((element, unit, _), (_, p, _)) in &deltas {
+            guard.check(&live, unit, element, *p)?;
+        }
+    }
     let mut actor = caller.actor.clone();
     actor.source = "feed".into();
     let mut written = Vec::new();
@@ -535,10 +544,12 @@ async fn info_with(
     };
     let all = health.accepted + health.replayed + health.rejected;
     let error_rate = (all > 0).then(|| {
-        (Decimal::from(health.rejected) * Decimal::ONE_HUNDRED / Decimal::from(all))
-            .round_dp(2)
-            .normalize()
-            .to_string()
+        jixiao_core::explain::round_half_up(
+            Decimal::from(health.rejected) * Decimal::ONE_HUNDRED / Decimal::from(all),
+            2,
+        )
+        .normalize()
+        .to_string()
     });
     Ok(FeedInfo {
         code: row.code.clone(),

@@ -96,6 +96,7 @@ impl Report {
 }
 
 fn problem_of(i: &Issue, value: &str) -> Problem {
+    let value = i.value.as_deref().unwrap_or(value);
     let (row, column) = match &i.location {
         Location::Cell { row, column } => (*row, column.clone()),
         _ => (0, None),
@@ -890,6 +891,20 @@ pub async fn import(
     let mut actor = caller.actor.clone();
     actor.source = "import".into();
     let mut tx = state.store.write().await?;
+    // What the transaction says may not change (a period closed, an appeal filed, since the
+    // rows were checked): the import stops there, naming the row.
+    let guard = crate::ops::values::Guard::load(&mut tx, state).await?;
+    {
+        let live = state.live.read().await;
+        for (r, _, _, plan) in &plans {
+            if matches!(plan, Plan::Unchanged) {
+                continue;
+            }
+            if let Err(e) = guard.check(&live, &r.unit, &r.item, r.period) {
+                return Err(e.at_row(r.row));
+            }
+        }
+    }
     // New values in multi-row statements, each still audited on its own.
     let periods: Vec<String> = plans.iter().map(|(r, ..)| r.period.to_string()).collect();
     let inserts: Vec<(Key, Content)> = plans

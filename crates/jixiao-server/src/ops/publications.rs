@@ -125,7 +125,7 @@ pub async fn publish(
     allow(state, caller, Action::Publish { scheme: &b.scheme }).await?;
     require_reason(&b.reason)?;
     let (row, created) = publish_now(state, caller, &b.scheme, &b.period, &b.reason).await?;
-    let results = serde_json::from_str(&row.results).ok();
+    let results = Some(stored_results(&row)?);
     Ok((PublicationView { row, results }, created))
 }
 
@@ -139,6 +139,39 @@ pub async fn publish_now(
     period: &str,
     reason: &str,
 ) -> Result<(PublicationRow, bool)> {
+    // What is published is what the database holds, not what this node last heard of: catch
+    // up with every change (made through any node or the command line), score, and publish
+    // only if nothing was written in between; otherwise catch up again.
+    for _ in 0..CATCH_UP_TRIES {
+        state.sync().await?;
+        let seen = state.synced();
+        if let Some(done) = publish_at(state, caller, scheme, period, reason, seen).await? {
+            return Ok(done);
+        }
+    }
+    Err(Error::new(
+        crate::error::Kind::Unavailable,
+        "busy",
+        Text::new(
+            "数据一直在变化，未能取得一致的快照公示；请稍后再试",
+            "the data kept changing and no consistent snapshot could be published; try again shortly",
+        ),
+    ))
+}
+
+/// Rounds of catching up a publication makes before it gives up.
+const CATCH_UP_TRIES: usize = 5;
+
+/// One try of [`publish_now`] on the live results as of audit entry `seen`: `None` when the
+/// database has moved past it by the time the publication would be written.
+async fn publish_at(
+    state: &AppState,
+    caller: &Caller,
+    scheme: &str,
+    period: &str,
+    reason: &str,
+    seen: i64,
+) -> Result<Option<(PublicationRow, bool)>> {
     let (scheme_row, org, snapshot, p) = {
         let live = state.live.read().await;
         let (s, _, p) = crate::ops::results::tracked(&live, scheme, period)?;
@@ -188,6 +221,9 @@ pub async fn publish_now(
     let org_json = serde_json::to_string(&org).map_err(|e| Error::internal(&e))?;
     let values_json = serde_json::to_string(&snapshot).map_err(|e| Error::internal(&e))?;
     let mut tx = state.store.write().await?;
+    if jixiao_store::audit::last_seq_in(&mut tx).await? > seen {
+        return Ok(None);
+    }
     let published = jixiao_store::publications::publish(
         &mut tx,
         &caller.actor,
@@ -207,7 +243,7 @@ pub async fn publish_now(
     // A publication is a moment the district may be asked about later: the seal records it
     // now rather than at the next round.
     state.advance_seal().await;
-    Ok(published)
+    Ok(Some(published))
 }
 
 /// Every publication, newest first (public).
@@ -236,8 +272,27 @@ pub async fn get(state: &AppState, id: i64) -> Result<PublicationView> {
     let row = jixiao_store::publications::get(&state.store, id)
         .await?
         .ok_or_else(|| Error::not_found("公示", "publication"))?;
-    let results = serde_json::from_str(&row.results).ok();
+    let results = Some(stored_results(&row)?);
     Ok(PublicationView { row, results })
+}
+
+/// A publication's stored results; results that cannot be read (damaged in the database) are
+/// said to be so — never served as "no results".
+fn stored_results(row: &PublicationRow) -> Result<serde_json::Value> {
+    serde_json::from_str(&row.results).map_err(|e| {
+        tracing::error!(publication = row.id, error = %e, "stored publication results cannot be read");
+        Error::new(
+            crate::error::Kind::Unavailable,
+            "results_unreadable",
+            Text::new(
+                format!("第{}号公示保存的结果无法读取（数据已损坏）；请运行 jixiao audit verify 并联系管理员", row.id),
+                format!(
+                    "the stored results of publication {} cannot be read (damaged); run `jixiao audit verify` and tell the administrator",
+                    row.id
+                ),
+            ),
+        )
+    })
 }
 
 #[derive(Serialize, ToSchema)]

@@ -377,6 +377,75 @@ fn illegal(t: Transition, current: Option<&ValueRow>, allowed: Vec<String>) -> E
     .with(serde_json::json!({ "current": current, "allowed": allowed }))
 }
 
+/// What the writing transaction itself says may not change: the periods closed and the values
+/// open appeals dispute, read inside the transaction (the in-memory state may be a moment
+/// behind: a period closed or an appeal filed just now, on this node or another).
+pub struct Guard {
+    closed: Vec<(String, String)>,
+    /// (unit, element, period of the publication, appeal id).
+    frozen: Vec<(String, String, Period, i64)>,
+}
+
+impl Guard {
+    /// Reads the closed periods and the open appeals in `tx`.
+    pub async fn load(tx: &mut jixiao_store::Tx, state: &AppState) -> Result<Guard> {
+        let closed = jixiao_store::periods::closed(tx).await?;
+        let open = jixiao_store::appeals::all_open(tx).await?;
+        let live = state.live.read().await;
+        let mut frozen = Vec::new();
+        for (unit, a) in open {
+            let Ok(period) = Period::parse(&a.period) else {
+                continue;
+            };
+            for element in live.disputed_elements(&a.scheme_code, &a.indicator) {
+                frozen.push((unit.clone(), element, period, a.id));
+            }
+        }
+        Ok(Guard { closed, frozen })
+    }
+
+    /// Whether `unit`'s `element` of `period` may change now: refused (409) when a period
+    /// containing it is closed, or an open appeal disputes it (the appeal is named; its
+    /// resolution is the only way to change it).
+    pub fn check(&self, live: &Live, unit: &str, element: &str, period: Period) -> Result<()> {
+        if self.closed(live, element, period) {
+            return Err(locked_err(&period.to_string()));
+        }
+        if let Some(id) = self.disputed(unit, element, period) {
+            return Err(frozen_err(id));
+        }
+        Ok(())
+    }
+
+    /// Whether a closed period contains `element`'s value of `period`.
+    pub fn closed(&self, live: &Live, element: &str, period: Period) -> bool {
+        self.closed
+            .iter()
+            .any(|(scheme, closed)| live.closes(scheme, closed, element, period))
+    }
+
+    /// The open appeal that disputes `unit`'s `element` of `period`, if any.
+    pub fn disputed(&self, unit: &str, element: &str, period: Period) -> Option<i64> {
+        self.frozen
+            .iter()
+            .find(|(u, e, p, _)| u == unit && e == element && p.contains(period))
+            .map(|(.., id)| *id)
+    }
+}
+
+fn frozen_err(appeal: i64) -> Error {
+    Error::conflict(
+        "disputed",
+        Text::new(
+            format!("该数值正被第{appeal}号申诉争议，申诉处理前不能修改；更正须通过申诉处理"),
+            format!(
+                "this value is disputed by appeal {appeal}: it cannot change until the appeal is resolved, and a correction is made by resolving it"
+            ),
+        ),
+    )
+    .with(serde_json::json!({ "appeal": appeal }))
+}
+
 fn locked_err(period: &str) -> Error {
     Error::conflict(
         "period_closed",
@@ -597,9 +666,10 @@ async fn apply(
     let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
     let mut tx = state.store.write().await?;
     let current = jixiao_store::values::get(&mut tx, unit, element, period).await?;
+    let guard = Guard::load(&mut tx, state).await?;
     let (rt, locked, counts, allowed_now) = {
         let live = state.live.read().await;
-        let locked = live.locked(element, p);
+        let locked = live.locked(element, p) || guard.closed(&live, element, p);
         (
             route(&live, element),
             locked,
@@ -619,6 +689,10 @@ async fn apply(
     }
     let st = state_of(current.as_ref());
     allow(state, caller, action_for(t, unit, element, st)).await?;
+    // After the permission check: only someone who may act learns that a value is disputed.
+    if let Some(appeal) = guard.disputed(unit, element, p) {
+        return Err(frozen_err(appeal));
+    }
     if current.is_some() && version != current.as_ref().map(|c| c.version) {
         return Err(conflict(current.as_ref(), allowed_now));
     }

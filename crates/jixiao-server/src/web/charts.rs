@@ -40,7 +40,9 @@ pub fn bars(id: &str, title: &str, bars: &[Bar], max: Decimal) -> String {
                 "{} {} {}",
                 b.label,
                 b.value
-                    .map_or("—".into(), |v| v.round_dp(2).normalize().to_string()),
+                    .map_or("—".into(), |v| jixiao_core::explain::round_half_up(v, 2)
+                        .normalize()
+                        .to_string()),
                 b.note
             )
         })
@@ -63,7 +65,9 @@ pub fn bars(id: &str, title: &str, bars: &[Bar], max: Decimal) -> String {
             f64::from(label_w) + len + 4.0,
             y + 15,
             b.value
-                .map_or("—".into(), |v| v.round_dp(2).normalize().to_string()),
+                .map_or("—".into(), |v| jixiao_core::explain::round_half_up(v, 2)
+                    .normalize()
+                    .to_string()),
             escape(&b.note),
         );
     }
@@ -183,7 +187,9 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Decimal>)], max: D
         .map(|(l, v)| {
             format!(
                 "{l} {}",
-                v.map_or("—".into(), |v| v.round_dp(2).normalize().to_string())
+                v.map_or("—".into(), |v| jixiao_core::explain::round_half_up(v, 2)
+                    .normalize()
+                    .to_string())
             )
         })
         .collect();
@@ -212,7 +218,7 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Decimal>)], max: D
                 s,
                 "<circle class=\"dot\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\"/><text x=\"{x:.1}\" y=\"{:.1}\" class=\"val\" text-anchor=\"middle\">{}</text>",
                 y - 8.0,
-                v.round_dp(2).normalize()
+                jixiao_core::explain::round_half_up(*v, 2).normalize()
             );
         }
         let _ = write!(

@@ -652,7 +652,7 @@ async fn authorization_matrix(db: Db) {
         .await;
     let pub_id = publication["id"].to_string();
     let leader = by("qly_leader");
-    let appeal = leader.ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "mediation", "reason": "setup" }), 201).await;
+    let appeal = leader.ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "litigation_loss", "reason": "setup" }), 201).await;
     let appeal_id = appeal["id"].to_string();
 
     // Every operation of the OpenAPI document is in the table.

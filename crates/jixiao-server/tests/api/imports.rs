@@ -717,8 +717,8 @@ async fn a_date_in_a_number_cell_is_refused(db: Db) {
     assert!(
         problems
             .iter()
-            .any(|p| p["code"] == "not_a_number" && p["row"] == 6),
-        "the line it is on: {problems:?}"
+            .any(|p| p["code"] == "not_a_number" && p["row"] == 6 && p["value"] == "三十"),
+        "the line it is on, and what was in the cell: {problems:?}"
     );
 }
 scenario!(a_date_in_a_number_cell_is_refused);

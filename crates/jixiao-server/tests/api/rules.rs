@@ -391,6 +391,26 @@ async fn a_closed_period_locks_its_values(db: Db) {
         assert_eq!(v["locked"], locked, "{period}");
     }
     assert_eq!(look(&office, key).await.1, version);
+    // Closing a quarter does not lock the year's annual values.
+    let annual = office.ok_get("/api/v1/values/QLY/party_rating/2025").await;
+    assert_eq!(annual["locked"], false, "{annual}");
+
+    // A period closed in the database that this node has not read yet (closed through another
+    // node): the writing transaction itself refuses.
+    sqlx::query("UPDATE periods SET status = 'closed' WHERE scheme_code = 'wolong-2025' AND period = '2025Q3'")
+        .execute(&app.state.store.pool)
+        .await
+        .expect("closed elsewhere");
+    let q3 = "QLY/mediation_cases/2025Q3";
+    let (_, v3, _) = look(&office, q3).await;
+    let r = act(&office, q3, "return", v3, "").await;
+    assert_eq!(r.status_code(), 409, "{}", r.text());
+    assert_eq!(r.json::<Value>()["code"], "period_closed");
+    assert_eq!(look(&office, q3).await.1, v3);
+    sqlx::query("UPDATE periods SET status = 'open' WHERE scheme_code = 'wolong-2025' AND period = '2025Q3'")
+        .execute(&app.state.store.pool)
+        .await
+        .expect("open again");
 
     // The office reopens it, with a reason, and work goes on.
     let reopened = set_period(
@@ -437,6 +457,119 @@ async fn a_closed_period_locks_its_values(db: Db) {
     );
 }
 scenario!(a_closed_period_locks_its_values);
+
+/// While an appeal is open, the values it disputes (the appealed indicator's elements, of the
+/// unit, in the published period) cannot change by a save, a return, an import or a feed: 409
+/// naming the appeal. Resolving it is the only way to change them, and it records before and
+/// after; once resolved, work goes on.
+async fn an_open_appeal_freezes_what_it_disputes(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let reporter = app.user("qly_reporter").await;
+    let leader = app.user("qly_leader").await;
+    // The demo leaves one village's survey score to enter; publishing needs it.
+    let s = office
+        .ok_put(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3",
+            json!({ "value": "90" }),
+        )
+        .await;
+    let s = office
+        .ok_post(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
+            json!({ "version": s["value"]["row"]["version"] }),
+            200,
+        )
+        .await;
+    office
+        .ok_post(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3/verify",
+            json!({ "version": s["value"]["row"]["version"] }),
+            200,
+        )
+        .await;
+    let publication = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "年度公示" }),
+            201,
+        )
+        .await;
+    let appeal = leader.ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "mediation", "reason": "第四季度调解协议漏报" }), 201).await;
+    let id = appeal["id"].as_i64().expect("id");
+
+    let counted = "QLY/mediation_cases/2025Q3";
+    let (_, version, _) = look(&office, counted).await;
+    let r = act(&office, counted, "return", version, "").await;
+    assert_eq!(r.status_code(), 409, "{}", r.text());
+    let body: Value = r.json();
+    assert_eq!(body["code"], "disputed", "{body}");
+    assert_eq!(body["appeal"], id, "{body}");
+    assert_eq!(look(&office, counted).await.1, version);
+    let open = "QLY/mediation_agreements/2025Q4";
+    let r = act(&reporter, open, "save", look(&reporter, open).await.1, "36").await;
+    assert_eq!(r.status_code(), 409, "{}", r.text());
+    assert_eq!(r.json::<Value>()["code"], "disputed");
+    let (status, body) = crate::imports::upload(
+        &office,
+        "",
+        "q.csv",
+        b"unit,item,period,value\nQLY,mediation_agreements,2025Q4,36\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains("row 2") && m.contains(&format!("appeal {id}"))),
+        "{body}"
+    );
+    // Another item of the same unit is not disputed.
+    let other = "QLY/key_tasks_done/2025Q4";
+    let (_, v, _) = look(&office, other).await;
+    let r = act(&office, other, "return", v, "").await;
+    assert_eq!(r.status_code(), 200, "{}", r.text());
+
+    // The resolution corrects it, before and after in the audit; then it is free again.
+    let before = app.stored(&["QLY", "mediation_agreements", "2025Q4"]).await;
+    office
+        .ok_post(
+            &format!("/api/v1/appeals/{id}/resolve"),
+            json!({ "decision": "uphold", "reason": "核实补报", "version": appeal["version"], "corrections": [{ "element": "mediation_agreements", "period": "2025Q4", "value": "36" }] }),
+            200,
+        )
+        .await;
+    assert_eq!(
+        app.stored(&["QLY", "mediation_agreements", "2025Q4"])
+            .await
+            .map(|(v, _)| v),
+        Some("36".to_owned())
+    );
+    let audit = office
+        .ok_get("/api/v1/audit?entity=value&entity_id=QLY/mediation_agreements/2025Q4")
+        .await;
+    let correction = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["action"] == "value.correct")
+        .unwrap_or_else(|| panic!("the correction is audited: {audit}"))
+        .clone();
+    assert!(
+        correction["after"]
+            .as_str()
+            .is_some_and(|a| a.contains("36")),
+        "{correction}"
+    );
+    assert_eq!(correction["reason"], "核实补报", "{correction}");
+    if before.is_some() {
+        assert!(!correction["before"].is_null(), "{correction}");
+    }
+    let (_, version, _) = look(&office, counted).await;
+    let r = act(&office, counted, "return", version, "").await;
+    assert_eq!(r.status_code(), 200, "{}", r.text());
+}
+scenario!(an_open_appeal_freezes_what_it_disputes);
 
 async fn verify(office: &Client) -> Value {
     office.ok_get("/api/v1/audit/verify").await
@@ -968,3 +1101,94 @@ async fn account_rules(db: Db) {
     assert_eq!(audit["items"][0]["source"], "api");
 }
 scenario!(account_rules);
+
+/// Damage is said, not hidden: stored publication results that cannot be read are a 503 that
+/// says so (not `"results": null` with 200), and an evidence file gone from storage is a 503
+/// naming the file (not "no such file").
+async fn damage_is_said_not_hidden(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let up = office
+        .server
+        .post("/api/v1/values/QLY/mediation_cases/2025Q2/evidence")
+        .add_header(
+            "x-csrf-token",
+            office.csrf.clone().unwrap_or_default().as_str(),
+        )
+        .multipart(
+            axum_test::multipart::MultipartForm::new().add_part(
+                "file",
+                axum_test::multipart::Part::bytes(b"%PDF-1.4 minutes".to_vec())
+                    .file_name("minutes.pdf")
+                    .mime_type("application/pdf"),
+            ),
+        )
+        .await;
+    assert_eq!(up.status_code(), 201, "{}", up.text());
+    let sha = up.json::<Value>()["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_owned();
+    let r = office.get(&format!("/api/v1/evidence/{sha}")).await;
+    assert_eq!(r.status_code(), 200);
+    let file = app
+        .state
+        .config
+        .data_dir
+        .join("evidence")
+        .join(&sha[..2])
+        .join(&sha);
+    std::fs::remove_file(&file).expect("remove the stored file");
+    let r = office.get(&format!("/api/v1/evidence/{sha}")).await;
+    assert_eq!(r.status_code(), 503, "{}", r.text());
+    let body: Value = r.json();
+    assert_eq!(body["code"], "evidence_unavailable", "{body}");
+    assert!(
+        body["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains("minutes.pdf")),
+        "{body}"
+    );
+
+    let s = office
+        .ok_put(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3",
+            json!({ "value": "90" }),
+        )
+        .await;
+    let s = office
+        .ok_post(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
+            json!({ "version": s["value"]["row"]["version"] }),
+            200,
+        )
+        .await;
+    office
+        .ok_post(
+            "/api/v1/values/WLG-C04/satisfaction/2025Q3/verify",
+            json!({ "version": s["value"]["row"]["version"] }),
+            200,
+        )
+        .await;
+    let p = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "年度公示" }),
+            201,
+        )
+        .await;
+    let id = p["id"].as_i64().expect("id");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE publications SET results = '{{\"classes\": [' WHERE id = {id}"
+    )))
+    .execute(&app.state.store.pool)
+    .await
+    .expect("damage");
+    let r = app
+        .client()
+        .get(&format!("/api/v1/publications/{id}"))
+        .await;
+    assert_eq!(r.status_code(), 503, "{}", r.text());
+    assert_eq!(r.json::<Value>()["code"], "results_unreadable");
+}
+scenario!(damage_is_said_not_hidden);
