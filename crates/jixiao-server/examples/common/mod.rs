@@ -3,9 +3,11 @@
 // Each bench command uses a part of this.
 #![allow(dead_code)]
 
-use jixiao_core::synth::{Spec, scheme_and_org};
+use jixiao_core::synth::{Spec, dataset, scheme_and_org};
 use jixiao_store::audit::Actor;
 use jixiao_store::schemes::NewScheme;
+use jixiao_store::values::{Content, Key};
+use serde_json::{Value, json};
 
 /// A fresh database: a SQLite file in `dir`, or a new database on the PostgreSQL server
 /// `postgres` names.
@@ -77,4 +79,156 @@ pub fn peak_rss_mib() -> f64 {
 /// The `p` quantile of sorted samples (nearest rank).
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Loads the generated district the way an import would: organisation, scheme (published),
+/// periods, every value counted (each audited), and two API keys.
+pub async fn seed(url: &str, spec: &Spec) -> (String, String) {
+    let store = jixiao_store::Store::connect(url).await.expect("connect");
+    let data = dataset(spec);
+    let actor = Actor::system("import");
+    let mut tx = store.write().await.expect("tx");
+    district(&mut tx, spec).await;
+    for r in &data.records {
+        let period = r.period.to_string();
+        let value = r.value.normalize().to_string();
+        jixiao_store::values::insert(
+            &mut tx,
+            &actor,
+            Key {
+                unit: &r.unit,
+                element: &r.item,
+                period: &period,
+            },
+            Content {
+                value: &value,
+                note: "",
+                state: "counted",
+                return_reason: "",
+            },
+        )
+        .await
+        .expect("value");
+    }
+    let mut keys = Vec::new();
+    for role in ["office", "leader"] {
+        let (key, prefix, hash) = jixiao_server::auth::new_api_key();
+        jixiao_store::keys::create(&mut tx, &actor, role, &prefix, &hash, role, None, None)
+            .await
+            .expect("key");
+        keys.push(key);
+    }
+    tx.commit().await.expect("commit");
+    store.pool.close().await;
+    (keys[0].clone(), keys[1].clone())
+}
+
+#[derive(Clone)]
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub key: String,
+}
+
+impl Api {
+    /// Takes a counted value back through return → save (a new number) → submit → approve;
+    /// returns its version, ready to be verified.
+    pub async fn to_approved(&self, path: &str, number: &str) -> i64 {
+        let v = self.send(reqwest::Method::GET, path, None).await;
+        let mut version = v["row"]["version"].as_i64().expect("version");
+        for (method, step, body) in [
+            (
+                reqwest::Method::POST,
+                "/return",
+                json!({ "reason": "bench" }),
+            ),
+            (reqwest::Method::PUT, "", json!({ "value": number })),
+            (reqwest::Method::POST, "/submit", json!({})),
+            (reqwest::Method::POST, "/approve", json!({})),
+        ] {
+            let mut b = body;
+            b["version"] = json!(version);
+            let r = self.send(method, &format!("{path}{step}"), Some(b)).await;
+            version = r["value"]["row"]["version"].as_i64().expect("version");
+        }
+        version
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let bytes = self.raw(method, path, body).await;
+        serde_json::from_slice(&bytes).expect("json")
+    }
+
+    /// The response body as received (a successful one).
+    pub async fn raw(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Vec<u8> {
+        let mut r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.expect("request");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body").to_vec();
+        assert!(
+            status.is_success(),
+            "{path}: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        bytes
+    }
+}
+
+pub fn total_in(ranking: &Value, unit: &str) -> Option<String> {
+    ranking["classes"]
+        .as_array()?
+        .iter()
+        .flat_map(|c| c["rows"].as_array().into_iter().flatten())
+        .find(|r| r["unit"] == unit)
+        .and_then(|r| r["total"].as_str().map(str::to_owned))
+}
+
+/// Runs wrk (two threads, `connections` connections) and returns (requests/s, p50 ms, p99 ms, non-2xx responses).
+pub fn wrk(url: &str, key: &str, seconds: u64, connections: u32) -> Option<(f64, f64, f64, u64)> {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-H",
+            &format!("Authorization: Bearer {key}"),
+            url,
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ms = |s: &str| -> Option<f64> {
+        let s = s.trim();
+        if let Some(v) = s.strip_suffix("ms") {
+            v.parse().ok()
+        } else if let Some(v) = s.strip_suffix("us") {
+            v.parse::<f64>().ok().map(|x| x / 1000.0)
+        } else if let Some(v) = s.strip_suffix('s') {
+            v.parse::<f64>().ok().map(|x| x * 1000.0)
+        } else {
+            None
+        }
+    };
+    let field = |prefix: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .and_then(|l| l.split_whitespace().last().map(str::to_owned))
+    };
+    let rps = field("Requests/sec:")?.parse().ok()?;
+    let p50 = ms(&field("50%")?)?;
+    let p99 = ms(&field("99%")?)?;
+    let non2xx = text
+        .lines()
+        .find(|l| l.contains("Non-2xx"))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+        .unwrap_or(0);
+    print!("{text}");
+    Some((rps, p50, p99, non2xx))
 }
