@@ -640,9 +640,34 @@ pub fn leaf_score<T: Tracer>(
                     };
                     if full {
                         tr.step(|| {
-                            step(
-                                Rule::RatioHigher,
-                                Text::new(
+                            // The uncapped value and the cap, so the reader sees what was cut.
+                            let over = (!t.is_zero()).then(|| w * a / t).filter(|u| *u > cap);
+                            let (zh, en) = match over {
+                                Some(u) => (
+                                    format!(
+                                        "正向比率：w × a ÷ t = {} × {} ÷ {} {}，超过上限{}：min({}, {}) = {}",
+                                        n(w),
+                                        n(a),
+                                        n(t),
+                                        eq(u),
+                                        ratio_note(r, true),
+                                        n(cap),
+                                        n(u),
+                                        n(cap)
+                                    ),
+                                    format!(
+                                        "higher-is-better ratio: w × a ÷ t = {} × {} ÷ {} {}, over the cap{}: min({}, {}) = {}",
+                                        n(w),
+                                        n(a),
+                                        n(t),
+                                        eq(u),
+                                        ratio_note(r, false),
+                                        n(cap),
+                                        n(u),
+                                        n(cap)
+                                    ),
+                                ),
+                                None => (
                                     format!(
                                         "正向比率：实际 {} ≥ 目标 {}{}，得满分 {}",
                                         n(a),
@@ -658,8 +683,8 @@ pub fn leaf_score<T: Tracer>(
                                         n(cap)
                                     ),
                                 ),
-                                cap,
-                            )
+                            };
+                            step(Rule::RatioHigher, Text::new(zh, en), cap)
                         });
                         cap
                     } else if a.is_sign_negative() || a.is_zero() {
@@ -953,13 +978,17 @@ pub fn leaf_score<T: Tracer>(
             step(Rule::CoefficientScore, Text::new(format!("弹性系数 k = {}（设于“{from}”）作用于得分：{} × {} {}", n(k), n(score), n(k), eq(adj)), format!("elastic coefficient k = {} (set on `{from}`) applied to the score: {} × {} {}", n(k), n(score), n(k), eq(adj))), adj)
         });
         score = adj;
-        // min(w, raw × k): the method's own ceiling still holds after the coefficient.
-        clamp = clamp.or(Some(match &leaf.method {
+        // min(w, raw × k): the method's own ceiling still holds after the coefficient — and a
+        // formula allowed over the points has none to restore.
+        clamp = clamp.or(match &leaf.method {
+            MethodModel::Formula {
+                allow_over: true, ..
+            } => None,
             MethodModel::Ratio {
                 max_ratio: Some(r), ..
-            } => w * *r,
-            _ => w,
-        }));
+            } => Some(w * *r),
+            _ => Some(w),
+        });
     }
     if let Some(c) = clamp
         && score > c

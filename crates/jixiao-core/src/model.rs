@@ -1205,8 +1205,13 @@ impl Builder<'_> {
                     continue;
                 }
             };
+            // The default rule (`module:functional`) applies where there is such a module; a
+            // default must never make a valid scheme invalid, so elsewhere it is left out.
+            let default_rule =
+                class.tie_break.is_none() && *k == crate::scheme::Rules::default().tie_break[0];
             match found {
                 Some(t) => tie_break.push(t),
+                None if default_rule => {}
                 None => {
                     self.s
                         .err(
@@ -2437,17 +2442,15 @@ impl Builder<'_> {
                     )
                     .hint = hint;
             }
-            let empty = |t: &Option<crate::scheme::Threshold>| {
-                t.is_none_or(|t| t.below.is_none() && t.above.is_none())
-            };
+            let empty = |t: &Option<crate::scheme::Threshold>| t.is_none_or(|t| t.is_empty());
             if empty(&w.yellow) && empty(&w.red) {
                 let c = &w.code;
                 self.s.err(
                     "empty_warning",
                     &path,
                     t!(
-                        "预警“{c}”没有设置黄色或红色预警线（below/above）",
-                        "warning `{c}` sets no yellow or red line (below/above)"
+                        "预警“{c}”没有设置黄色或红色预警线（below/above/at_most/at_least）",
+                        "warning `{c}` sets no yellow or red line (below/above/at_most/at_least)"
                     ),
                 );
             }
@@ -2459,6 +2462,17 @@ impl Builder<'_> {
         for c in &m.classes {
             for s in &c.slots {
                 used[s.elem as usize] = true;
+            }
+        }
+        // An element only a warning rule or a check reads is used too.
+        for w in &m.scheme.warnings {
+            if let Some(&e) = m.element_ix.get(&w.element) {
+                used[e as usize] = true;
+            }
+        }
+        for c in &m.checks {
+            for &e in &c.elements {
+                used[e as usize] = true;
             }
         }
         for &e in m.element_order.iter().rev() {

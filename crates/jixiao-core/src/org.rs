@@ -126,15 +126,37 @@ impl Serialize for Classes {
 
 impl<'de> Deserialize<'de> for Classes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read as text first, so a code that is not a valid one is named with the reason (an
+        // untagged enum of codes would only say "did not match any variant").
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum OneOrMany {
-            One(Ident),
-            Many(Vec<Ident>),
+            One(String),
+            Many(Vec<String>),
+            Other(serde::de::IgnoredAny),
         }
-        Ok(match OneOrMany::deserialize(d)? {
-            OneOrMany::One(c) => Classes(vec![c]),
-            OneOrMany::Many(v) => Classes(v),
-        })
+        let codes = match OneOrMany::deserialize(d)? {
+            OneOrMany::One(c) => vec![c],
+            OneOrMany::Many(v) => v,
+            OneOrMany::Other(_) => {
+                return Err(serde::de::Error::custom(crate::doc::bilingual(&crate::t!(
+                    "class 应为一个类别代码，或类别代码的列表，如 class = \"street\" 或 class = [\"a\", \"b\"]",
+                    "class must be a class code or a list of class codes, e.g. class = \"street\" or class = [\"a\", \"b\"]"
+                ))));
+            }
+        };
+        codes
+            .iter()
+            .map(|c| {
+                Ident::parse(c).map_err(|e| {
+                    let why = e.text(c);
+                    serde::de::Error::custom(crate::doc::bilingual(&crate::text::Text::new(
+                        format!("类别代码“{c}”无效：{}", why.zh),
+                        format!("class code `{c}` is not valid: {}", why.en),
+                    )))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Classes)
     }
 }

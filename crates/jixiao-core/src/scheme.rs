@@ -85,17 +85,34 @@ pub struct WarningRule {
     pub red: Option<Threshold>,
 }
 
-/// Crossed when the value is below `below` or above `above`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// A warning line: crossed when the value is below `below` or above `above` (strict), or at
+/// most `at_most` or at least `at_least` (inclusive: "yellow at 10 points or more" is
+/// `at_least = 10`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Threshold {
     pub below: Option<Decimal>,
     pub above: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<Decimal>,
 }
 
 impl Threshold {
     pub fn crossed(&self, v: Decimal) -> bool {
-        self.below.is_some_and(|b| v < b) || self.above.is_some_and(|a| v > a)
+        self.below.is_some_and(|b| v < b)
+            || self.above.is_some_and(|a| v > a)
+            || self.at_most.is_some_and(|m| v <= m)
+            || self.at_least.is_some_and(|m| v >= m)
+    }
+
+    /// Whether it sets no line at all.
+    pub fn is_empty(&self) -> bool {
+        self.below.is_none()
+            && self.above.is_none()
+            && self.at_most.is_none()
+            && self.at_least.is_none()
     }
 }
 

@@ -471,3 +471,20 @@ fn whatif_changes_read_as_people_write_them() {
         Err(ChangeError::Code(_))
     ));
 }
+
+/// A reserved word (or a number) as a unit's class is named with the reason, in both
+/// languages, at the unit's place — not serde's "did not match any variant".
+#[test]
+fn a_bad_class_in_the_organisation_is_named() {
+    for (class, says) in [
+        ("\"min\"", "class code `min` is not valid"),
+        ("42", "class must be a class code or a list"),
+    ] {
+        let o = ORG.replacen("class = \"c\"", &format!("class = {class}"), 1);
+        let issues = issues(SCHEME, &o);
+        let text = issues.to_string();
+        assert!(issues.has_errors(), "{text}");
+        assert!(text.contains(says), "{text}");
+        assert!(!text.contains("untagged"), "{text}");
+    }
+}

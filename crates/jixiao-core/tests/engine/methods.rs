@@ -23,8 +23,13 @@ fn score_of(scheme_text: &str, a: &str) -> Decimal {
 fn higher_is_better_ratio_is_capped_at_the_points() {
     let s = single("10", "{ type = \"ratio\" }", "target = 90");
     assert_eq!(score_of(&s, "72"), d("8"));
-    // 10 × 96 / 90 = 10.67 → capped at 10.
+    // 10 × 96 / 90 = 10.67 → capped at 10, and the explanation shows both.
     assert_eq!(score_of(&s, "96"), d("10"));
+    let text = run(&s, &org(1, &[]), &csv(&["U1,v,2025,96"]), "2025").explain("U1", "x");
+    assert!(
+        text.contains("10 × 96 ÷ 90 ≈ 10.6667") && text.contains("min(10, 10.6667) = 10"),
+        "{text}"
+    );
     assert_eq!(score_of(&s, "0"), d("0"));
     assert_eq!(score_of(&s, "-5"), d("0"));
     // Exact decimals: 10 × 1 / 3 is 3.333…, not a binary float.
@@ -220,6 +225,26 @@ fn formula_method_is_exact_and_clamped() {
         "target = 80",
     );
     assert_eq!(score_of(&over, "100"), d("11.5"));
+    // A score-mode elastic coefficient keeps a formula allowed over the points over them:
+    // 11.5 × 1.0 stays 11.5 (it used to drop to 10), 11.5 × 1.1 = 12.65.
+    let elastic = single(
+        "10",
+        "{ type = \"formula\", score = \"w * min(a / t, 1.2) - 0.5\", allow_over = true }",
+        "target = 80\nelastic = true",
+    )
+    .replace(
+        "tie_break = []\n",
+        "tie_break = []\ncoefficient_mode = \"score\"\n",
+    );
+    for (k, want) in [("1.0", "11.5"), ("1.1", "12.65")] {
+        let r = run(
+            &elastic,
+            &org(1, &[("U1", &format!("coefficients = {{ x = {k} }}"))]),
+            &csv(&["U1,v,2025,100"]),
+            "2025",
+        );
+        assert_eq!(r.score("U1", "x"), d(want), "k = {k}");
+    }
 }
 
 #[test]
@@ -276,4 +301,14 @@ fn a_zero_divisor_in_the_data_is_explained_for_that_unit() {
     );
     let text = r.explain("U1", "cert");
     assert!(!text.contains("除数为0"), "{text}");
+}
+
+/// The default tie-break rule (`module:functional`) never makes a valid scheme invalid: a
+/// class without a `functional` module is scored, ties ordered by the total alone; a rule
+/// the scheme writes itself is still checked.
+#[test]
+fn the_default_tie_break_fits_any_class() {
+    let s = single("10", "{ type = \"ratio\" }", "target = 90").replace("tie_break = []\n", "");
+    assert!(!s.contains("tie_break"));
+    assert_eq!(score_of(&s, "72"), d("8"));
 }

@@ -78,6 +78,70 @@ fn red_yellow_and_quiet_units() {
     assert!(none.is_empty());
 }
 
+/// Inclusive lines: "yellow at 85 or less" is `at_most = 85`, "red at 95 or more" is
+/// `at_least = 95`; a value exactly on the line crosses it.
+#[test]
+fn inclusive_lines() {
+    let rule = r#"[[warnings]]
+code = "edge"
+name = { zh = "调解成功率临界" }
+element = "rate"
+yellow = { at_most = 85 }
+red = { at_least = 95 }
+"#;
+    let r = run(
+        &body(rule),
+        &org(3, &[]),
+        &csv(&[
+            "U1,cases,2025,40",
+            "U1,agreed,2025,34", // exactly 85%: yellow
+            "U2,cases,2025,40",
+            "U2,agreed,2025,38", // exactly 95%: red
+            "U3,cases,2025,40",
+            "U3,agreed,2025,36", // 90%: quiet
+        ]),
+        "2025",
+    );
+    let m = &r.loaded.model;
+    let raised = evaluate(m, &r.loaded.values, Period::parse("2025").expect("period"));
+    let got: Vec<(String, Level)> = raised
+        .iter()
+        .map(|w| (m.units[w.unit as usize].code.to_string(), w.level))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("U2".to_owned(), Level::Red),
+            ("U1".to_owned(), Level::Yellow)
+        ]
+    );
+}
+
+/// An element read only by a warning rule (or a check) is used: `jixiao check` does not call
+/// it unused.
+#[test]
+fn an_element_only_a_warning_reads_is_used() {
+    let rule = r#"[elements.backlog]
+name = { zh = "积案件数" }
+frequency = "year"
+[[warnings]]
+code = "backlog"
+name = { zh = "积案过多" }
+element = "backlog"
+red = { at_least = 10 }
+"#;
+    let issues = jixiao_core::check::check(
+        &SourceText::new("s.toml", &body(rule)),
+        &SourceText::new("o.toml", &org(1, &[])),
+        None,
+    );
+    assert!(!issues.has_errors(), "{issues}");
+    assert!(
+        !issues.to_string().contains("backlog”没有被任何指标使用"),
+        "{issues}"
+    );
+}
+
 #[test]
 fn rules_name_a_known_element_and_a_line() {
     let check = |s: &str| {
