@@ -66,13 +66,70 @@ pub fn load(
 fn load_data(model: &Model, d: DataFile<'_>) -> Result<(DataSet, Values, Issues), Issues> {
     let data = read_csv(d.name, d.bytes)?;
     let (values, mut issues) = Values::build(model, &data)?;
-    let more = qualitative_conflicts(model, &data, &values);
+    let mut more = qualitative_conflicts(model, &data, &values);
+    more.extend(element_checks(model, &data, &values));
     let has_errors = more.has_errors();
     issues.extend(more);
     if has_errors {
         return Err(issues);
     }
     Ok((data, values, issues))
+}
+
+/// The scheme's checks between elements (`[[checks]]`) on the file's numbers, as the server
+/// runs them on submission: each unit and period of the file, a failed check at its level
+/// (an error stops scoring, a warning is reported), at the row of the first number it reads.
+fn element_checks(model: &Model, data: &DataSet, values: &Values) -> Issues {
+    let mut issues = Issues::new();
+    if model.checks.is_empty() {
+        return issues;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &data.records {
+        let Some(u) = model.unit(&r.unit) else {
+            continue;
+        };
+        if !seen.insert((u, r.period)) {
+            continue;
+        }
+        let value = |e, p| values.get(u, e, p);
+        for i in crate::quality::failed_checks(model, r.period, None, &value) {
+            let rule = &model.scheme.checks[i];
+            let reads = &model.checks[i].elements;
+            let row = data
+                .records
+                .iter()
+                .filter(|x| x.unit == r.unit && x.period == r.period)
+                .find(|x| model.element(&x.item).is_some_and(|e| reads.contains(&e)))
+                .map_or(r.row, |x| x.row);
+            let (unit, period, code, text) = (&r.unit, r.period, &rule.code, &rule.rule);
+            let name = &rule.name;
+            let message = crate::text::Text::new(
+                format!(
+                    "{unit} {period}：数据校验“{}”未通过（{code}：{text}）",
+                    name.zh
+                ),
+                format!(
+                    "{unit} {period}: check `{}` fails ({code}: {text})",
+                    if name.en.is_empty() {
+                        &name.zh
+                    } else {
+                        &name.en
+                    }
+                ),
+            );
+            let location = Location::Cell { row, column: None };
+            issues.push(match rule.level {
+                crate::scheme::CheckLevel::Error => {
+                    Issue::error("check_failed", &data.file, location, message)
+                }
+                crate::scheme::CheckLevel::Warning => {
+                    Issue::warning("check_failed", &data.file, location, message)
+                }
+            });
+        }
+    }
+    issues
 }
 
 /// A qualitative rating must lie inside the band the evaluator chose.

@@ -179,8 +179,9 @@ level = "error"
 
 #[test]
 fn checks_between_elements() {
+    // (At warning level: an error-level check that fails stops the files from scoring.)
     let r = run(
-        &body(CHECKS),
+        &body(&CHECKS.replace("level = \"error\"", "level = \"warning\"")),
         &org(3, &[]),
         &csv(&[
             "U1,cases,2025,40",
@@ -210,4 +211,55 @@ fn checks_between_elements() {
         None,
     );
     assert!(bad.to_string().contains("checks[0].rule"), "{bad}");
+}
+
+/// `jixiao check` and `jixiao score` on files run the checks between elements too, as the
+/// server does on submission: an error-level check that fails stops scoring, naming the unit,
+/// the period, the check and the row; a warning-level one is reported and scoring goes on.
+#[test]
+fn checks_between_elements_run_on_files() {
+    let data = csv(&[
+        "U1,cases,2025,40",
+        "U1,agreed,2025,36",
+        "U2,cases,2025,10",
+        "U2,agreed,2025,12",
+    ]);
+    let load = |rules: &str| {
+        jixiao_core::check::load(
+            &SourceText::new("s.toml", &body(rules)),
+            &SourceText::new("o.toml", &org(2, &[])),
+            jixiao_core::check::DataFile {
+                name: "data.csv",
+                bytes: data.as_bytes(),
+            },
+        )
+    };
+    let stopped = load(CHECKS)
+        .err()
+        .expect("an error-level check stops scoring");
+    let failed: Vec<_> = stopped
+        .iter()
+        .filter(|i| i.code == "check_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{stopped}");
+    assert!(
+        failed[0].message.en.contains("U2 2025")
+            && failed[0].message.en.contains("agreed_le_cases"),
+        "{stopped}"
+    );
+    assert!(
+        matches!(
+            failed[0].location,
+            jixiao_core::issue::Location::Cell { row: 4, .. }
+        ),
+        "{:?}",
+        failed[0].location
+    );
+    let warned = load(&CHECKS.replace("level = \"error\"", "level = \"warning\""))
+        .expect("a warning does not stop scoring");
+    assert!(
+        warned.warnings.iter().any(|i| i.code == "check_failed"),
+        "{}",
+        warned.warnings
+    );
 }
