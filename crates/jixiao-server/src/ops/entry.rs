@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Kind, Result};
 use crate::live::Live;
-use crate::ops::values::{SaveBody, TransitionBody, ValueKey, ValueView};
+use crate::ops::values::{SaveBody, ValueKey, ValueView};
 use crate::ops::{Caller, allow_in};
 use crate::state::AppState;
 use jixiao_core::Decimal;
@@ -16,7 +16,6 @@ use jixiao_core::model::{ElemId, Model, leaf_slots};
 use jixiao_core::period::Period;
 use jixiao_core::scheme::{Source, ValueKind};
 use jixiao_core::text::Text;
-use jixiao_core::workflow::Transition;
 use std::collections::{BTreeMap, HashSet};
 
 /// An indicator on the form, with the numbers the unit reports for it.
@@ -637,35 +636,66 @@ pub async fn save_form(
             },
         ));
     }
+    let codes: Vec<String> = shown.fields().map(|f| f.spec.code.clone()).collect();
     drop(shown);
     if !errors.is_empty() {
         let refused = form(state, caller, unit, period, typed, &errors).await?;
         return Ok(Saved::Refused(refused));
     }
+    // One transaction for the whole form: every number saved and (when asked) submitted, or
+    // nothing — a failure part-way leaves no partial save.
+    let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
+    let mut tx = state.store.write().await?;
+    let guard = crate::ops::values::Guard::load(&mut tx, state).await?;
+    let mut rows = Vec::new();
+    let mut saved: BTreeMap<String, jixiao_core::Decimal> = BTreeMap::new();
     for (element, body) in changes {
         let key = ValueKey::new(unit, &element, period);
-        crate::ops::values::save(state, caller, &key, body).await?;
+        let row = crate::ops::values::save_in(&mut tx, &guard, state, caller, &key, body).await?;
+        if let Ok(v) = row.value.parse() {
+            saved.insert(element, v);
+        }
+        rows.push(row);
     }
     if submit {
-        let now = form(state, caller, unit, period, &Typed::new(), &BTreeMap::new()).await?;
-        for f in now.fields() {
-            let Some(row) = &f.view.row else { continue };
-            if f.view.allowed.iter().any(|a| a == "submit") {
-                let key = ValueKey::new(unit, &f.spec.code, period);
-                crate::ops::values::transition(
-                    state,
-                    caller,
-                    &key,
-                    Transition::Submit,
-                    TransitionBody {
-                        version: row.version,
-                        reason: String::new(),
-                    },
+        let incoming = |e: &str, q: Period| (q == p).then(|| saved.get(e).copied()).flatten();
+        for code in &codes {
+            let Some(row) = jixiao_store::values::get(&mut tx, unit, code, period).await? else {
+                continue;
+            };
+            let can = {
+                let live = state.live.read().await;
+                let locked = live.locked(code, p) || guard.closed(&live, code, p);
+                crate::ops::values::allowed_for(
+                    &live,
+                    &caller.principal,
+                    unit,
+                    code,
+                    Some(&row),
+                    locked,
                 )
-                .await?;
+                .iter()
+                .any(|a| a == "submit")
+            };
+            if can {
+                let key = ValueKey::new(unit, code, period);
+                rows.push(
+                    crate::ops::values::submit_in(
+                        &mut tx,
+                        &guard,
+                        state,
+                        caller,
+                        &key,
+                        row.version,
+                        &incoming,
+                    )
+                    .await?,
+                );
             }
         }
     }
+    crate::ops::commit(tx).await?;
+    state.live.write().await.apply_many(&rows);
     Ok(Saved::Done)
 }
 

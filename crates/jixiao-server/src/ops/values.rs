@@ -518,6 +518,52 @@ pub async fn save(
     key: &ValueKey,
     b: SaveBody,
 ) -> Result<Changed> {
+    let v = save_checked(state, caller, key, &b).await?;
+    apply(
+        state,
+        caller,
+        key,
+        Transition::Save,
+        b.version,
+        Some((v, b.note)),
+        "",
+    )
+    .await
+}
+
+/// [`save`] inside the caller's transaction (a form's numbers commit together): the row as it
+/// now stands, nothing committed.
+pub async fn save_in(
+    tx: &mut jixiao_store::Tx,
+    guard: &Guard,
+    state: &AppState,
+    caller: &Caller,
+    key: &ValueKey,
+    b: SaveBody,
+) -> Result<ValueRow> {
+    let v = save_checked(state, caller, key, &b).await?;
+    apply_in(
+        tx,
+        guard,
+        state,
+        caller,
+        key,
+        Transition::Save,
+        b.version,
+        Some((v, b.note)),
+        "",
+    )
+    .await
+}
+
+/// What a save checks before it touches anything: the caller may edit, the value is known,
+/// the number is valid, the note holds no control character. The number.
+async fn save_checked(
+    state: &AppState,
+    caller: &Caller,
+    key: &ValueKey,
+    b: &SaveBody,
+) -> Result<Decimal> {
     allow(
         state,
         caller,
@@ -545,16 +591,7 @@ pub async fn save(
         ));
         return Err(Error::invalid(&issues));
     }
-    apply(
-        state,
-        caller,
-        key,
-        Transition::Save,
-        b.version,
-        Some((v, b.note)),
-        "",
-    )
-    .await
+    Ok(v)
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -586,18 +623,52 @@ pub async fn transition(
         ));
     }
     if t == Transition::Submit {
-        check_before_submit(state, key).await?;
+        check_before_submit(state, key, &|_, _| None).await?;
     }
     apply(state, caller, key, t, Some(b.version), None, &b.reason).await
 }
 
+/// Submits a value inside the caller's transaction (a form submits its numbers together);
+/// `incoming` gives the numbers saved in the same transaction, which the checks between
+/// elements read before the stored ones.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit_in(
+    tx: &mut jixiao_store::Tx,
+    guard: &Guard,
+    state: &AppState,
+    caller: &Caller,
+    key: &ValueKey,
+    version: i64,
+    incoming: &(dyn Fn(&str, Period) -> Option<Decimal> + Sync),
+) -> Result<ValueRow> {
+    caller.require_signed_in()?;
+    known(state, key).await?;
+    check_before_submit(state, key, incoming).await?;
+    apply_in(
+        tx,
+        guard,
+        state,
+        caller,
+        key,
+        Transition::Submit,
+        Some(version),
+        None,
+        "",
+    )
+    .await
+}
+
 /// Checks between elements at error level stop a submission (warnings go on as flags for the
 /// reviewers).
-async fn check_before_submit(state: &AppState, key: &ValueKey) -> Result<()> {
+async fn check_before_submit(
+    state: &AppState,
+    key: &ValueKey,
+    incoming: &(dyn Fn(&str, Period) -> Option<Decimal> + Sync),
+) -> Result<()> {
     let live = state.live.read().await;
     let p = Period::parse(&key.period).map_err(|_| Error::not_found("期间", "period"))?;
     let failed: Vec<_> = live
-        .failed_checks(&key.unit, &key.element, p, &|_, _| None)
+        .failed_checks(&key.unit, &key.element, p, incoming)
         .into_iter()
         .filter(|c| c.level == jixiao_core::scheme::CheckLevel::Error)
         .collect();
@@ -662,11 +733,44 @@ async fn apply(
     new_value: Option<(Decimal, String)>,
     reason: &str,
 ) -> Result<Changed> {
+    let mut tx = state.store.write().await?;
+    let guard = Guard::load(&mut tx, state).await?;
+    let row = apply_in(
+        &mut tx, &guard, state, caller, key, t, version, new_value, reason,
+    )
+    .await?;
+    // Read before the commit, on this transaction's connection: after it, nothing may fail
+    // (the change stands) and no second connection is needed.
+    let evidence = jixiao_store::evidence::of_in(&mut tx, "value", row.id).await?;
+    commit(tx).await?;
+    let element = &key.element;
+    let mut live = state.live.write().await;
+    let before = standings(&live, element);
+    live.apply(&row);
+    let after = standings(&live, element);
+    let effect = diff(&live, element, &before, &after);
+    let value = view_with(&live, caller, key, Some(row), evidence);
+    Ok(Changed { value, effect })
+}
+
+/// [`apply`]'s move inside the caller's transaction (several moves of a form commit
+/// together): checked against the row as the transaction reads it and against `guard`; the
+/// row as it now stands. Nothing is committed and the live results are not touched.
+#[allow(clippy::too_many_arguments)]
+async fn apply_in(
+    tx: &mut jixiao_store::Tx,
+    guard: &Guard,
+    state: &AppState,
+    caller: &Caller,
+    key: &ValueKey,
+    t: Transition,
+    version: Option<i64>,
+    new_value: Option<(Decimal, String)>,
+    reason: &str,
+) -> Result<ValueRow> {
     let (unit, element, period) = (&key.unit, &key.element, &key.period);
     let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
-    let mut tx = state.store.write().await?;
-    let current = jixiao_store::values::get(&mut tx, unit, element, period).await?;
-    let guard = Guard::load(&mut tx, state).await?;
+    let current = jixiao_store::values::get(tx, unit, element, period).await?;
     let (rt, locked, counts, allowed_now) = {
         let live = state.live.read().await;
         let locked = live.locked(element, p) || guard.closed(&live, element, p);
@@ -704,7 +808,7 @@ async fn apply(
     let mut row = match (&current, &new_value) {
         (None, Some((v, note))) => {
             jixiao_store::values::insert(
-                &mut tx,
+                tx,
                 actor,
                 Key {
                     unit,
@@ -728,7 +832,7 @@ async fn apply(
             };
             let keep_reason = if t == Transition::Return { reason } else { "" };
             match jixiao_store::values::update(
-                &mut tx,
+                tx,
                 actor,
                 c,
                 &action,
@@ -745,7 +849,7 @@ async fn apply(
                 None => {
                     // Someone else's change committed after we read the row (PostgreSQL lets
                     // both read it): tell the loser what the value is now, not what it was.
-                    let now = jixiao_store::values::get(&mut tx, unit, element, period).await?;
+                    let now = jixiao_store::values::get(tx, unit, element, period).await?;
                     let allowed_now = {
                         let live = state.live.read().await;
                         allowed_for(
@@ -764,7 +868,7 @@ async fn apply(
     };
     if to == ValueState::Verified && counts {
         let counted = jixiao_store::values::update(
-            &mut tx,
+            tx,
             actor,
             &row,
             "value.count",
@@ -779,17 +883,7 @@ async fn apply(
         row = counted
             .ok_or_else(|| Error::internal(&"the row changed inside its own transaction"))?;
     }
-    // Read before the commit, on this transaction's connection: after it, nothing may fail
-    // (the change stands) and no second connection is needed.
-    let evidence = jixiao_store::evidence::of_in(&mut tx, "value", row.id).await?;
-    commit(tx).await?;
-    let mut live = state.live.write().await;
-    let before = standings(&live, element);
-    live.apply(&row);
-    let after = standings(&live, element);
-    let effect = diff(&live, element, &before, &after);
-    let value = view_with(&live, caller, key, Some(row), evidence);
-    Ok(Changed { value, effect })
+    Ok(row)
 }
 
 /// Every unit's (total, rank, grade), in the results' own order, for each tracked period and

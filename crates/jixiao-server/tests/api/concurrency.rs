@@ -302,6 +302,55 @@ async fn a_stale_form_does_not_overwrite_a_newer_number(db: Db) {
 }
 scenario!(a_stale_form_does_not_overwrite_a_newer_number);
 
+/// A form is one transaction: when submitting it fails part-way (here a check between its
+/// numbers: 50 agreements of 40 cases), nothing of it is saved — not even the drafts.
+async fn a_form_saves_all_or_nothing(db: Db) {
+    let app = App::spawn(db).await;
+    let reporter = app.user("qly_reporter").await;
+    let form = |cases: &str, agreements: &str| {
+        vec![
+            (
+                "_csrf".to_owned(),
+                reporter.csrf.clone().unwrap_or_default(),
+            ),
+            ("v:mediation_cases".to_owned(), cases.to_owned()),
+            ("n:mediation_cases".to_owned(), String::new()),
+            ("v:mediation_agreements".to_owned(), agreements.to_owned()),
+            ("n:mediation_agreements".to_owned(), String::new()),
+            ("action".to_owned(), "submit".to_owned()),
+        ]
+    };
+    let refused = reporter
+        .server
+        .post("/entry/QLY/2025Q4")
+        .form(&form("40", "50"))
+        .await;
+    assert!(
+        refused.status_code().is_client_error(),
+        "{}: {}",
+        refused.status_code(),
+        refused.text()
+    );
+    for item in ["mediation_cases", "mediation_agreements"] {
+        assert_eq!(app.stored(&["QLY", item, "2025Q4"]).await, None, "{item}");
+        assert_eq!(app.live_row(&["QLY", item, "2025Q4"]).await, None, "{item}");
+    }
+    // Consistent numbers go through together: both saved and submitted.
+    let done = reporter
+        .server
+        .post("/entry/QLY/2025Q4")
+        .form(&form("40", "36"))
+        .await;
+    assert_eq!(done.status_code(), 303, "{}", done.text());
+    for item in ["mediation_cases", "mediation_agreements"] {
+        let v = reporter
+            .ok_get(&format!("/api/v1/values/QLY/{item}/2025Q4"))
+            .await;
+        assert_eq!(v["row"]["state"], "submitted", "{item}: {v}");
+    }
+}
+scenario!(a_form_saves_all_or_nothing);
+
 /// Another process holding SQLite's write lock (a long import from the command line) past the
 /// wait: a write is answered "busy, try again" (503, problem+json), not an internal error, and
 /// changes nothing; once the lock is gone the same write goes through.
