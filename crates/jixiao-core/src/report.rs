@@ -20,6 +20,22 @@ pub struct Report {
     pub scheme: SchemeInfo,
     pub period: Period,
     pub classes: Vec<ClassReport>,
+    /// The warning lines the units' values cross in this period, red before yellow (when
+    /// asked for: [`Detail::warnings`]; left out of publications, which stay as published).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<WarningRow>,
+}
+
+/// A warning raised for a unit: the rule, the line crossed, the value.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningRow {
+    pub code: Ident,
+    pub name: Text,
+    pub element: Ident,
+    pub unit: Code,
+    pub unit_name: Text,
+    pub level: crate::warnings::Level,
+    pub value: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +163,8 @@ pub struct Detail {
     pub explanations: bool,
     /// Name data-file rows in provenance (depends on row order, so off for reproducible output).
     pub rows: bool,
+    /// The warnings raised in the period ([`Report::warnings`]).
+    pub warnings: bool,
 }
 
 pub fn named_grade(model: &Model, g: Option<u16>) -> Option<Named> {
@@ -286,6 +304,33 @@ pub fn report(
         },
         period: scoring.period,
         classes,
+        warnings: if detail.warnings {
+            crate::warnings::evaluate(model, values, scoring.period)
+                .into_iter()
+                .filter(|w| {
+                    class.is_none_or(|c| {
+                        model.units[w.unit as usize]
+                            .class
+                            .is_some_and(|(uc, _)| uc == c)
+                    })
+                })
+                .map(|w| {
+                    let rule = &model.scheme.warnings[w.rule];
+                    let unit = &model.units[w.unit as usize];
+                    WarningRow {
+                        code: rule.code.clone(),
+                        name: rule.name.clone(),
+                        element: rule.element.clone(),
+                        unit: unit.code.clone(),
+                        unit_name: unit.name.clone(),
+                        level: w.level,
+                        value: w.value,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     }
 }
 

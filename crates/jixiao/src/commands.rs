@@ -296,6 +296,7 @@ fn cmd_score(a: ScoreArgs) -> Outcome {
         indicators: matches!(a.format, ScoreFormat::Json | ScoreFormat::Xlsx),
         explanations: a.format == ScoreFormat::Json,
         rows: false,
+        warnings: a.format == ScoreFormat::Json,
     };
     let r = report(&l.model, &l.values, &scoring, class, detail);
     let bytes = match a.format {

@@ -146,7 +146,7 @@ proptest! {
             let ds = read_csv("d.csv", csv.as_bytes()).expect("csv");
             let (values, _) = Values::build(&model, &ds).expect("values");
             let s = Scoring::compute(&model, &values, Period::parse("2025").expect("p"));
-            serde_json::to_string(&report(&model, &values, &s, None, Detail { indicators: true, explanations: true, rows: false })).expect("json")
+            serde_json::to_string(&report(&model, &values, &s, None, Detail { indicators: true, explanations: true, rows: false, warnings: false })).expect("json")
         };
         prop_assert_eq!(run(org.clone(), &straight), run(org2, &order));
     }
@@ -292,6 +292,7 @@ fn json_form_of_the_demo_scores_the_same() {
                 indicators: true,
                 explanations: true,
                 rows: true,
+                warnings: true,
             },
         ))
         .expect("json");
@@ -304,6 +305,7 @@ fn json_form_of_the_demo_scores_the_same() {
                 indicators: true,
                 explanations: true,
                 rows: true,
+                warnings: true,
             },
         ))
         .expect("json");

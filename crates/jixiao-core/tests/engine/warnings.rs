@@ -263,3 +263,53 @@ fn checks_between_elements_run_on_files() {
         warned.warnings
     );
 }
+
+/// Warnings belong to the results: a report asked for them lists each raised warning with its
+/// rule, unit, level and value (what `jixiao score --format json` and the API's ranking give).
+#[test]
+fn warnings_are_in_the_results() {
+    let r = run(
+        &body(RULE),
+        &org(2, &[]),
+        &csv(&[
+            "U1,cases,2025,40",
+            "U1,agreed,2025,36",
+            "U2,cases,2025,40",
+            "U2,agreed,2025,20",
+        ]),
+        "2025",
+    );
+    let detail = |warnings| jixiao_core::report::Detail {
+        warnings,
+        ..Default::default()
+    };
+    let with = jixiao_core::report::report(
+        &r.loaded.model,
+        &r.loaded.values,
+        &r.scoring,
+        None,
+        detail(true),
+    );
+    let got: Vec<(String, String, Decimal)> = with
+        .warnings
+        .iter()
+        .map(|w| (w.unit.to_string(), format!("{:?}", w.level), w.value))
+        .collect();
+    assert_eq!(got, vec![("U2".to_owned(), "Red".to_owned(), d("50"))]);
+    let json = serde_json::to_value(&with).expect("json");
+    assert_eq!(json["warnings"][0]["code"], "low", "{json}");
+    let without = jixiao_core::report::report(
+        &r.loaded.model,
+        &r.loaded.values,
+        &r.scoring,
+        None,
+        detail(false),
+    );
+    assert!(without.warnings.is_empty());
+    assert!(
+        serde_json::to_value(&without)
+            .expect("json")
+            .get("warnings")
+            .is_none()
+    );
+}

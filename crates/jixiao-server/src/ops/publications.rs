@@ -94,6 +94,7 @@ pub fn score_snapshot(
             indicators: true,
             explanations: true,
             rows: false,
+            warnings: false,
         },
     );
     Ok(serde_json::to_string(&r).unwrap_or_default())

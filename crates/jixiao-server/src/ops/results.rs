@@ -153,7 +153,16 @@ pub async fn ranking(
     };
     let (scoring, values) = of_kind(s, t, kind);
     let ranking = Ranking {
-        report: report(&s.model, values, scoring, class, Detail::default()),
+        report: report(
+            &s.model,
+            values,
+            scoring,
+            class,
+            Detail {
+                warnings: true,
+                ..Detail::default()
+            },
+        ),
         scheme_version: s.row.version,
         scheme_hash: s.row.content_hash.clone(),
         kind,
@@ -219,6 +228,7 @@ fn unit_in(live: &Live, scheme: &str, period: &str, unit: &str, kind: Kind) -> R
             indicators: true,
             explanations: true,
             rows: false,
+            warnings: false,
         },
     );
     let class = r
@@ -314,6 +324,7 @@ pub async fn card(
                     indicators: true,
                     explanations: false,
                     rows: false,
+                    warnings: false,
                 },
             )
             .classes

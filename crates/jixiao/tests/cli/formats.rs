@@ -52,6 +52,13 @@ fn json_holds_every_indicator_and_its_explanation() {
     assert_eq!(class["code"], "street");
     let rows = class["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 8);
+    // The warnings raised in the period are in the results, for this class's units only.
+    let warnings = v["warnings"].as_array().expect("warnings");
+    assert!(!warnings.is_empty());
+    for w in warnings {
+        assert!(rows.iter().any(|r| r["unit"] == w["unit"]), "{w}");
+        assert!(w["level"] == "red" || w["level"] == "yellow", "{w}");
+    }
     let qly = rows.iter().find(|r| r["unit"] == "QLY").expect("QLY");
     let inds = qly["indicators"].as_array().expect("indicators");
     assert_eq!(inds.len(), 17);
