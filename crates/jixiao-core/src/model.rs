@@ -2155,18 +2155,25 @@ impl Builder<'_> {
                 match m.class_ix.get(class_code) {
                     Some(&cid) => mine.push((cid, cpath)),
                     None => {
+                        // A class not in this scheme means "not assessed by this scheme" (it
+                        // may be another scheme's): always a note, never an error — with a
+                        // suggestion when it looks like one of this scheme's, in case of a typo.
                         match suggest(class_code.as_str(), m.class_ix.keys().map(Ident::as_str)) {
                             Some(s) => {
-                                self.o
-                                    .err(
-                                        "unknown_class",
-                                        &cpath,
-                                        t!(
-                                            "类别“{class_code}”不在方案中",
-                                            "class `{class_code}` is not in the scheme"
-                                        ),
-                                    )
-                                    .hint = Some(t!("是否应为“{s}”？", "did you mean `{s}`?"));
+                                let loc = self.o.locate(&cpath);
+                                self.o.add(Issue::note(
+                                    "unknown_class",
+                                    self.o.src.name,
+                                    loc,
+                                    t!(
+                                        "类别“{class_code}”不在方案中，单位“{code}”不参加本方案考核",
+                                        "class `{class_code}` is not in the scheme: unit `{code}` is not assessed by it"
+                                    ),
+                                ))
+                                .hint = Some(t!(
+                                    "如是笔误，是否应为“{s}”？",
+                                    "if it is a typo, did you mean `{s}`?"
+                                ));
                             }
                             None => foreign
                                 .entry(class_code.clone())

@@ -338,16 +338,6 @@ const CASES: &[Case] = &[
         "单位代码“D1”重复",
     ),
     (
-        "class with a typo",
-        &[],
-        &[(
-            "class = \"c\"\n[[units]]\ncode = \"S1\"",
-            "class = \"cc\"\n[[units]]\ncode = \"S1\"",
-        )],
-        "units[0].class",
-        "类别“cc”不在方案中",
-    ),
-    (
         "own target on an unknown indicator",
         &[],
         &[(
@@ -369,16 +359,6 @@ const CASES: &[Case] = &[
         )],
         "units[0].class[1]",
         "在本方案中属于多个类别（c, c2）",
-    ),
-    (
-        "a typo in a list of classes",
-        &[],
-        &[(
-            "level = \"department\"\nclass = \"c\"",
-            "level = \"department\"\nclass = [\"c\", \"cc\"]",
-        )],
-        "units[0].class[1]",
-        "类别“cc”不在方案中",
     ),
     (
         "coefficient for an unknown code",
@@ -486,5 +466,31 @@ fn a_bad_class_in_the_organisation_is_named() {
         assert!(issues.has_errors(), "{text}");
         assert!(text.contains(says), "{text}");
         assert!(!text.contains("untagged"), "{text}");
+    }
+}
+
+/// A class that is not in this scheme means "not assessed by this scheme" (it may be another
+/// scheme's class): a note, never an error — with "did you mean" when it looks like one of this
+/// scheme's, in case it is a typo.
+#[test]
+fn a_class_of_another_scheme_is_a_note() {
+    for org_text in [
+        ORG.replacen("class = \"c\"", "class = \"cc\"", 1),
+        ORG.replacen("class = \"c\"", "class = [\"c\", \"cc\"]", 1),
+    ] {
+        let i = issues(SCHEME, &org_text);
+        assert!(!i.has_errors(), "{i}");
+        let note = i
+            .iter()
+            .find(|x| x.code == "unknown_class")
+            .unwrap_or_else(|| panic!("a note: {i}"));
+        assert_eq!(note.severity, jixiao_core::issue::Severity::Note);
+        assert!(note.message.zh.contains("类别“cc”不在方案中"), "{note:?}");
+        assert!(
+            note.hint
+                .as_ref()
+                .is_some_and(|h| h.en.contains("did you mean `c`")),
+            "{note:?}"
+        );
     }
 }
