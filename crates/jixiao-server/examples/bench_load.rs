@@ -69,11 +69,7 @@ async fn main() {
     } else {
         "SQLite"
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = common::free_port();
     let config = Config {
         database_url: url.clone(),
         listen: format!("127.0.0.1:{port}"),

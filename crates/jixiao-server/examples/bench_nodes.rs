@@ -43,14 +43,9 @@ struct Args {
 
 /// Starts a node on a free loopback port and waits until it is ready; its API base URL.
 async fn node(url: &str, dir: &std::path::Path, name: &str) -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
     let config = Config {
         database_url: url.to_owned(),
-        listen: format!("127.0.0.1:{port}"),
+        listen: format!("127.0.0.1:{}", common::free_port()),
         data_dir: dir.join(name),
         // One seal for one log, as every deployment of several nodes must share.
         audit_seal: Some(dir.join("shared.seal")),
@@ -62,15 +57,7 @@ async fn node(url: &str, dir: &std::path::Path, name: &str) -> String {
         "node {name} started (loads every value, scores 5 periods): {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    tokio::spawn(jixiao_server::serve(state));
-    let base = format!("http://127.0.0.1:{port}/api/v1");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/ready")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    base
+    common::serve(state).await
 }
 
 #[tokio::main]

@@ -19,7 +19,7 @@ use common::{Api, database, peak_rss_mib, percentile, seed, total_in, wrk};
 use jixiao_core::synth::{Rng, Spec};
 use jixiao_server::config::Config;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(clap::Parser)]
 struct Args {
@@ -75,14 +75,9 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
     let config = Config {
         database_url: url.clone(),
-        listen: format!("127.0.0.1:{port}"),
+        listen: format!("127.0.0.1:{}", common::free_port()),
         data_dir: dir.path().join("data"),
         ..Config::default()
     };
@@ -92,25 +87,12 @@ async fn main() {
         "start (load every value, score 5 periods official and provisional): {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    tokio::spawn(jixiao_server::serve(state));
-    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let base = common::serve(state).await;
     let office = Api {
         http: reqwest::Client::new(),
         base: base.clone(),
         key: office_key,
     };
-    for _ in 0..100 {
-        if office
-            .http
-            .get(format!("{base}/ready"))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     // 1. count → ranking readable.
     let mut rng = Rng::new(5);

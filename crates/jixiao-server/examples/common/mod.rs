@@ -64,6 +64,29 @@ pub async fn district(tx: &mut jixiao_store::Tx, spec: &Spec) {
     }
 }
 
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Serves `state` (listening where its configuration says) and waits until it answers; the
+/// API's base URL.
+pub async fn serve(state: jixiao_server::state::AppState) -> String {
+    let base = format!("http://{}/api/v1", state.config.listen);
+    tokio::spawn(jixiao_server::serve(state));
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/ready")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    base
+}
+
 /// Peak resident memory of this process so far, MiB.
 pub fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

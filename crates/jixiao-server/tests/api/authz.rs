@@ -623,26 +623,7 @@ async fn authorization_matrix(db: Db) {
         .as_str()
         .expect("sha")
         .to_owned();
-    let s = office
-        .ok_put(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3",
-            json!({ "value": "90" }),
-        )
-        .await;
-    let s = office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
-    office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/verify",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
+    crate::count_the_last_survey_score(office).await;
     let publication = office
         .ok_post(
             "/api/v1/publications",

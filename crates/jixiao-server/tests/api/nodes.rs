@@ -117,26 +117,7 @@ async fn two_nodes_on_one_database_postgres() {
     );
 
     // Counted through A, published at once through B: what B publishes is what A shows.
-    let s = office
-        .ok_put(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3",
-            json!({ "value": "90" }),
-        )
-        .await;
-    let s = office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
-    office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/verify",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
+    crate::count_the_last_survey_score(&office).await;
     let a_results = read(&a_server, &key, RESULTS).await;
     let r = b_server
         .post("/api/v1/publications")

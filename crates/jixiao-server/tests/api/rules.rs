@@ -467,27 +467,7 @@ async fn an_open_appeal_freezes_what_it_disputes(db: Db) {
     let office = app.user("office").await;
     let reporter = app.user("qly_reporter").await;
     let leader = app.user("qly_leader").await;
-    // The demo leaves one village's survey score to enter; publishing needs it.
-    let s = office
-        .ok_put(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3",
-            json!({ "value": "90" }),
-        )
-        .await;
-    let s = office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
-    office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/verify",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
+    crate::count_the_last_survey_score(&office).await;
     let publication = office
         .ok_post(
             "/api/v1/publications",
@@ -1150,26 +1130,7 @@ async fn damage_is_said_not_hidden(db: Db) {
         "{body}"
     );
 
-    let s = office
-        .ok_put(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3",
-            json!({ "value": "90" }),
-        )
-        .await;
-    let s = office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
-    office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/verify",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
+    crate::count_the_last_survey_score(&office).await;
     let p = office
         .ok_post(
             "/api/v1/publications",
