@@ -602,27 +602,13 @@ async fn authorization_matrix(db: Db) {
     let by = |name: &str| &clients[WHO.iter().position(|w| *w == name).expect("account")];
     let office = by("office");
     // Something to point at: a file, a publication, an appeal.
-    let up = office
-        .server
-        .post("/api/v1/values/QLY/mediation_cases/2025Q2/evidence")
-        .add_header(
-            "x-csrf-token",
-            office.csrf.clone().unwrap_or_default().as_str(),
-        )
-        .multipart(
-            axum_test::multipart::MultipartForm::new().add_part(
-                "file",
-                axum_test::multipart::Part::bytes(b"%PDF-1.4 setup".to_vec())
-                    .file_name("s.pdf")
-                    .mime_type("application/pdf"),
-            ),
-        )
-        .await;
-    assert_eq!(up.status_code(), 201, "{}", up.text());
-    let sha = up.json::<Value>()["sha256"]
-        .as_str()
-        .expect("sha")
-        .to_owned();
+    let sha = crate::attach_pdf(
+        office,
+        "/api/v1/values/QLY/mediation_cases/2025Q2/evidence",
+        b"%PDF-1.4 setup",
+        "s.pdf",
+    )
+    .await;
     crate::count_the_last_survey_score(office).await;
     let publication = office
         .ok_post(

@@ -239,6 +239,28 @@ pub async fn count_the_last_survey_score(office: &Client) {
     assert_eq!(s["value"]["row"]["state"], "counted");
 }
 
+/// Attaches a PDF as evidence at `path` (a value's or an appeal's `/evidence`); its sha256.
+pub async fn attach_pdf(c: &Client, path: &str, bytes: &[u8], name: &str) -> String {
+    let up = c
+        .server
+        .post(path)
+        .add_header("x-csrf-token", c.csrf.clone().unwrap_or_default().as_str())
+        .multipart(
+            axum_test::multipart::MultipartForm::new().add_part(
+                "file",
+                axum_test::multipart::Part::bytes(bytes.to_vec())
+                    .file_name(name)
+                    .mime_type("application/pdf"),
+            ),
+        )
+        .await;
+    assert_eq!(up.status_code(), 201, "{}", up.text());
+    up.json::<Value>()["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_owned()
+}
+
 /// A unit's total in a results report.
 pub fn total_of(report: &Value, unit: &str) -> Option<String> {
     report["classes"]

@@ -1088,27 +1088,13 @@ scenario!(account_rules);
 async fn damage_is_said_not_hidden(db: Db) {
     let app = App::spawn(db).await;
     let office = app.user("office").await;
-    let up = office
-        .server
-        .post("/api/v1/values/QLY/mediation_cases/2025Q2/evidence")
-        .add_header(
-            "x-csrf-token",
-            office.csrf.clone().unwrap_or_default().as_str(),
-        )
-        .multipart(
-            axum_test::multipart::MultipartForm::new().add_part(
-                "file",
-                axum_test::multipart::Part::bytes(b"%PDF-1.4 minutes".to_vec())
-                    .file_name("minutes.pdf")
-                    .mime_type("application/pdf"),
-            ),
-        )
-        .await;
-    assert_eq!(up.status_code(), 201, "{}", up.text());
-    let sha = up.json::<Value>()["sha256"]
-        .as_str()
-        .expect("sha")
-        .to_owned();
+    let sha = crate::attach_pdf(
+        &office,
+        "/api/v1/values/QLY/mediation_cases/2025Q2/evidence",
+        b"%PDF-1.4 minutes",
+        "minutes.pdf",
+    )
+    .await;
     let r = office.get(&format!("/api/v1/evidence/{sha}")).await;
     assert_eq!(r.status_code(), 200);
     let file = app
