@@ -343,16 +343,6 @@ pub struct Changes {
     listener: sqlx::postgres::PgListener,
 }
 
-/// What [`Changes::next`] heard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Heard {
-    /// Something was committed.
-    Change,
-    /// The connection was lost and made again: notifications in between may be lost, so read
-    /// everything new.
-    Reconnected,
-}
-
 impl Store {
     /// Listens for changes on PostgreSQL; `None` on SQLite (one node, nothing to hear).
     pub async fn changes(&self, url: &str) -> Result<Option<Changes>> {
@@ -366,11 +356,10 @@ impl Store {
 }
 
 impl Changes {
-    /// Waits for the next notification (or a reconnection).
-    pub async fn next(&mut self) -> Result<Heard> {
-        Ok(match self.listener.try_recv().await? {
-            Some(_) => Heard::Change,
-            None => Heard::Reconnected,
-        })
+    /// Waits for the next notification, or for the connection to be made again after it was
+    /// lost (notifications in between may be lost): either way, read everything new.
+    pub async fn next(&mut self) -> Result<()> {
+        self.listener.try_recv().await?;
+        Ok(())
     }
 }

@@ -665,7 +665,7 @@ pub async fn save_form(
             };
             let can = {
                 let live = state.live.read().await;
-                let locked = live.locked(code, p) || guard.closed(&live, code, p);
+                let locked = guard.closed(&live, code, p);
                 crate::ops::values::allowed_for(
                     &live,
                     &caller.principal,

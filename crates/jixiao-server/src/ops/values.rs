@@ -773,7 +773,9 @@ async fn apply_in(
     let current = jixiao_store::values::get(tx, unit, element, period).await?;
     let (rt, locked, counts, allowed_now) = {
         let live = state.live.read().await;
-        let locked = live.locked(element, p) || guard.closed(&live, element, p);
+        // The transaction's reading decides: this node's memory may be behind a close or a
+        // reopening made through another node.
+        let locked = guard.closed(&live, element, p);
         (
             route(&live, element),
             locked,
