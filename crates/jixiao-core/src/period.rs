@@ -113,6 +113,21 @@ impl Period {
         self.index * self.granularity.months()
     }
 
+    /// The first day of the period, `YYYY-MM-DD`.
+    pub fn first_day(self) -> String {
+        format!("{:04}-{:02}-01", self.year, self.first_month())
+    }
+
+    /// The last day of the period, `YYYY-MM-DD` (the organisation it is scored on is the one
+    /// that stands on this day).
+    pub fn last_day(self) -> String {
+        let month = self.last_month();
+        let days = time::Month::try_from(month)
+            .map(|m| time::util::days_in_month(m, i32::from(self.year)))
+            .unwrap_or(31);
+        format!("{:04}-{month:02}-{days:02}", self.year)
+    }
+
     /// Whether `other` lies inside this period (a period contains itself).
     pub fn contains(self, other: Period) -> bool {
         self.year == other.year
@@ -247,6 +262,17 @@ mod tests {
 
     fn p(s: &str) -> Period {
         Period::parse(s).expect("valid period")
+    }
+
+    #[test]
+    fn first_and_last_days() {
+        assert_eq!(p("2025").first_day(), "2025-01-01");
+        assert_eq!(p("2025").last_day(), "2025-12-31");
+        assert_eq!(p("2025Q3").last_day(), "2025-09-30");
+        assert_eq!(p("2025H1").last_day(), "2025-06-30");
+        assert_eq!(p("2024-02").last_day(), "2024-02-29");
+        assert_eq!(p("2025-02").last_day(), "2025-02-28");
+        assert_eq!(p("2025Q4").first_day(), "2025-10-01");
     }
 
     #[test]

@@ -135,7 +135,15 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     let actor = Actor::system("import");
     let org: Org = SourceText::new("org.toml", ORG).parse().map_err(err)?;
     let mut tx = state.store.write().await?;
-    jixiao_store::org::import(&mut tx, &actor, &org, "演示区初始化 / demo district").await?;
+    jixiao_store::org::import(
+        &mut tx,
+        &actor,
+        &org,
+        "演示区初始化 / demo district",
+        None,
+        jixiao_core::org::BEGINNING,
+    )
+    .await?;
     for (content, reason) in [
         (SCHEME, "演示方案 / demo scheme"),
         (BUDGET, "项目支出自评 / self-evaluation"),

@@ -7,7 +7,7 @@ use jixiao_core::Decimal;
 use jixiao_core::doc::SourceText;
 use jixiao_core::engine::Scoring;
 use jixiao_core::model::Model;
-use jixiao_core::org::Org;
+use jixiao_core::org::{History, Org};
 use jixiao_core::period::Period;
 use jixiao_core::scheme::{SchemeKind, Source};
 use jixiao_core::values::{Origin, Values};
@@ -19,18 +19,49 @@ use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::Arc;
 
-/// One period's results, both kinds.
+/// One period's results, both kinds, scored on the organisation as it stood on the period's
+/// last day (`model`, the model of era `era`).
 pub struct Tracked {
+    pub era: usize,
+    pub model: Arc<Model>,
     pub official: Scoring,
     pub provisional: Scoring,
 }
 
-pub struct LiveScheme {
-    pub row: SchemeRow,
+/// A scheme compiled against one organisation of its history, with the values read through
+/// that model (units that stand in that organisation only).
+pub struct Era {
     pub model: Arc<Model>,
     pub official: Values,
     pub provisional: Values,
+}
+
+pub struct LiveScheme {
+    pub row: SchemeRow,
+    /// The scheme compiled against today's organisation: its elements, classes and indicators
+    /// (the same in every era), and who is assessed now.
+    pub model: Arc<Model>,
+    /// One per distinct organisation the scheme's periods are scored on.
+    pub eras: Vec<Era>,
+    /// The era of today's organisation.
+    pub today: usize,
     pub periods: BTreeMap<Period, Tracked>,
+}
+
+impl LiveScheme {
+    /// The values of one kind that a tracked period was scored from.
+    pub fn values(&self, t: &Tracked, kind: Kind) -> &Values {
+        let era = &self.eras[t.era];
+        match kind {
+            Kind::Official => &era.official,
+            Kind::Provisional => &era.provisional,
+        }
+    }
+
+    /// The era a period is scored in: its own when tracked, else today's.
+    pub fn era_of(&self, p: Period) -> &Era {
+        &self.eras[self.periods.get(&p).map_or(self.today, |t| t.era)]
+    }
 }
 
 /// Which kind of results.
@@ -59,7 +90,10 @@ fn next_generation() -> u64 {
 pub struct Live {
     /// Changes with every change of the results (each [`Live::apply`], each rebuild).
     pub generation: u64,
+    /// The organisation as it stands today.
     pub org: Option<Org>,
+    /// The organisation through time.
+    pub history: Option<History>,
     pub schemes: BTreeMap<String, LiveScheme>,
     pub values: HashMap<Key, ValueRow>,
     /// Element → its lead department (from the elements and the indicators that read them).
@@ -67,8 +101,11 @@ pub struct Live {
     /// Element → where its data come from.
     pub sources: HashMap<String, Source>,
     pub periods: Vec<PeriodRow>,
-    /// Every unit code of the organisation (bulk imports and feeds check each row against it).
+    /// Every unit code the organisation has ever had (bulk imports and feeds check each row
+    /// against it; whether it stands in the row's period is checked with the scheme).
     pub units: std::collections::HashSet<String>,
+    /// Each unit's parent: today's, or for a unit closed by now, the last it had.
+    pub parents: HashMap<String, String>,
     /// Problems building a scheme (should not happen: changes are checked before they commit).
     pub problems: Vec<String>,
 }
@@ -106,16 +143,19 @@ pub fn values_from_rows<'a>(
 }
 
 impl Live {
-    /// Compiles every published scheme against `org` and scores its periods.
+    /// Compiles every published scheme against the organisation of each day its periods are
+    /// scored on (a period's last day; today for what is assessed now) and scores its periods.
     pub fn build(
-        org: Option<Org>,
+        history: Option<History>,
         schemes: Vec<SchemeRow>,
         periods: Vec<PeriodRow>,
         values: Vec<ValueRow>,
     ) -> Live {
+        let today = jixiao_store::today();
         let mut live = Live {
             generation: next_generation(),
-            org,
+            org: history.as_ref().map(|h| h.as_of(&today)),
+            history,
             periods,
             ..Live::default()
         };
@@ -128,44 +168,83 @@ impl Live {
                 )
             })
             .collect();
-        let Some(org) = live.org.clone() else {
+        let Some(history) = live.history.clone() else {
             return live;
         };
         for row in schemes {
-            match compile(&row, &org) {
-                Ok(model) => {
-                    let model = Arc::new(model);
-                    let official =
-                        values_from_rows(&model, live.values.values(), ValueState::official);
-                    let provisional =
-                        values_from_rows(&model, live.values.values(), ValueState::provisional);
-                    let mut periods = BTreeMap::new();
-                    for p in live.periods.iter().filter(|p| p.scheme_code == row.code) {
-                        if let Ok(period) = Period::parse(&p.period) {
-                            periods.insert(
-                                period,
-                                Tracked {
-                                    official: Scoring::compute(&model, &official, period),
-                                    provisional: Scoring::compute(&model, &provisional, period),
-                                },
-                            );
-                        }
-                    }
-                    live.schemes.insert(
-                        row.code.clone(),
-                        LiveScheme {
-                            row,
-                            model,
-                            official,
-                            provisional,
-                            periods,
-                        },
-                    );
+            let mut tracked = Vec::new();
+            for p in live.periods.iter().filter(|p| p.scheme_code == row.code) {
+                if let Ok(period) = Period::parse(&p.period) {
+                    tracked.push(period);
                 }
-                Err(e) => live
-                    .problems
-                    .push(format!("{}@{}: {e}", row.code, row.version)),
             }
+            // Today first, then each period's last day: the distinct organisations among them
+            // are the eras.
+            let days: Vec<String> = std::iter::once(today.clone())
+                .chain(tracked.iter().map(|p| p.last_day()))
+                .collect();
+            let mut keys: Vec<Vec<Option<usize>>> = Vec::new();
+            let mut eras: Vec<Era> = Vec::new();
+            let mut era_of_day: Vec<Option<usize>> = Vec::new();
+            for day in &days {
+                let key = history.key(day);
+                if let Some(i) = keys.iter().position(|k| *k == key) {
+                    era_of_day.push(Some(i));
+                    continue;
+                }
+                match compile(&row, &history.as_of(day)) {
+                    Ok(model) => {
+                        let model = Arc::new(model);
+                        eras.push(Era {
+                            official: values_from_rows(
+                                &model,
+                                live.values.values(),
+                                ValueState::official,
+                            ),
+                            provisional: values_from_rows(
+                                &model,
+                                live.values.values(),
+                                ValueState::provisional,
+                            ),
+                            model,
+                        });
+                        keys.push(key);
+                        era_of_day.push(Some(eras.len() - 1));
+                    }
+                    Err(e) => {
+                        live.problems
+                            .push(format!("{}@{} ({day}): {e}", row.code, row.version));
+                        era_of_day.push(None);
+                    }
+                }
+            }
+            let Some(today_era) = era_of_day[0] else {
+                continue;
+            };
+            let mut periods = BTreeMap::new();
+            for (period, era) in tracked.into_iter().zip(&era_of_day[1..]) {
+                let Some(era) = *era else { continue };
+                let e = &eras[era];
+                periods.insert(
+                    period,
+                    Tracked {
+                        era,
+                        model: e.model.clone(),
+                        official: Scoring::compute(&e.model, &e.official, period),
+                        provisional: Scoring::compute(&e.model, &e.provisional, period),
+                    },
+                );
+            }
+            live.schemes.insert(
+                row.code.clone(),
+                LiveScheme {
+                    model: eras[today_era].model.clone(),
+                    row,
+                    eras,
+                    today: today_era,
+                    periods,
+                },
+            );
         }
         live.index();
         live
@@ -174,11 +253,22 @@ impl Live {
     fn index(&mut self) {
         self.leads.clear();
         self.sources.clear();
-        self.units = self
-            .org
-            .iter()
-            .flat_map(|o| o.units.iter().map(|u| u.code.to_string()))
-            .collect();
+        self.units.clear();
+        self.parents.clear();
+        if let Some(h) = &self.history {
+            for v in h.latest() {
+                self.units.insert(v.unit.code.to_string());
+                if let Some(p) = &v.unit.parent {
+                    self.parents.insert(v.unit.code.to_string(), p.to_string());
+                }
+            }
+        }
+        for u in self.org.iter().flat_map(|o| o.units.iter()) {
+            match &u.parent {
+                Some(p) => self.parents.insert(u.code.to_string(), p.to_string()),
+                None => self.parents.remove(u.code.as_str()),
+            };
+        }
         for s in self.schemes.values() {
             let m = &s.model;
             for e in &m.elements {
@@ -215,18 +305,19 @@ impl Live {
 
     /// Brings every result up to date with a value's new row.
     pub fn apply(&mut self, row: &ValueRow) {
-        for (code, u, e) in self.store_row(row) {
+        for (code, era, u, e) in self.store_row(row) {
             if let Some(s) = self.schemes.get_mut(&code) {
-                for t in s.periods.values_mut() {
-                    t.official.refresh_unit(&s.model, &s.official, u, e);
-                    t.provisional.refresh_unit(&s.model, &s.provisional, u, e);
+                let x = &s.eras[era];
+                for t in s.periods.values_mut().filter(|t| t.era == era) {
+                    t.official.refresh_unit(&x.model, &x.official, u, e);
+                    t.provisional.refresh_unit(&x.model, &x.provisional, u, e);
                 }
             }
         }
     }
 
-    /// Puts a row into the values and each scheme's tables, without rescoring; returns the
-    /// schemes that read it with the unit and element there. Nothing when this version or a
+    /// Puts a row into the values and each scheme's tables (of every era), without rescoring;
+    /// returns the schemes and eras that read it with the unit and element there. Nothing when this version or a
     /// newer one is already in (two requests may finish in either order and the newer version
     /// wins; a change read back from the audit feed that this server already applied costs
     /// nothing).
@@ -235,6 +326,7 @@ impl Live {
         row: &ValueRow,
     ) -> Vec<(
         String,
+        usize,
         jixiao_core::model::UnitId,
         jixiao_core::model::ElemId,
     )> {
@@ -255,19 +347,22 @@ impl Live {
         let state = ValueState::parse(&row.state).unwrap_or(ValueState::Draft);
         let value = Decimal::from_str(&row.value).ok();
         let mut touched = Vec::new();
+        let Ok(p) = Period::parse(&row.period) else {
+            return touched;
+        };
         for (code, s) in self.schemes.iter_mut() {
-            let (Some(u), Some(e), Ok(p)) = (
-                s.model.unit(&row.unit_code),
-                s.model.element(&row.element),
-                Period::parse(&row.period),
-            ) else {
-                continue;
-            };
-            s.official
-                .put(u, e, p, value.filter(|_| state.official()), Origin::Set);
-            s.provisional
-                .put(u, e, p, value.filter(|_| state.provisional()), Origin::Set);
-            touched.push((code.clone(), u, e));
+            for (i, x) in s.eras.iter_mut().enumerate() {
+                let (Some(u), Some(e)) =
+                    (x.model.unit(&row.unit_code), x.model.element(&row.element))
+                else {
+                    continue;
+                };
+                x.official
+                    .put(u, e, p, value.filter(|_| state.official()), Origin::Set);
+                x.provisional
+                    .put(u, e, p, value.filter(|_| state.provisional()), Origin::Set);
+                touched.push((code.clone(), i, u, e));
+            }
         }
         touched
     }
@@ -283,15 +378,16 @@ impl Live {
         }
         let mut touched = std::collections::BTreeSet::new();
         for row in rows {
-            for (code, _, _) in self.store_row(row) {
-                touched.insert(code);
+            for (code, era, _, _) in self.store_row(row) {
+                touched.insert((code, era));
             }
         }
-        for code in touched {
+        for (code, era) in touched {
             if let Some(s) = self.schemes.get_mut(&code) {
-                for (period, t) in s.periods.iter_mut() {
-                    t.official = Scoring::compute(&s.model, &s.official, *period);
-                    t.provisional = Scoring::compute(&s.model, &s.provisional, *period);
+                let x = &s.eras[era];
+                for (period, t) in s.periods.iter_mut().filter(|(_, t)| t.era == era) {
+                    t.official = Scoring::compute(&x.model, &x.official, *period);
+                    t.provisional = Scoring::compute(&x.model, &x.provisional, *period);
                 }
             }
         }
@@ -303,6 +399,11 @@ impl Live {
             .iter()
             .find(|r| r.scheme_code == scheme && r.period == period)
             .and_then(|r| r.deadline.clone())
+    }
+
+    /// A unit's name as it last stood (closed and merged units keep theirs).
+    pub fn unit_name(&self, code: &str) -> Option<&jixiao_core::text::Text> {
+        self.history.as_ref()?.of(code).last().map(|v| &v.unit.name)
     }
 
     pub fn scheme(&self, code: &str) -> Option<&LiveScheme> {
@@ -375,7 +476,7 @@ impl Live {
     ) -> Vec<jixiao_core::scheme::CheckRule> {
         let mut out: Vec<jixiao_core::scheme::CheckRule> = Vec::new();
         for s in self.schemes_using(element) {
-            let m = &s.model;
+            let m = &s.era_of(period).model;
             if m.unit(unit).and_then(|u| m.class_of(u)).is_none() {
                 continue;
             }
@@ -446,7 +547,6 @@ pub fn compile(row: &SchemeRow, org: &Org) -> Result<Model, jixiao_core::issue::
 /// The organisation and schemes seen as a [`jixiao_core::access::Scope`].
 impl jixiao_core::access::Scope for Live {
     fn within(&self, unit: &str, root: &str) -> bool {
-        let Some(org) = &self.org else { return false };
         let mut cur = Some(unit.to_owned());
         let mut steps = 0;
         while let Some(c) = cur {
@@ -457,11 +557,7 @@ impl jixiao_core::access::Scope for Live {
             if steps > 64 {
                 return false;
             }
-            cur = org
-                .units
-                .iter()
-                .find(|u| u.code.as_str() == c)
-                .and_then(|u| u.parent.as_ref().map(|p| p.to_string()));
+            cur = self.parents.get(&c).cloned();
         }
         false
     }

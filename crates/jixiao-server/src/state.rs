@@ -207,11 +207,11 @@ impl AppState {
 }
 
 pub async fn load_live(store: &Store) -> Result<Live, jixiao_store::StoreError> {
-    let org = jixiao_store::org::current(store).await?;
+    let history = jixiao_store::org::history(store).await?;
     let schemes = jixiao_store::schemes::published(store).await?;
     let periods = jixiao_store::periods::list(store).await?;
     let values = jixiao_store::values::all(store).await?;
-    let live = Live::build(org, schemes, periods, values);
+    let live = Live::build(history, schemes, periods, values);
     for p in &live.problems {
         tracing::error!(problem = %p, "a published scheme no longer compiles against the organisation");
     }

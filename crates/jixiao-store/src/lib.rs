@@ -283,6 +283,13 @@ pub fn now() -> String {
         .unwrap_or_default()
 }
 
+/// Today in the district (China Standard Time, UTC+8, which has no daylight saving),
+/// `YYYY-MM-DD`: the day an undated organisation change takes effect.
+pub fn today() -> String {
+    let t = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
 /// A time `secs` seconds from now, as stored.
 pub fn in_seconds(secs: i64) -> String {
     let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);

@@ -34,7 +34,7 @@ pub async fn database(postgres: Option<&str>, dir: &std::path::Path, tag: &str) 
 pub async fn district(tx: &mut jixiao_store::Tx, spec: &Spec) {
     let (scheme, org) = scheme_and_org(spec);
     let actor = Actor::system("import");
-    jixiao_store::org::import(tx, &actor, &org, "bench")
+    jixiao_store::org::import(tx, &actor, &org, "bench", None, jixiao_core::org::BEGINNING)
         .await
         .expect("org");
     let content = serde_json::to_string(&scheme).expect("scheme json");

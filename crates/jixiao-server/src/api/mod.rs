@@ -220,6 +220,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(units::list, units::import))
         .routes(routes!(units::get, units::update))
         .routes(routes!(units::close))
+        .routes(routes!(units::split))
         .routes(routes!(schemes::list, schemes::upload))
         .routes(routes!(schemes::validate))
         .routes(routes!(schemes::get))

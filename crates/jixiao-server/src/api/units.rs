@@ -4,7 +4,7 @@ use crate::api::extract::{Json, Path};
 use crate::error::Result;
 use crate::http::Problem;
 use crate::ops::Caller;
-use crate::ops::units::{CloseBody, ImportBody, ImportResult, UnitView, UpdateBody};
+use crate::ops::units::{CloseBody, ImportBody, ImportResult, SplitBody, UnitView, UpdateBody};
 use crate::state::AppState;
 use axum::extract::State;
 
@@ -34,7 +34,8 @@ pub async fn import(
     Ok(Json(crate::ops::units::import(&state, &caller, b).await?))
 }
 
-/// Change a unit (names, parent, class, elastic coefficients, own targets).
+/// Change a unit from a day on (`effective`): rename, move, re-class, elastic coefficients,
+/// own targets. Periods that end before that day keep the unit as it was.
 #[utoipa::path(put, path = "/units/{code}", tag = "units", params(("code" = String, Path)), request_body = UpdateBody,
     responses((status = 200, body = UnitView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
@@ -48,7 +49,8 @@ pub async fn update(
     ))
 }
 
-/// Close a unit or merge it into another. It stays in the record, and in past results.
+/// Close a unit from a day on (`effective`), or merge it into another. It stays in the
+/// record, and in every period that ended before that day, with its successor named.
 #[utoipa::path(post, path = "/units/{code}/close", tag = "units", params(("code" = String, Path)), request_body = CloseBody,
     responses((status = 200, body = UnitView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn close(
@@ -59,5 +61,20 @@ pub async fn close(
 ) -> Result<Json<UnitView>> {
     Ok(Json(
         crate::ops::units::close(&state, &caller, &code, b).await?,
+    ))
+}
+
+/// Split a unit into new units from a day on (`effective`): the new units are set up that day,
+/// the unit is closed naming them as successors; earlier periods keep it.
+#[utoipa::path(post, path = "/units/{code}/split", tag = "units", params(("code" = String, Path)), request_body = SplitBody,
+    responses((status = 200, body = UnitView), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn split(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Json(b): Json<SplitBody>,
+) -> Result<Json<UnitView>> {
+    Ok(Json(
+        crate::ops::units::split(&state, &caller, &code, b).await?,
     ))
 }

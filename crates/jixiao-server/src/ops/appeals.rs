@@ -294,12 +294,7 @@ pub async fn overview(state: &AppState, caller: &Caller) -> Result<Overview> {
         evidence.push(crate::ops::evidence::links(state, "appeal", a.id).await?);
     }
     let live = state.live.read().await;
-    let unit_name = |code: &str| {
-        live.org
-            .as_ref()
-            .and_then(|o| o.units.iter().find(|u| u.code.as_str() == code))
-            .map(|u| u.name.clone())
-    };
+    let unit_name = |code: &str| live.unit_name(code).cloned();
     let indicator_name = |code: &str| {
         live.schemes
             .values()

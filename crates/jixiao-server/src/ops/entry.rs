@@ -91,7 +91,7 @@ pub fn layout(live: &Live, p: &Principal, unit: &str, period: Period) -> Vec<Gro
         if !s.periods.contains_key(&period) {
             continue;
         }
-        let m = &s.model;
+        let m = &s.era_of(period).model;
         let Some((cid, _)) = m.unit(unit).and_then(|u| m.class_of(u)) else {
             continue;
         };
@@ -276,12 +276,7 @@ pub fn forms_for(live: &Live, p: &Principal) -> Vec<FormLink> {
 }
 
 fn unit_name(live: &Live, unit: &str) -> Option<Text> {
-    live.org
-        .as_ref()?
-        .units
-        .iter()
-        .find(|u| u.code.as_str() == unit)
-        .map(|u| u.name.clone())
+    live.unit_name(unit).cloned()
 }
 
 /// Evaluates a computed element for `unit` and `period` on the numbers typed into the form;

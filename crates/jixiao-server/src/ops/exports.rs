@@ -161,7 +161,7 @@ pub async fn rankings(
         let (s, t, _) = tracked(&live, scheme, period)?;
         let (scoring, vals) = of_kind(s, t, q.kind.unwrap_or(Kind::Official));
         let r = jixiao_core::report::report(
-            &s.model,
+            &t.model,
             vals,
             scoring,
             None,

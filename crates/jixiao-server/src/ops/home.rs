@@ -100,7 +100,8 @@ pub async fn home(state: &AppState, caller: &Caller) -> Result<Home> {
         let (incomplete, warnings) = match now {
             Some((s, per)) if district => (
                 Some(
-                    s.model
+                    s.era_of(per)
+                        .model
                         .units
                         .iter()
                         .filter(|u| u.class.is_some())
@@ -110,7 +111,10 @@ pub async fn home(state: &AppState, caller: &Caller) -> Result<Home> {
                         })
                         .count(),
                 ),
-                Some(jixiao_core::warnings::evaluate(&s.model, &s.provisional, per).len()),
+                Some({
+                    let era = s.era_of(per);
+                    jixiao_core::warnings::evaluate(&era.model, &era.provisional, per).len()
+                }),
             ),
             _ => (None, None),
         };

@@ -1036,17 +1036,18 @@ pub async fn class_template(
     let s = live
         .scheme(scheme)
         .ok_or_else(|| Error::not_found("已发布的方案", "published scheme"))?;
-    let cid = s
-        .model
+    // The class as it stands in that period.
+    let m = &s.era_of(p).model;
+    let cid = m
         .class_ix
         .get(class)
         .copied()
         .ok_or_else(|| Error::not_found("类别", "class"))?;
-    let c = &s.model.classes[cid as usize];
+    let c = &m.classes[cid as usize];
     let mut units = Vec::new();
     let mut columns: Vec<crate::ops::entry::ElementSpec> = Vec::new();
     for &u in &c.members {
-        let unit = &s.model.units[u as usize];
+        let unit = &m.units[u as usize];
         let groups = crate::ops::entry::layout(&live, &caller.principal, unit.code.as_str(), p);
         if groups.is_empty() {
             continue;

@@ -175,14 +175,16 @@ async fn publish_at(
 ) -> Result<Option<(PublicationRow, bool)>> {
     let (scheme_row, org, snapshot, p) = {
         let live = state.live.read().await;
-        let (s, _, p) = crate::ops::results::tracked(&live, scheme, period)?;
-        if s.periods[&p]
-            .official
+        let (s, t, p) = crate::ops::results::tracked(&live, scheme, period)?;
+        // The period's results are on the organisation as it stood on its last day; the
+        // publication freezes that organisation with them.
+        let m = &t.model;
+        if t.official
             .classes
             .iter()
             .any(|c| c.units.iter().any(|u| u.blocked))
         {
-            let blocked: Vec<String> = s.periods[&p]
+            let blocked: Vec<String> = t
                 .official
                 .classes
                 .iter()
@@ -191,8 +193,8 @@ async fn publish_at(
                         .iter()
                         .enumerate()
                         .filter(|(_, u)| u.blocked)
-                        .map(|(m, _)| {
-                            s.model.units[s.model.classes[c.class as usize].members[m] as usize]
+                        .map(|(ix, _)| {
+                            m.units[m.classes[c.class as usize].members[ix] as usize]
                                 .code
                                 .to_string()
                         })
@@ -210,12 +212,7 @@ async fn publish_at(
             )
             .with(serde_json::json!({ "units": blocked })));
         }
-        (
-            s.row.clone(),
-            s.model.org.clone(),
-            counted(&live, &s.model),
-            p,
-        )
+        (s.row.clone(), m.org.clone(), counted(&live, m), p)
     };
     let results = score_snapshot(&scheme_row.format, &scheme_row.content, &org, &snapshot, p)
         .map_err(|i| Error::invalid(&i))?;

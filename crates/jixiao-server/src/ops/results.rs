@@ -45,8 +45,8 @@ pub fn tracked<'a>(
 /// The scoring and the values of one kind of results.
 pub fn of_kind<'a>(s: &'a LiveScheme, t: &'a Tracked, kind: Kind) -> (&'a Scoring, &'a Values) {
     match kind {
-        Kind::Official => (&t.official, &s.official),
-        Kind::Provisional => (&t.provisional, &s.provisional),
+        Kind::Official => (&t.official, s.values(t, kind)),
+        Kind::Provisional => (&t.provisional, s.values(t, kind)),
     }
 }
 
@@ -54,7 +54,7 @@ pub fn of_kind<'a>(s: &'a LiveScheme, t: &'a Tracked, kind: Kind) -> (&'a Scorin
 pub fn report_of(s: &LiveScheme, p: Period, kind: Kind, detail: Detail) -> Option<Report> {
     let t = s.periods.get(&p)?;
     let (scoring, values) = of_kind(s, t, kind);
-    Some(report(&s.model, values, scoring, None, detail))
+    Some(report(&t.model, values, scoring, None, detail))
 }
 
 /// Completeness and timeliness of reporting.
@@ -77,24 +77,23 @@ pub async fn reporting(
 ) -> Result<ReportingReport> {
     allow(state, caller, Action::ReadRankings).await?;
     let live = state.live.read().await;
-    let (s, _, p) = tracked(&live, scheme, period)?;
+    let (_, t, p) = tracked(&live, scheme, period)?;
     let deadline = live.deadline(scheme, period);
     let mut units = Vec::new();
-    if let Some(org) = &live.org {
-        for u in &org.units {
-            let assessed = s
-                .model
-                .unit(u.code.as_str())
-                .and_then(|id| s.model.class_of(id))
-                .is_some();
-            if !assessed {
-                continue;
-            }
-            let mut r = reporting_of(&live, u.code.as_str(), p, deadline.as_deref());
-            r.name_zh = u.name.zh.clone();
-            r.name_en = u.name.en.clone();
-            units.push(r);
+    // The units as they stood in the period, in the organisation's order.
+    for u in &t.model.org.units {
+        let assessed = t
+            .model
+            .unit(u.code.as_str())
+            .and_then(|id| t.model.class_of(id))
+            .is_some();
+        if !assessed {
+            continue;
         }
+        let mut r = reporting_of(&live, u.code.as_str(), p, deadline.as_deref());
+        r.name_zh = u.name.zh.clone();
+        r.name_en = u.name.en.clone();
+        units.push(r);
     }
     Ok(ReportingReport {
         scheme: scheme.to_owned(),
@@ -143,7 +142,7 @@ pub async fn ranking(
     let (s, t, _) = tracked(&live, scheme, period)?;
     let class = match &q.class {
         Some(c) => Some(
-            s.model
+            t.model
                 .class_ix
                 .get(c.as_str())
                 .copied()
@@ -154,7 +153,7 @@ pub async fn ranking(
     let (scoring, values) = of_kind(s, t, kind);
     let ranking = Ranking {
         report: report(
-            &s.model,
+            &t.model,
             values,
             scoring,
             class,
@@ -194,6 +193,58 @@ pub struct UnitResult {
     pub kind: Kind,
     pub class: ClassHead,
     pub row: UnitRow,
+    /// What became of the unit after the period (merged, split, closed) and which units it
+    /// took over up to it: its successor or predecessors, named.
+    pub lineage: Vec<jixiao_core::org::Lineage>,
+}
+
+/// Why a unit has no results in a period: not in the organisation then (set up later, closed
+/// or merged before the period ended — naming when and into what), or no such unit.
+pub fn gone(live: &Live, unit: &str, period: &str) -> Error {
+    use jixiao_core::org::Standing;
+    let day = Period::parse(period)
+        .map(|p| p.last_day())
+        .unwrap_or_default();
+    let Some(h) = &live.history else {
+        return Error::not_found("单位", "unit");
+    };
+    let text = match h.standing(unit, &day) {
+        Standing::NotYet(v) => Text::new(
+            format!("单位“{unit}”自 {} 起设立，{period} 时尚不在册", v.from),
+            format!(
+                "unit `{unit}` was set up on {}; it was not in the organisation in {period}",
+                v.from
+            ),
+        ),
+        Standing::Gone(v) => {
+            let to: Vec<&str> = v.successors.iter().map(|c| c.as_str()).collect();
+            let to = to.join("、");
+            Text::new(
+                format!(
+                    "单位“{unit}”已自 {} 起{}{}，{period} 由承继单位考核",
+                    v.from,
+                    v.change.name().zh,
+                    if to.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（并入/分为 {to}）")
+                    }
+                ),
+                format!(
+                    "unit `{unit}` was {} from {}{}; {period} is assessed on its successor",
+                    v.change.name().en,
+                    v.from,
+                    if to.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (into {to})")
+                    }
+                ),
+            )
+        }
+        _ => return Error::not_found("单位", "unit"),
+    };
+    Error::new(crate::error::Kind::NotFound, "unit_not_in_period", text)
 }
 
 /// A unit's results for a scheme and period.
@@ -211,16 +262,13 @@ pub async fn unit(
 
 fn unit_in(live: &Live, scheme: &str, period: &str, unit: &str, kind: Kind) -> Result<UnitResult> {
     let (s, t, _) = tracked(live, scheme, period)?;
-    let uid = s
-        .model
-        .unit(unit)
-        .ok_or_else(|| Error::not_found("单位", "unit"))?;
-    let (cid, _) = s.model.class_of(uid).ok_or_else(|| {
+    let uid = t.model.unit(unit).ok_or_else(|| gone(live, unit, period))?;
+    let (cid, _) = t.model.class_of(uid).ok_or_else(|| {
         Error::not_found("本方案不考核该单位", "unit not assessed by this scheme")
     })?;
     let (scoring, values) = of_kind(s, t, kind);
     let r = report(
-        &s.model,
+        &t.model,
         values,
         scoring,
         Some(cid),
@@ -255,6 +303,12 @@ fn unit_in(live: &Live, scheme: &str, period: &str, unit: &str, kind: Kind) -> R
             modules: class.modules,
         },
         row,
+        lineage: live.history.as_ref().map_or_else(Vec::new, |h| {
+            let day = Period::parse(period)
+                .map(|p| p.last_day())
+                .unwrap_or_default();
+            h.lineage(unit, &day)
+        }),
     })
 }
 
@@ -302,8 +356,8 @@ pub async fn card(
     let mut card = {
         let live = state.live.read().await;
         let result = unit_in(&live, scheme, period, unit, kind)?;
-        let (s, _, p) = tracked(&live, scheme, period)?;
-        let m = &s.model;
+        let (s, here, p) = tracked(&live, scheme, period)?;
+        let m = &here.model;
         let uid = m
             .unit(unit)
             .ok_or_else(|| Error::not_found("单位", "unit"))?;
@@ -316,7 +370,7 @@ pub async fn card(
             let t = s.periods.get(&per)?;
             let (scoring, values) = of_kind(s, t, kind);
             report(
-                m,
+                &t.model,
                 values,
                 scoring,
                 Some(cid),
@@ -435,8 +489,9 @@ pub struct Warning {
 
 /// Every warning the submitted data (provisional results) of `p` raise, worst first.
 pub fn warnings_of(s: &LiveScheme, p: Period) -> Vec<Warning> {
-    let m = &s.model;
-    jixiao_core::warnings::evaluate(m, &s.provisional, p)
+    let era = s.era_of(p);
+    let m = &era.model;
+    jixiao_core::warnings::evaluate(m, &era.provisional, p)
         .into_iter()
         .map(|w| {
             let rule = &m.scheme.warnings[w.rule];
@@ -586,15 +641,16 @@ pub async fn whatif(
         }
     }
     let live = state.live.read().await;
-    let (s, _, p) = tracked(&live, scheme, period)?;
+    let (_, t, p) = tracked(&live, scheme, period)?;
+    let model = &t.model;
     // The official values as a data set, so the what-if rebuilds them against its own model.
     let records = live
         .values
         .values()
         .filter(|r| {
             jixiao_core::workflow::ValueState::parse(&r.state).is_some_and(|st| st.official())
-                && s.model.element(&r.element).is_some()
-                && s.model.unit(&r.unit_code).is_some()
+                && model.element(&r.element).is_some()
+                && model.unit(&r.unit_code).is_some()
         })
         .filter_map(|r| {
             Some(jixiao_core::data::Record {
@@ -620,7 +676,7 @@ pub async fn whatif(
         ],
     };
     let (w, _) =
-        jixiao_core::whatif::what_if(&s.model, &data, p, &adj).map_err(|i| Error::invalid(&i))?;
+        jixiao_core::whatif::what_if(model, &data, p, &adj).map_err(|i| Error::invalid(&i))?;
     Ok(w)
 }
 

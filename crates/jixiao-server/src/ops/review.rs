@@ -97,9 +97,13 @@ fn flag(live: &Live, items: &mut [Item], threshold: f64) {
 /// Everything waiting for `p` to move forward (flags not yet judged: see [`flag`]).
 pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
     let names: std::collections::HashMap<&str, &Text> = live
-        .org
+        .history
         .as_ref()
-        .map(|o| o.units.iter().map(|u| (u.code.as_str(), &u.name)).collect())
+        .map(|h| {
+            h.latest()
+                .map(|v| (v.unit.code.as_str(), &v.unit.name))
+                .collect()
+        })
         .unwrap_or_default();
     let mut items: Vec<Item> = live
         .values

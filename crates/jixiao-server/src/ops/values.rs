@@ -300,13 +300,22 @@ pub async fn known(state: &AppState, key: &ValueKey) -> Result<()> {
 /// [`known`] on results the caller already holds (bulk imports check many rows under one lock).
 pub fn known_in(live: &Live, unit: &str, element: &str, period: &str) -> Result<()> {
     let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
+    // Assessed in that period: on the organisation as it stood then.
     let scheme = live.schemes_using(element).find(|s| {
-        s.model
-            .unit(unit)
-            .and_then(|u| s.model.class_of(u))
-            .is_some()
+        let m = &s.era_of(p).model;
+        m.unit(unit).and_then(|u| m.class_of(u)).is_some()
     });
     let Some(s) = scheme else {
+        let standing = live
+            .history
+            .as_ref()
+            .map(|h| h.standing(unit, &p.last_day()));
+        if matches!(
+            standing,
+            Some(jixiao_core::org::Standing::Gone(_) | jixiao_core::org::Standing::NotYet(_))
+        ) {
+            return Err(crate::ops::results::gone(live, unit, period));
+        }
         return Err(Error::not_found("数据项或单位", "element or unit"));
     };
     let e = s
@@ -897,9 +906,9 @@ fn standings(live: &Live, element: &str) -> Standing {
     for s in live.schemes_using(element) {
         for t in s.periods.values() {
             for sc in [&t.official, &t.provisional] {
-                let mut rows = Vec::with_capacity(s.model.units.len());
+                let mut rows = Vec::with_capacity(t.model.units.len());
                 for cs in &sc.classes {
-                    let members = &s.model.classes[cs.class as usize].members;
+                    let members = &t.model.classes[cs.class as usize].members;
                     for (m, u) in cs.units.iter().enumerate() {
                         rows.push((members[m], u.total, u.rank, u.grade));
                     }
@@ -917,7 +926,7 @@ fn diff(live: &Live, element: &str, a: &Standing, b: &Standing) -> Effect {
     let mut standing = std::collections::BTreeSet::new();
     let models: Vec<_> = live
         .schemes_using(element)
-        .flat_map(|s| std::iter::repeat_n(&s.model, s.periods.len() * 2))
+        .flat_map(|s| s.periods.values().flat_map(|t| [&t.model, &t.model]))
         .collect();
     for ((before, after), model) in a.iter().zip(b).zip(models) {
         for (x, y) in before.iter().zip(after) {

@@ -109,6 +109,13 @@ fn table() -> Vec<Case> {
             || json!({ "version": 999, "reason": "matrix", "merged_into": "NOPE" }),
             OFFICE,
         ),
+        case(
+            "POST",
+            "/api/v1/units/{code}/split",
+            "/api/v1/units/MXI/split",
+            || json!({ "version": 999, "reason": "matrix", "into": [] }),
+            OFFICE,
+        ),
         case("GET", "/api/v1/schemes", "/api/v1/schemes", none, SIGNED_IN),
         case(
             "POST",

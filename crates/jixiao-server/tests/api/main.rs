@@ -11,6 +11,7 @@ mod exports;
 mod feeds;
 mod imports;
 mod nodes;
+mod org;
 mod rules;
 mod security;
 
