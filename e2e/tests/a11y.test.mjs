@@ -53,7 +53,7 @@ const audit = (page) => page.evaluate(() => {
 test('labels, charts, contrast and headings on every key page', async () => {
   for (const [user, paths] of Object.entries({
     qly_reporter: ['/', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/appeals', '/auth/password', '/import'],
-    office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/audit', '/publish', '/appeals'],
+    office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/audit', '/publish', '/appeals', '/units'],
   })) {
     const ctx = await contextAt(browser, demo.base);
     const page = await ctx.newPage();

@@ -157,6 +157,11 @@ pub async fn get(state: &AppState, caller: &Caller, code: &str) -> Result<UnitVi
     Ok(view(&u, h.as_ref()))
 }
 
+/// Today in the district (the default effective day), `YYYY-MM-DD`.
+pub fn today() -> String {
+    jixiao_store::today()
+}
+
 /// A day as `YYYY-MM-DD`, or the error naming the field.
 pub fn parse_day(field: &str, s: &str) -> Result<String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");

@@ -13,6 +13,7 @@ pub mod office;
 pub mod pages;
 pub mod results;
 pub mod review;
+pub mod units;
 
 use crate::auth::{AuthSession, User};
 use crate::error::{Error, Kind};
@@ -84,6 +85,11 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
         .route("/import/template", get(imports::template))
         .route("/audit", get(office::audit))
         .route("/feeds", get(feeds::feeds).post(feeds::define))
+        .route("/units", get(units::units))
+        .route("/units/import", post(units::import))
+        .route("/units/{code}/change", post(units::change))
+        .route("/units/{code}/close", post(units::close))
+        .route("/units/{code}/split", post(units::split))
         .route("/dhis2", get(dhis2::form).post(dhis2::upload))
         .route("/appeals", get(office::appeals).post(office::file_appeal))
         .route("/appeals/{id}/resolve", post(office::resolve_appeal))
@@ -231,6 +237,7 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
         items.push(("/appeals", "nav-appeals"));
     }
     if matches!(role, Role::Office | Role::Admin) {
+        items.push(("/units", "nav-units"));
         items.push(("/feeds", "nav-feeds"));
         items.push(("/audit", "nav-audit"));
     }

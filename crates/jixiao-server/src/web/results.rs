@@ -357,6 +357,8 @@ struct CardPage<'a> {
     rows: Vec<CardRow>,
     unit_steps: Vec<String>,
     standing: Vec<String>,
+    /// What became of the unit after the period, and whom it took over (HTML).
+    lineage: Vec<String>,
     neighbours: Vec<Neighbour>,
     radar: String,
     trend: String,
@@ -567,6 +569,7 @@ fn card_view(page: &Page, card: Card) -> CardPage<'_> {
         rows,
         unit_steps: steps(|e| &e.steps),
         standing: steps(|e| &e.standing),
+        lineage: result.lineage.iter().map(|x| l.html(&x.text)).collect(),
         neighbours,
         radar,
         trend,
