@@ -1083,7 +1083,13 @@ impl Builder<'_> {
             .enumerate()
             .map(|(i, m)| (format!("{path}.modules[{i}]"), m.points, m.weight))
             .collect();
-        let pts = self.resolve_points(&kids, class.points, &path, &Named(code, &class.name));
+        let pts = self.resolve_points(
+            &kids,
+            class.points,
+            &path,
+            &Named(code, &class.name),
+            class.share,
+        );
         self.modules(
             &class.modules,
             &pts,
@@ -1326,7 +1332,8 @@ impl Builder<'_> {
             for (j, ind) in m.indicators.iter().enumerate() {
                 kids.push((format!("{mpath}.indicators[{j}]"), ind.points, ind.weight));
             }
-            let child_pts = self.resolve_points(&kids, pts[i], &mpath, &Named(&m.code, &m.name));
+            let child_pts =
+                self.resolve_points(&kids, pts[i], &mpath, &Named(&m.code, &m.name), m.share);
             let (sub_pts, ind_pts) = child_pts.split_at(m.modules.len());
             self.modules(
                 &m.modules,
@@ -1397,16 +1404,41 @@ impl Builder<'_> {
         }
     }
 
-    /// Resolves siblings' points (given directly, or as weights in percent of the parent) and
-    /// checks that they add up to the parent's points.
+    /// Resolves siblings' points (given directly, as weights in percent of the parent, or as
+    /// equal shares when the parent says `share = "equal"`) and checks that they add up to the
+    /// parent's points.
     fn resolve_points(
         &mut self,
         kids: &[(String, Option<Decimal>, Option<Decimal>)],
         parent_points: Decimal,
         parent_path: &str,
         parent: &Named<'_>,
+        share: Option<crate::scheme::Share>,
     ) -> Vec<Decimal> {
         let (parent_zh, parent_en) = (parent.zh(), parent.en());
+        if share == Some(crate::scheme::Share::Equal) && !kids.is_empty() {
+            for (path, p, w) in kids {
+                if p.is_some() || w.is_some() {
+                    self.s.err(
+                        "points_with_equal_share",
+                        path,
+                        t!(
+                            "{parent_zh}规定下级平分分值（share = \"equal\"），下级不应再给出 points 或 weight",
+                            "{parent_en} shares its points equally (share = \"equal\"); its children give neither points nor weight"
+                        ),
+                    );
+                }
+            }
+            // Equal parts; the last takes what the division leaves, so the sum is exact.
+            let n = Decimal::from(kids.len());
+            let part = parent_points / n;
+            let mut out = vec![part; kids.len()];
+            let others: Decimal = out.iter().take(kids.len() - 1).sum();
+            if let Some(last) = out.last_mut() {
+                *last = parent_points - others;
+            }
+            return out;
+        }
         let mut out = Vec::with_capacity(kids.len());
         let uses_weight = kids.iter().any(|(_, p, w)| w.is_some() && p.is_none());
         let uses_points = kids.iter().any(|(_, p, _)| p.is_some());

@@ -447,6 +447,9 @@ pub struct Class {
     pub points: Decimal,
     /// Overrides of the scheme's tie-break order for this class.
     pub tie_break: Option<Vec<String>>,
+    /// `share = "equal"`: the first-level modules share the class's points equally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<Share>,
     pub modules: Vec<Module>,
     #[serde(default)]
     pub bonus: Vec<Adjustment>,
@@ -458,6 +461,14 @@ pub struct Class {
 
 fn hundred() -> Decimal {
     Decimal::from(100)
+}
+
+/// How a module's points go to its children when they do not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Share {
+    /// Equal parts (exact in sum: the last takes the remainder of the division).
+    Equal,
 }
 
 /// The first-level blocks of a budget-performance framework.
@@ -491,6 +502,11 @@ pub struct Module {
     /// When nothing in this module can be scored, its points move to this sibling module
     /// (e.g. a project without a satisfaction indicator gives its 10 points to benefits).
     pub redistribute_to: Option<Ident>,
+    /// `share = "equal"`: the children (sub-modules and indicators, which then give neither
+    /// points nor weight) share this module's points equally — thirds without writing
+    /// 33.33…; the last child takes the rounding remainder so they add up exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<Share>,
     #[serde(default)]
     pub modules: Vec<Module>,
     #[serde(default)]

@@ -209,6 +209,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                 weight: Some(Decimal::ONE_HUNDRED / Decimal::from(modules_n)),
                 dimension: None,
                 redistribute_to: None,
+                share: None,
                 modules: Vec::new(),
                 indicators,
             });
@@ -220,6 +221,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                 kind: ClassKind::Unit,
                 points: d(100),
                 tie_break: None,
+                share: None,
                 modules,
                 bonus: Vec::new(),
                 deductions: Vec::new(),

@@ -133,7 +133,19 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         return Ok(None);
     }
     let actor = Actor::system("import");
-    let org: Org = SourceText::new("org.toml", ORG).parse().map_err(err)?;
+    let mut org: Org = SourceText::new("org.toml", ORG).parse().map_err(err)?;
+    // A dated change the organisation page and the report cards show: 茶庵村 became 茶庵社区
+    // on 1 July 2025 (村改居). Q1 and Q2 are scored on the village, Q3 on on the community.
+    let renamed = org
+        .units
+        .iter_mut()
+        .find(|u| u.code.as_str() == "QLY-C03")
+        .map(|u| {
+            let now = u.clone();
+            u.name = jixiao_core::text::Text::new("茶庵村", "Cha'an Village");
+            u.level = jixiao_core::org::Level::Village;
+            now
+        });
     let mut tx = state.store.write().await?;
     jixiao_store::org::import(
         &mut tx,
@@ -144,6 +156,17 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         jixiao_core::org::BEGINNING,
     )
     .await?;
+    if let Some(now) = renamed {
+        jixiao_store::org::update_unit(
+            &mut tx,
+            &actor,
+            &now,
+            1,
+            "村改居：茶庵村撤村设居，更名茶庵社区 / village became a community",
+            "2025-07-01",
+        )
+        .await?;
+    }
     for (content, reason) in [
         (SCHEME, "演示方案 / demo scheme"),
         (BUDGET, "项目支出自评 / self-evaluation"),

@@ -622,9 +622,14 @@ pub async fn advance_seal(store: &Store) -> Result<Option<String>> {
 /// Checks an anchor printed earlier (`seq:hash`): the log must still hold that entry with that
 /// hash. Returns the problem, if any.
 pub async fn verify_anchor(store: &Store, seq: i64, hash: &str) -> Result<Option<String>> {
+    let mut conn = store.pool.acquire().await?;
+    anchor_in(&mut conn, seq, hash).await
+}
+
+async fn anchor_in(conn: &mut sqlx::AnyConnection, seq: i64, hash: &str) -> Result<Option<String>> {
     let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
         .bind(seq)
-        .fetch_optional(&store.pool)
+        .fetch_optional(conn)
         .await?;
     Ok(match row {
         None => Some(format!(
@@ -639,12 +644,26 @@ pub async fn verify_anchor(store: &Store, seq: i64, hash: &str) -> Result<Option
 
 /// Walks the log in sequence order, recomputing every hash and checking every signature, then
 /// checks the head record and the seal's head, then every value row against its last entry.
+///
+/// Everything is read in one snapshot (a read-only repeatable-read transaction on PostgreSQL,
+/// one read transaction on SQLite), so writes committing meanwhile are either wholly in it or
+/// wholly out — never entries without the head that follows them. The seal's head is taken
+/// before the snapshot: it names only entries committed by then, which the snapshot holds.
 pub async fn verify(store: &Store) -> Result<Verification> {
-    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
-        .fetch_all(&store.pool)
-        .await?;
-    let (head_seq, head_hash) = head(store).await?;
     let seal = store.seal();
+    let seal_head = seal.map(Seal::head);
+    let begin = match store.backend {
+        crate::Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        crate::Backend::Sqlite => "BEGIN",
+    };
+    let mut snap = store.pool.begin_with(begin).await?;
+    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq")
+        .fetch_all(&mut *snap)
+        .await?;
+    let head_row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *snap)
+        .await?;
+    let (head_seq, head_hash) = (get_i64(&head_row, "seq")?, get_str(&head_row, "hash")?);
     let signed = rows
         .iter()
         .any(|r| get_opt(r, "mac").ok().flatten().is_some());
@@ -655,7 +674,7 @@ pub async fn verify(store: &Store) -> Result<Verification> {
         values_checked: 0,
         value_problem: None,
         sealed_from: seal.map(Seal::sealed_from),
-        seal_head: seal.map(|s| s.head().0),
+        seal_head: seal_head.as_ref().map(|h| h.0),
         head_seq,
         head_hash: head_hash.clone(),
     };
@@ -677,8 +696,7 @@ pub async fn verify(store: &Store) -> Result<Verification> {
         ));
         return Ok(result);
     }
-    if let Some(s) = seal {
-        let (seen, seen_hash) = s.head();
+    if let Some((seen, seen_hash)) = seal_head {
         if seen > last {
             result.broken_at = Some(last + 1);
             result.problem = Some(format!(
@@ -687,7 +705,7 @@ pub async fn verify(store: &Store) -> Result<Verification> {
             return Ok(result);
         }
         if seen > 0
-            && let Some(p) = verify_anchor(store, seen, &seen_hash).await?
+            && let Some(p) = anchor_in(&mut snap, seen, &seen_hash).await?
         {
             result.broken_at = Some(seen);
             result.problem = Some(format!("the seal's head: {p}"));
@@ -707,7 +725,7 @@ pub async fn verify(store: &Store) -> Result<Verification> {
     let values = sqlx::query(
         "SELECT unit_code, element, period, value, note, state, return_reason, version FROM data_values ORDER BY id",
     )
-    .fetch_all(&store.pool)
+    .fetch_all(&mut *snap)
     .await?;
     let mut value_problem = None;
     for v in &values {

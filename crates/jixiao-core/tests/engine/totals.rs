@@ -403,3 +403,63 @@ fn counts_that_are_not_available_follow_the_missing_data_rule() {
     let r = run(&s("none_recorded"), &org(1, &[]), &data, "2025Q1");
     assert_eq!(r.leaf("U1", "x"), (d("0"), LeafState::Scored));
 }
+
+/// Three indicators sharing a module's 100 points equally (`share = "equal"`): no 33.33…
+/// to write, full marks add up to exactly 100, and a child that still gives points is an
+/// error naming it.
+#[test]
+fn a_module_shared_equally_adds_up_exactly() {
+    let body = |extra: &str| {
+        let mut s = String::from(
+            "[classes.c]\nname = { zh = \"类\" }\n[[classes.c.modules]]\ncode = \"m\"\nname = { zh = \"模块\" }\npoints = 100\nshare = \"equal\"\n",
+        );
+        for (i, e) in ["ea", "eb", "ec"].iter().enumerate() {
+            s.push_str(&format!(
+                "[elements.{e}]\nname = {{ zh = \"{e}\" }}\nfrequency = \"year\"\n"
+            ));
+            s.push_str(&format!("[[classes.c.modules.indicators]]\ncode = \"i{e}\"\nname = {{ zh = \"指标{e}\" }}\nelement = \"{e}\"\ntarget = 100\nmethod = {{ type = \"ratio\" }}\n"));
+            if i == 0 {
+                s.push_str(extra);
+            }
+        }
+        scheme(&s)
+    };
+    let r = run(
+        &body(""),
+        &org(2, &[]),
+        &csv(&[
+            "U1,ea,2025,100",
+            "U1,eb,2025,100",
+            "U1,ec,2025,100",
+            "U2,ea,2025,50",
+            "U2,eb,2025,100",
+            "U2,ec,2025,100",
+        ]),
+        "2025",
+    );
+    assert_eq!(r.total("U1"), Some(d("100")));
+    let third = d("100") / d("3");
+    assert_eq!(r.score("U1", "iea"), third);
+    assert_eq!(r.score("U2", "iea"), third / d("2"));
+    assert_eq!(
+        r.score("U1", "iea") + r.score("U1", "ieb") + r.score("U1", "iec"),
+        d("100")
+    );
+    let bad = body("points = 40\n");
+    let e = load(
+        &SourceText::new("scheme.toml", &bad),
+        &SourceText::new("org.toml", &org(1, &[])),
+        DataFile {
+            name: "data.csv",
+            bytes: b"unit,item,period,value\n",
+        },
+    )
+    .err()
+    .expect("refused");
+    let text = e.to_string();
+    assert!(
+        text.contains("points_with_equal_share") || text.contains("平分"),
+        "{text}"
+    );
+    assert!(text.contains("indicators[0]"), "{text}");
+}
