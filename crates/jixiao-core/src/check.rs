@@ -132,7 +132,8 @@ fn element_checks(model: &Model, data: &DataSet, values: &Values) -> Issues {
     issues
 }
 
-/// A qualitative rating must lie inside the band the evaluator chose.
+/// A qualitative rating must lie inside the band the evaluator chose. The problem is named on
+/// the rating's row (the number to correct), with the band's row in the message.
 fn qualitative_conflicts(model: &Model, data: &DataSet, values: &Values) -> Issues {
     let mut issues = Issues::new();
     for r in &data.records {
@@ -147,6 +148,7 @@ fn qualitative_conflicts(model: &Model, data: &DataSet, values: &Values) -> Issu
             let MethodModel::Qualitative {
                 band_slot: Some(bs),
                 bands,
+                in_points,
             } = &leaf.method
             else {
                 continue;
@@ -175,19 +177,53 @@ fn qualitative_conflicts(model: &Model, data: &DataSet, values: &Values) -> Issu
                 ));
                 continue;
             };
-            if let Some(rating) = values.get(uid, rating_elem, r.period) {
-                let b = &bands[i];
-                if rating < b.min || rating > b.max {
-                    let (code, name, lo, hi) =
-                        (&leaf.code, &b.name.zh, b.min.normalize(), b.max.normalize());
-                    let rn = rating.normalize();
-                    issues.push(Issue::error(
-                        "rating_outside_band",
-                        &data.file,
-                        col,
-                        crate::t!("指标“{code}”评分{rn}%不在所选档次“{name}”的范围{lo}%–{hi}%内", "indicator `{code}`: rating {rn}% is outside the chosen band `{name}` ({lo}%–{hi}%)"),
-                    ));
-                }
+            let Some(rating) = values.get(uid, rating_elem, r.period) else {
+                continue;
+            };
+            let w = leaf.points;
+            let percent = if *in_points && !w.is_zero() {
+                rating / w * rust_decimal::Decimal::ONE_HUNDRED
+            } else {
+                rating
+            };
+            let b = &bands[i];
+            if percent < b.min || percent > b.max {
+                let (code, name, lo, hi) =
+                    (&leaf.code, &b.name.zh, b.min.normalize(), b.max.normalize());
+                let shown = if *in_points {
+                    format!(
+                        "{}分（{}%）",
+                        rating.normalize(),
+                        crate::explain::round_half_up(percent, 2).normalize()
+                    )
+                } else {
+                    format!("{}%", rating.normalize())
+                };
+                let shown_en = if *in_points {
+                    format!(
+                        "{} points ({}%)",
+                        rating.normalize(),
+                        crate::explain::round_half_up(percent, 2).normalize()
+                    )
+                } else {
+                    format!("{}%", rating.normalize())
+                };
+                let rating_item = model.elements[rating_elem as usize].code.as_str();
+                let at = data
+                    .records
+                    .iter()
+                    .find(|x| x.unit == r.unit && x.item == rating_item && x.period == r.period)
+                    .map_or(col.clone(), |x| Location::cell(x.row, &data.columns[3]));
+                let band_row = r.row;
+                issues.push(Issue::error(
+                    "rating_outside_band",
+                    &data.file,
+                    at,
+                    crate::t!(
+                        "指标“{code}”评分{shown}不在所选档次“{name}”（第{band_row}行）的范围{lo}%–{hi}%内",
+                        "indicator `{code}`: rating {shown_en} is outside the chosen band `{name}` (row {band_row}), {lo}%–{hi}%"
+                    ),
+                ));
             }
         }
     }

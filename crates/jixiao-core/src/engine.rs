@@ -861,13 +861,18 @@ pub fn leaf_score<T: Tracer>(
             };
             (s, None)
         }
-        MethodModel::Qualitative { band_slot, bands } => {
+        MethodModel::Qualitative {
+            band_slot,
+            bands,
+            in_points,
+        } => {
             let rating = actual.unwrap_or_default();
             (
                 qualitative(
                     leaf,
                     bands,
                     rating,
+                    *in_points,
                     band_slot.and_then(|s| row[s as usize]),
                     tr,
                 ),
@@ -1108,12 +1113,30 @@ fn count_points<T: Tracer>(
 fn qualitative<T: Tracer>(
     leaf: &LeafModel,
     bands: &[crate::model::QualBand],
-    rating: Decimal,
+    entered: Decimal,
+    in_points: bool,
     band: Option<Decimal>,
     tr: &mut T,
 ) -> Decimal {
     let w = leaf.points;
     let hundred = Decimal::ONE_HUNDRED;
+    // A score entered in points is that share of the points: 10.5 of 15 is 70%.
+    let rating = if in_points && !w.is_zero() {
+        let r = entered / w * hundred;
+        tr.step(|| {
+            step(
+                Rule::Qualitative,
+                Text::new(
+                    format!("评分 {} 分（满分 {} 分），即 {}%", n(entered), n(w), n(r)),
+                    format!("score {} of {} points, i.e. {}%", n(entered), n(w), n(r)),
+                ),
+                None,
+            )
+        });
+        r
+    } else {
+        entered
+    };
     let mut r = rating.max(Decimal::ZERO).min(hundred);
     if r != rating {
         tr.step(|| {
@@ -1195,7 +1218,13 @@ fn qualitative<T: Tracer>(
         }
         None => {}
     }
-    let s = w * r / hundred;
+    // Entered in points and kept: the score is exactly what was entered (no round trip
+    // through a percentage).
+    let s = if in_points && r == rating {
+        entered
+    } else {
+        w * r / hundred
+    };
     tr.step(|| {
         step(
             Rule::Qualitative,
@@ -1558,32 +1587,44 @@ pub fn finish<T: Tracer>(
             });
         }
     }
+    let vetoed = veto.is_some_and(|i| class.vetoes[i as usize].effect == VetoEffect::Zero);
     let total = subtotal.map(|s| {
         let t = s + bonus - deduction;
         tr.step(|| {
+            // Under a veto that zeroes the total, this sum is not the result: say so, and give
+            // it no value (the veto step after it carries the total).
+            let (zh, en, value) = if vetoed {
+                (
+                    "否决前合计（不计入总分）=",
+                    "before the veto (not the total) =",
+                    None,
+                )
+            } else {
+                ("总分 =", "total =", Some(t))
+            };
             step(
                 Rule::Total,
                 Text::new(
                     format!(
-                        "总分 = 指标得分 {} + 加分 {} − 扣分 {} {}",
+                        "{zh} 指标得分 {} + 加分 {} − 扣分 {} {}",
                         n(s),
                         n(bonus),
                         n(deduction),
                         eq(t)
                     ),
                     format!(
-                        "total = indicators {} + bonus {} − deductions {} {}",
+                        "{en} indicators {} + bonus {} − deductions {} {}",
                         n(s),
                         n(bonus),
                         n(deduction),
                         eq(t)
                     ),
                 ),
-                t,
+                value,
             )
         });
         let floored = t.max(rules.total_floor);
-        if floored != t {
+        if floored != t && !vetoed {
             tr.step(|| {
                 step(
                     Rule::TotalFloor,

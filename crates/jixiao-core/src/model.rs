@@ -126,6 +126,8 @@ pub enum MethodModel {
     Qualitative {
         band_slot: Option<SlotId>,
         bands: Vec<QualBand>,
+        /// The rating is entered in points (else in percent of the points).
+        in_points: bool,
     },
     Deduction {
         items: Vec<CountModel>,
@@ -1823,7 +1825,10 @@ impl Builder<'_> {
                 }
                 MethodModel::Linear { floor: *floor }
             }
-            Method::Qualitative { band_element } => {
+            Method::Qualitative {
+                band_element,
+                entry,
+            } => {
                 let band_slot = band_element
                     .as_ref()
                     .and_then(|e| elem_slot(self, e, &format!("{path}.method.band_element"), cb));
@@ -1838,7 +1843,11 @@ impl Builder<'_> {
                         max: b.max,
                     })
                     .collect();
-                MethodModel::Qualitative { band_slot, bands }
+                MethodModel::Qualitative {
+                    band_slot,
+                    bands,
+                    in_points: *entry == crate::scheme::RatingEntry::Points,
+                }
             }
             Method::Deduction { per, items } => MethodModel::Deduction {
                 items: counts(self, per, items, cb),

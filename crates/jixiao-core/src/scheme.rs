@@ -463,6 +463,23 @@ fn hundred() -> Decimal {
     Decimal::from(100)
 }
 
+/// How a qualitative rating is entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingEntry {
+    /// In percent of the indicator's points (85 = 85%).
+    #[default]
+    Percent,
+    /// As the score in points (10.5 of 15).
+    Points,
+}
+
+impl RatingEntry {
+    pub fn is_percent(&self) -> bool {
+        *self == RatingEntry::Percent
+    }
+}
+
 /// How a module's points go to its children when they do not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -568,10 +585,14 @@ pub enum Method {
     Threshold { op: Option<CmpOp> },
     /// Full points at or beyond the target, 0 at or beyond the floor, linear between.
     Linear { floor: Decimal },
-    /// 定性: an evaluator's rating in percent of the points, inside the chosen band.
+    /// 定性: an evaluator's rating in percent of the points (or, with `entry = "points"`, the
+    /// score in points: 10.5 of 15), inside the chosen band.
     Qualitative {
         /// The element holding the chosen band's number (1 = first band); optional.
         band_element: Option<Ident>,
+        /// How the rating is entered: `percent` (default) or `points`.
+        #[serde(default, skip_serializing_if = "RatingEntry::is_percent")]
+        entry: RatingEntry,
     },
     /// 扣分: start at `w`, subtract per fault, never below 0.
     Deduction {

@@ -138,7 +138,10 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         Direction::Higher,
                     ),
                     4 => (
-                        Method::Qualitative { band_element: None },
+                        Method::Qualitative {
+                            band_element: None,
+                            entry: Default::default(),
+                        },
                         None,
                         Direction::Higher,
                     ),

@@ -120,10 +120,50 @@ fn qualitative_rating_lies_in_the_chosen_band() {
     );
     let e = bad.errors().next().expect("rating outside band");
     assert_eq!(e.code, "rating_outside_band");
-    assert_eq!(e.location, jixiao_core::issue::Location::cell(3, "value"));
+    // Named on the rating's row (the number to correct), the band's row in the message.
+    assert_eq!(e.location, jixiao_core::issue::Location::cell(2, "value"));
+    assert!(e.message.zh.contains("第3行"), "{}", e.message.zh);
     // Without a band, the rating alone counts.
     let nb = single("10", "{ type = \"qualitative\" }", "");
     assert_eq!(score_of(&nb, "59"), d("5.9"));
+}
+
+/// A rating entered in points (`entry = "points"`): 10.5 of 15 is 70%, scores exactly 10.5,
+/// is checked against the band as 70%, and the explanation shows the conversion.
+#[test]
+fn qualitative_rating_entered_in_points() {
+    let s = single(
+        "15",
+        "{ type = \"qualitative\", band_element = \"b\", entry = \"points\" }",
+        "",
+    );
+    // Band 2 (basically achieved, 60–80%): 10.5 of 15 = 70%.
+    let r = run(
+        &s,
+        &org(1, &[]),
+        &csv(&["U1,v,2025,10.5", "U1,b,2025,2"]),
+        "2025",
+    );
+    assert_eq!(r.score("U1", "x"), d("10.5"));
+    let ex = r.explain("U1", "x");
+    assert!(ex.contains("10.5 分（满分 15 分），即 70%"), "{ex}");
+    // 13.5 of 15 = 90%: outside band 2, refused on the rating's row, in points and percent.
+    let bad = jixiao_core::check::check(
+        &SourceText::new("s.toml", &s),
+        &SourceText::new("o.toml", &org(1, &[])),
+        Some(DataFile {
+            name: "d.csv",
+            bytes: csv(&["U1,b,2025,2", "U1,v,2025,13.5"]).as_bytes(),
+        }),
+    );
+    let e = bad.errors().next().expect("rating outside band");
+    assert_eq!(e.code, "rating_outside_band");
+    assert_eq!(e.location, jixiao_core::issue::Location::cell(3, "value"));
+    assert!(e.message.zh.contains("13.5分（90%）"), "{}", e.message.zh);
+    // Above the points: capped at full marks.
+    let nb = single("15", "{ type = \"qualitative\", entry = \"points\" }", "");
+    assert_eq!(score_of(&nb, "16"), d("15"));
+    assert_eq!(score_of(&nb, "7.5"), d("7.5"));
 }
 
 #[test]

@@ -98,6 +98,25 @@ fn veto_zeroes_the_total_or_caps_the_grade() {
     );
     assert_eq!(r.total("U1"), Some(d("0")));
     assert_eq!(r.grade("U1").as_deref(), Some("不合格"));
+    // The trace never shows the sum before the veto as the total: it is named for what it is
+    // and carries no value; the only total in it is the veto's 0.
+    let m = &r.loaded.model;
+    let e = jixiao_core::report::explain_unit(m, &r.scoring, m.unit("U1").expect("u"))
+        .expect("explained");
+    let totals: Vec<_> = e
+        .steps
+        .iter()
+        .filter(|st| st.value.is_some() && st.text.zh.contains("总分"))
+        .map(|st| st.value)
+        .collect();
+    assert_eq!(totals, [Some(d("0"))], "{:?}", e.steps);
+    let before = e
+        .steps
+        .iter()
+        .find(|st| st.text.zh.contains("否决前合计"))
+        .expect("the sum before the veto, named");
+    assert_eq!(before.value, None);
+    assert!(before.text.zh.contains("= 100"), "{}", before.text.zh);
     let cap = two_modules(
         "quota = { share = 1 }\nveto_effect = \"cap_grade\"\nveto_grade = \"pass\"",
         "",
