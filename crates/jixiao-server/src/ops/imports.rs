@@ -738,6 +738,7 @@ pub async fn import(
             }
             crate::ops::values::known_in(&live, &r.unit, &r.item, &period)
                 .map_err(|e| (e, "item"))?;
+            crate::ops::values::not_fed(&live, &r.item).map_err(|e| (e, "item"))?;
             let v = crate::ops::values::parse_value_in(&live, &r.item, &text)
                 .map_err(|e| (e, "value"))?;
             if live.locked(&r.item, r.period) {

@@ -297,6 +297,28 @@ pub async fn known(state: &AppState, key: &ValueKey) -> Result<()> {
     )
 }
 
+/// An element filled by a machine feed (`feed = { … }` in the scheme) takes its values from
+/// that feed only: its running total is recomputed from the feed's events and would silently
+/// replace a number saved or imported by hand, so saves and imports are refused (409 `fed`),
+/// naming the feed. A wrong number is corrected in the source system, which posts again.
+pub fn not_fed(live: &Live, element: &str) -> Result<()> {
+    let Some((_, e)) = live.element(element) else {
+        return Ok(());
+    };
+    let Some(spec) = &e.def.feed else {
+        return Ok(());
+    };
+    let feed = spec.feed.as_str();
+    Err(Error::conflict(
+        "fed",
+        Text::new(
+            format!("“{element}”由数据接口“{feed}”自动汇总，不能手工填报或导入；请在源系统更正后重新推送"),
+            format!("`{element}` is totalled from the feed `{feed}` and cannot be entered or imported; correct it in the source system, which posts again"),
+        ),
+    )
+    .with(serde_json::json!({ "feed": feed })))
+}
+
 /// [`known`] on results the caller already holds (bulk imports check many rows under one lock).
 pub fn known_in(live: &Live, unit: &str, element: &str, period: &str) -> Result<()> {
     let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
@@ -583,6 +605,7 @@ async fn save_checked(
     )
     .await?;
     known(state, key).await?;
+    not_fed(&*state.live.read().await, &key.element)?;
     let v = parse_value(state, &key.element, &b.value).await?;
     if b.note
         .chars()

@@ -362,3 +362,59 @@ async fn concurrent_clients_lose_nothing(db: Db) {
     assert_eq!(v["broken_at"], Value::Null, "{v}");
 }
 scenario!(concurrent_clients_lose_nothing);
+
+/// A fed element takes its values from its feed only: a save or an import of it is refused
+/// naming the feed (a running total would otherwise silently replace the number), the entry
+/// form does not offer it, and nothing changes.
+async fn a_fed_element_is_not_entered_by_hand(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let before = app.stored(&["MZJ", "hotline_received", "2025Q4"]).await;
+    let r = office
+        .put(
+            "/api/v1/values/MZJ/hotline_received/2025Q4",
+            json!({ "value": "12" }),
+        )
+        .await;
+    assert_eq!(r.status_code(), 409, "{}", r.text());
+    let body: Value = r.json();
+    assert_eq!(body["code"], "fed", "{body}");
+    assert_eq!(body["feed"], "hotline_12345", "{body}");
+    let (status, body) = crate::imports::upload(
+        &office,
+        "",
+        "hotline.csv",
+        b"unit,item,period,value\nMZJ,hotline_closed,2025Q4,3\nMZJ,hotline_received,2025Q4,12\n"
+            .to_vec(),
+    )
+    .await;
+    // Both elements are fed: each row is named, with the column and the feed.
+    assert_eq!(status, 422, "{body}");
+    let problems = body["report"]["problems"].as_array().expect("problems");
+    let rows: Vec<_> = problems
+        .iter()
+        .map(|p| (p["row"].clone(), p["code"].clone(), p["column"].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (json!(2), json!("fed"), json!("item")),
+            (json!(3), json!("fed"), json!("item"))
+        ]
+    );
+    assert!(
+        problems[1]["message"]["zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("hotline_12345")
+    );
+    assert_eq!(
+        app.stored(&["MZJ", "hotline_received", "2025Q4"]).await,
+        before
+    );
+    // The entry form offers the unit's other numbers, not the fed one.
+    let form = office.get("/entry/MZJ/2025Q4").await.text();
+    assert!(form.contains("name=\"v:"), "a form with fields: {form}");
+    assert!(!form.contains("name=\"v:hotline_received\""), "{form}");
+}
+scenario!(a_fed_element_is_not_entered_by_hand);
