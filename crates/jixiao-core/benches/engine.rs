@@ -20,6 +20,7 @@ fn spec() -> Spec {
         seed: 7,
         missing_per_mille: 0,
         coarse: false,
+        variety: None,
     }
 }
 

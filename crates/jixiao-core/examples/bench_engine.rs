@@ -34,6 +34,7 @@ fn main() {
         seed: 7,
         missing_per_mille: 0,
         coarse: false,
+        variety: None,
     };
     let t = Instant::now();
     let (scheme, org) = scheme_and_org(&spec);

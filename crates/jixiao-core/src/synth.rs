@@ -24,6 +24,98 @@ pub struct Spec {
     pub missing_per_mille: u32,
     /// Draw actual values from a handful of levels, so that ties happen.
     pub coarse: bool,
+    /// When given, the scheme also varies its rules from this seed (see [`Variety`]): bonus,
+    /// deduction and veto items with their elements and data, the missing-data policy, caps
+    /// and the quota's variants. `None`: the plain scheme the benchmarks measure.
+    pub variety: Option<u64>,
+}
+
+/// The rules a varied synthetic scheme draws (property tests): what the plain one leaves at
+/// the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variety {
+    pub missing: crate::scheme::MissingPolicy,
+    pub bonus_cap: Decimal,
+    pub deduction_cap: Option<Decimal>,
+    pub veto_effect: crate::scheme::VetoEffect,
+    pub quota: Option<crate::scheme::Quota>,
+    /// Bonus items (per event), deduction items (per event), with an item cap or not.
+    pub bonus: Vec<(Decimal, Option<Decimal>)>,
+    pub deductions: Vec<(Decimal, Option<Decimal>)>,
+    /// Whether there is a veto item.
+    pub veto: bool,
+    /// Points taken off every grade's lower bound (0, 10 or 20), so that high grades and
+    /// their quota are reached by synthetic totals too.
+    pub grade_shift: Decimal,
+}
+
+impl Variety {
+    pub fn draw(seed: u64) -> Variety {
+        use crate::scheme::{MissingPolicy, Quota, QuotaRounding, UnresolvedTie, VetoEffect};
+        let mut rng = Rng::new(seed ^ 0x00C0_FFEE);
+        let missing = [
+            MissingPolicy::Zero,
+            MissingPolicy::Exclude,
+            MissingPolicy::Block,
+        ][rng.range(0, 2) as usize];
+        let quota = match rng.range(0, 3) {
+            0 => None,
+            k => Some(Quota {
+                share: [Decimal::new(2, 1), Decimal::new(3, 1), Decimal::new(5, 1)]
+                    [rng.range(0, 2) as usize],
+                rounding: [
+                    QuotaRounding::Down,
+                    QuotaRounding::HalfUp,
+                    QuotaRounding::Up,
+                ][rng.range(0, 2) as usize],
+                unresolved_tie: if k == 1 {
+                    UnresolvedTie::ExcludeAll
+                } else {
+                    UnresolvedTie::IncludeAll
+                },
+                ..Quota::default()
+            }),
+        };
+        let item = |rng: &mut Rng| {
+            (
+                Decimal::new(rng.range(5, 30), 1),
+                rng.chance(500).then(|| Decimal::new(rng.range(10, 40), 1)),
+            )
+        };
+        let bonus = (0..rng.range(0, 2)).map(|_| item(&mut rng)).collect();
+        let deductions = (0..rng.range(0, 2)).map(|_| item(&mut rng)).collect();
+        Variety {
+            missing,
+            bonus_cap: Decimal::from(rng.range(2, 8)),
+            deduction_cap: rng.chance(500).then(|| Decimal::from(rng.range(2, 6))),
+            veto_effect: if rng.chance(500) {
+                VetoEffect::Zero
+            } else {
+                VetoEffect::CapGrade
+            },
+            quota,
+            bonus,
+            deductions,
+            veto: rng.chance(700),
+            grade_shift: Decimal::from(10 * rng.range(0, 2)),
+        }
+    }
+}
+
+/// The count elements a varied scheme adds for class `c`: (element, kind) where kind is
+/// 'b' bonus, 'd' deduction, 'v' veto.
+fn extra_elements(v: &Variety, c: usize) -> Vec<(String, char)> {
+    let mut out = Vec::new();
+    for i in 0..v.bonus.len() {
+        out.push((format!("x{c}_b{i}"), 'b'));
+    }
+    for i in 0..v.deductions.len() {
+        out.push((format!("x{c}_d{i}"), 'd'));
+    }
+    if v.veto {
+        out.push((format!("x{c}_v"), 'v'));
+    }
+    out
 }
 
 /// SplitMix64: small, fast, good enough for test data.
@@ -231,11 +323,75 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                 vetoes: Vec::new(),
             },
         );
+        if let Some(v) = spec.variety.map(Variety::draw) {
+            let class = classes
+                .get_mut(&id(format!("c{c}")))
+                .expect("the class just made");
+            for (e, kind) in extra_elements(&v, c) {
+                elements.insert(
+                    id(e.clone()),
+                    Element {
+                        name: Text::new(format!("事项{e}"), format!("events {e}")),
+                        unit: String::new(),
+                        kind: ValueKind::Count,
+                        min: None,
+                        max: None,
+                        frequency: crate::period::Granularity::Quarter,
+                        aggregate: Aggregate::Sum,
+                        carry: false,
+                        absent_is_zero: true,
+                        source: Source::Reported,
+                        lead: None,
+                        definition: None,
+                        formula: None,
+                        feed: None,
+                    },
+                );
+                let n: usize = e[e.rfind(['b', 'd']).map_or(0, |i| i + 1)..]
+                    .parse()
+                    .unwrap_or(0);
+                let adj = |(per, max): (Decimal, Option<Decimal>)| crate::scheme::Adjustment {
+                    code: id(format!("a_{e}")),
+                    name: Text::new(format!("事项{e}"), format!("item {e}")),
+                    element: id(e.clone()),
+                    per,
+                    max,
+                    missing: None,
+                };
+                match kind {
+                    'b' => class.bonus.push(adj(v.bonus[n])),
+                    'd' => class.deductions.push(adj(v.deductions[n])),
+                    _ => class.vetoes.push(crate::scheme::Veto {
+                        code: id(format!("a_{e}")),
+                        name: Text::new(format!("否决{e}"), format!("veto {e}")),
+                        element: Some(id(e.clone())),
+                        condition: None,
+                        effect: None,
+                    }),
+                }
+            }
+        }
     }
     // Weights like 100/3 do not add up exactly; give the remainder to the first child so the
     // sums are exact, as a scheme author would.
     for class in classes.values_mut() {
         fix_weights(&mut class.modules);
+    }
+    let mut rules = Rules::default();
+    if let Some(v) = spec.variety.map(Variety::draw) {
+        rules.missing = v.missing;
+        rules.bonus_cap = v.bonus_cap;
+        rules.deduction_cap = v.deduction_cap;
+        rules.veto_effect = v.veto_effect;
+        rules.quota = v.quota;
+        if v.veto_effect == crate::scheme::VetoEffect::CapGrade {
+            rules.veto_grade = Some(id("pass".to_owned()));
+        }
+        for g in &mut rules.grades {
+            if g.min > v.grade_shift {
+                g.min -= v.grade_shift;
+            }
+        }
     }
     let scheme = Scheme {
         id: Code::builtin("synthetic"),
@@ -243,7 +399,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
         year: 2025,
         version: 1,
         kind: SchemeKind::Unit,
-        rules: Rules::default(),
+        rules,
         constants: IndexMap::new(),
         elements,
         classes,
@@ -349,6 +505,29 @@ pub fn dataset(spec: &Spec) -> DataSet {
                         row,
                     });
                     row += 1;
+                }
+            }
+            if let Some(v) = spec.variety.map(Variety::draw) {
+                for (e, kind) in extra_elements(&v, c) {
+                    // Events are rare: most quarters none; a veto's event rarer still.
+                    let n = match kind {
+                        'v' if rng.chance(40) => 1,
+                        'v' => 0,
+                        _ if rng.chance(300) => rng.range(1, 3),
+                        _ => 0,
+                    };
+                    if n > 0 {
+                        records.push(Record {
+                            unit: format!("U{u:05}"),
+                            item: e,
+                            period: q,
+                            value: d(n),
+                            percent_sign: false,
+                            note: None,
+                            row,
+                        });
+                        row += 1;
+                    }
                 }
             }
         }

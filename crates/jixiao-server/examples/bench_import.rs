@@ -121,6 +121,7 @@ async fn main() {
         seed: 7,
         missing_per_mille: 0,
         coarse: false,
+        variety: None,
     };
     let data = dataset(&spec);
     println!(

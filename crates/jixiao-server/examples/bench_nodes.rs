@@ -70,6 +70,7 @@ async fn main() {
         seed: 11,
         missing_per_mille: 0,
         coarse: false,
+        variety: None,
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database(Some(&a.postgres), dir.path(), "nodes").await;

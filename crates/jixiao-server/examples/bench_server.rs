@@ -54,6 +54,7 @@ async fn main() {
         seed: 11,
         missing_per_mille: 0,
         coarse: false,
+        variety: None,
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database(a.postgres.as_deref(), dir.path(), "bench").await;

@@ -27,6 +27,8 @@ fn build(spec: &Spec) -> (Model, jixiao_core::data::DataSet) {
     (model, dataset(spec))
 }
 
+/// Districts of random shape; three in four also vary their rules (bonus, deduction and veto
+/// items, the missing-data policy, caps, the quota's variants; see `synth::Variety`).
 fn spec_strategy() -> impl Strategy<Value = Spec> {
     (
         2usize..24,
@@ -35,36 +37,44 @@ fn spec_strategy() -> impl Strategy<Value = Spec> {
         any::<u64>(),
         prop_oneof![Just(0u32), 0u32..300],
         any::<bool>(),
+        prop_oneof![1 => Just(None), 3 => any::<u64>().prop_map(Some)],
     )
         .prop_map(
-            |(units, indicators, classes, seed, missing_per_mille, coarse)| Spec {
+            |(units, indicators, classes, seed, missing_per_mille, coarse, variety)| Spec {
                 units,
                 indicators,
                 classes,
                 seed,
                 missing_per_mille,
                 coarse,
+                variety,
             },
         )
 }
 
+/// The year, each quarter and each half: every kind of period the engine aggregates to.
 fn periods() -> Vec<Period> {
-    ["2025", "2025Q3", "2025H1"]
-        .iter()
-        .filter_map(|p| Period::parse(p).ok())
-        .collect()
+    [
+        "2025", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025H1", "2025H2",
+    ]
+    .iter()
+    .filter_map(|p| Period::parse(p).ok())
+    .collect()
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// A leaf never scores outside [0, points] (the synthetic methods allow nothing more); a
-    /// node is the sum of its children (missing data here scores 0, nothing is re-normalised);
-    /// a total is subtotal + bonus − deduction.
+    /// node is the sum of its children (under `exclude` it is rescaled, never above its
+    /// points); bonus and deductions keep their caps; a total is subtotal + bonus − deduction
+    /// (floored), 0 under a zeroing veto, none when blocked; a veto caps or sinks the grade.
     #[test]
     fn scores_stay_in_range_and_totals_are_the_sum_of_their_parts(spec in spec_strategy()) {
+        use jixiao_core::scheme::{MissingPolicy, VetoEffect};
         let (model, data) = build(&spec);
         let (values, _) = Values::build(&model, &data).expect("values");
+        let rules = &model.scheme.rules;
         for p in periods() {
             let s = Scoring::compute(&model, &values, p);
             for (ci, class) in model.classes.iter().enumerate() {
@@ -82,23 +92,50 @@ proptest! {
                             Child::Leaf(l) => cs.leaf(m, l).score,
                             Child::Node(k) => cs.node(m, k).unwrap_or_default(),
                         }).sum();
-                        prop_assert_eq!(cs.node(m, ni as u32), Some(sum));
+                        if rules.missing == MissingPolicy::Zero {
+                            prop_assert_eq!(cs.node(m, ni as u32), Some(sum));
+                        } else if let Some(v) = cs.node(m, ni as u32) {
+                            // `exclude` and `block` leave missing indicators out and scale the
+                            // rest up to the node's points (a blocked result is provisional).
+                            prop_assert!(v >= sum && v <= node.points, "{} = {v}, parts {sum}, points {}", node.code, node.points);
+                        }
                     }
                     let u = &cs.units[m as usize];
-                    let expected = u.subtotal.map(|t| (t + u.bonus - u.deduction).max(Decimal::ZERO));
+                    prop_assert!(u.bonus >= Decimal::ZERO && u.bonus <= rules.bonus_cap);
+                    prop_assert!(u.deduction >= Decimal::ZERO);
+                    if let Some(cap) = rules.deduction_cap {
+                        prop_assert!(u.deduction <= cap);
+                    }
+                    let effect = u.veto.map(|_| rules.veto_effect);
+                    let expected = if u.blocked {
+                        None
+                    } else if effect == Some(VetoEffect::Zero) {
+                        u.subtotal.map(|_| Decimal::ZERO)
+                    } else {
+                        u.subtotal.map(|t| (t + u.bonus - u.deduction).max(rules.total_floor))
+                    };
                     prop_assert_eq!(u.total, expected);
+                    if let (Some(_), Some(g)) = (effect, u.grade) {
+                        let lowest = model.grades.len() - 1;
+                        match effect {
+                            Some(VetoEffect::Zero) => prop_assert_eq!(usize::from(g), lowest),
+                            _ => prop_assert!(usize::from(g) >= model.veto_grade, "capped at {}: {g}", model.veto_grade),
+                        }
+                    }
                 }
             }
         }
     }
 
     /// Ranks follow totals and the tie-break keys: a unit's rank is one more than the number
-    /// of units strictly ahead of it; the quota is never exceeded.
+    /// of units strictly ahead of it; the quota is never exceeded (but by units tied at the cut
+    /// that the scheme includes); a grade below its band is the quota's or a veto's doing.
     #[test]
     fn ranks_are_consistent_with_totals_and_the_quota_holds(spec in spec_strategy()) {
         let (model, data) = build(&spec);
         let (values, _) = Values::build(&model, &data).expect("values");
-        let s = Scoring::compute(&model, &values, Period::parse("2025").expect("p"));
+        for p in periods() {
+        let s = Scoring::compute(&model, &values, p);
         for (ci, class) in model.classes.iter().enumerate() {
             let cs = s.class(ci as u32);
             for a in 0..class.members.len() as u32 {
@@ -114,16 +151,21 @@ proptest! {
                         && ta > tb { prop_assert!(rank < rb); }
                 }
             }
-            let q = model.quota.as_ref().expect("default quota");
+            let Some(q) = model.quota.as_ref() else { continue };
             let allowed = jixiao_core::engine::quota_allowed(&model, class.members.len());
             let given = cs.units.iter().filter(|u| u.grade == Some(q.grade as u16)).count() as u32;
-            prop_assert!(given <= allowed, "{given} > {allowed}");
+            let by_tie = cs.units.iter().filter(|u| u.grade == Some(q.grade as u16) && matches!(u.grade_rule, GradeRule::QuotaTie { .. })).count() as u32;
+            match q.unresolved_tie {
+                jixiao_core::scheme::UnresolvedTie::ExcludeAll => prop_assert!(given <= allowed, "{given} > {allowed}"),
+                jixiao_core::scheme::UnresolvedTie::IncludeAll => prop_assert!(given - by_tie <= allowed, "{given} - {by_tie} > {allowed}"),
+            }
             for u in &cs.units {
                 if u.band == Some(q.grade as u16) && u.grade != u.band {
-                    let by_quota = matches!(u.grade_rule, GradeRule::QuotaDemoted { .. } | GradeRule::QuotaTie { .. });
-                    prop_assert!(by_quota, "{:?}", u.grade_rule);
+                    let why = matches!(u.grade_rule, GradeRule::QuotaDemoted { .. } | GradeRule::QuotaTie { .. } | GradeRule::Veto | GradeRule::VetoCapped);
+                    prop_assert!(why, "{:?}", u.grade_rule);
                 }
             }
+        }
         }
     }
 
@@ -158,23 +200,34 @@ proptest! {
         let (model, data) = build(&spec);
         let (mut values, _) = Values::build(&model, &data).expect("values");
         let year = Period::parse("2025").expect("p");
-        let mut s = Scoring::compute(&model, &values, year);
         let quarters = jixiao_core::synth::quarters();
+        // The year and one quarter, each kept up to date change by change.
+        let mut s = Scoring::compute(&model, &values, year);
+        let mut sq = Scoring::compute(&model, &values, quarters[1]);
         for (u, e, q, v) in changes {
             let unit = u32::from(u) % model.units.len() as u32;
             let elem = u32::from(e) % model.elements.len() as u32;
             let value = v.map(|x| Decimal::new(x, 1)).map(|x| if model.elements[elem as usize].def.kind == jixiao_core::scheme::ValueKind::Count { x.trunc() } else { x });
             s.set_value(&model, &mut values, unit, elem, quarters[q as usize], value);
+            sq.set_value(&model, &mut values, unit, elem, quarters[q as usize], value);
             let full = Scoring::compute(&model, &values, year);
-            // Recomputing a stale result in place gives the same as computing afresh.
+            let full_q = Scoring::compute(&model, &values, quarters[1]);
+            // Recomputing a stale result in place gives the same as computing afresh: a
+            // quarter's result turned into the year's, the year's into a quarter's.
             let mut stale = Scoring::compute(&model, &values, quarters[0]);
             stale.recompute(&model, &values, year);
+            let mut stale_q = Scoring::compute(&model, &values, year);
+            stale_q.recompute(&model, &values, quarters[1]);
             for c in 0..model.classes.len() as u32 {
                 prop_assert_eq!(&full.class(c).units, &stale.class(c).units);
                 prop_assert_eq!(&full.class(c).leaves, &stale.class(c).leaves);
                 prop_assert_eq!(&full.class(c).units, &s.class(c).units);
                 prop_assert_eq!(&full.class(c).order, &s.class(c).order);
                 prop_assert_eq!(&full.class(c).leaves, &s.class(c).leaves);
+                prop_assert_eq!(&full_q.class(c).units, &sq.class(c).units);
+                prop_assert_eq!(&full_q.class(c).order, &sq.class(c).order);
+                prop_assert_eq!(&full_q.class(c).leaves, &sq.class(c).leaves);
+                prop_assert_eq!(&full_q.class(c).units, &stale_q.class(c).units);
             }
         }
     }
@@ -310,5 +363,63 @@ fn json_form_of_the_demo_scores_the_same() {
         ))
         .expect("json");
         assert_eq!(ra, rb, "{scheme_file}");
+    }
+}
+
+/// The varied generator reaches what it is for: across a few districts there are bonuses,
+/// deductions, vetoes of both effects, blocked results, excluded indicators and quota
+/// demotions — so the invariants above are checked on them, not only on zeros.
+#[test]
+fn the_varied_districts_reach_every_rule() {
+    use jixiao_core::scheme::{MissingPolicy, VetoEffect};
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..40u64 {
+        let spec = Spec {
+            units: 20,
+            indicators: 8,
+            classes: 1,
+            seed,
+            missing_per_mille: 60,
+            coarse: seed % 2 == 0,
+            variety: Some(seed * 7919),
+        };
+        let (model, data) = build(&spec);
+        let (values, _) = Values::build(&model, &data).expect("values");
+        let s = Scoring::compute(&model, &values, Period::parse("2025").expect("p"));
+        let rules = &model.scheme.rules;
+        for u in &s.class(0).units {
+            if u.bonus > Decimal::ZERO {
+                seen.insert("bonus");
+            }
+            if u.deduction > Decimal::ZERO {
+                seen.insert("deduction");
+            }
+            if u.veto.is_some() {
+                seen.insert(match rules.veto_effect {
+                    VetoEffect::Zero => "veto zero",
+                    VetoEffect::CapGrade => "veto cap",
+                });
+            }
+            if u.blocked {
+                seen.insert("blocked");
+            }
+            if matches!(u.grade_rule, GradeRule::QuotaDemoted { .. }) {
+                seen.insert("quota");
+            }
+        }
+        if rules.missing == MissingPolicy::Exclude {
+            seen.insert("exclude");
+        }
+    }
+    for want in [
+        "bonus",
+        "deduction",
+        "veto zero",
+        "veto cap",
+        "blocked",
+        "quota",
+        "exclude",
+    ] {
+        assert!(seen.contains(want), "never reached: {want} ({seen:?})");
     }
 }
