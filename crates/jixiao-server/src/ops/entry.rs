@@ -497,6 +497,29 @@ fn changed_meanwhile(f: &Field, lang: jixiao_core::text::Lang) -> String {
 
 /// The form of `unit` for `period` as the caller sees it, with what they typed (`typed`) in
 /// place of the stored numbers and each problem (`errors`, by element) beside its field.
+fn nothing_to_report() -> Error {
+    Error::new(
+        Kind::Forbidden,
+        "nothing_to_report",
+        Text::new(
+            "您在该单位、该期间没有需要填报的数据",
+            "you have nothing to report for this unit and period",
+        ),
+    )
+}
+
+/// The caller may fill in `unit`'s form for `period` (reads the unit, has something to enter
+/// there): checked before any file is read.
+fn may_enter(live: &Live, caller: &Caller, unit: &str, period: &str) -> Result<()> {
+    caller.require_signed_in()?;
+    let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
+    allow_in(live, caller, Action::ReadUnit { unit })?;
+    if layout(live, &caller.principal, unit, p).is_empty() {
+        return Err(nothing_to_report());
+    }
+    Ok(())
+}
+
 pub async fn form(
     state: &AppState,
     caller: &Caller,
@@ -514,14 +537,7 @@ pub async fn form(
         (layout(&live, &caller.principal, unit, p), name)
     };
     if specs.is_empty() {
-        return Err(Error::new(
-            Kind::Forbidden,
-            "nothing_to_report",
-            Text::new(
-                "您在该单位、该期间没有需要填报的数据",
-                "you have nothing to report for this unit and period",
-            ),
-        ));
+        return Err(nothing_to_report());
     }
     let mut groups = Vec::new();
     for mut g in specs {
@@ -740,7 +756,7 @@ pub async fn upload_form(
 ) -> Result<Saved> {
     use crate::i18n::{L, Lang, problem_text};
     use crate::xlsx::column_letter;
-    caller.require_signed_in()?;
+    may_enter(&*state.live.read().await, caller, unit, period)?;
     let (name, bytes) = file.ok_or_else(|| {
         upload_problem(vec![Text::new(
             "请选择要上传的 Excel 文件",

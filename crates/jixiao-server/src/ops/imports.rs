@@ -606,7 +606,7 @@ pub async fn import(
     dry_run: bool,
     period: Option<&str>,
 ) -> crate::error::Result<Report> {
-    caller.require_signed_in()?;
+    require_importer(caller)?;
     let _turn = state.imports.try_acquire().map_err(|_| {
         Error::new(
             Kind::TooManyRequests,
@@ -970,7 +970,7 @@ pub async fn upload(
     dry_run: bool,
     period: Option<&str>,
 ) -> crate::error::Result<Report> {
-    caller.require_signed_in()?;
+    require_importer(caller)?;
     let (name, bytes) = file.ok_or_else(|| {
         Error::bad_request(
             "bad_upload",
@@ -1020,6 +1020,28 @@ pub struct ClassTemplate {
     pub values: Vec<Vec<Option<String>>>,
 }
 
+/// Only roles that enter data import it (the office, reporters, evaluators, inspectors); for
+/// the others (leaders, reviewers, finance) the import is refused as a whole, not row by row.
+pub fn require_importer(caller: &Caller) -> crate::error::Result<()> {
+    use jixiao_core::access::Role;
+    caller.require_signed_in()?;
+    if matches!(
+        caller.principal.role,
+        Role::Admin | Role::Office | Role::Reporter | Role::Evaluator | Role::Inspector
+    ) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Kind::Forbidden,
+            "forbidden",
+            Text::new(
+                "你的角色不填报数据，不能导入",
+                "your role does not enter data and cannot import",
+            ),
+        ))
+    }
+}
+
 /// The fill-in template of a scheme's class for a period: one row per unit of the class in
 /// the caller's scope, one column per data element those units report; forbidden when the
 /// caller reports for none of them.
@@ -1030,7 +1052,7 @@ pub async fn class_template(
     class: &str,
     period: &str,
 ) -> crate::error::Result<ClassTemplate> {
-    caller.require_signed_in()?;
+    require_importer(caller)?;
     let p = jixiao_core::period::Period::parse(period)
         .map_err(|_| Error::not_found("期间", "period"))?;
     let live = state.live.read().await;
@@ -1094,7 +1116,7 @@ pub struct Choices {
 }
 
 pub async fn choices(state: &AppState, caller: &Caller) -> crate::error::Result<Choices> {
-    caller.require_signed_in()?;
+    require_importer(caller)?;
     let live = state.live.read().await;
     let mut c = Choices::default();
     for s in live.schemes.values() {

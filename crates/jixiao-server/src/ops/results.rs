@@ -601,6 +601,33 @@ pub async fn current_period(state: &AppState) -> Option<(String, String)> {
     current(&*state.live.read().await)
 }
 
+/// The scheme and period of `unit`'s report card when none is named: the current one when it
+/// assesses the unit, else the latest tracked period of a scheme that does (a budget project's
+/// card is in its budget scheme).
+pub async fn card_period(state: &AppState, unit: &str) -> Option<(String, String)> {
+    let live = state.live.read().await;
+    let assessed = |s: &LiveScheme, p: Period| {
+        s.periods.get(&p).is_some_and(|t| {
+            t.model
+                .unit(unit)
+                .is_some_and(|u| t.model.class_of(u).is_some())
+        })
+    };
+    if let Some((s, p)) = current(&live)
+        && let (Some(sc), Ok(per)) = (live.scheme(&s), Period::parse(&p))
+        && assessed(sc, per)
+    {
+        return Some((s, p));
+    }
+    live.schemes.values().find_map(|s| {
+        s.periods
+            .keys()
+            .rev()
+            .find(|p| assessed(s, **p))
+            .map(|p| (s.row.code.clone(), p.to_string()))
+    })
+}
+
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct WhatIfBody {
     /// `[class/]code=points`

@@ -217,7 +217,7 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     }
     if matches!(
         role,
-        Role::Office | Role::Admin | Role::Finance | Role::Leader | Role::LeadReviewer
+        Role::Office | Role::Admin | Role::Finance | Role::Leader
     ) {
         items.push(("/dashboard", "nav-dashboard"));
     }
@@ -227,7 +227,8 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     if office::sees_schemes(role) {
         items.push(("/schemes", "nav-schemes"));
     }
-    if matches!(role, Role::Office | Role::Admin) {
+    // Finance publishes the budget schemes' results.
+    if matches!(role, Role::Office | Role::Admin | Role::Finance) {
         items.push(("/publish", "nav-publish"));
     }
     if matches!(

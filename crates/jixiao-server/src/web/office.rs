@@ -517,7 +517,10 @@ fn tree(l: L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
     }
 }
 
-pub async fn schemes_default(State(state): State<AppState>) -> Response {
+pub async fn schemes_default(page: Page, State(state): State<AppState>) -> Response {
+    if let Err(e) = page.require_signed_in() {
+        return page.finish(Err(e));
+    }
     match crate::ops::results::current_period(&state).await {
         Some((s, _)) => see_other(&format!("/schemes/{}", urlencode(&s))),
         None => see_other("/"),

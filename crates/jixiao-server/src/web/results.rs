@@ -108,6 +108,15 @@ impl DashboardPage<'_> {
 }
 
 pub async fn dashboard_default(page: Page, State(state): State<AppState>) -> Response {
+    if let Err(e) = crate::ops::allow(
+        &state,
+        &page.caller,
+        jixiao_core::access::Action::ReadRankings,
+    )
+    .await
+    {
+        return page.finish(Err(e));
+    }
     match crate::ops::results::current_period(&state).await {
         Some((s, p)) => see_other(&format!("/dashboard/{}/{}", urlencode(&s), urlencode(&p))),
         None => page.finish(Err(Error::not_found("已发布的方案", "published scheme"))),
@@ -299,15 +308,23 @@ fn dashboard_workbook(l: L, page: &DashboardPage<'_>) -> Result<Response> {
 }
 
 pub async fn report_default(page: Page, State(state): State<AppState>) -> Response {
-    let cur = crate::ops::results::current_period(&state).await;
-    match (cur, page.caller.principal.unit.clone()) {
-        (Some((s, p)), Some(u)) => see_other(&format!(
+    if let Err(e) = page.require_signed_in() {
+        return page.finish(Err(e));
+    }
+    let Some(u) = page.caller.principal.unit.clone() else {
+        return see_other("/dashboard");
+    };
+    match crate::ops::results::card_period(&state, &u).await {
+        Some((s, p)) => see_other(&format!(
             "/report/{}/{}/{}",
             urlencode(&s),
             urlencode(&p),
             urlencode(&u)
         )),
-        _ => see_other("/dashboard"),
+        None => page.finish(Err(Error::not_found(
+            "本单位的考核结果",
+            "results of your unit",
+        ))),
     }
 }
 

@@ -12,6 +12,7 @@ mod feeds;
 mod imports;
 mod nodes;
 mod org;
+mod pages;
 mod rules;
 mod security;
 

@@ -1,0 +1,388 @@
+//! The authorization matrix of the pages: every page route × every role × the caller's own
+//! unit or another. A page a role may see answers 2xx; one it may not answers 403 (401 or a
+//! redirect to the sign-in page for nobody signed in). Form posts: a role that may not gets
+//! 403 and nothing changes; one that may reaches the operation (its answer, not a refusal).
+
+use crate::{App, Db, scenario};
+use serde_json::json;
+
+/// The demo accounts, as in the API matrix.
+const WHO: [&str; 10] = [
+    "admin",
+    "office",
+    "finance",
+    "sfj_reviewer",
+    "qly_reporter",
+    "qly_leader",
+    "evaluator",
+    "inspector",
+    "leader",
+    "public",
+];
+
+const ALL: &[&str] = &WHO;
+const SIGNED_IN: &[&str] = &[
+    "admin",
+    "office",
+    "finance",
+    "sfj_reviewer",
+    "qly_reporter",
+    "qly_leader",
+    "evaluator",
+    "inspector",
+    "leader",
+];
+const OFFICE: &[&str] = &["admin", "office"];
+
+/// Who may read QLY's results and values (ReadUnit): the district's readers, lead
+/// departments, and QLY's own people (its subtree included).
+const READ_QLY: &[&str] = &[
+    "admin",
+    "office",
+    "finance",
+    "sfj_reviewer",
+    "leader",
+    "qly_reporter",
+    "qly_leader",
+];
+/// Another street's: the district's readers and lead departments only.
+const READ_MXI: &[&str] = &["admin", "office", "finance", "sfj_reviewer", "leader"];
+/// Rankings, dashboards and what-if: the district's readers.
+const READERS: &[&str] = &["admin", "office", "finance", "leader"];
+
+/// Every GET page: the path and who may see it (2xx); everyone else is refused.
+fn pages() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
+        ("/login", ALL),
+        ("/public", ALL),
+        ("/public/{pub}", ALL),
+        ("/static/app.css", ALL),
+        ("/static/app.js", ALL),
+        ("/", SIGNED_IN),
+        ("/auth/password", SIGNED_IN),
+        // The entry list, the review queue, appeals, the organisation and the schemes show
+        // each signed-in person what concerns them (an empty list for some roles), as the API
+        // lists them.
+        ("/entry", SIGNED_IN),
+        ("/review", SIGNED_IN),
+        ("/appeals", SIGNED_IN),
+        ("/units", SIGNED_IN),
+        ("/schemes/wolong-2025", SIGNED_IN),
+        // A unit's form: those who enter its numbers (own unit), never another unit's people.
+        ("/entry/QLY/2025Q4", &["admin", "office", "qly_reporter"]),
+        (
+            "/entry/QLY-C01/2025Q4",
+            &["admin", "office", "qly_reporter"],
+        ),
+        ("/entry/MXI/2025Q4", OFFICE),
+        (
+            "/entry/QLY/2025Q4/xlsx",
+            &["admin", "office", "qly_reporter"],
+        ),
+        ("/entry/MXI/2025Q4/xlsx", OFFICE),
+        (
+            "/entry/QLY/2025Q4/compute/mediation_rate?v:mediation_cases=40&v:mediation_agreements=30",
+            READ_QLY,
+        ),
+        ("/dashboard/wolong-2025/2025Q4", READERS),
+        ("/report/wolong-2025/2025Q4/QLY", READ_QLY),
+        ("/report/wolong-2025/2025Q4/QLY-C01", READ_QLY),
+        ("/report/wolong-2025/2025Q4/MXI", READ_MXI),
+        ("/publish", &["admin", "office", "finance"]),
+        (
+            "/import",
+            &["admin", "office", "qly_reporter", "evaluator", "inspector"],
+        ),
+        (
+            "/import/template?scheme=wolong-2025&class=street&period=2025Q4",
+            &["admin", "office", "qly_reporter", "inspector"],
+        ),
+        ("/audit", OFFICE),
+        ("/feeds", OFFICE),
+        ("/dhis2", OFFICE),
+        ("/schemes/wolong-2025/whatif", READERS),
+    ]
+}
+
+/// Whether an answer refuses: 401/403, or (nobody signed in) a redirect to the sign-in page.
+fn refused(status: u16, location: Option<&str>) -> bool {
+    matches!(status, 401 | 403)
+        || (matches!(status, 302 | 303 | 307) && location.is_some_and(|l| l.starts_with("/login")))
+}
+
+async fn pages_answer_by_role_and_unit(db: Db) {
+    let app = App::spawn(db).await;
+    let mut clients = Vec::new();
+    for who in WHO {
+        clients.push(if who == "public" {
+            app.client()
+        } else {
+            app.user(who).await
+        });
+    }
+    let office = &clients[1];
+    crate::count_the_last_survey_score(office).await;
+    let publication = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "matrix" }),
+            201,
+        )
+        .await;
+    let pub_id = publication["id"].to_string();
+    let mut failures = Vec::new();
+    let mut table = Vec::new();
+    for (path, allowed) in pages() {
+        let path = path.replace("{pub}", &pub_id);
+        let mut row = vec![path.clone()];
+        for (who, c) in WHO.iter().zip(&clients) {
+            let r = c.get(&path).await;
+            let status = r.status_code().as_u16();
+            let location = r
+                .maybe_header("location")
+                .and_then(|h| h.to_str().ok().map(str::to_owned));
+            row.push(format!("{who}:{status}"));
+            let ok = (200..300).contains(&status);
+            let expect = allowed.contains(who);
+            if expect && !ok {
+                failures.push(format!(
+                    "GET {path} as {who}: expected 2xx, got {status} {location:?}"
+                ));
+            }
+            if !expect && !refused(status, location.as_deref()) {
+                failures.push(format!(
+                    "GET {path} as {who}: expected a refusal, got {status} {location:?}"
+                ));
+            }
+        }
+        table.push(row.join(" "));
+    }
+    // Pages that lead elsewhere: the signed-in go on, nobody signed in is sent to sign in.
+    for (path, to) in [
+        ("/schemes", "/schemes/wolong-2025"),
+        ("/dashboard", "/dashboard/"),
+        ("/report", "/report/"),
+    ] {
+        for (who, c) in WHO.iter().zip(&clients) {
+            let r = c.get(path).await;
+            let status = r.status_code().as_u16();
+            let location = r
+                .maybe_header("location")
+                .and_then(|h| h.to_str().ok().map(str::to_owned));
+            table.push(format!("{path} {who}:{status} {location:?}"));
+            let allowed = match path {
+                "/dashboard" => READERS.contains(who),
+                // People of a unit go to their unit's card; the district's readers to the
+                // dashboard.
+                "/report" => SIGNED_IN.contains(who),
+                _ => SIGNED_IN.contains(who),
+            };
+            let to = if path == "/report" && READERS.contains(who) {
+                "/dashboard"
+            } else {
+                to
+            };
+            let went_on = status == 303 && location.as_deref().is_some_and(|l| l.starts_with(to));
+            if allowed != went_on || (!allowed && !refused(status, location.as_deref())) {
+                failures.push(format!("GET {path} as {who}: {status} {location:?}"));
+            }
+            // Where it leads answers.
+            if went_on && let Some(first) = &location {
+                let mut at = first.clone();
+                let mut next = 0;
+                for _ in 0..3 {
+                    let r = c.get(&at).await;
+                    next = r.status_code().as_u16();
+                    match r
+                        .maybe_header("location")
+                        .and_then(|h| h.to_str().ok().map(str::to_owned))
+                    {
+                        Some(l) if next == 303 => at = l,
+                        _ => break,
+                    }
+                }
+                if !(200..300).contains(&next) {
+                    failures.push(format!(
+                        "GET {path} as {who} leads to {at}, which answers {next}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} page checks failed:\n{}\n\nall answers:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        table.join("\n")
+    );
+}
+scenario!(pages_answer_by_role_and_unit);
+
+/// Every form post of the pages, with a payload the operation turns down on its merits (no
+/// reason, a stale version, a file that does not read): a role that may not gets 403 (nobody
+/// signed in: 401/403 or the sign-in page) and nothing is written; one that may reaches the
+/// operation — its answer is anything but a refusal. Nothing is written either way.
+fn posts() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    // (path, url-encoded body after the token — or "multipart" —, who may)
+    vec![
+        (
+            "/entry/QLY/2025Q4",
+            "v:mediation_cases=abc",
+            &["admin", "office", "qly_reporter"],
+        ),
+        ("/entry/MXI/2025Q4", "v:mediation_cases=abc", OFFICE),
+        (
+            "/entry/QLY/2025Q4/xlsx",
+            "multipart",
+            &["admin", "office", "qly_reporter"],
+        ),
+        ("/entry/MXI/2025Q4/xlsx", "multipart", OFFICE),
+        (
+            "/entry/QLY/2025Q4/evidence/mediation_cases",
+            "multipart",
+            &["admin", "office", "qly_reporter"],
+        ),
+        (
+            "/entry/MXI/2025Q4/evidence/mediation_cases",
+            "multipart",
+            OFFICE,
+        ),
+        (
+            "/publish",
+            "scheme=wolong-2025&period=2025Q1&reason=",
+            &["admin", "office"],
+        ),
+        (
+            "/import",
+            "multipart",
+            &["admin", "office", "qly_reporter", "evaluator", "inspector"],
+        ),
+        ("/feeds", "code=x&definition=%5B&reason=", OFFICE),
+        ("/units/import", "content=%5B&reason=", OFFICE),
+        ("/units/QLY/change", "version=999&name_zh=x&reason=", OFFICE),
+        ("/units/QLY/close", "version=999&reason=", OFFICE),
+        ("/units/QLY/split", "version=999&reason=", OFFICE),
+        ("/dhis2", "multipart", OFFICE),
+        (
+            "/appeals",
+            "target={pub}|mediation&reason=",
+            &["qly_reporter", "qly_leader"],
+        ),
+        (
+            "/appeals/{appeal}/resolve",
+            "decision=x&version=999&reason=",
+            OFFICE,
+        ),
+        (
+            "/appeals/{appeal}/evidence",
+            "multipart",
+            &["office", "qly_reporter", "qly_leader"],
+        ),
+        (
+            "/schemes/wolong-2025/whatif",
+            "period=2025Q4&points=oops",
+            READERS,
+        ),
+        (
+            "/auth/password",
+            "old_password=wrong&new_password=x&repeat=x",
+            SIGNED_IN,
+        ),
+    ]
+}
+
+async fn page_forms_answer_by_role_and_unit(db: Db) {
+    let app = App::spawn(db).await;
+    let mut clients = Vec::new();
+    for who in WHO {
+        clients.push(if who == "public" {
+            app.client()
+        } else {
+            app.user(who).await
+        });
+    }
+    let office = &clients[1];
+    crate::count_the_last_survey_score(office).await;
+    let publication = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "matrix" }),
+            201,
+        )
+        .await;
+    let appeal = clients[5]
+        .ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "litigation_loss", "reason": "matrix" }), 201)
+        .await;
+    let (pub_id, appeal_id) = (publication["id"].to_string(), appeal["id"].to_string());
+    let last_seq = || async {
+        jixiao_store::audit::last_seq(&app.state.store)
+            .await
+            .expect("audit")
+    };
+    let mut failures = Vec::new();
+    let mut table = Vec::new();
+    for (path, body, allowed) in posts() {
+        let path = path
+            .replace("{pub}", &pub_id)
+            .replace("{appeal}", &appeal_id);
+        let body = body.replace("{pub}", &pub_id);
+        let mut row = vec![path.clone()];
+        for (who, c) in WHO.iter().zip(&clients) {
+            let token = c.csrf.clone().unwrap_or_default();
+            let before = last_seq().await;
+            let r = if body == "multipart" {
+                let form = axum_test::multipart::MultipartForm::new()
+                    .add_text("_csrf", token.clone())
+                    .add_text("reason", "")
+                    .add_part(
+                        "file",
+                        axum_test::multipart::Part::bytes(b"not a workbook".to_vec())
+                            .file_name("x.xlsx"),
+                    );
+                c.server
+                    .post(&format!("{path}?csrf={token}"))
+                    .multipart(form)
+                    .await
+            } else {
+                c.server
+                    .post(&path)
+                    .content_type("application/x-www-form-urlencoded")
+                    .bytes(format!("_csrf={token}&{body}").into_bytes().into())
+                    .await
+            };
+            let status = r.status_code().as_u16();
+            let location = r
+                .maybe_header("location")
+                .and_then(|h| h.to_str().ok().map(str::to_owned));
+            row.push(format!("{who}:{status}"));
+            let expect = allowed.contains(who);
+            let was_refused = refused(status, location.as_deref());
+            if expect == was_refused {
+                failures.push(format!(
+                    "POST {path} as {who}: expected {}, got {status} {location:?}",
+                    if expect {
+                        "to reach the operation"
+                    } else {
+                        "a refusal"
+                    }
+                ));
+            }
+            if status >= 500 {
+                failures.push(format!("POST {path} as {who}: {status}"));
+            }
+            if last_seq().await != before {
+                failures.push(format!("POST {path} as {who} wrote to the audit log"));
+            }
+        }
+        table.push(row.join(" "));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} form checks failed:\n{}\n\nall answers:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        table.join("\n")
+    );
+}
+scenario!(page_forms_answer_by_role_and_unit);
