@@ -94,6 +94,8 @@ pub struct Live {
     pub org: Option<Org>,
     /// The organisation through time.
     pub history: Option<History>,
+    /// The day `org` is today's organisation for (a sync on a later day rebuilds).
+    pub today: Option<String>,
     pub schemes: BTreeMap<String, LiveScheme>,
     pub values: HashMap<Key, ValueRow>,
     /// Element → its lead department (from the elements and the indicators that read them).
@@ -156,6 +158,7 @@ impl Live {
             generation: next_generation(),
             org: history.as_ref().map(|h| h.as_of(&today)),
             history,
+            today: Some(today.clone()),
             periods,
             ..Live::default()
         };

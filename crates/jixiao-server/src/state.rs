@@ -81,7 +81,15 @@ impl AppState {
     /// rebuild are read in turn, so none is lost. Returns how many entries were read.
     pub async fn sync(&self) -> Result<usize, jixiao_store::StoreError> {
         let _one = self.syncing.lock().await;
-        if self.stale.load(Ordering::SeqCst) {
+        // A new day: changes dated today now hold for what is assessed today.
+        let new_day = self
+            .live
+            .read()
+            .await
+            .today
+            .as_deref()
+            .is_some_and(|d| d != jixiao_store::today());
+        if self.stale.load(Ordering::SeqCst) || new_day {
             self.reload().await?;
         }
         let mut read = 0;
