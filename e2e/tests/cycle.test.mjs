@@ -50,6 +50,14 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
   await submit(form, 'button[value=save]');
   assert.match(await form.textContent('#e-mediation_cases'), /不是数字/);
   assert.equal(await form.getAttribute('#v-mediation_cases', 'aria-invalid'), 'true');
+  // The summary at the top is an error (red, not the success green), says nothing was
+  // saved, and links to the field; what was typed is kept.
+  const summary = form.locator('#entry-problems');
+  assert.match(await summary.textContent(), /全部未保存/);
+  assert.equal(await summary.getAttribute('class'), 'error-summary');
+  assert.equal(await summary.locator('a').first().getAttribute('href'), '#v-mediation_cases');
+  assert.equal(await form.locator('#v-mediation_cases').inputValue(), '四十');
+  assert.equal(await form.locator('#entry-message').count(), 0);
   assert.equal((await form.textContent('#s-mediation_agreements')).trim(), '未填报', 'nothing was saved');
   // The rate is computed as the numbers are typed (with the scheme's formula, on the server).
   await form.fill('#v-mediation_cases', '40');
@@ -119,6 +127,11 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
     .filter({ has: office.page.locator('input[name=scheme][value="wolong-2025"]') });
   await row.locator('input[name=reason]').fill('2025年第四季度考核结果公示');
   await submit(office.page, `tr:has(input[name=scheme][value="wolong-2025"]):has(input[name=period][value="2025Q4"]) button`);
+  // First what goes public, then the confirmation.
+  assert.match(await office.page.textContent('#publish-ready'), /对公众公开/);
+  assert.equal(await office.page.inputValue('#confirm-reason'), '2025年第四季度考核结果公示');
+  await screenshot(office.page, 'publish-confirm');
+  await submit(office.page, '#publish-confirm button');
   assert.match(await office.page.textContent('#publish-message'), /已公示/);
 
   const anon = await browser.newContext({ baseURL: demo.base });
@@ -128,6 +141,16 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
   const qly = pub.locator('tr', { hasText: '七里园街道' });
   assert.equal(await qly.count(), 1);
   assert.equal((await qly.locator('td').nth(2).textContent()).trim(), after.total);
+  // The notice as a government portal shows it: who publishes, the publicity period, where
+  // objections go, the revision in force.
+  assert.match(await pub.textContent('#public-notice'), /绩效考核办公室/);
+  assert.match(await pub.textContent('#public-period'), /\d{4}-\d{2}-\d{2} 至 \d{4}-\d{2}-\d{2}（7 天）/);
+  assert.match(await pub.textContent('#public-objection'), /异议/);
+  assert.match(await pub.textContent('#public-revision'), /现行有效/);
+  // Every total with the scheme's two places (71.40, not 71.4).
+  const totals = await pub.locator('section.class td.num').allTextContents();
+  assert.ok(totals.length > 20);
+  for (const t of totals) assert.match(t.trim(), /^\d+\.\d{2}$/);
   await screenshot(pub, 'public');
   for (const c of [office, rep, lead, sfj]) await c.ctx.close();
   await anon.close();

@@ -86,11 +86,16 @@ test('a unit appeals a published score; the office upholds it and publishes agai
   const q3 = 'tr:has(input[name=scheme][value="wolong-2025"]):has(input[name=period][value="2025Q3"])';
   await office.page.fill(`${q3} input[name=reason]`, '第三季度结果公示');
   await submit(office.page, `${q3} button`);
-  assert.match(await office.page.textContent('main'), /缺少数据.*WLG-C04/);
+  // Before anything goes public: the unit that blocks it, by name, linked to its form.
+  const blocked = office.page.locator('#publish-blocked');
+  assert.match(await blocked.textContent(), /缺少/);
+  assert.equal(await blocked.locator('a[href="/entry/WLG-C04/2025Q3"]').count(), 1);
+  assert.equal(await office.page.locator('#publish-confirm').count(), 0, 'no way to confirm');
   await office.page.goto('/publish');
   const row = 'tr:has(input[name=scheme][value="wolong-2025"]):has(input[name=period][value="2025Q2"])';
   await office.page.fill(`${row} input[name=reason]`, '第二季度结果公示');
   await submit(office.page, `${row} button`);
+  await submit(office.page, '#publish-confirm button');
   assert.match(await office.page.textContent('#publish-message'), /已公示/);
 
   const rep = await as('qly_reporter');

@@ -249,6 +249,22 @@ pub fn read_time(s: &str) -> Option<(String, String)> {
 }
 
 /// A stored time (RFC 3339) as the district reads it: `2025-10-05 09:00`; unreadable text as is.
+/// A stored time (RFC 3339) as people read it in the district: Beijing time, to the minute —
+/// Chinese `2025年11月15日 14:05`, English ISO with the offset `2025-11-15 14:05 +08:00`; a
+/// text that is not a time is returned as it is.
+pub fn local_time(t: &str, english: bool) -> String {
+    let zh = time::macros::format_description!("[year]年[month]月[day]日 [hour]:[minute]");
+    let en = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] +08:00");
+    time::OffsetDateTime::parse(t, &Rfc3339)
+        .ok()
+        .and_then(|t| {
+            t.to_offset(district_offset())
+                .format(if english { en } else { zh })
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_owned())
+}
+
 pub fn local_minute(t: &str) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     time::OffsetDateTime::parse(t, &Rfc3339)

@@ -55,6 +55,12 @@ pub struct Config {
     /// `audit-<database>.seal` in `data_dir` for PostgreSQL. Keep it on storage the database's
     /// administrators cannot write, and a copy away from the database.
     pub audit_seal: Option<PathBuf>,
+    /// The publicity period (公示期) of a publication, in days from the day it is published.
+    pub publicity_days: u32,
+    /// Where the public sends objections (异议) during the publicity period, as printed on the
+    /// notice (e.g. "区绩效考核办公室，电话 0377-6xxxxxxx，地址 …"). Unset: the office of the
+    /// district, in writing; units assessed appeal on the 申诉 page.
+    pub objection_contact: Option<String>,
 }
 
 impl Default for Config {
@@ -90,6 +96,8 @@ impl Default for Config {
             pool_timeout_seconds: 30,
             sync_seconds: 2,
             audit_seal: None,
+            publicity_days: 7,
+            objection_contact: None,
         }
     }
 }

@@ -81,6 +81,16 @@ impl L {
         self.0 == Lang::En
     }
 
+    /// A stored time as people read it: Beijing time (see [`jixiao_core::feed::local_time`]).
+    pub fn time(&self, t: &str) -> String {
+        jixiao_core::feed::local_time(t, self.is_en())
+    }
+
+    /// [`L::time`] of an optional time ("" when none).
+    pub fn time_opt(&self, t: &Option<String>) -> String {
+        t.as_deref().map_or_else(String::new, |t| self.time(t))
+    }
+
     /// The interface string `key`. A missing key shows as `⟦key⟧`, which the tests look for.
     pub fn t(&self, key: &str) -> String {
         LOCALES
@@ -177,6 +187,20 @@ impl L {
         jixiao_core::explain::round_half_up(*d, decimals)
             .normalize()
             .to_string()
+    }
+
+    /// A score or total as people read it: exactly `decimals` places (the scheme's display
+    /// decimals), rounded half up — 71.40 beside 92.49, never 71.4.
+    pub fn score(&self, d: &Decimal, decimals: u32) -> String {
+        let mut r = jixiao_core::explain::round_half_up(*d, decimals);
+        r.rescale(decimals);
+        r.to_string()
+    }
+
+    /// [`L::score`] of an optional score ("—" when none).
+    pub fn opt_score(&self, d: &Option<Decimal>, decimals: u32) -> String {
+        d.as_ref()
+            .map_or_else(|| "—".into(), |d| self.score(d, decimals))
     }
 
     pub fn opt_num(&self, d: &Option<Decimal>, decimals: u32) -> String {

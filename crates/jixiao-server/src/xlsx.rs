@@ -114,13 +114,18 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
             name = format!("{name}{}", i + 1);
         }
         ws.set_name(&name).map_err(err)?;
-        let num = Format::new()
-            .set_num_format(match s.decimals {
-                Some(0) => "0".to_owned(),
-                Some(d) => format!("0.{}", "0".repeat(d as usize)),
-                None => "0.####".to_owned(),
-            })
-            .set_border(FormatBorder::Thin);
+        // A number shows with the sheet's decimals, or (exact numbers) with exactly as many
+        // places as it has: 5 as "5", 92.125 as "92.125" — never "5." as `0.####` showed it.
+        let fixed = |places: u32| {
+            Format::new()
+                .set_num_format(if places == 0 {
+                    "0".to_owned()
+                } else {
+                    format!("0.{}", "0".repeat(places as usize))
+                })
+                .set_border(FormatBorder::Thin)
+        };
+        let mut by_places: Vec<Option<Format>> = vec![None; 11];
         let mut widths: Vec<f64> = s.headers.iter().map(|h| width(h).max(6.0)).collect();
         for (x, h) in s.headers.iter().enumerate() {
             ws.write_string_with_format(0, x as u16, h, &head)
@@ -149,7 +154,9 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
                         let d = s
                             .decimals
                             .map_or(*d, |dd| jixiao_core::explain::round_half_up(*d, dd));
-                        ws.write_number_with_format(y, x as u16, d.to_f64().unwrap_or(0.0), &num)
+                        let places = s.decimals.unwrap_or_else(|| d.normalize().scale()).min(10);
+                        let f = by_places[places as usize].get_or_insert_with(|| fixed(places));
+                        ws.write_number_with_format(y, x as u16, d.to_f64().unwrap_or(0.0), f)
                             .map_err(err)?;
                     }
                 };
@@ -160,6 +167,15 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
                 .map_err(err)?;
         }
         ws.set_freeze_panes(1, 0).map_err(err)?;
+        // Printed as the office prints: A4, the heading row on every page, as wide as a page,
+        // page numbers at the foot.
+        ws.set_paper_size(9);
+        if s.headers.len() > 6 {
+            ws.set_landscape();
+        }
+        ws.set_repeat_rows(0, 0).map_err(err)?;
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_footer("&C&P / &N");
     }
     wb.save_to_buffer().map_err(err)
 }

@@ -7,7 +7,7 @@ nav-entry = Data entry
 nav-review = Review
 nav-dashboard = Dashboard
 nav-report = Report card
-nav-publish = Publication
+nav-publish = Publish
 nav-public = Published results
 nav-password = Change password
 nav-logout = Log out
@@ -160,7 +160,7 @@ card-missing-zero = Not reported: 0 points by the rules
 card-excluded = Not reported: left out of the score
 card-blocked = Missing data: cannot be published yet
 
-publish-title = Publication
+publish-title = Publish results
 publish-intro = Publishing snapshots the results of the counted values with the scheme version and content hash; publishing again makes a new revision and the old one stays visible.
 publish-last = Latest publication
 publish-action = Publish
@@ -428,3 +428,63 @@ units-import-effective-hint = When empty: changes hold from today; while no peri
 units-import = Import
 
 card-lineage = Organisation history:
+
+## Audit actions
+act-apikey-create = API key created
+act-apikey-revoke = API key revoked
+act-appeal-file = appeal filed
+act-appeal-reject = appeal rejected
+act-appeal-uphold = appeal upheld
+act-dhis2-mapping = DHIS2 mapping changed
+act-district-set = district set
+act-evidence-attach = evidence attached
+act-feed-define = feed defined
+act-period-close = period closed
+act-period-create = period created
+act-period-reopen = period reopened
+act-period-update = period changed
+act-results-publish = results published
+act-scheme-publish = scheme published
+act-scheme-upload = scheme uploaded
+act-unit-close = unit closed
+act-unit-create = unit created
+act-unit-merge = unit merged
+act-unit-split = unit split
+act-unit-update = unit changed
+act-user-create = account created
+act-user-disable = account disabled
+act-user-lock = account locked
+act-user-login = signed in
+act-user-login-failed = sign-in failed
+act-user-password = password changed
+act-value-correct = value corrected
+act-value-count = value counted
+act-value-feed = value fed
+act-value-import = value imported
+act-value-save = value saved
+act-value-submit = value submitted
+act-value-approve = value approved
+act-value-verify = value verified
+act-value-return = value returned
+
+## Confirm before publishing
+publish-confirm-title = Confirm the publication
+publish-confirm-what = Once published, the ranks, totals and grades of these classes are public on the notice board, and the units assessed may appeal; the results are frozen on the values counted now.
+publish-units = { $count } units
+publish-confirm-button = Publish
+publish-cancel = Back, do not publish
+publish-blocked = These units miss data the rules require, so the period cannot be published yet. Complete them first (each name opens its form):
+
+## Notice board
+public-body = Published by
+public-period = Publicity period
+public-period-value = { $from } to { $to } ({ $days } days)
+public-objection = Objections
+public-objection-to = Objections to these results go to { $contact } by { $to }, with the reasons and the evidence.
+public-objection-default = Objections to these results go in writing to the district's assessment office by { $to }, with the reasons and the evidence; units assessed may appeal on the Appeals page of this system.
+public-appeal-link = Appeal in this system
+public-revision = Revision
+public-current = This revision is the one in force
+public-superseded = This revision was corrected; the one in force is
+public-tied = (tied)
+public-tie-note = Units with the same rank have the same total and are not separated by the scheme's tie-break rules either: they are tied.

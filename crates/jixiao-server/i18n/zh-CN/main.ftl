@@ -7,7 +7,7 @@ nav-entry = 数据填报
 nav-review = 审核
 nav-dashboard = 排名总览
 nav-report = 成绩单
-nav-publish = 结果公示
+nav-publish = 发布公示
 nav-public = 公示结果
 nav-password = 修改密码
 nav-logout = 退出
@@ -160,7 +160,7 @@ card-missing-zero = 未填报，按规则计0分
 card-excluded = 未填报，不参与计分
 card-blocked = 缺数据，暂不能公布
 
-publish-title = 结果公示
+publish-title = 发布公示
 publish-intro = 公示会按当前已计分数据生成结果快照，并记录方案版本和内容哈希；再次公示生成新版本，旧版本仍可查看。
 publish-last = 最近一次公示
 publish-action = 公示
@@ -428,3 +428,63 @@ units-import-effective-hint = 留空时：调整自今天起生效；尚无期�
 units-import = 导入
 
 card-lineage = 组织沿革：
+
+## 审计动作
+act-apikey-create = 创建接口密钥
+act-apikey-revoke = 吊销接口密钥
+act-appeal-file = 提出申诉
+act-appeal-reject = 驳回申诉
+act-appeal-uphold = 支持申诉
+act-dhis2-mapping = 更新 DHIS2 对照表
+act-district-set = 设置本区信息
+act-evidence-attach = 上传佐证材料
+act-feed-define = 定义数据接口
+act-period-close = 关闭考核期
+act-period-create = 设立考核期
+act-period-reopen = 重新开放考核期
+act-period-update = 调整考核期
+act-results-publish = 公示结果
+act-scheme-publish = 发布考核方案
+act-scheme-upload = 上传考核方案
+act-unit-close = 撤销单位
+act-unit-create = 设立单位
+act-unit-merge = 合并单位
+act-unit-split = 拆分单位
+act-unit-update = 调整单位
+act-user-create = 创建账号
+act-user-disable = 停用账号
+act-user-lock = 锁定账号
+act-user-login = 登录
+act-user-login-failed = 登录失败
+act-user-password = 修改密码
+act-value-correct = 更正数据
+act-value-count = 计入成绩
+act-value-feed = 接口推送数据
+act-value-import = 导入数据
+act-value-save = 保存数据
+act-value-submit = 提交数据
+act-value-approve = 单位审核通过
+act-value-verify = 牵头部门核实
+act-value-return = 退回数据
+
+## 发布前确认
+publish-confirm-title = 确认发布公示
+publish-confirm-what = 发布后，以下各类别的名次、总分和等次将在公示栏对公众公开，被考核单位可据此提出申诉；结果按当前已计入的数据冻结。
+publish-units = { $count } 个单位
+publish-confirm-button = 确认发布
+publish-cancel = 返回，不发布
+publish-blocked = 以下单位缺少按规则必须的数据，暂不能公示。请先补齐（点击单位名称进入其填报表）：
+
+## 公示栏
+public-body = 发布机关
+public-period = 公示期
+public-period-value = { $from } 至 { $to }（{ $days } 天）
+public-objection = 异议
+public-objection-to = 对公示结果有异议的，请于 { $to } 前向{ $contact }提出，并说明理由、提供依据。
+public-objection-default = 对公示结果有异议的，请于 { $to } 前以书面形式向区绩效考核办公室提出，并说明理由、提供依据；被考核单位可在本系统“申诉”页提出。
+public-appeal-link = 在本系统提出申诉
+public-revision = 版本
+public-current = 本版为现行有效版本
+public-superseded = 本版已被更正，现行版本为
+public-tied = （并列）
+public-tie-note = 名次相同的单位总分相同，且按方案规定的同分排序规则仍无法区分，列为并列。

@@ -237,6 +237,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(results::reporting))
         .routes(routes!(results::whatif))
         .routes(routes!(publications::list, publications::publish))
+        .routes(routes!(publications::readiness))
         .routes(routes!(publications::get))
         .routes(routes!(publications::rescore))
         .routes(routes!(appeals::list, appeals::file))

@@ -1,10 +1,10 @@
 //! Publication (公示) over HTTP: see [`crate::ops::publications`].
 
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{Json, Path, Query};
 use crate::error::Result;
 use crate::http::Problem;
 use crate::ops::Caller;
-use crate::ops::publications::{PublicationView, PublishBody, Rescore};
+use crate::ops::publications::{PublicationView, PublishBody, Readiness, Rescore};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -53,5 +53,25 @@ pub async fn rescore(
 ) -> Result<Json<Rescore>> {
     Ok(Json(
         crate::ops::publications::rescore(&state, &caller, id).await?,
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct ReadinessQuery {
+    pub scheme: String,
+    pub period: String,
+}
+
+/// Whether a scheme's period can be published, before publishing: the classes and units it
+/// ranks, and every unit whose missing data block it (by name, with the items and the form).
+#[utoipa::path(get, path = "/publications/readiness", tag = "publications", params(ReadinessQuery),
+    responses((status = 200, body = Readiness), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn readiness(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ReadinessQuery>,
+) -> Result<Json<Readiness>> {
+    Ok(Json(
+        crate::ops::publications::readiness(&state, &caller, &q.scheme, &q.period).await?,
     ))
 }

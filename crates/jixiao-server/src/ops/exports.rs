@@ -209,11 +209,12 @@ pub async fn audit(
     q: &AuditQuery,
     format: Option<&str>,
 ) -> Result<Export> {
-    let entries = crate::ops::all_pages(AUDIT_MAX, |page| {
+    let (entries, total) = crate::ops::pages_up_to(AUDIT_MAX, |page| {
         crate::ops::audit::list(state, caller, q, page)
     })
     .await?;
-    let rows = entries
+    let shown = entries.len() as i64;
+    let mut rows: Vec<Vec<Cell>> = entries
         .into_iter()
         .map(|e| {
             vec![
@@ -232,6 +233,12 @@ pub async fn audit(
             ]
         })
         .collect();
+    // An extract that was cut says so in its last row, with how to get the rest.
+    if total > shown {
+        rows.push(vec![Cell::Bad(format!(
+            "仅导出前 {shown} 条，共 {total} 条：请缩小筛选条件（时间、操作人、对象）分批导出 / only the first {shown} of {total} entries; narrow the filters (time, actor, entity) and export in parts"
+        ))]);
+    }
     let headers = vec![
         h("序号", "seq"),
         h("时间", "at"),

@@ -151,27 +151,38 @@ impl<T> List<T> {
 
 /// Every item of a paged list, read a thousand at a time, at most `max` of them: `fetch` reads
 /// the page at an offset.
-pub async fn all_pages<T, F, Fut>(max: i64, mut fetch: F) -> Result<Vec<T>>
+pub async fn all_pages<T, F, Fut>(max: i64, fetch: F) -> Result<Vec<T>>
+where
+    F: FnMut(jixiao_store::Page) -> Fut,
+    Fut: std::future::Future<Output = Result<List<T>>>,
+{
+    Ok(pages_up_to(max, fetch).await?.0)
+}
+
+/// [`all_pages`] with how many there are in all (more than returned when `max` cut them).
+pub async fn pages_up_to<T, F, Fut>(max: i64, mut fetch: F) -> Result<(Vec<T>, i64)>
 where
     F: FnMut(jixiao_store::Page) -> Fut,
     Fut: std::future::Future<Output = Result<List<T>>>,
 {
     let mut items = Vec::new();
     let mut offset = 0;
+    let mut total = 0;
     while offset < max {
         let page = fetch(jixiao_store::Page {
-            limit: 1000,
+            limit: 1000.min(max - offset),
             offset,
         })
         .await?;
         let n = page.items.len() as i64;
+        total = page.total;
         items.extend(page.items);
         offset += n;
         if n == 0 || offset >= page.total {
             break;
         }
     }
-    Ok(items)
+    Ok((items, total))
 }
 
 /// A page of at most `limit` items (default 100, at most 1000) after `offset`.

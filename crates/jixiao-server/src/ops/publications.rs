@@ -384,3 +384,141 @@ pub async fn publishable(state: &AppState, caller: &Caller) -> Result<Vec<Publis
     }
     Ok(items)
 }
+
+/// A unit whose missing data keep a period from being published: its name and the items
+/// (names) it has not reported, with where to enter them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Blocking {
+    pub unit: String,
+    #[schema(value_type = Object)]
+    pub unit_name: Text,
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Text>,
+    /// The unit's entry form for the period.
+    pub form: String,
+}
+
+/// What publishing a period would make public, checked before asking for confirmation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    pub scheme: String,
+    #[schema(value_type = Object)]
+    pub title: Text,
+    pub period: String,
+    /// (class name, units ranked) of each class.
+    #[schema(value_type = Vec<Object>)]
+    pub classes: Vec<(Text, usize)>,
+    /// Units whose missing data block publication; empty when it can be published.
+    pub blocked: Vec<Blocking>,
+    /// The revision this would be (1 for the first publication).
+    pub revision: i64,
+}
+
+/// Readiness of a scheme's period for publication: the classes and how many units each ranks,
+/// and every unit whose missing data block it, by name, with the items and where to enter
+/// them. Nothing is written.
+pub async fn readiness(
+    state: &AppState,
+    caller: &Caller,
+    scheme: &str,
+    period: &str,
+) -> Result<Readiness> {
+    allow(state, caller, Action::Publish { scheme }).await?;
+    let last = jixiao_store::publications::list(&state.store)
+        .await?
+        .into_iter()
+        .filter(|p| p.scheme_code == scheme && p.period == period)
+        .map(|p| p.revision)
+        .max()
+        .unwrap_or(0);
+    let live = state.live.read().await;
+    let (s, t, _) = crate::ops::results::tracked(&live, scheme, period)?;
+    let m = &t.model;
+    let mut classes = Vec::new();
+    let mut blocked = Vec::new();
+    for cs in &t.official.classes {
+        let class = &m.classes[cs.class as usize];
+        classes.push((class.name.clone(), class.members.len()));
+        for (member, u) in cs.units.iter().enumerate() {
+            if !u.blocked {
+                continue;
+            }
+            let unit = &m.units[class.members[member] as usize];
+            let items = class
+                .leaves
+                .iter()
+                .enumerate()
+                .filter(|(l, _)| {
+                    cs.leaf(member as u32, *l as u32).state
+                        == jixiao_core::engine::LeafState::Blocked
+                })
+                .map(|(_, leaf)| leaf.name.clone())
+                .collect();
+            blocked.push(Blocking {
+                unit: unit.code.to_string(),
+                unit_name: unit.name.clone(),
+                items,
+                form: format!("/entry/{}/{period}", unit.code),
+            });
+        }
+    }
+    Ok(Readiness {
+        scheme: scheme.to_owned(),
+        title: s.model.scheme.title.clone(),
+        period: period.to_owned(),
+        classes,
+        blocked,
+        revision: last + 1,
+    })
+}
+
+/// What the public notice (公示) says besides the results: who publishes, the publicity
+/// period, where objections go, and whether this revision is the current one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    /// 发布机关: the district's assessment office.
+    pub body: Text,
+    /// The publicity period, first and last day (Beijing time), and its length.
+    pub from: String,
+    pub to: String,
+    pub days: u32,
+    /// Where objections go (the district's own wording), if set.
+    pub contact: Option<String>,
+    /// The newest revision of this scheme and period: (id, revision); this one is current
+    /// when it is the newest.
+    pub latest: (i64, i64),
+}
+
+/// The notice around a publication.
+pub async fn notice(state: &AppState, p: &PublicationRow) -> Result<Notice> {
+    let district = jixiao_store::org::district(&state.store)
+        .await?
+        .map_or_else(|| Text::new("本区", "the district"), |d| d.name);
+    let latest = jixiao_store::publications::list(&state.store)
+        .await?
+        .into_iter()
+        .filter(|x| x.scheme_code == p.scheme_code && x.period == p.period)
+        .map(|x| (x.id, x.revision))
+        .max_by_key(|x| x.1)
+        .unwrap_or((p.id, p.revision));
+    let days = state.config.publicity_days.max(1);
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let start = time::OffsetDateTime::parse(
+        &p.published_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| t.to_offset(time::macros::offset!(+8)).date())
+    .map_err(|e| Error::internal(&e))?;
+    let end = start + time::Duration::days(i64::from(days) - 1);
+    Ok(Notice {
+        body: Text::new(
+            format!("{}绩效考核办公室", district.zh),
+            format!("Performance Assessment Office, {}", district.en),
+        ),
+        from: start.format(format).unwrap_or_default(),
+        to: end.format(format).unwrap_or_default(),
+        days,
+        contact: state.config.objection_contact.clone(),
+        latest,
+    })
+}

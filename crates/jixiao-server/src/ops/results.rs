@@ -339,6 +339,8 @@ pub struct Card {
     pub trend: Vec<(Period, Option<Decimal>)>,
     /// The class's points (the charts' scale).
     pub class_points: Decimal,
+    /// The places scores and totals show with (the scheme's display decimals).
+    pub decimals: u32,
 }
 
 /// A unit's report card for a scheme and period.
@@ -465,6 +467,7 @@ pub async fn card(
             peers,
             trend,
             class_points: class.nodes[0].points,
+            decimals: m.display_decimals(),
         }
     };
     for (ind, ids) in card.indicators.iter_mut().zip(pending) {
@@ -526,6 +529,8 @@ pub struct Dashboard {
     /// The scheme's grades, best first.
     pub grades: Vec<Text>,
     pub warnings: Vec<Warning>,
+    /// The places scores and totals show with (the scheme's display decimals).
+    pub decimals: u32,
 }
 
 pub async fn dashboard(
@@ -570,6 +575,7 @@ pub async fn dashboard(
         grades: s.model.grades.iter().map(|g| g.name.clone()).collect(),
         warnings: warnings_of(s, p),
         report,
+        decimals: s.model.display_decimals(),
     })
 }
 
@@ -599,6 +605,17 @@ pub fn current(live: &Live) -> Option<(String, String)> {
 /// [`current`] for the caller's pages.
 pub async fn current_period(state: &AppState) -> Option<(String, String)> {
     current(&*state.live.read().await)
+}
+
+/// The places a scheme's scores and totals show with (its `display_decimals`; 2 when the
+/// scheme is not published any more).
+pub async fn display_decimals(state: &AppState, scheme: &str) -> u32 {
+    state
+        .live
+        .read()
+        .await
+        .scheme(scheme)
+        .map_or(2, |s| s.model.display_decimals())
 }
 
 /// The scheme and period of `unit`'s report card when none is named: the current one when it

@@ -104,12 +104,33 @@ struct FormPage<'a> {
     unit_name: Text,
     period: String,
     groups: Vec<crate::ops::entry::Group>,
+    /// What went through (styled as a success).
     message: Option<String>,
+    /// Nothing was saved: the summary, and each problem with its field (code, name, problem),
+    /// styled as an error and linked to the field.
+    problem: Option<String>,
+    problems: Vec<(String, String, String)>,
     can_submit: bool,
     locked: bool,
 }
 
-fn form_page(page: &Page, form: Form, message: Option<String>) -> crate::error::Result<Response> {
+fn form_page(
+    page: &Page,
+    form: Form,
+    message: Option<String>,
+    problem: Option<String>,
+) -> crate::error::Result<Response> {
+    let l = page.ctx.l;
+    let problems = if problem.is_some() {
+        form.fields()
+            .filter_map(|f| {
+                let e = f.error.clone()?;
+                Some((f.spec.code.clone(), l.plain(&f.spec.name).to_owned(), e))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&FormPage {
         ctx: &page.ctx,
         can_submit: form.can_submit(),
@@ -119,6 +140,8 @@ fn form_page(page: &Page, form: Form, message: Option<String>) -> crate::error::
         period: form.period,
         groups: form.groups,
         message,
+        problem,
+        problems,
     })
 }
 
@@ -149,7 +172,7 @@ pub async fn form(
             Some("evidence") => Some(page.ctx.l.t("entry-evidence-added")),
             _ => None,
         };
-        form_page(&page, form, message)
+        form_page(&page, form, message, None)
     }
     .await;
     page.finish(r)
@@ -174,7 +197,7 @@ fn after_save(
         Saved::Refused(form) => {
             let n = form.fields().filter(|f| f.error.is_some()).count();
             let msg = page.ctx.l.ta("entry-not-saved", &[("count", &n)]);
-            let mut resp = form_page(page, form, Some(msg))?;
+            let mut resp = form_page(page, form, None, Some(msg))?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }

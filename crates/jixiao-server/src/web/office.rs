@@ -57,6 +57,19 @@ struct AuditPage<'a> {
 
 const AUDIT_PAGE: i64 = 100;
 
+impl AuditPage<'_> {
+    /// An audit action in words (`user.login` → 登录); the code itself when it has none.
+    fn action_name(&self, action: &str) -> String {
+        let key = format!("act-{}", action.replace(['.', '_'], "-"));
+        let t = self.ctx.l.t(&key);
+        if t.starts_with('⟦') {
+            action.to_owned()
+        } else {
+            t
+        }
+    }
+}
+
 fn audit_href(q: &AuditForm, offset: i64, format: &str) -> String {
     format!(
         "/audit?actor={}&entity={}&action={}&contains={}&offset={offset}{format}",

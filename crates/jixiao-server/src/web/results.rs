@@ -194,7 +194,7 @@ fn dashboard_view<'a>(
                 total_n: row.total,
                 rank: row.rank.map_or("—".into(), |r| r.to_string()),
                 name: l.html(&row.name),
-                total: l.opt_num(&row.total, 2),
+                total: l.opt_score(&row.total, d.decimals),
                 grade,
                 movement,
                 complete: format!("{done}/{all}"),
@@ -454,7 +454,7 @@ fn card_rows(l: L, card: &Card) -> Vec<CardRow> {
                     .map(|t| l.html(t))
                     .unwrap_or_default(),
                 points: l.num(&ind.points, 2),
-                score: l.num(&ind.score, 2),
+                score: l.score(&ind.score, card.decimals),
                 inputs,
                 target: more
                     .target
@@ -524,8 +524,8 @@ fn card_view(page: &Page, card: Card) -> CardPage<'_> {
         .map(|n| Neighbour {
             rank: n.rank.map_or("—".into(), |r| r.to_string()),
             name: l.html(&n.name),
-            total: n.total.map_or("—".into(), |d| l.num(&d, 2)),
-            gap: n.gap.map_or(String::new(), |d| l.num(&d, 2)),
+            total: n.total.map_or("—".into(), |d| l.score(&d, card.decimals)),
+            gap: n.gap.map_or(String::new(), |d| l.score(&d, card.decimals)),
         })
         .collect();
     // Radar: each module's share of its points, against the class average.
@@ -574,7 +574,7 @@ fn card_view(page: &Page, card: Card) -> CardPage<'_> {
         class_name: l.html(&result.class.name),
         rank: row.rank.map_or("—".into(), |r| r.to_string()),
         units: result.class.units,
-        total: row.total.map_or("—".into(), |d| l.num(&d, 2)),
+        total: row.total.map_or("—".into(), |d| l.score(&d, card.decimals)),
         grade: row
             .grade
             .as_ref()
@@ -662,8 +662,24 @@ pub struct PublishForm {
     pub period: String,
     #[serde(default)]
     pub reason: String,
+    /// `yes` once the office has seen what goes public and confirmed.
+    #[serde(default)]
+    pub confirm: String,
 }
 
+#[derive(Template)]
+#[template(path = "publish_confirm.html")]
+struct ConfirmPage<'a> {
+    ctx: &'a Ctx,
+    r: crate::ops::publications::Readiness,
+    reason: String,
+    problem: Option<Text>,
+}
+
+/// Publishing from the page takes two steps: first what would go public — or, when units miss
+/// data that block it, which units and items, with links to their forms — then, confirmed,
+/// the publication. A refusal at the second step (data changed meanwhile) shows the same
+/// page with the problem, never a bare status page.
 pub async fn publish(
     page: Page,
     State(state): State<AppState>,
@@ -671,13 +687,42 @@ pub async fn publish(
 ) -> Response {
     let r = async {
         page.check_csrf(&f.csrf)?;
-        let body = crate::ops::publications::PublishBody {
-            scheme: f.scheme,
-            period: f.period,
-            reason: f.reason,
+        let confirm_page = |r, problem| {
+            render(&ConfirmPage {
+                ctx: &page.ctx,
+                r,
+                reason: f.reason.clone(),
+                problem,
+            })
         };
-        let (view, _) = crate::ops::publications::publish(&state, &page.caller, body).await?;
-        Ok(see_other(&format!("/publish?published={}", view.row.id)))
+        if f.confirm != "yes" {
+            let r = crate::ops::publications::readiness(&state, &page.caller, &f.scheme, &f.period)
+                .await?;
+            return confirm_page(r, None);
+        }
+        let body = crate::ops::publications::PublishBody {
+            scheme: f.scheme.clone(),
+            period: f.period.clone(),
+            reason: f.reason.clone(),
+        };
+        match crate::ops::publications::publish(&state, &page.caller, body).await {
+            Ok((view, _)) => Ok(see_other(&format!("/publish?published={}", view.row.id))),
+            Err(e)
+                if e.kind.is_client()
+                    && !matches!(
+                        e.kind,
+                        crate::error::Kind::Forbidden | crate::error::Kind::Unauthorized
+                    ) =>
+            {
+                let r =
+                    crate::ops::publications::readiness(&state, &page.caller, &f.scheme, &f.period)
+                        .await?;
+                let mut resp = confirm_page(r, Some(e.message))?;
+                *resp.status_mut() = crate::http::status_of(e.kind);
+                Ok(resp)
+            }
+            Err(e) => Err(e),
+        }
     }
     .await;
     page.finish(r)
@@ -752,6 +797,11 @@ struct PublicPage<'a> {
     scheme_hash: String,
     reason: String,
     classes: Vec<PublicClass>,
+    notice: crate::ops::publications::Notice,
+    period_text: String,
+    objection_text: String,
+    /// Whether the reader is one who appeals on the 申诉 page (a unit's reporter or leader).
+    appeals_here: bool,
 }
 
 pub async fn public_one(
@@ -763,6 +813,8 @@ pub async fn public_one(
     let r = async {
         let view = crate::ops::publications::get(&state, id).await?;
         let p = view.row;
+        let notice = crate::ops::publications::notice(&state, &p).await?;
+        let decimals = crate::ops::results::display_decimals(&state, &p.scheme_code).await;
         let l: L = page.ctx.l;
         let results = view
             .results
@@ -779,10 +831,27 @@ pub async fn public_one(
                     .unwrap_or(&empty)
                     .iter()
                     .map(|r| {
+                        // Units sharing a rank are marked tied (并列): equal totals the
+                        // scheme's tie-break keys could not separate.
+                        let rank = r["rank"].as_u64();
+                        let tied = rank.is_some()
+                            && c["rows"]
+                                .as_array()
+                                .unwrap_or(&empty)
+                                .iter()
+                                .filter(|o| o["rank"].as_u64() == rank)
+                                .count()
+                                > 1;
                         (
-                            r["rank"].as_u64().map_or("—".into(), |x| x.to_string()),
+                            rank.map_or("—".into(), |x| {
+                                if tied {
+                                    format!("{x}{}", l.t("public-tied"))
+                                } else {
+                                    x.to_string()
+                                }
+                            }),
                             l.html(&text(&r["name"])),
-                            decimal(&r["total"]).map_or("—".into(), |d| l.num(&d, 2)),
+                            decimal(&r["total"]).map_or("—".into(), |d| l.score(&d, decimals)),
                             if r["grade"].is_object() {
                                 l.html(&text(&r["grade"]["name"]))
                             } else {
@@ -839,6 +908,23 @@ pub async fn public_one(
             scheme_hash: p.scheme_hash.chars().take(12).collect(),
             reason: p.reason,
             classes,
+            period_text: l.ta(
+                "public-period-value",
+                &[
+                    ("from", &notice.from),
+                    ("to", &notice.to),
+                    ("days", &notice.days),
+                ],
+            ),
+            objection_text: match &notice.contact {
+                Some(c) => l.ta("public-objection-to", &[("to", &notice.to), ("contact", c)]),
+                None => l.ta("public-objection-default", &[("to", &notice.to)]),
+            },
+            notice,
+            appeals_here: matches!(
+                page.ctx.role(),
+                jixiao_core::access::Role::Reporter | jixiao_core::access::Role::UnitLeader
+            ),
         })
     }
     .await;

@@ -379,6 +379,13 @@ fn table() -> Vec<Case> {
         ),
         case(
             "GET",
+            "/api/v1/publications/readiness",
+            "/api/v1/publications/readiness?scheme=wolong-2025&period=2025Q4",
+            none,
+            &["admin", "office"],
+        ),
+        case(
+            "GET",
             "/api/v1/publications/{id}",
             "/api/v1/publications/{pub}",
             none,

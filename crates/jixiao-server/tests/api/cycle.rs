@@ -288,3 +288,87 @@ async fn the_whole_cycle(db: Db) {
     assert_eq!(v["broken_at"], Value::Null, "{v}");
 }
 scenario!(the_whole_cycle);
+
+/// Before publishing, the office sees what would go public or what blocks it — units by
+/// name, the items they miss and where to enter them; the notice board then says who
+/// published, the publicity period, where objections go, and which revision is in force.
+async fn publishing_shows_readiness_and_the_notice(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let r = office
+        .ok_get("/api/v1/publications/readiness?scheme=wolong-2025&period=2025Q3")
+        .await;
+    let blocked = r["blocked"].as_array().expect("blocked");
+    let wlg = blocked
+        .iter()
+        .find(|b| b["unit"] == "WLG-C04")
+        .unwrap_or_else(|| panic!("WLG-C04 blocks 2025Q3: {r}"));
+    assert_eq!(wlg["form"], "/entry/WLG-C04/2025Q3");
+    assert!(!wlg["unit_name"]["zh"].as_str().unwrap_or("").is_empty());
+    assert!(!wlg["items"].as_array().expect("items").is_empty(), "{wlg}");
+    assert_eq!(r["revision"], 1);
+    let ready = office
+        .ok_get("/api/v1/publications/readiness?scheme=wolong-2025&period=2025Q2")
+        .await;
+    assert_eq!(ready["blocked"], json!([]), "{ready}");
+    assert!(!ready["classes"].as_array().expect("classes").is_empty());
+
+    let first = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025Q2", "reason": "二季度公示" }),
+            201,
+        )
+        .await;
+    let page = app
+        .client()
+        .get(&format!("/public/{}", first["id"]))
+        .await
+        .text();
+    assert!(page.contains("公示期"), "{page}");
+    assert!(page.contains("（7 天）"), "{page}");
+    assert!(page.contains("本版为现行有效版本"), "{page}");
+    assert!(page.contains("绩效考核办公室"), "{page}");
+    // A correction makes a new revision; the first one says it was superseded, and by which.
+    let path = "/api/v1/values/QLY/mediation_cases/2025Q2";
+    let version = |v: &Value| v["row"]["version"].clone();
+    let v = office.ok_get(path).await;
+    office
+        .ok_post(
+            &format!("{path}/return"),
+            json!({ "version": version(&v), "reason": "台账漏报" }),
+            200,
+        )
+        .await;
+    let v = office.ok_get(path).await;
+    office
+        .ok_put(path, json!({ "value": "43", "version": version(&v) }))
+        .await;
+    // The demo periods count verified values at once.
+    for t in ["submit", "approve", "verify"] {
+        let v = office.ok_get(path).await;
+        office
+            .ok_post(
+                &format!("{path}/{t}"),
+                json!({ "version": version(&v), "reason": "更正" }),
+                200,
+            )
+            .await;
+    }
+    let second = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025Q2", "reason": "更正后重新公示" }),
+            201,
+        )
+        .await;
+    assert_eq!(second["revision"], 2, "{second}");
+    let old = app
+        .client()
+        .get(&format!("/public/{}", first["id"]))
+        .await
+        .text();
+    assert!(old.contains("本版已被更正"), "{old}");
+    assert!(old.contains(&format!("/public/{}", second["id"])), "{old}");
+}
+scenario!(publishing_shows_readiness_and_the_notice);

@@ -58,6 +58,21 @@ async fn exports(db: Db) {
         sheet.get_value((1, 3)),
         Some(calamine::Data::Float(_))
     ));
+    // Number formats a person reads: never `0.####` (which shows 5 as "5."); printed on A4
+    // with the heading row repeated.
+    let xml = |name: &str| {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.as_bytes().to_vec())).expect("zip");
+        let mut f = z.by_name(name).expect(name);
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut f, &mut s).expect("xml");
+        s
+    };
+    let styles = xml("xl/styles.xml");
+    assert!(!styles.contains("0.####"), "{styles}");
+    let first = xml("xl/worksheets/sheet1.xml");
+    assert!(first.contains("paperSize=\"9\""), "A4: {first}");
+    let book = xml("xl/workbook.xml");
+    assert!(book.contains("_xlnm.Print_Titles"), "{book}");
     assert_eq!(
         rep.get("/api/v1/exports/rankings/wolong-2025/2025Q4")
             .await
