@@ -197,6 +197,11 @@ test('the dashboard, review queue, report card and public page download as workb
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   assert.ok(bytes.length > 20000, `a real document (${bytes.length} bytes)`);
   assert.match(pdf.suggestedFilename(), /QLY-2025Q4-成绩单\.pdf/);
+  // A4 (595 × 842 points), not US Letter (612 × 792).
+  const box = bytes.toString('latin1').match(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/);
+  assert.ok(box, 'a page size');
+  assert.equal(Math.round(Number(box[1])), 595);
+  assert.equal(Math.round(Number(box[2])), 842);
   await page.goto('/review');
   const queue = (await workbook(page, 'a[href*="format=xlsx"]')).wb.worksheets[0];
   assert.deepEqual(cells(queue, 1).slice(0, 3), ['代码', '单位', '数据项']);

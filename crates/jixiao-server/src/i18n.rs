@@ -86,6 +86,14 @@ impl L {
         jixiao_core::feed::local_time(t, self.is_en())
     }
 
+    /// Now, as [`L::time`] shows it (a print date).
+    pub fn now(&self) -> String {
+        let t = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        self.time(&t)
+    }
+
     /// [`L::time`] of an optional time ("" when none).
     pub fn time_opt(&self, t: &Option<String>) -> String {
         t.as_deref().map_or_else(String::new, |t| self.time(t))

@@ -77,6 +77,9 @@ fn printable(html: &str) -> Option<String> {
     html.contains(STYLESHEET).then(|| {
         html.replace(STYLESHEET, &format!("<style>{CSS}</style>"))
             .replace(SCRIPT, "")
+            // On paper every derivation is shown: folded sections print open.
+            .replace("<details ", "<details open ")
+            .replace("<details>", "<details open>")
     })
 }
 
@@ -89,6 +92,13 @@ mod tests {
         assert!(base.contains(super::STYLESHEET));
         assert!(base.contains(super::SCRIPT));
         let page = super::printable(base).expect("printable");
+        assert_eq!(
+            super::printable(&format!("{base}<details><summary>x</summary>y</details>"))
+                .expect("printable")
+                .matches("<details open>")
+                .count(),
+            1
+        );
         assert!(
             page.contains("<style>")
                 && !page.contains("/static/app.css")

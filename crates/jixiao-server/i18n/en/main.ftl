@@ -488,3 +488,9 @@ public-current = This revision is the one in force
 public-superseded = This revision was corrected; the one in force is
 public-tied = (tied)
 public-tie-note = Units with the same rank have the same total and are not separated by the scheme's tie-break rules either: they are tied.
+
+## Print
+print-reviewer = Reviewed by (signature)
+print-approver = Approved by (signature)
+print-seal = Assessing office (seal)
+print-date = Printed

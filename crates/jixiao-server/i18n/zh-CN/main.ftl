@@ -488,3 +488,9 @@ public-current = 本版为现行有效版本
 public-superseded = 本版已被更正，现行版本为
 public-tied = （并列）
 public-tie-note = 名次相同的单位总分相同，且按方案规定的同分排序规则仍无法区分，列为并列。
+
+## 打印
+print-reviewer = 审核人（签字）
+print-approver = 负责人（签字）
+print-seal = 考核单位（盖章）
+print-date = 打印日期

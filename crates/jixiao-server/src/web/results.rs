@@ -381,6 +381,8 @@ struct CardPage<'a> {
     trend: String,
     scheme_version: i64,
     scheme_hash: String,
+    /// When it was printed (Beijing time), for the signature block.
+    printed: String,
 }
 
 pub async fn report_card(
@@ -592,6 +594,7 @@ fn card_view(page: &Page, card: Card) -> CardPage<'_> {
         trend,
         scheme_version: result.scheme_version,
         scheme_hash: result.scheme_hash.chars().take(12).collect(),
+        printed: l.now(),
     }
 }
 
