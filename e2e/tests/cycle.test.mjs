@@ -59,6 +59,14 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
   assert.equal(await form.locator('#v-mediation_cases').inputValue(), '四十');
   assert.equal(await form.locator('#entry-message').count(), 0);
   assert.equal((await form.textContent('#s-mediation_agreements')).trim(), '未填报', 'nothing was saved');
+  // Impossible together (50 agreements of 40 cases): refused on save, beside the number,
+  // before it could ever reach a reviewer; nothing saved.
+  await form.fill('#v-mediation_cases', '40');
+  await form.fill('#v-mediation_agreements', '50');
+  await submit(form, 'button[value=save]');
+  assert.match(await form.textContent('#e-mediation_agreements'), /不能多于受理件数/);
+  assert.equal((await form.textContent('#s-mediation_cases')).trim(), '未填报', 'nothing was saved');
+  await form.fill('#v-mediation_agreements', '36');
   // The rate is computed as the numbers are typed (with the scheme's formula, on the server).
   await form.fill('#v-mediation_cases', '40');
   await form.locator('#c-mediation_rate').filter({ hasText: '90' }).waitFor();

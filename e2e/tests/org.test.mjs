@@ -14,6 +14,11 @@ test('the office merges a village from 15 November; Q2 keeps it with its success
   const ctx = await contextAt(browser, demo.base);
   const page = await ctx.newPage();
   await signIn(page, demo, 'office');
+  // The dashboard lists who has not reported yet, by name, each linked to its form.
+  await page.goto('/dashboard/wolong-2025/2025Q4');
+  const missing = page.locator('#missing a[href="/entry/QLY/2025Q4"]');
+  assert.equal(await missing.count(), 1);
+  assert.match(await missing.textContent(), /七里园街道/);
   await page.click('nav >> text=组织机构');
   assert.equal(new URL(page.url()).pathname, '/units');
   const ranks = async (period) => page.evaluate(async (p) => {

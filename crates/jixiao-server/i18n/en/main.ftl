@@ -494,3 +494,8 @@ print-reviewer = Reviewed by (signature)
 print-approver = Approved by (signature)
 print-seal = Assessing office (seal)
 print-date = Printed
+
+## Dashboard: not reported
+dashboard-missing-title = Units that have not reported everything
+dashboard-missing-intro = These units have not reported all of this period's numbers yet (reported / expected); each name opens its form. On time: submitted before the period's deadline.
+dashboard-missing-count = { $done } of { $all } reported

@@ -494,3 +494,8 @@ print-reviewer = 审核人（签字）
 print-approver = 负责人（签字）
 print-seal = 考核单位（盖章）
 print-date = 打印日期
+
+## 排名总览：未报送
+dashboard-missing-title = 未报齐的单位
+dashboard-missing-intro = 以下单位本期数据尚未报齐（已报 / 应报），点击单位名称查看其填报表。按期报送：在本期截止时间前提交的数据。
+dashboard-missing-count = 已报 { $done } / 应报 { $all }

@@ -648,6 +648,43 @@ pub async fn save_form(
             },
         ));
     }
+    // Checks between the numbers (agreements ≤ cases): on save already, with the numbers as
+    // typed, beside the number that was changed — not only when it is submitted.
+    if errors.is_empty() && !changes.is_empty() {
+        let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
+        let typed_now: BTreeMap<String, jixiao_core::Decimal> = shown
+            .fields()
+            .filter_map(|f| {
+                let v = jixiao_core::data::parse_number(f.input.trim().trim_end_matches('%'))?;
+                Some((f.spec.code.clone(), v))
+            })
+            .collect();
+        let incoming = |e: &str, q: Period| (q == p).then(|| typed_now.get(e).copied()).flatten();
+        let live = state.live.read().await;
+        for (code, _) in &changes {
+            let failed: Vec<String> = live
+                .failed_checks(unit, code, p, &incoming)
+                .into_iter()
+                .filter(|c| c.level == jixiao_core::scheme::CheckLevel::Error)
+                .map(|c| {
+                    let name = if lang == jixiao_core::text::Lang::En && !c.name.en.is_empty() {
+                        &c.name.en
+                    } else {
+                        &c.name.zh
+                    };
+                    match lang {
+                        jixiao_core::text::Lang::En => {
+                            format!("these numbers do not agree: {name} ({})", c.rule)
+                        }
+                        _ => format!("数据之间不一致：{name}（{}）", c.rule),
+                    }
+                })
+                .collect();
+            if !failed.is_empty() {
+                errors.insert(code.clone(), failed.join("；"));
+            }
+        }
+    }
     let codes: Vec<String> = shown.fields().map(|f| f.spec.code.clone()).collect();
     drop(shown);
     if !errors.is_empty() {

@@ -98,6 +98,9 @@ struct DashboardPage<'a> {
     classes: Vec<ClassView>,
     distribution: String,
     incomplete: usize,
+    /// The units that have not reported everything: (name HTML, code, reported, expected),
+    /// to follow up (催报).
+    missing: Vec<(String, String, usize, usize)>,
     warnings: Vec<WarnRow>,
 }
 
@@ -157,6 +160,7 @@ fn dashboard_view<'a>(
         .map(|g| (l.plain(g).to_owned(), 0))
         .collect();
     let mut incomplete = 0;
+    let mut missing = Vec::new();
     let mut classes = Vec::new();
     for c in &d.report.classes {
         let mut rows = Vec::new();
@@ -181,6 +185,7 @@ fn dashboard_view<'a>(
             let (done, all) = (rep.reported, rep.expected);
             if done < all {
                 incomplete += 1;
+                missing.push((l.html(&row.name), unit.clone(), done, all));
             }
             bars.push(Bar {
                 label: l.plain(&row.name).to_owned(),
@@ -240,6 +245,7 @@ fn dashboard_view<'a>(
         classes,
         distribution: charts::columns("grades", &l.t("dashboard-distribution"), &grade_counts),
         incomplete,
+        missing,
         warnings: d
             .warnings
             .iter()
