@@ -228,10 +228,27 @@ pub async fn create_unit(
     from: &str,
     reason: &str,
 ) -> Result<()> {
+    let position = last_position(tx).await? + 1;
+    create_at(tx, actor, u, position, from, reason).await
+}
+
+async fn last_position(tx: &mut Tx) -> Result<i64> {
     let max = sqlx::query("SELECT COALESCE(MAX(position), 0) AS m FROM units")
         .fetch_one(&mut **tx)
         .await?;
-    insert_unit(tx, u, get_i64(&max, "m")? + 1, from, reason).await?;
+    get_i64(&max, "m")
+}
+
+/// [`create_unit`] at a given place in the organisation's order.
+async fn create_at(
+    tx: &mut Tx,
+    actor: &Actor,
+    u: &Unit,
+    position: i64,
+    from: &str,
+    reason: &str,
+) -> Result<()> {
+    insert_unit(tx, u, position, from, reason).await?;
     let after = unit(tx, u.code.as_str()).await?;
     let v = Version {
         from,
@@ -412,35 +429,12 @@ pub async fn import(
         .await?;
     }
     let (mut added, mut updated, mut same) = (0, 0, 0);
-    let max = sqlx::query("SELECT COALESCE(MAX(position), 0) AS m FROM units")
-        .fetch_one(&mut **tx)
-        .await?;
-    let mut position = get_i64(&max, "m")?;
+    let mut position = last_position(tx).await?;
     for u in &org.units {
         match unit(tx, u.code.as_str()).await? {
             None => {
                 position += 1;
-                insert_unit(tx, u, position, created, reason).await?;
-                let after = unit(tx, u.code.as_str()).await?;
-                let v = Version {
-                    from: created,
-                    change: ChangeKind::Create,
-                    closed: false,
-                    successors: &[],
-                };
-                append(
-                    tx,
-                    actor,
-                    Change {
-                        action: "unit.create",
-                        entity: "unit",
-                        entity_id: u.code.as_str(),
-                        before: None,
-                        after: Some(change_json(after.as_ref(), &v)),
-                        reason,
-                    },
-                )
-                .await?;
+                create_at(tx, actor, u, position, created, reason).await?;
                 added += 1;
             }
             Some(existing) if existing.unit == *u => same += 1,

@@ -512,16 +512,37 @@ pub async fn close(
         ),
     );
     check_history(state, &next, &day).await?;
+    close_and_finish(
+        state,
+        caller,
+        tx,
+        code,
+        (&day, change, &successors),
+        b.version,
+        &b.reason,
+    )
+    .await
+}
+
+/// Writes a closing version (merge, split, close) of `code` and commits.
+async fn close_and_finish(
+    state: &AppState,
+    caller: &Caller,
+    mut tx: jixiao_store::Tx,
+    code: &str,
+    (day, change, successors): (&str, ChangeKind, &[Code]),
+    version: i64,
+    reason: &str,
+) -> Result<UnitView> {
     let names: Vec<String> = successors.iter().map(|c| c.to_string()).collect();
     let v = Version {
-        from: &day,
+        from: day,
         change,
         closed: true,
         successors: &names,
     };
     let done =
-        jixiao_store::org::close_unit(&mut tx, &caller.actor, code, &v, b.version, &b.reason)
-            .await?;
+        jixiao_store::org::close_unit(&mut tx, &caller.actor, code, &v, version, reason).await?;
     finish(state, tx, code, done).await
 }
 
@@ -596,15 +617,14 @@ pub async fn split(
     for u in &b.into {
         jixiao_store::org::create_unit(&mut tx, &caller.actor, u, &day, &b.reason).await?;
     }
-    let names: Vec<String> = successors.iter().map(|c| c.to_string()).collect();
-    let v = Version {
-        from: &day,
-        change: ChangeKind::Split,
-        closed: true,
-        successors: &names,
-    };
-    let done =
-        jixiao_store::org::close_unit(&mut tx, &caller.actor, code, &v, b.version, &b.reason)
-            .await?;
-    finish(state, tx, code, done).await
+    close_and_finish(
+        state,
+        caller,
+        tx,
+        code,
+        (&day, ChangeKind::Split, &successors),
+        b.version,
+        &b.reason,
+    )
+    .await
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The demo accounts, by the role they hold; `public` is nobody signed in.
-const WHO: [&str; 10] = [
+pub const WHO: [&str; 10] = [
     "admin",
     "office",
     "finance",
@@ -21,8 +21,8 @@ const WHO: [&str; 10] = [
 ];
 
 /// Who may: a list of accounts, or these shorthands.
-const ALL: &[&str] = &WHO;
-const SIGNED_IN: &[&str] = &[
+pub const ALL: &[&str] = &WHO;
+pub const SIGNED_IN: &[&str] = &[
     "admin",
     "office",
     "finance",
@@ -33,8 +33,8 @@ const SIGNED_IN: &[&str] = &[
     "inspector",
     "leader",
 ];
-const OFFICE: &[&str] = &["admin", "office"];
-const READERS: &[&str] = &["admin", "office", "finance", "leader"];
+pub const OFFICE: &[&str] = &["admin", "office"];
+pub const READERS: &[&str] = &["admin", "office", "finance", "leader"];
 
 struct Case {
     method: &'static str,

@@ -6,33 +6,30 @@
 use crate::{App, Db, scenario};
 use serde_json::json;
 
-/// The demo accounts, as in the API matrix.
-const WHO: [&str; 10] = [
-    "admin",
-    "office",
-    "finance",
-    "sfj_reviewer",
-    "qly_reporter",
-    "qly_leader",
-    "evaluator",
-    "inspector",
-    "leader",
-    "public",
-];
+use crate::authz::{ALL, OFFICE, READERS, SIGNED_IN, WHO};
 
-const ALL: &[&str] = &WHO;
-const SIGNED_IN: &[&str] = &[
-    "admin",
-    "office",
-    "finance",
-    "sfj_reviewer",
-    "qly_reporter",
-    "qly_leader",
-    "evaluator",
-    "inspector",
-    "leader",
-];
-const OFFICE: &[&str] = &["admin", "office"];
+/// Every demo account signed in (nobody for `public`), in the order of [`WHO`], with the year
+/// published (so the public pages have something to show): the clients and the publication.
+async fn everyone(app: &App) -> (Vec<crate::Client>, serde_json::Value) {
+    let mut clients = Vec::new();
+    for who in WHO {
+        clients.push(if who == "public" {
+            app.client()
+        } else {
+            app.user(who).await
+        });
+    }
+    let office = &clients[1];
+    crate::count_the_last_survey_score(office).await;
+    let publication = office
+        .ok_post(
+            "/api/v1/publications",
+            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "matrix" }),
+            201,
+        )
+        .await;
+    (clients, publication)
+}
 
 /// Who may read QLY's results and values (ReadUnit): the district's readers, lead
 /// departments, and QLY's own people (its subtree included).
@@ -47,8 +44,6 @@ const READ_QLY: &[&str] = &[
 ];
 /// Another street's: the district's readers and lead departments only.
 const READ_MXI: &[&str] = &["admin", "office", "finance", "sfj_reviewer", "leader"];
-/// Rankings, dashboards and what-if: the district's readers.
-const READERS: &[&str] = &["admin", "office", "finance", "leader"];
 
 /// Every GET page: the path and who may see it (2xx); everyone else is refused.
 fn pages() -> Vec<(&'static str, &'static [&'static str])> {
@@ -112,23 +107,7 @@ fn refused(status: u16, location: Option<&str>) -> bool {
 
 async fn pages_answer_by_role_and_unit(db: Db) {
     let app = App::spawn(db).await;
-    let mut clients = Vec::new();
-    for who in WHO {
-        clients.push(if who == "public" {
-            app.client()
-        } else {
-            app.user(who).await
-        });
-    }
-    let office = &clients[1];
-    crate::count_the_last_survey_score(office).await;
-    let publication = office
-        .ok_post(
-            "/api/v1/publications",
-            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "matrix" }),
-            201,
-        )
-        .await;
+    let (clients, publication) = everyone(&app).await;
     let pub_id = publication["id"].to_string();
     let mut failures = Vec::new();
     let mut table = Vec::new();
@@ -294,23 +273,7 @@ fn posts() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
 
 async fn page_forms_answer_by_role_and_unit(db: Db) {
     let app = App::spawn(db).await;
-    let mut clients = Vec::new();
-    for who in WHO {
-        clients.push(if who == "public" {
-            app.client()
-        } else {
-            app.user(who).await
-        });
-    }
-    let office = &clients[1];
-    crate::count_the_last_survey_score(office).await;
-    let publication = office
-        .ok_post(
-            "/api/v1/publications",
-            json!({ "scheme": "wolong-2025", "period": "2025", "reason": "matrix" }),
-            201,
-        )
-        .await;
+    let (clients, publication) = everyone(&app).await;
     let appeal = clients[5]
         .ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "litigation_loss", "reason": "matrix" }), 201)
         .await;
