@@ -35,6 +35,12 @@ test('the audit log shows the chain intact, filters, and downloads', async () =>
   const { ctx, page } = await as('office');
   await page.goto('/audit');
   assert.match(await page.textContent('#chain-status'), /哈希链完整/);
+  // Actions in words, changes field by field.
+  await page.goto('/audit?entity=value');
+  assert.match(await page.textContent('table.audit tbody tr td:nth-child(4)'), /保存数据|导入数据|计入成绩/);
+  const fields = await page.locator('table.diff td:first-child code').allTextContents();
+  assert.ok(fields.includes('value') && fields.includes('state'), fields.join(','));
+  await page.goto('/audit');
   await page.fill('#a-contains', 'QLY');
   await submit(page, 'form.filters button');
   const ids = await page.locator('table.audit tbody tr td:nth-child(5)').allTextContents();

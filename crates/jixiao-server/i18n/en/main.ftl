@@ -499,3 +499,5 @@ print-date = Printed
 dashboard-missing-title = Units that have not reported everything
 dashboard-missing-intro = These units have not reported all of this period's numbers yet (reported / expected); each name opens its form. On time: submitted before the period's deadline.
 dashboard-missing-count = { $done } of { $all } reported
+
+audit-field = Field

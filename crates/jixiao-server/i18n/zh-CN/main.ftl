@@ -499,3 +499,5 @@ print-date = 打印日期
 dashboard-missing-title = 未报齐的单位
 dashboard-missing-intro = 以下单位本期数据尚未报齐（已报 / 应报），点击单位名称查看其填报表。按期报送：在本期截止时间前提交的数据。
 dashboard-missing-count = 已报 { $done } / 应报 { $all }
+
+audit-field = 字段

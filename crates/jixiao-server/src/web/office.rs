@@ -58,6 +58,35 @@ struct AuditPage<'a> {
 const AUDIT_PAGE: i64 = 100;
 
 impl AuditPage<'_> {
+    /// What an entry changed, field by field: (field, before, after) for each field whose
+    /// value differs (one level deep: nested values shown as compact JSON). Empty when the
+    /// before and after are not both JSON objects (then they are shown whole).
+    fn changes(&self, e: &Entry) -> Vec<(String, String, String)> {
+        let parse = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        };
+        let show = |v: Option<&serde_json::Value>| match v {
+            None | Some(serde_json::Value::Null) => "—".to_owned(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        let (before, after) = (parse(&e.before), parse(&e.after));
+        let empty = serde_json::Map::new();
+        let (b, a) = match (&before, &after) {
+            (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) => (b, a),
+            (None, Some(serde_json::Value::Object(a))) => (&empty, a),
+            _ => return Vec::new(),
+        };
+        let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .filter(|k| b.get(*k) != a.get(*k))
+            .map(|k| (k.clone(), show(b.get(k)), show(a.get(k))))
+            .collect()
+    }
+
     /// An audit action in words (`user.login` → 登录); the code itself when it has none.
     fn action_name(&self, action: &str) -> String {
         let key = format!("act-{}", action.replace(['.', '_'], "-"));
