@@ -170,9 +170,9 @@ async fn put_version(tx: &mut Tx, u: &Unit, v: &Version<'_>, reason: &str) -> Re
         .bind(&u.name.en)
         .bind(u.parent.as_ref().map(|p| p.to_string()))
         .bind(level_code(u.level))
-        .bind(u.class.0.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(","))
-        .bind(serde_json::to_string(&u.coefficients).unwrap_or_else(|_| "{}".into()))
-        .bind(serde_json::to_string(&u.targets).unwrap_or_else(|_| "{}".into()))
+        .bind(classes_column(u))
+        .bind(json_column(&u.coefficients))
+        .bind(json_column(&u.targets))
         .bind(i64::from(v.closed))
         .bind(v.successors.join(","))
         .bind(reason)
@@ -194,6 +194,21 @@ fn change_json(u: Option<&UnitRow>, v: &Version<'_>) -> String {
     .to_string()
 }
 
+/// A unit's classes as stored: codes joined by commas.
+fn classes_column(u: &Unit) -> String {
+    u.class
+        .0
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Coefficients or targets as stored: a JSON object.
+fn json_column<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
+}
+
 fn unit_json(u: &UnitRow) -> String {
     serde_json::to_string(u).unwrap_or_default()
 }
@@ -205,9 +220,9 @@ async fn insert_unit(tx: &mut Tx, u: &Unit, position: i64, from: &str, reason: &
         .bind(&u.name.en)
         .bind(u.parent.as_ref().map(|p| p.to_string()))
         .bind(level_code(u.level))
-        .bind(u.class.0.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(","))
-        .bind(serde_json::to_string(&u.coefficients).unwrap_or_else(|_| "{}".into()))
-        .bind(serde_json::to_string(&u.targets).unwrap_or_else(|_| "{}".into()))
+        .bind(classes_column(u))
+        .bind(json_column(&u.coefficients))
+        .bind(json_column(&u.targets))
         .bind(position)
         .execute(&mut **tx)
         .await?;
@@ -291,9 +306,9 @@ pub async fn update_unit(
         .bind(&u.name.en)
         .bind(u.parent.as_ref().map(|p| p.to_string()))
         .bind(level_code(u.level))
-        .bind(u.class.0.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(","))
-        .bind(serde_json::to_string(&u.coefficients).unwrap_or_else(|_| "{}".into()))
-        .bind(serde_json::to_string(&u.targets).unwrap_or_else(|_| "{}".into()))
+        .bind(classes_column(u))
+        .bind(json_column(&u.coefficients))
+        .bind(json_column(&u.targets))
         .bind(u.code.as_str())
         .bind(expected)
         .execute(&mut **tx)

@@ -192,16 +192,26 @@ fn day_after(day: &str) -> String {
 
 /// The day a change takes effect (see the module's note), refused when it reaches into a
 /// closed or published period. Read in the writing transaction.
-async fn effective_day(
+async fn effective_day(tx: &mut jixiao_store::Tx, given: Option<&str>) -> Result<String> {
+    Ok(effective_days(tx, given).await?.1)
+}
+
+/// The days an organisation file's new units and its changes hold from (they differ only
+/// while the district sets up, see the module's note), read from one look at what is frozen.
+async fn effective_days(
     tx: &mut jixiao_store::Tx,
     given: Option<&str>,
-    setting_up: bool,
-) -> Result<String> {
+) -> Result<(String, String)> {
     let frozen = jixiao_store::org::frozen(tx).await?;
     let day = match given.filter(|g| !g.trim().is_empty()) {
         Some(g) => parse_day("effective", g)?,
-        None if setting_up && frozen.is_empty() => BEGINNING.to_owned(),
         None => jixiao_store::today(),
+    };
+    // Nothing frozen and no day given: new units hold from the beginning of the record.
+    let created = if frozen.is_empty() && given.is_none_or(|g| g.trim().is_empty()) {
+        BEGINNING.to_owned()
+    } else {
+        day.clone()
     };
     let latest = frozen
         .iter()
@@ -224,7 +234,7 @@ async fn effective_day(
         )
         .with(serde_json::json!({ "scheme": scheme, "period": period, "earliest": next })));
     }
-    Ok(day)
+    Ok((created, day))
 }
 
 /// A change of `code` dated `day` must not come before its latest version: history is not
@@ -333,8 +343,7 @@ pub async fn import(state: &AppState, caller: &Caller, b: ImportBody) -> Result<
         .parse()
         .map_err(|i| Error::invalid(&i))?;
     let mut tx = state.store.write().await?;
-    let created = effective_day(&mut tx, b.effective.as_deref(), true).await?;
-    let day = effective_day(&mut tx, b.effective.as_deref(), false).await?;
+    let (created, day) = effective_days(&mut tx, b.effective.as_deref()).await?;
     let before = jixiao_store::org::history(&state.store).await?;
     let mut h = before.clone().unwrap_or(History {
         district: org.district.clone(),
@@ -440,7 +449,7 @@ pub async fn update(
         return Err(Error::not_found("单位", "unit"));
     }
     let mut tx = state.store.write().await?;
-    let day = effective_day(&mut tx, b.effective.as_deref(), false).await?;
+    let day = effective_day(&mut tx, b.effective.as_deref()).await?;
     check_order(&h, code, &day)?;
     let next = with_version(
         &h,
@@ -478,7 +487,7 @@ pub async fn close(
         return Err(Error::not_found("单位", "unit"));
     };
     let mut tx = state.store.write().await?;
-    let day = effective_day(&mut tx, b.effective.as_deref(), false).await?;
+    let day = effective_day(&mut tx, b.effective.as_deref()).await?;
     check_order(&h, code, &day)?;
     let successors = match &b.merged_into {
         Some(into) => {
@@ -593,7 +602,7 @@ pub async fn split(
         }
     }
     let mut tx = state.store.write().await?;
-    let day = effective_day(&mut tx, b.effective.as_deref(), false).await?;
+    let day = effective_day(&mut tx, b.effective.as_deref()).await?;
     check_order(&h, code, &day)?;
     let successors: Vec<Code> = b.into.iter().map(|u| u.code.clone()).collect();
     let mut next = h.clone();
