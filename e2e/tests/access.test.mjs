@@ -51,17 +51,17 @@ test('a returned value shows its reason to the reporter', async () => {
   await lead.goto('/review?state=submitted');
   assert.equal(await lead.locator('input[name=pick]').count(), 2);
   // 400 cases against 35, 48 and 53 before is flagged for a second look; 30 agreements is not.
-  const cases = lead.locator('tr', { has: lead.locator('input[value^="QLY|mediation_cases|"]') });
+  const cases = lead.locator('li.rcard', { has: lead.locator('input[value^="QLY|mediation_cases|"]') });
   assert.match(await cases.textContent(), /异常值[^]*往期中位数 48/);
-  const agreements = lead.locator('tr', { has: lead.locator('input[value^="QLY|mediation_agreements|"]') });
+  const agreements = lead.locator('li.rcard', { has: lead.locator('input[value^="QLY|mediation_agreements|"]') });
   assert.doesNotMatch(await agreements.textContent(), /异常值/);
   await lead.goto('/review?element=mediation_agreements');
   await lead.locator('input[name=pick]').first().check();
-  // Returning needs a reason.
+  // Returning needs a reason: the queue comes back with the problem on top, the tick kept.
+  await lead.click('#review-bar summary');
   await submit(lead, 'button[value=return]');
-  assert.equal((await lead.textContent('h1')).trim(), '输入有误');
-  await lead.goto('/review?element=mediation_agreements');
-  await lead.locator('input[name=pick]').first().check();
+  assert.match(await lead.textContent('#review-problem'), /退回必须填写原因/);
+  assert.equal(await lead.locator('input[name=pick]').first().isChecked(), true);
   await lead.fill('#reason', '协议件数不能多于受理件数，请核对台账');
   await submit(lead, 'button[value=return]');
   assert.match(await lead.textContent('#review-message'), /已退回 1 条/);

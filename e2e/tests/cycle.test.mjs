@@ -97,6 +97,9 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
   await picks.nth(1).check();
   await screenshot(lead.page, 'review-leader');
   await submit(lead.page, 'button[value=forward]');
+  // A confirmation says what approving does before anything moves.
+  assert.match(await lead.page.textContent('#review-confirm'), /确认通过所选 2 条数据[^]*牵头部门核验/);
+  await submit(lead.page, '#review-confirm-yes');
   assert.match(await lead.page.textContent('#review-message'), /已通过 2 条/);
   assert.equal(await lead.page.locator('#review-empty').count(), 1);
 
@@ -108,6 +111,8 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
   await mine.nth(0).check();
   await mine.nth(1).check();
   await submit(sfj.page, 'button[value=forward]');
+  assert.match(await sfj.page.textContent('#review-confirm'), /立即计分并影响正式排名/);
+  await submit(sfj.page, '#review-confirm-yes');
   assert.match(await sfj.page.textContent('#review-message'), /已通过 2 条/);
 
   // The ranking moved: QLY's total is now scored with the mediation indicator.

@@ -40,15 +40,26 @@ test('the audit log shows the chain intact, filters, and downloads', async () =>
   assert.match(await page.textContent('table.audit tbody tr td:nth-child(4)'), /保存数据|导入数据|计入成绩/);
   const fields = await page.locator('table.diff td:first-child code').allTextContents();
   assert.ok(fields.includes('value') && fields.includes('state'), fields.join(','));
+  // Filters by names: a unit typed by its name, an action chosen by its name.
   await page.goto('/audit');
-  await page.fill('#a-contains', 'QLY');
+  await page.fill('#a-contains', '七里园街道');
+  await page.selectOption('#a-action', { label: '保存数据' });
   await submit(page, 'form.filters button');
   const ids = await page.locator('table.audit tbody tr td:nth-child(5)').allTextContents();
   assert.ok(ids.length > 0 && ids.every((t) => t.toUpperCase().includes('QLY')), 'every entry is about QLY');
+  // Targets in words, the code only as secondary text.
+  assert.ok(ids.every((t) => /^数据：[^A-Za-z·]+ · [^A-Za-z·]+ · 2025/.test(t.trim())), ids.slice(0, 3).join(' | '));
+  const acts = await page.locator('table.audit tbody tr td:nth-child(4)').allTextContents();
+  assert.ok(acts.every((t) => t.trim() === '保存数据'), acts.slice(0, 3).join(','));
   await screenshot(page, 'audit');
   const { wb } = await workbook(page, 'a[href*="format=xlsx"]');
   const ws = wb.worksheets[0];
   assert.equal(cells(ws, 1)[0], '序号');
+  // In the workbook too: times are dates (sortable), actions and targets in words.
+  assert.ok(ws.getRow(2).getCell(2).value instanceof Date, String(ws.getRow(2).getCell(2).value));
+  assert.match(ws.getRow(2).getCell(2).numFmt, /yyyy-mm-dd hh:mm/);
+  assert.equal(cells(ws, 2)[4], '保存数据');
+  assert.match(cells(ws, 2)[5], /^数据：[^A-Za-z]+ · [^A-Za-z]+ · 2025/);
   assert.equal(ws.views[0].state, 'frozen', 'the header row is frozen');
   assert.ok(ws.rowCount > 1);
   // Readers who are not the office do not see it.
@@ -214,6 +225,13 @@ test('the dashboard, review queue, report card and public page download as workb
   // The appeals test published the second quarter twice.
   await page.goto('/public');
   await submit(page, 'a[href^="/public/"]');
+  // The published rankings as an A4 PDF to print and seal.
+  const [rpdf] = await Promise.all([page.waitForEvent('download'), page.click('#public-pdf')]);
+  const rbytes = readFileSync(await rpdf.path());
+  assert.equal(rbytes.subarray(0, 5).toString(), '%PDF-');
+  const rbox = rbytes.toString('latin1').match(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/);
+  assert.equal(Math.round(Number(rbox[1])), 595);
+  assert.equal(Math.round(Number(rbox[2])), 842);
   const pub = (await workbook(page, 'a[href*="format=xlsx"]')).wb;
   const streets = pub.getWorksheet('街道（乡镇）');
   assert.ok([...Array(streets.rowCount).keys()].some((i) => cells(streets, i + 1)[2] === '七里园街道'));

@@ -157,9 +157,35 @@ fn bad_utf8(file: &str, bytes: &[u8], at: usize) -> Issue {
     ))
 }
 
-/// Parses a percent-free decimal as people type it: `96`, `96.5`, `-3`, `1,234.5`.
+/// A number as typed on a Chinese keyboard, in ASCII: full-width digits and signs (`０`–`９`,
+/// `．`, `，`, `－`, `＋`) and the minus sign `−` become their ASCII forms, the ideographic full
+/// stop `。` (an input method's "." in Chinese mode) a decimal point, and ideographic spaces
+/// are dropped. Anything else is left for the parser to refuse.
+pub fn ascii_number(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .filter(|c| *c != '\u{3000}')
+            .map(|c| match c {
+                '\u{ff10}'..='\u{ff19}' => char::from(b'0' + (u32::from(c) - 0xff10) as u8),
+                '\u{ff0e}' | '\u{3002}' => '.',
+                '\u{ff0c}' => ',',
+                '\u{ff0d}' | '\u{2212}' => '-',
+                '\u{ff0b}' => '+',
+                '\u{ff05}' => '%',
+                other => other,
+            })
+            .collect(),
+    )
+}
+
+/// Parses a percent-free decimal as people type it: `96`, `96.5`, `-3`, `1,234.5`, also in
+/// full-width characters (`９６。５`, see [`ascii_number`]).
 pub fn parse_number(s: &str) -> Option<Decimal> {
-    let t = s.trim();
+    let ascii = ascii_number(s);
+    let t = ascii.trim();
     if t.is_empty() || t.contains(['e', 'E']) {
         return None;
     }
@@ -725,6 +751,17 @@ mod tests {
         assert_eq!(parse_number("12,34"), None);
         assert_eq!(parse_number("1e5"), None);
         assert_eq!(parse_number("九十"), None);
+        // Typed with a Chinese input method.
+        assert_eq!(parse_number("９６．５"), Some(Decimal::new(965, 1)));
+        assert_eq!(parse_number("９６。５"), Some(Decimal::new(965, 1)));
+        assert_eq!(parse_number("１，２３４"), Some(Decimal::from(1234)));
+        assert_eq!(parse_number("－３"), Some(Decimal::from(-3)));
+        assert_eq!(
+            parse_number("\u{3000}４０\u{3000}"),
+            Some(Decimal::from(40))
+        );
+        assert_eq!(parse_number("４０件"), None);
+        assert_eq!(ascii_number("９６％"), "96%");
         assert_eq!(parse_number("10000000000000000000"), None);
     }
 }

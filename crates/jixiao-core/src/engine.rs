@@ -449,8 +449,8 @@ fn missing_outcome<T: Tracer>(leaf: &LeafModel, tr: &mut T) -> LeafOutcome {
                 step(
                     Rule::MissingZero,
                     Text::new(
-                        "按缺失数据规则（score 0）计0分",
-                        "scored 0 by the missing-data rule (zero)",
+                        "按缺失数据规则“缺报计0分”计0分",
+                        "scored 0 by the missing-data rule “a missing value scores 0”",
                     ),
                     Decimal::ZERO,
                 )
@@ -464,7 +464,7 @@ fn missing_outcome<T: Tracer>(leaf: &LeafModel, tr: &mut T) -> LeafOutcome {
             tr.step(|| {
                 step(
                     Rule::MissingExclude,
-                    Text::new("按缺失数据规则（exclude）不计入，同级指标按比例折算到满分", "left out by the missing-data rule (exclude); its siblings are scaled up to the full points"),
+                    Text::new("按缺失数据规则“缺报不计入”不计入，同级指标按比例折算到满分", "left out by the missing-data rule “a missing value is left out”; its siblings are scaled up to the full points"),
                     None,
                 )
             });
@@ -477,7 +477,7 @@ fn missing_outcome<T: Tracer>(leaf: &LeafModel, tr: &mut T) -> LeafOutcome {
             tr.step(|| {
                 step(
                     Rule::MissingBlock,
-                    Text::new("按缺失数据规则（block）：补齐数据前该单位结果不能公布", "by the missing-data rule (block) the unit's result cannot be published until the value is reported"),
+                    Text::new("按缺失数据规则“缺报暂缓公布”：补齐数据前该单位结果不能公布", "by the missing-data rule “a missing value holds back publication” the unit's result cannot be published until the value is reported"),
                     None,
                 )
             });

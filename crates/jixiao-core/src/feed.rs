@@ -265,6 +265,31 @@ pub fn local_time(t: &str, english: bool) -> String {
         .unwrap_or_else(|| t.to_owned())
 }
 
+/// An instant (RFC 3339) in the district's time, still RFC 3339: `2026-12-03T02:45:07+08:00`
+/// for `2026-12-02T18:45:07Z` (for files programs read: exact, and in Beijing time).
+pub fn local_iso(t: &str) -> String {
+    time::OffsetDateTime::parse(t, &Rfc3339)
+        .ok()
+        .and_then(|x| x.to_offset(district_offset()).format(&Rfc3339).ok())
+        .unwrap_or_else(|| t.to_owned())
+}
+
+/// An instant (RFC 3339) in the district's time, as year, month, day, hour, minute, second:
+/// for writing it as a date into a workbook.
+pub fn local_parts(t: &str) -> Option<(i32, u8, u8, u8, u8, u8)> {
+    let t = time::OffsetDateTime::parse(t, &Rfc3339)
+        .ok()?
+        .to_offset(district_offset());
+    Some((
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    ))
+}
+
 pub fn local_minute(t: &str) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     time::OffsetDateTime::parse(t, &Rfc3339)

@@ -110,6 +110,18 @@ impl Transition {
     pub fn parse(s: &str) -> Option<Transition> {
         Transition::ALL.iter().copied().find(|t| t.code() == s)
     }
+
+    /// The move as a person names it.
+    pub fn name(self) -> Text {
+        match self {
+            Transition::Save => Text::new("保存", "save"),
+            Transition::Submit => Text::new("提交", "submit"),
+            Transition::Approve => Text::new("单位审核通过", "approve"),
+            Transition::Verify => Text::new("核验通过", "verify"),
+            Transition::Count => Text::new("计入", "count"),
+            Transition::Return => Text::new("退回", "return"),
+        }
+    }
 }
 
 /// Which reviews a value goes through, by where its data come from.

@@ -409,6 +409,18 @@ impl Live {
         self.history.as_ref()?.of(code).last().map(|v| &v.unit.name)
     }
 
+    /// Every unit's name as it stands today, by code.
+    pub fn unit_names(&self) -> std::collections::HashMap<String, jixiao_core::text::Text> {
+        self.history
+            .as_ref()
+            .map(|h| {
+                h.latest()
+                    .map(|v| (v.unit.code.to_string(), v.unit.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn scheme(&self, code: &str) -> Option<&LiveScheme> {
         self.schemes.get(code)
     }
@@ -504,6 +516,65 @@ impl Live {
             }
         }
         out
+    }
+
+    /// A check between elements as a person reads it: each element by its name (the code only
+    /// when no scheme knows it), `<=` as `≤`. "达成调解协议件数 ≤ 行政调解受理件数", not
+    /// "mediation_agreements <= mediation_cases".
+    pub fn rule_in_words(&self, rule: &str, lang: jixiao_core::text::Lang) -> String {
+        let mut out = String::new();
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            if word.is_empty() {
+                return;
+            }
+            match self.element(word) {
+                Some((_, e)) => {
+                    let n = &e.def.name;
+                    out.push_str(if lang == jixiao_core::text::Lang::En && !n.en.is_empty() {
+                        &n.en
+                    } else {
+                        &n.zh
+                    });
+                }
+                None => out.push_str(word),
+            }
+            word.clear();
+        };
+        for c in rule.chars() {
+            if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+            } else {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out.replace("<=", "≤")
+            .replace(">=", "≥")
+            .replace("!=", "≠")
+            .replace("==", "=")
+    }
+
+    /// A failed check between elements, in both languages, by names.
+    pub fn check_failed(&self, c: &jixiao_core::scheme::CheckRule) -> jixiao_core::text::Text {
+        use jixiao_core::text::Lang;
+        let en = if c.name.en.is_empty() {
+            &c.name.zh
+        } else {
+            &c.name.en
+        };
+        jixiao_core::text::Text::new(
+            format!(
+                "数据之间不一致：{}（{}）",
+                c.name.zh,
+                self.rule_in_words(&c.rule, Lang::Zh)
+            ),
+            format!(
+                "these numbers do not agree: {en} ({})",
+                self.rule_in_words(&c.rule, Lang::En)
+            ),
+        )
     }
 
     pub fn schemes_using(&self, element: &str) -> impl Iterator<Item = &LiveScheme> {

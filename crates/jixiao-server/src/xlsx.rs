@@ -20,6 +20,10 @@ pub enum Cell {
     Int(i64),
     /// A value with a problem: highlighted.
     Bad(String),
+    /// An instant (RFC 3339, as stored): written as an Excel date and time in Beijing time,
+    /// so it sorts and filters as a date; text when it is not one. A day (`2026-01-15`, a
+    /// deadline) is written as a date.
+    Time(String),
 }
 
 impl From<String> for Cell {
@@ -84,6 +88,29 @@ fn err(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::internal(&e)
 }
 
+/// An instant in Beijing time, or a day, as Excel's date (and whether it has a time of day).
+fn excel_time(t: &str) -> Option<(rust_xlsxwriter::ExcelDateTime, bool)> {
+    if let Some((y, mo, d, h, mi, s)) = jixiao_core::feed::local_parts(t) {
+        let when = rust_xlsxwriter::ExcelDateTime::from_ymd(u16::try_from(y).ok()?, mo, d)
+            .ok()?
+            .and_hms(u16::from(h), mi, s)
+            .ok()?;
+        return Some((when, true));
+    }
+    let mut parts = t.splitn(3, '-');
+    let (y, mo, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if t.len() != 10 {
+        return None;
+    }
+    let when = rust_xlsxwriter::ExcelDateTime::from_ymd(
+        y.parse().ok()?,
+        mo.parse().ok()?,
+        d.parse().ok()?,
+    )
+    .ok()?;
+    Some((when, false))
+}
+
 /// Writes the sheets into a workbook.
 pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -96,6 +123,12 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
     let text = Format::new().set_border(FormatBorder::Thin);
     let int = Format::new()
         .set_num_format("0")
+        .set_border(FormatBorder::Thin);
+    let stamp = Format::new()
+        .set_num_format("yyyy-mm-dd hh:mm")
+        .set_border(FormatBorder::Thin);
+    let day = Format::new()
+        .set_num_format("yyyy-mm-dd")
         .set_border(FormatBorder::Thin);
     let bad = Format::new()
         .set_border(FormatBorder::Thin)
@@ -149,6 +182,26 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
                     Cell::Int(n) => {
                         ws.write_number_with_format(y, x as u16, *n as f64, &int)
                             .map_err(err)?;
+                    }
+                    Cell::Time(t) => {
+                        match excel_time(t) {
+                            Some((when, has_time)) => {
+                                ws.write_datetime_with_format(
+                                    y,
+                                    x as u16,
+                                    &when,
+                                    if has_time { &stamp } else { &day },
+                                )
+                                .map_err(err)?;
+                            }
+                            None => {
+                                ws.write_string_with_format(y, x as u16, t, &text)
+                                    .map_err(err)?;
+                            }
+                        }
+                        if let Some(w) = widths.get_mut(x) {
+                            *w = w.max(17.0);
+                        }
                     }
                     Cell::Num(d) => {
                         let d = s

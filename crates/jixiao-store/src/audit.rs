@@ -314,6 +314,25 @@ pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Ent
     ))
 }
 
+/// A column of the log whose values a filter offers to choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Actor,
+    Action,
+    Entity,
+}
+
+/// Every value `column` holds in the log, in order (for the viewer's filters).
+pub async fn distinct(store: &Store, column: Column) -> Result<Vec<String>> {
+    let sql = match column {
+        Column::Actor => "SELECT DISTINCT actor AS v FROM audit_log ORDER BY v",
+        Column::Action => "SELECT DISTINCT action AS v FROM audit_log ORDER BY v",
+        Column::Entity => "SELECT DISTINCT entity AS v FROM audit_log ORDER BY v",
+    };
+    let rows = sqlx::query(sql).fetch_all(&store.pool).await?;
+    rows.iter().map(|r| get_str(r, "v")).collect()
+}
+
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -96,6 +96,33 @@ pub async fn of_in(
     rows.iter().map(row).collect()
 }
 
+/// The attachments of many owners of one kind (a review queue's values), in chunks small
+/// enough for either database's parameter limit.
+pub async fn of_many(
+    store: &Store,
+    owner_kind: &str,
+    owner_ids: &[i64],
+) -> Result<Vec<EvidenceRow>> {
+    let mut out = Vec::new();
+    let mut conn = store.read().await?;
+    for chunk in owner_ids.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT * FROM evidence WHERE owner_kind = $1 AND owner_id IN ({}) ORDER BY id",
+            marks.join(", ")
+        );
+        // Only numbered placeholders are formatted in; every id is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner_kind);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.push(row(&r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Every attachment of a file (to decide who may download it).
 pub async fn by_hash(store: &Store, sha256: &str) -> Result<Vec<EvidenceRow>> {
     let rows = sqlx::query("SELECT * FROM evidence WHERE sha256 = $1 ORDER BY id")

@@ -249,7 +249,7 @@ fn each_missing_data_policy() {
     assert_eq!(r.total("U1"), Some(d("40")));
     assert!(
         r.explain("U1", "f")
-            .contains("按缺失数据规则（score 0）计0分")
+            .contains("按缺失数据规则“缺报计0分”计0分")
     );
     // Exclude: left out, the rest scaled to 100: 40 × 100/40.
     let s = two_modules("quota = { share = 1 }\nmissing = \"exclude\"", "");

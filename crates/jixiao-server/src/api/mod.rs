@@ -16,6 +16,7 @@ pub mod keys;
 pub mod periods;
 pub mod publications;
 pub mod results;
+pub mod review;
 pub mod schemes;
 pub mod units;
 pub mod users;
@@ -230,6 +231,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(values::list))
         .routes(routes!(values::get, values::save))
         .routes(routes!(values::transition))
+        .routes(routes!(review::queue, review::act))
         .routes(routes!(values::upload_evidence))
         .routes(routes!(values::download_evidence))
         .routes(routes!(results::ranking))

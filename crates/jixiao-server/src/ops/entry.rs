@@ -432,6 +432,30 @@ pub struct Group {
     pub computed: Option<Decimal>,
 }
 
+impl Group {
+    /// Whether the caller has something to fill or correct here (the form shows these first;
+    /// the rest folded away).
+    pub fn needs_input(&self) -> bool {
+        self.fields.iter().any(|f| {
+            f.error.is_some() || (f.editable() && !(f.spec.optional && f.input.trim().is_empty()))
+        })
+    }
+
+    /// Counts of events reported only when they happen, none reported: the caller may fill
+    /// them, but need not (folded apart from what is done).
+    pub fn only_if_it_happened(&self) -> bool {
+        !self.needs_input() && self.fields.iter().any(Field::editable)
+    }
+}
+
+impl Field {
+    /// Still to be filled in: editable and empty (counts of events that may not happen, which
+    /// no record means none, are not missing).
+    pub fn missing(&self) -> bool {
+        self.editable() && self.input.trim().is_empty() && !self.spec.optional
+    }
+}
+
 /// A unit's form for a period.
 pub struct Form {
     pub unit: String,
@@ -566,7 +590,7 @@ pub async fn form(
                 let inputs: BTreeMap<String, Decimal> = fields
                     .iter()
                     .filter_map(|f| {
-                        jixiao_core::data::parse_number(f.input.trim_end_matches('%'))
+                        jixiao_core::data::parse_number(f.input.trim_end_matches(['%', '％']))
                             .map(|v| (f.spec.code.clone(), v))
                     })
                     .collect();
@@ -587,6 +611,73 @@ pub async fn form(
         period: period.to_owned(),
         groups,
     })
+}
+
+/// The numbers of a form as typed (code → number), leaving out what is not a number.
+pub fn typed_numbers<'a>(
+    fields: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<String, Decimal> {
+    fields
+        .filter_map(|(code, input)| {
+            let v = jixiao_core::data::parse_number(input.trim().trim_end_matches(['%', '％']))?;
+            Some((code.to_owned(), v))
+        })
+        .collect()
+}
+
+/// The checks between elements (agreements ≤ cases) that refuse the numbers typed (`typed`,
+/// the stored values for the rest), one message beside each of `codes` that fails one.
+pub fn disagreements<'a>(
+    live: &Live,
+    unit: &str,
+    p: Period,
+    typed: &BTreeMap<String, Decimal>,
+    codes: impl Iterator<Item = &'a str>,
+    lang: jixiao_core::text::Lang,
+) -> BTreeMap<String, String> {
+    let incoming = |e: &str, q: Period| (q == p).then(|| typed.get(e).copied()).flatten();
+    let mut out = BTreeMap::new();
+    for code in codes {
+        let failed: Vec<String> = live
+            .failed_checks(unit, code, p, &incoming)
+            .into_iter()
+            .filter(|c| c.level == jixiao_core::scheme::CheckLevel::Error)
+            .map(|c| live.check_failed(&c).get(lang).to_owned())
+            .collect();
+        if !failed.is_empty() {
+            out.insert(code.to_owned(), failed.join("；"));
+        }
+    }
+    out
+}
+
+/// The checks between elements the numbers typed into a form fail, for checking as the user
+/// types (the same checks a save makes): element → problem, for every element of the form.
+pub async fn live_checks(
+    state: &AppState,
+    caller: &Caller,
+    unit: &str,
+    period: &str,
+    typed: &BTreeMap<String, String>,
+    lang: jixiao_core::text::Lang,
+) -> Result<BTreeMap<String, String>> {
+    let live = state.live.read().await;
+    may_enter(&live, caller, unit, period)?;
+    let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
+    let numbers = typed_numbers(typed.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let codes: Vec<String> = layout(&live, &caller.principal, unit, p)
+        .into_iter()
+        .flat_map(|g| g.elements.into_iter().map(|e| e.code))
+        .filter(|c| numbers.contains_key(c))
+        .collect();
+    Ok(disagreements(
+        &live,
+        unit,
+        p,
+        &numbers,
+        codes.iter().map(String::as_str),
+        lang,
+    ))
 }
 
 /// What saving a form did.
@@ -652,38 +743,20 @@ pub async fn save_form(
     // typed, beside the number that was changed — not only when it is submitted.
     if errors.is_empty() && !changes.is_empty() {
         let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
-        let typed_now: BTreeMap<String, jixiao_core::Decimal> = shown
-            .fields()
-            .filter_map(|f| {
-                let v = jixiao_core::data::parse_number(f.input.trim().trim_end_matches('%'))?;
-                Some((f.spec.code.clone(), v))
-            })
-            .collect();
-        let incoming = |e: &str, q: Period| (q == p).then(|| typed_now.get(e).copied()).flatten();
+        let typed_now = typed_numbers(
+            shown
+                .fields()
+                .map(|f| (f.spec.code.as_str(), f.input.as_str())),
+        );
         let live = state.live.read().await;
-        for (code, _) in &changes {
-            let failed: Vec<String> = live
-                .failed_checks(unit, code, p, &incoming)
-                .into_iter()
-                .filter(|c| c.level == jixiao_core::scheme::CheckLevel::Error)
-                .map(|c| {
-                    let name = if lang == jixiao_core::text::Lang::En && !c.name.en.is_empty() {
-                        &c.name.en
-                    } else {
-                        &c.name.zh
-                    };
-                    match lang {
-                        jixiao_core::text::Lang::En => {
-                            format!("these numbers do not agree: {name} ({})", c.rule)
-                        }
-                        _ => format!("数据之间不一致：{name}（{}）", c.rule),
-                    }
-                })
-                .collect();
-            if !failed.is_empty() {
-                errors.insert(code.clone(), failed.join("；"));
-            }
-        }
+        errors.extend(disagreements(
+            &live,
+            unit,
+            p,
+            &typed_now,
+            changes.iter().map(|(c, _)| c.as_str()),
+            lang,
+        ));
     }
     let codes: Vec<String> = shown.fields().map(|f| f.spec.code.clone()).collect();
     drop(shown);

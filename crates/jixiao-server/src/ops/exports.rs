@@ -76,6 +76,7 @@ fn csv(sheets: &[Sheet]) -> Result<Vec<u8>> {
             }
             r.extend(row.iter().map(|c| match c {
                 Cell::Text(t) | Cell::Bad(t) => neutral(t),
+                Cell::Time(t) => jixiao_core::feed::local_iso(t),
                 Cell::Num(d) => d.normalize().to_string(),
                 Cell::Int(n) => n.to_string(),
             }));
@@ -124,7 +125,7 @@ pub async fn values(
                 v.state.into(),
                 v.source.into(),
                 v.updated_by.into(),
-                v.updated_at.into(),
+                Cell::Time(v.updated_at),
             ]
         })
         .collect();
@@ -219,7 +220,7 @@ pub async fn audit(
         .map(|e| {
             vec![
                 Cell::Num(Decimal::from(e.seq)),
-                e.at.into(),
+                Cell::Time(e.at),
                 e.actor.into(),
                 e.source.into(),
                 e.action.into(),

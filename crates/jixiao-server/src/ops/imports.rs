@@ -45,11 +45,7 @@ pub struct Problem {
     pub message: ProblemText,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProblemText {
-    pub zh: String,
-    pub en: String,
-}
+pub use crate::error::ProblemText;
 
 /// The same problem on many rows, counted once.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -775,7 +771,7 @@ pub async fn import(
         let plan = match current {
             None => Plan::Insert,
             Some(c) => {
-                let same = jixiao_core::data::parse_number(c.value.trim_end_matches('%'))
+                let same = jixiao_core::data::parse_number(c.value.trim_end_matches(['%', '％']))
                     == Some(v)
                     && c.note == note;
                 match c.state.as_str() {
@@ -841,21 +837,13 @@ pub async fn import(
                 .filter(|c| c.level == jixiao_core::scheme::CheckLevel::Error)
                 .collect();
             if let Some(c) = failed.first() {
-                let en = if c.name.en.is_empty() {
-                    &c.name.zh
-                } else {
-                    &c.name.en
-                };
                 report.problems.push(Problem {
                     code: "check_failed".into(),
                     file: place.file.clone(),
                     row: place.row,
                     column: Some(place.column.clone().unwrap_or_else(|| "value".into())),
                     value: v.clone(),
-                    message: ProblemText {
-                        zh: format!("数据校验未通过：{}（{}）", c.name.zh, c.rule),
-                        en: format!("a check between numbers fails: {en} ({})", c.rule),
-                    },
+                    message: live.check_failed(c).into(),
                 });
                 continue;
             }

@@ -184,7 +184,7 @@ async fn publish_at(
             .iter()
             .any(|c| c.units.iter().any(|u| u.blocked))
         {
-            let blocked: Vec<String> = t
+            let blocked: Vec<&jixiao_core::model::UnitModel> = t
                 .official
                 .classes
                 .iter()
@@ -193,24 +193,31 @@ async fn publish_at(
                         .iter()
                         .enumerate()
                         .filter(|(_, u)| u.blocked)
-                        .map(|(ix, _)| {
-                            m.units[m.classes[c.class as usize].members[ix] as usize]
-                                .code
-                                .to_string()
-                        })
+                        .map(|(ix, _)| &m.units[m.classes[c.class as usize].members[ix] as usize])
                 })
                 .collect();
+            let named = |lang: jixiao_core::text::Lang, sep: &str| {
+                blocked
+                    .iter()
+                    .map(|u| format!("{}（{}）", u.name.get(lang), u.code))
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            };
+            let codes: Vec<String> = blocked.iter().map(|u| u.code.to_string()).collect();
             return Err(Error::conflict(
                 "blocked",
                 Text::new(
-                    format!("以下单位缺少数据，按规则暂不能公布：{}", blocked.join(", ")),
                     format!(
-                        "these units miss data that blocks publication: {}",
-                        blocked.join(", ")
+                        "以下单位缺少数据，按规则暂不能公布：{}。请先查看“发布前检查”，补齐所缺数据后再发布",
+                        named(jixiao_core::text::Lang::Zh, "、")
+                    ),
+                    format!(
+                        "these units miss data that blocks publication: {}. See the readiness check first and fill in what is missing",
+                        named(jixiao_core::text::Lang::En, ", ")
                     ),
                 ),
             )
-            .with(serde_json::json!({ "units": blocked })));
+            .with(serde_json::json!({ "units": codes })));
         }
         (s.row.clone(), m.org.clone(), counted(&live, m), p)
     };
@@ -489,11 +496,16 @@ pub struct Notice {
     pub latest: (i64, i64),
 }
 
+/// The district's name (as printed at the head of its documents).
+pub async fn district_name(state: &AppState) -> Result<Text> {
+    Ok(jixiao_store::org::district(&state.store)
+        .await?
+        .map_or_else(|| Text::new("本区", "the district"), |d| d.name))
+}
+
 /// The notice around a publication.
 pub async fn notice(state: &AppState, p: &PublicationRow) -> Result<Notice> {
-    let district = jixiao_store::org::district(&state.store)
-        .await?
-        .map_or_else(|| Text::new("本区", "the district"), |d| d.name);
+    let district = district_name(state).await?;
     let latest = jixiao_store::publications::list(&state.store)
         .await?
         .into_iter()

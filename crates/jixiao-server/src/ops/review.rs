@@ -6,25 +6,41 @@
 use crate::error::{Error, Result};
 use crate::live::Live;
 use crate::ops::Caller;
+use crate::ops::entry::inputs;
 use crate::ops::values::{TransitionBody, ValueKey, allowed_now};
 use crate::state::AppState;
+use jixiao_core::Decimal;
 use jixiao_core::access::Principal;
+use jixiao_core::formula::Shift;
+use jixiao_core::model::leaf_slots;
 use jixiao_core::period::Period;
 use jixiao_core::text::Text;
 use jixiao_core::workflow::Transition;
 use jixiao_store::values::ValueRow;
+use std::collections::{BTreeMap, HashMap};
 
-/// A value waiting for this reviewer.
+/// A value waiting for this reviewer, with what a reviewer needs to decide on it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Item {
     pub row: ValueRow,
+    #[schema(value_type = Object)]
     pub unit_name: Text,
+    #[schema(value_type = Object)]
     pub element_name: Text,
     pub element_unit: String,
+    /// Who last changed it, by name (the user name when unknown).
+    pub by_name: String,
+    /// The indicator it is reported for, its target and the rate computed from it.
+    pub context: Context,
+    /// The same unit's value of the element in the period before (reported and beyond).
+    pub last: Option<Last>,
+    pub evidence: Vec<jixiao_store::evidence::EvidenceRow>,
     /// What this reviewer may do (`approve`, `verify`, `count`, `return`).
     pub allowed: Vec<String>,
-    /// Far from the unit's own history: the modified z-score and the history's median.
-    pub outlier: Option<(f64, f64)>,
+    /// Far from the unit's own history.
+    pub outlier: Option<Outlier>,
     /// Checks between elements this value fails (warnings; errors cannot be submitted).
+    #[schema(value_type = Vec<Object>)]
     pub checks: Vec<Text>,
 }
 
@@ -46,10 +62,139 @@ impl Item {
     }
 }
 
-/// Which values of the queue to show; empty fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
+/// How far a value lies from the unit's own history.
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
+pub struct Outlier {
+    /// The modified z-score (infinite, serialized as null, when the history does not vary).
+    pub z: f64,
+    /// The history's median.
+    pub median: f64,
+}
+
+/// The unit's value in the period before.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Last {
+    pub period: String,
+    pub value: String,
+}
+
+/// The indicator a value is reported for, as the reviewer sees it beside the value.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Context {
+    /// The indicator's name, when it is not the value itself.
+    #[schema(value_type = Option<Object>)]
+    pub indicator: Option<Text>,
+    #[schema(value_type = Option<String>)]
+    pub target: Option<Decimal>,
+    /// The indicator's unit of measure (the target's and the computed rate's).
     pub unit: String,
+    /// The indicator's actual computed from the unit's values as they stand (a rate), with the
+    /// computed element's name.
+    pub computed: Option<Computed>,
+    /// The scheme's display decimals.
+    pub decimals: u32,
+}
+
+/// A rate computed from the values.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Computed {
+    #[schema(value_type = Object)]
+    pub name: Text,
+    #[schema(value_type = String)]
+    pub value: Decimal,
+}
+
+/// The first indicator (of the schemes assessing `unit` in `period`) that reads `element`:
+/// its name, target and the actual computed from the unit's current values.
+pub fn context(live: &Live, unit: &str, element: &str, period: Period) -> Context {
+    for s in live.schemes.values() {
+        if !s.periods.contains_key(&period) {
+            continue;
+        }
+        let m = &s.era_of(period).model;
+        let (Some(id), Some((cid, _))) =
+            (m.element(element), m.unit(unit).and_then(|u| m.class_of(u)))
+        else {
+            continue;
+        };
+        let c = &m.classes[cid as usize];
+        for leaf in &c.leaves {
+            let mut read = Vec::new();
+            for sl in leaf_slots(leaf) {
+                let slot = &c.slots[sl as usize];
+                if slot.shift == Shift::Current {
+                    inputs(m, slot.elem, &mut read);
+                }
+            }
+            if !read.contains(&id) {
+                continue;
+            }
+            let stored: BTreeMap<String, Decimal> = read
+                .iter()
+                .filter_map(|e| {
+                    let code = m.elements[*e as usize].code.as_str();
+                    let r = live
+                        .values
+                        .get(&(unit.to_owned(), code.to_owned(), period.to_string()))
+                        .filter(|r| r.state != "returned")?;
+                    Some((code.to_owned(), r.value.parse().ok()?))
+                })
+                .collect();
+            let computed = match &leaf.actual {
+                jixiao_core::model::Actual::Slot(sl) => {
+                    let e = &m.elements[c.slots[*sl as usize].elem as usize];
+                    e.formula.as_ref().and_then(|_| {
+                        let v = crate::ops::entry::compute(
+                            live,
+                            unit,
+                            period,
+                            e.code.as_str(),
+                            &stored,
+                        )?;
+                        Some(Computed {
+                            name: e.def.name.clone(),
+                            value: v,
+                        })
+                    })
+                }
+                _ => None,
+            };
+            let own = m.elements[id as usize].def.name == leaf.name;
+            return Context {
+                indicator: (!own).then(|| leaf.name.clone()),
+                target: leaf.target,
+                unit: leaf.unit.clone(),
+                computed,
+                decimals: m.display_decimals(),
+            };
+        }
+    }
+    Context {
+        decimals: 2,
+        ..Context::default()
+    }
+}
+
+/// The value the unit reported for the element in the period before (draft and returned
+/// values are not reports).
+fn last_of(live: &Live, r: &ValueRow) -> Option<Last> {
+    let before = Period::parse(&r.period).ok()?.previous().to_string();
+    live.values
+        .get(&(r.unit_code.clone(), r.element.clone(), before.clone()))
+        .filter(|h| !matches!(h.state.as_str(), "draft" | "returned"))
+        .map(|h| Last {
+            period: before,
+            value: h.value.clone(),
+        })
+}
+
+/// Which values of the queue to show; empty fields do not filter.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct Filter {
+    /// A unit's code.
+    pub unit: String,
+    /// An element's code.
     pub element: String,
     pub period: String,
     /// `submitted`, `approved` or `verified`.
@@ -58,7 +203,7 @@ pub struct Filter {
 
 /// How far a value is from the same unit's reports of the element in the other periods of the
 /// same length (submitted and beyond), when beyond `threshold`.
-fn outlier(live: &Live, r: &ValueRow, threshold: f64) -> Option<(f64, f64)> {
+fn outlier(live: &Live, r: &ValueRow, threshold: f64) -> Option<Outlier> {
     let this = Period::parse(&r.period).ok()?;
     let history: Vec<jixiao_core::Decimal> = live
         .values
@@ -70,19 +215,22 @@ fn outlier(live: &Live, r: &ValueRow, threshold: f64) -> Option<(f64, f64)> {
         .collect();
     let x: jixiao_core::Decimal = r.value.parse().ok()?;
     let z = jixiao_core::quality::modified_z(&history, x)?;
-    (z.abs() > threshold).then(|| {
-        (
-            z,
-            jixiao_core::quality::history_median(&history).unwrap_or(0.0),
-        )
+    (z.abs() > threshold).then(|| Outlier {
+        z,
+        median: jixiao_core::quality::history_median(&history).unwrap_or(0.0),
     })
 }
 
-/// Judges the items shown: failed checks between elements and outliers against history.
+/// Judges the items shown (failed checks between elements, outliers against history) and adds
+/// what a reviewer decides by: the indicator, its target and rate, the period before.
 fn flag(live: &Live, items: &mut [Item], threshold: f64) {
     for i in items {
         let r = &i.row;
         i.outlier = outlier(live, r, threshold);
+        if let Ok(p) = Period::parse(&r.period) {
+            i.context = context(live, &r.unit_code, &r.element, p);
+        }
+        i.last = last_of(live, r);
         i.checks = Period::parse(&r.period)
             .map(|per| {
                 live.failed_checks(&r.unit_code, &r.element, per, &|_, _| None)
@@ -96,15 +244,7 @@ fn flag(live: &Live, items: &mut [Item], threshold: f64) {
 
 /// Everything waiting for `p` to move forward (flags not yet judged: see [`flag`]).
 pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
-    let names: std::collections::HashMap<&str, &Text> = live
-        .history
-        .as_ref()
-        .map(|h| {
-            h.latest()
-                .map(|v| (v.unit.code.as_str(), &v.unit.name))
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = live.unit_names();
     let mut items: Vec<Item> = live
         .values
         .values()
@@ -121,6 +261,10 @@ pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
             Some(Item {
                 checks: Vec::new(),
                 outlier: None,
+                by_name: r.updated_by.clone(),
+                context: Context::default(),
+                last: None,
+                evidence: Vec::new(),
                 unit_name: names
                     .get(r.unit_code.as_str())
                     .map_or_else(|| Text::new(r.unit_code.clone(), ""), |t| (*t).clone()),
@@ -131,10 +275,11 @@ pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
             })
         })
         .collect();
+    // By unit, so a reviewer can take one unit's values at once.
     items.sort_by(|a, b| {
-        (&a.row.period, &a.row.unit_code, &a.row.element).cmp(&(
-            &b.row.period,
+        (&a.row.unit_code, &a.row.period, &a.row.element).cmp(&(
             &b.row.unit_code,
+            &b.row.period,
             &b.row.element,
         ))
     });
@@ -143,9 +288,14 @@ pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
 
 /// A reviewer's queue: the values shown (filtered, flagged), and every unit and element of the
 /// whole queue (for the filters).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Queue {
     pub items: Vec<Item>,
+    /// Every unit of the whole queue: code and name.
+    #[schema(value_type = Vec<Object>)]
     pub units: Vec<(String, Text)>,
+    /// Every element of the whole queue: code and name.
+    #[schema(value_type = Vec<Object>)]
     pub elements: Vec<(String, Text)>,
 }
 
@@ -173,6 +323,24 @@ pub async fn queue(state: &AppState, caller: &Caller, f: &Filter) -> Result<Queu
         .filter(|i| f.state.is_empty() || i.row.state == f.state)
         .collect();
     flag(&live, &mut items, state.config.outlier_threshold);
+    drop(live);
+    let ids: Vec<i64> = items.iter().map(|i| i.row.id).collect();
+    let mut evidence = jixiao_store::evidence::of_many(&state.store, "value", &ids).await?;
+    let names: HashMap<String, String> = jixiao_store::users::list(&state.store)
+        .await?
+        .into_iter()
+        .filter(|u| !u.display_name.is_empty())
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    for i in &mut items {
+        let (mine, rest): (Vec<_>, Vec<_>) =
+            evidence.into_iter().partition(|e| e.owner_id == i.row.id);
+        i.evidence = mine;
+        evidence = rest;
+        if let Some(n) = names.get(&i.row.updated_by) {
+            i.by_name.clone_from(n);
+        }
+    }
     Ok(Queue {
         items,
         units,
@@ -183,6 +351,54 @@ pub async fn queue(state: &AppState, caller: &Caller, f: &Filter) -> Result<Queu
 /// How many values waited for the caller (the home page's count).
 pub async fn waiting(state: &AppState, caller: &Caller) -> usize {
     queue_of(&*state.live.read().await, &caller.principal).len()
+}
+
+/// What moving the picked values forward does, one line for each kind of move among them,
+/// so the confirmation says it before anything moves.
+pub async fn effects(state: &AppState, caller: &Caller, picked: &[(ValueKey, i64)]) -> Vec<Text> {
+    let live = state.live.read().await;
+    let mut out: Vec<Text> = Vec::new();
+    for (key, _) in picked {
+        let Some(r) = live
+            .values
+            .get(&(key.unit.clone(), key.element.clone(), key.period.clone()))
+        else {
+            continue;
+        };
+        let now = allowed_now(&live, &caller.principal, r);
+        let t = match now
+            .iter()
+            .map(String::as_str)
+            .find(|a| matches!(*a, "approve" | "verify" | "count"))
+        {
+            Some("approve") => Text::new(
+                "通过后交牵头部门核验；核验计入后才计入正式得分和排名",
+                "once approved, the values go to the lead department to verify; they count in the official scores and rankings only when counted",
+            ),
+            Some("verify")
+                if Period::parse(&key.period)
+                    .is_ok_and(|p| crate::ops::values::auto_count(&live, &key.element, p)) =>
+            {
+                Text::new(
+                    "核验通过后立即计分并影响正式排名",
+                    "once verified, the values count at once and change the official rankings",
+                )
+            }
+            Some("verify") => Text::new(
+                "核验通过后交考核办计入；计入后才影响正式排名",
+                "once verified, the values go to the assessment office to count; only then do they change the official rankings",
+            ),
+            Some(_) => Text::new(
+                "计入后立即计分并影响正式排名",
+                "once counted, the values are scored at once and change the official rankings",
+            ),
+            None => continue,
+        };
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// What a reviewer does with the values they picked.
@@ -205,10 +421,20 @@ pub async fn act(
     reason: &str,
     picked: &[(ValueKey, i64)],
 ) -> Result<usize> {
+    caller.require_signed_in()?;
     if picked.is_empty() {
         return Err(Error::bad_request(
             "nothing_picked",
             Text::new("请先勾选要处理的数据", "tick the values to act on first"),
+        ));
+    }
+    if decision == Decision::Return && reason.trim().is_empty() {
+        return Err(Error::bad_request(
+            "reason_required",
+            Text::new(
+                "退回必须填写原因：请在“退回原因”中写明要单位核对或更正什么",
+                "returning needs a reason: write in “reason” what the unit should check or correct",
+            ),
         ));
     }
     let mut done = 0usize;
@@ -239,7 +465,16 @@ pub async fn act(
         )
         .await;
         if let Err(e) = r {
-            let what = format!("{} · {} · {}", key.unit, key.element, key.period);
+            let what = {
+                let live = state.live.read().await;
+                let unit = live
+                    .unit_name(&key.unit)
+                    .map_or(key.unit.clone(), |n| n.zh.clone());
+                let element = live
+                    .element(&key.element)
+                    .map_or(key.element.clone(), |(_, e)| e.def.name.zh.clone());
+                format!("{unit} · {element} · {}", key.period)
+            };
             return Err(Error::new(
                 e.kind,
                 e.code,

@@ -237,6 +237,8 @@ pub struct Published {
     /// Code and title of every other published scheme.
     pub others: Vec<(String, jixiao_core::text::Text)>,
     pub whatif_period: Option<String>,
+    /// The name of every unit as it stands today, for lead departments named by code.
+    pub unit_names: std::collections::HashMap<String, jixiao_core::text::Text>,
 }
 
 /// A published scheme, for anyone signed in.
@@ -260,7 +262,9 @@ pub async fn published(state: &AppState, caller: &Caller, code: &str) -> Result<
                 .or_else(|| s.periods.keys().last().map(|p| p.to_string()))
         })
         .flatten();
+    let unit_names = live.unit_names();
     Ok(Published {
+        unit_names,
         code: code.to_owned(),
         versions: all.into_iter().filter(|v| v.code == code).collect(),
         scheme: s.model.scheme.clone(),

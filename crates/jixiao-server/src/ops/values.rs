@@ -309,11 +309,12 @@ pub fn not_fed(live: &Live, element: &str) -> Result<()> {
         return Ok(());
     };
     let feed = spec.feed.as_str();
+    let (zh, en) = (&e.def.name.zh, e.def.name.get(jixiao_core::text::Lang::En));
     Err(Error::conflict(
         "fed",
         Text::new(
-            format!("“{element}”由数据接口“{feed}”自动汇总，不能手工填报或导入；请在源系统更正后重新推送"),
-            format!("`{element}` is totalled from the feed `{feed}` and cannot be entered or imported; correct it in the source system, which posts again"),
+            format!("“{zh}”由数据接口“{feed}”自动汇总，不能手工填报或导入；请在源系统更正后重新推送"),
+            format!("“{en}” is totalled from the feed `{feed}` and cannot be entered or imported; correct it in the source system, which posts again"),
         ),
     )
     .with(serde_json::json!({ "feed": feed })))
@@ -401,8 +402,23 @@ fn illegal(t: Transition, current: Option<&ValueRow>, allowed: Vec<String>) -> E
     Error::conflict(
         "illegal_transition",
         Text::new(
-            format!("当前状态为“{}”，不能执行“{}”", st.zh, t.code()),
-            format!("the value is {}; `{}` is not possible now", st.en, t.code()),
+            format!(
+                "当前状态为“{}”，不能“{}”；请刷新页面查看它现在的状态和可做的操作",
+                st.zh,
+                t.name().zh
+            ),
+            format!(
+                "the value is {}; it cannot be {} now; reload the page to see its state and what can be done",
+                st.en,
+                match t {
+                    Transition::Save => "saved".to_owned(),
+                    Transition::Submit => "submitted".to_owned(),
+                    Transition::Approve => "approved".to_owned(),
+                    Transition::Verify => "verified".to_owned(),
+                    Transition::Count => "counted".to_owned(),
+                    Transition::Return => "returned".to_owned(),
+                }
+            ),
         ),
     )
     .with(serde_json::json!({ "current": current, "allowed": allowed }))
@@ -713,18 +729,7 @@ async fn check_before_submit(
             "check_failed",
             "request",
             Location::path(format!("checks.{}", c.code)),
-            Text::new(
-                format!("数据校验未通过：{}（{}）", c.name.zh, c.rule),
-                format!(
-                    "a check between numbers fails: {} ({})",
-                    if c.name.en.is_empty() {
-                        &c.name.zh
-                    } else {
-                        &c.name.en
-                    },
-                    c.rule
-                ),
-            ),
+            live.check_failed(c),
         ));
     }
     Err(Error::invalid(&issues))
@@ -732,7 +737,7 @@ async fn check_before_submit(
 
 /// Whether a verified value counts at once: the setting of the finest tracked period that
 /// contains it (a quarter's own setting wins over its year's); counts when none is tracked.
-fn auto_count(live: &Live, element: &str, period: Period) -> bool {
+pub(crate) fn auto_count(live: &Live, element: &str, period: Period) -> bool {
     let rows: Vec<_> = live
         .periods
         .iter()

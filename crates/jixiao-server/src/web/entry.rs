@@ -70,7 +70,9 @@ fn index_workbook(l: L, forms: &[FormLink]) -> crate::error::Result<Response> {
                 Cell::Num(Decimal::from(f.fields as u64)),
                 Cell::Num(Decimal::from(f.todo as u64)),
                 Cell::Num(Decimal::from(f.returned as u64)),
-                f.deadline.clone().unwrap_or_default().into(),
+                f.deadline
+                    .clone()
+                    .map_or_else(|| Cell::from(""), Cell::Time),
             ]
         })
         .collect();
@@ -106,12 +108,33 @@ struct FormPage<'a> {
     groups: Vec<crate::ops::entry::Group>,
     /// What went through (styled as a success).
     message: Option<String>,
+    /// Submitted, but these are still empty (code, name): the message is a warning that links
+    /// to each.
+    still_missing: Vec<(String, String)>,
     /// Nothing was saved: the summary, and each problem with its field (code, name, problem),
     /// styled as an error and linked to the field.
     problem: Option<String>,
     problems: Vec<(String, String, String)>,
     can_submit: bool,
     locked: bool,
+}
+
+impl FormPage<'_> {
+    /// The indicators with nothing left for the caller to fill (folded away).
+    fn done_count(&self) -> usize {
+        self.groups
+            .iter()
+            .filter(|g| !g.needs_input() && !g.only_if_it_happened())
+            .count()
+    }
+
+    /// The indicators whose counts are reported only when something happened.
+    fn optional_count(&self) -> usize {
+        self.groups
+            .iter()
+            .filter(|g| g.only_if_it_happened())
+            .count()
+    }
 }
 
 fn form_page(
@@ -121,6 +144,14 @@ fn form_page(
     problem: Option<String>,
 ) -> crate::error::Result<Response> {
     let l = page.ctx.l;
+    let still_missing = if message.is_some() {
+        form.fields()
+            .filter(|f| f.missing())
+            .map(|f| (f.spec.code.clone(), l.plain(&f.spec.name).to_owned()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let problems = if problem.is_some() {
         form.fields()
             .filter_map(|f| {
@@ -140,6 +171,7 @@ fn form_page(
         period: form.period,
         groups: form.groups,
         message,
+        still_missing,
         problem,
         problems,
     })
@@ -290,7 +322,8 @@ pub async fn preview(
     let inputs: BTreeMap<String, Decimal> = q
         .iter()
         .filter_map(|(k, v)| {
-            jixiao_core::data::parse_number(v.trim().trim_end_matches('%')).map(|d| (k.clone(), d))
+            jixiao_core::data::parse_number(v.trim().trim_end_matches(['%', '％']))
+                .map(|d| (k.clone(), d))
         })
         .collect();
     let Ok(period) = Period::parse(&period) else {
@@ -301,6 +334,22 @@ pub async fn preview(
             "value": v.map(|d| page.ctx.l.num(&d, decimals)),
         }))
         .into_response(),
+        Err(e) => crate::http::status_of(e.kind).into_response(),
+    }
+}
+
+/// The checks between elements the numbers typed so far fail (element → problem), for the form
+/// to show as the user types; the same checks a save makes.
+pub async fn checks(
+    page: Page,
+    State(state): State<AppState>,
+    Path((unit, period)): Path<(String, String)>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    match crate::ops::entry::live_checks(&state, &page.caller, &unit, &period, &q, page.lang())
+        .await
+    {
+        Ok(problems) => axum::Json(serde_json::json!({ "problems": problems })).into_response(),
         Err(e) => crate::http::status_of(e.kind).into_response(),
     }
 }

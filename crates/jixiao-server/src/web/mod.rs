@@ -69,6 +69,7 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             "/entry/{unit}/{period}/compute/{element}",
             get(entry::preview),
         )
+        .route("/entry/{unit}/{period}/checks", get(entry::checks))
         .route("/review", get(review::queue).post(review::act))
         .route("/dashboard", get(results::dashboard_default))
         .route("/dashboard/{scheme}/{period}", get(results::dashboard))
@@ -155,6 +156,9 @@ pub struct Ctx {
     pub csrf: String,
     pub path: String,
     pub nav: Vec<Nav>,
+    /// The page of this site the person came from (the Referer, when it is ours), for the
+    /// way back from a problem.
+    pub came_from: Option<String>,
 }
 
 impl Ctx {
@@ -264,6 +268,22 @@ pub struct Page {
     pub session: AuthSession,
 }
 
+/// The page of this site a request came from: the Referer's path when its host is this
+/// request's host, cleaned like any redirect target (for a page asked for again, none: it is
+/// this page; a form posted to its own address came from that page).
+fn came_from(parts: &Parts) -> Option<String> {
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let (h, path) = rest.split_once('/')?;
+    let path = local_path(Some(&format!("/{path}")));
+    let same = parts.method == axum::http::Method::GET
+        && parts.uri.path_and_query().map(|p| p.as_str()) == Some(path.as_str());
+    (h == host && !same).then_some(path)
+}
+
 impl FromRequestParts<AppState> for Page {
     type Rejection = Response;
 
@@ -293,6 +313,7 @@ impl FromRequestParts<AppState> for Page {
                     user: None,
                     csrf: String::new(),
                     nav: nav_for(l, Role::Public, parts.uri.path()),
+                    came_from: came_from(parts),
                     path,
                 };
                 return Err(error_page(&ctx, &e));
@@ -309,6 +330,7 @@ impl FromRequestParts<AppState> for Page {
                 nav: nav_for(l, role, parts.uri.path()),
                 user,
                 csrf,
+                came_from: came_from(parts),
                 path,
             },
             caller,
@@ -355,6 +377,33 @@ impl Page {
     }
 }
 
+/// A printed page's running header, on every page of the paper or PDF: what the document is
+/// on the left (district, scheme, period, unit), the print date on the right. A `<style>` of
+/// `@page` margin boxes; the texts become CSS strings (quotes, backslashes and `<` escaped, so
+/// nothing ends the string or the element).
+pub fn print_header(left: &str, right: &str) -> String {
+    fn css(s: &str) -> String {
+        let mut out = String::with_capacity(s.len() + 2);
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\22 "),
+                '\\' => out.push_str("\\5C "),
+                '<' => out.push_str("\\3C "),
+                '>' => out.push_str("\\3E "),
+                '&' => out.push_str("\\26 "),
+                c if c.is_control() => out.push(' '),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    format!(
+        "<style>@page {{ @top-left {{ content: \"{}\"; font-size: 9pt; color: #444; }} @top-right {{ content: \"{}\"; font-size: 9pt; color: #444; }} }}</style>",
+        css(left),
+        css(right)
+    )
+}
+
 /// Renders a template (a template that fails to render is a bug: 500).
 pub fn render<T: Template>(t: &T) -> Result<Response, Error> {
     let html = t.render().map_err(|e| Error::internal(&e))?;
@@ -369,6 +418,31 @@ struct ErrorPage<'a> {
     title: String,
     message: String,
     details: Vec<String>,
+    /// What to do next: links (address, words), the way back first.
+    next: Vec<(String, String)>,
+}
+
+/// Where a person goes from a problem: back to the page they came from (a form keeps what the
+/// browser kept), and for problems with a known remedy, to the remedy.
+fn next_steps(ctx: &Ctx, e: &Error) -> Vec<(String, String)> {
+    let l = ctx.l;
+    let mut next = Vec::new();
+    if let Some(back) = &ctx.came_from {
+        next.push((back.clone(), l.t("error-back")));
+    }
+    match e.code {
+        "blocked" | "not_ready" => next.push(("/publish".to_owned(), l.t("error-see-readiness"))),
+        "disputed" => next.push(("/appeals".to_owned(), l.t("error-see-appeals"))),
+        // Someone else acted first: the page they came from, fresh, is the way on.
+        "version_conflict" | "illegal_transition" | "csrf" => {
+            if let Some(first) = next.first_mut() {
+                first.1 = l.t("error-reload");
+            }
+        }
+        _ => {}
+    }
+    next.push(("/".to_owned(), l.t("nav-home")));
+    next
 }
 
 /// A problem as a page: the message in the page's language, the details a person can act on.
@@ -415,6 +489,7 @@ pub fn error_page(ctx: &Ctx, e: &Error) -> Response {
         title,
         message: l.plain(&e.message).to_owned(),
         details,
+        next: next_steps(ctx, e),
     };
     let body = page.render().unwrap_or_else(|_| e.message.zh.clone());
     (status, Html(body)).into_response()

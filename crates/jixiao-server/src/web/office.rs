@@ -15,8 +15,10 @@ use axum::response::Response;
 use jixiao_core::Decimal;
 use jixiao_core::access::Role;
 use jixiao_core::scheme::{Direction, Module};
+use jixiao_core::text::Text;
 use jixiao_store::appeals::AppealRow;
 use jixiao_store::audit::Entry;
+use std::collections::HashMap;
 
 // ───────────────────────────── audit ─────────────────────────────
 
@@ -53,6 +55,8 @@ struct AuditPage<'a> {
     sealed_from: Option<i64>,
     /// `seq:hash` of the newest entry, to print or publish.
     anchor: String,
+    names: crate::ops::audit::Names,
+    choices: crate::ops::audit::Choices,
 }
 
 const AUDIT_PAGE: i64 = 100;
@@ -87,16 +91,58 @@ impl AuditPage<'_> {
             .collect()
     }
 
-    /// An audit action in words (`user.login` → 登录); the code itself when it has none.
     fn action_name(&self, action: &str) -> String {
-        let key = format!("act-{}", action.replace(['.', '_'], "-"));
-        let t = self.ctx.l.t(&key);
-        if t.starts_with('⟦') {
-            action.to_owned()
-        } else {
-            t
-        }
+        action_name(self.ctx.l, action)
     }
+
+    fn entity_name(&self, entity: &str) -> String {
+        entity_name(self.ctx.l, entity)
+    }
+
+    fn target(&self, e: &Entry) -> String {
+        self.names
+            .target(&e.entity, &e.entity_id, self.ctx.l.into())
+    }
+
+    fn person<'b>(&'b self, actor: &'b str) -> &'b str {
+        self.names.person(actor)
+    }
+
+    /// Text in Chinese (a person's name), marked as such for English readers' tools.
+    fn chinese(&self, s: &str) -> bool {
+        s.chars().any(crate::i18n::is_han)
+    }
+}
+
+/// An audit action in words (`user.login` → 登录); the code itself when it has none.
+fn action_name(l: L, action: &str) -> String {
+    named(l, "act", action)
+}
+
+/// A kind of thing in the audit log in words (`value` → 数据).
+fn entity_name(l: L, entity: &str) -> String {
+    named(l, "ent", entity)
+}
+
+fn named(l: L, prefix: &str, code: &str) -> String {
+    let t = l.t(&format!("{prefix}-{}", code.replace(['.', '_'], "-")));
+    if t.starts_with('⟦') {
+        code.to_owned()
+    } else {
+        t
+    }
+}
+
+/// A search typed as a name (a unit's or an element's) looks for its code, which is what the
+/// entries carry.
+fn search_code(names: &crate::ops::audit::Names, typed: &str) -> String {
+    let t = typed.trim();
+    names
+        .units
+        .iter()
+        .chain(&names.elements)
+        .find(|(_, n)| n.zh == t || (!n.en.is_empty() && n.en.eq_ignore_ascii_case(t)))
+        .map_or_else(|| t.to_owned(), |(code, _)| code.clone())
 }
 
 fn audit_href(q: &AuditForm, offset: i64, format: &str) -> String {
@@ -118,12 +164,13 @@ pub async fn audit(
         let l = page.ctx.l;
         let want_xlsx = super::wanted_xlsx(&q.format);
         let limit = if want_xlsx { 1000 } else { AUDIT_PAGE };
+        let names = crate::ops::audit::names(&state, &page.caller).await?;
         let filter = AuditQuery {
             actor: Some(q.actor.clone()).filter(|s| !s.is_empty()),
             action: Some(q.action.clone()).filter(|s| !s.is_empty()),
             entity: Some(q.entity.clone()).filter(|s| !s.is_empty()),
             entity_id: None,
-            contains: Some(q.contains.clone()).filter(|s| !s.is_empty()),
+            contains: Some(search_code(&names, &q.contains)).filter(|s| !s.is_empty()),
         };
         let list = crate::ops::audit::list(
             &state,
@@ -153,11 +200,17 @@ pub async fn audit(
                 .map(|e| {
                     vec![
                         Cell::Num(Decimal::from(e.seq)),
-                        e.at.as_str().into(),
-                        e.actor.as_str().into(),
+                        Cell::Time(e.at.clone()),
+                        names.person(&e.actor).into(),
                         e.source.as_str().into(),
-                        e.action.as_str().into(),
-                        format!("{} {}", e.entity, e.entity_id).into(),
+                        action_name(l, &e.action).into(),
+                        format!(
+                            "{}{}{}",
+                            entity_name(l, &e.entity),
+                            l.t("colon"),
+                            names.target(&e.entity, &e.entity_id, l.into())
+                        )
+                        .into(),
                         e.reason.as_str().into(),
                         e.before.clone().unwrap_or_default().into(),
                         e.after.clone().unwrap_or_default().into(),
@@ -168,6 +221,7 @@ pub async fn audit(
             return crate::http::download::xlsx_table(&l.t("audit-title"), headers, rows);
         }
         let v = crate::ops::audit::verify(&state, &page.caller).await?;
+        let choices = crate::ops::audit::choices(&state, &page.caller).await?;
         let off = q.offset.max(0);
         let next = (off + AUDIT_PAGE < list.total).then(|| audit_href(&q, off + AUDIT_PAGE, ""));
         let prev = (off > 0).then(|| audit_href(&q, (off - AUDIT_PAGE).max(0), ""));
@@ -184,6 +238,8 @@ pub async fn audit(
             problem: v.problem.or(v.value_problem).unwrap_or_default(),
             sealed_from: v.sealed_from,
             anchor: format!("{}:{}", v.head_seq, v.head_hash),
+            names,
+            choices,
             q,
         })
     }
@@ -327,9 +383,12 @@ fn appeals_workbook(l: L, appeals: &[AppealView]) -> Result<Response> {
                 appeal_status(l, &a.row.status).into(),
                 a.row.resolution.as_str().into(),
                 a.row.filed_by.as_str().into(),
-                a.row.filed_at.as_str().into(),
+                Cell::Time(a.row.filed_at.clone()),
                 a.row.resolved_by.clone().unwrap_or_default().into(),
-                a.row.resolved_at.clone().unwrap_or_default().into(),
+                a.row
+                    .resolved_at
+                    .clone()
+                    .map_or_else(|| Cell::from(""), Cell::Time),
             ]
         })
         .collect();
@@ -454,7 +513,8 @@ pub async fn appeal_evidence(
 /// A line of the indicator tree.
 pub struct TreeRow {
     /// Name, method and target as text, for the workbook.
-    pub plain: [String; 3],
+    /// Name, method, target and lead department as plain text (for the workbook).
+    pub plain: [String; 4],
     pub depth: usize,
     pub module: bool,
     pub code: String,
@@ -502,10 +562,31 @@ impl SchemesPage<'_> {
     }
 }
 
-fn tree(l: L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
+/// A lead department by name, its code after it (the code alone when no unit has it): as
+/// HTML (the name marked as Chinese in the English pages when it has no English) and plain.
+fn lead_name(l: L, names: &HashMap<String, Text>, code: &str) -> (String, String) {
+    match names.get(code) {
+        Some(n) if l.is_en() => (
+            format!("{} ({code})", l.html(n)),
+            format!("{} ({code})", l.plain(n)),
+        ),
+        Some(n) => (
+            format!("{}（{code}）", l.html(n)),
+            format!("{}（{code}）", l.plain(n)),
+        ),
+        None => (code.to_owned(), code.to_owned()),
+    }
+}
+
+fn tree(l: L, names: &HashMap<String, Text>, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
     let num = |d: &Option<Decimal>| d.as_ref().map_or(String::new(), |d| l.num(d, 4));
     out.push(TreeRow {
-        plain: [l.plain(&m.name).to_owned(), String::new(), String::new()],
+        plain: [
+            l.plain(&m.name).to_owned(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
         depth,
         module: true,
         code: m.code.to_string(),
@@ -519,6 +600,11 @@ fn tree(l: L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
         lead: String::new(),
     });
     for i in &m.indicators {
+        let (lead, lead_plain) = i
+            .lead
+            .as_ref()
+            .map(|c| lead_name(l, names, c.as_str()))
+            .unwrap_or_default();
         let lang = if l.is_en() {
             jixiao_core::text::Lang::En
         } else {
@@ -535,6 +621,7 @@ fn tree(l: L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
                         jixiao_core::text::measure(&i.unit, lang)
                     )
                 }),
+                lead_plain,
             ],
             depth: depth + 1,
             module: false,
@@ -551,11 +638,11 @@ fn tree(l: L, m: &Module, depth: usize, out: &mut Vec<TreeRow>) {
                 Direction::Lower => l.t("scheme-lower"),
             },
             elastic: i.elastic,
-            lead: i.lead.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            lead,
         });
     }
     for sub in &m.modules {
-        tree(l, sub, depth + 1, out);
+        tree(l, names, sub, depth + 1, out);
     }
 }
 
@@ -590,7 +677,7 @@ pub async fn scheme(
             .map(|c| {
                 let mut rows = Vec::new();
                 for m in &c.modules {
-                    tree(l, m, 0, &mut rows);
+                    tree(l, &p.unit_names, m, 0, &mut rows);
                 }
                 ClassTree {
                     plain_name: l.plain(&c.name).to_owned(),
@@ -655,7 +742,7 @@ fn tree_workbook(l: L, code: &str, classes: &[ClassTree]) -> Result<Response> {
                             r.plain[1].as_str().into(),
                             r.plain[2].as_str().into(),
                             r.direction.as_str().into(),
-                            r.lead.as_str().into(),
+                            r.plain[3].as_str().into(),
                         ]
                     })
                     .collect(),

@@ -389,6 +389,8 @@ struct CardPage<'a> {
     scheme_hash: String,
     /// When it was printed (Beijing time), for the signature block.
     printed: String,
+    /// The running header of every printed page.
+    print_head: String,
 }
 
 pub async fn report_card(
@@ -402,17 +404,18 @@ pub async fn report_card(
         let card =
             crate::ops::results::card(&state, &page.caller, &scheme, &period, &unit, kind).await?;
         let l = page.ctx.l;
+        let district = crate::ops::publications::district_name(&state).await?;
         match q.format.as_deref().unwrap_or("html") {
             "xlsx" => card_workbook(l, &card, &unit, &period),
             "pdf" => {
-                let html = card_view(&page, card)
+                let html = card_view(&page, card, &district)
                     .render()
                     .map_err(|e| Error::internal(&e))?;
                 let bytes = crate::pdf::print(&state.config.chromium, &html).await?;
                 let file = format!("{unit}-{period}-{}", l.t("card-title"));
                 Ok(crate::http::download::pdf(bytes, "report-card.pdf", &file))
             }
-            _ => render(&card_view(&page, card)),
+            _ => render(&card_view(&page, card, &district)),
         }
     }
     .await;
@@ -512,8 +515,19 @@ fn card_workbook(l: L, card: &Card, unit: &str, period: &str) -> Result<Response
     crate::http::download::xlsx(&name, &[Sheet::new(l.t("card-title"), headers, rows)])
 }
 
-fn card_view(page: &Page, card: Card) -> CardPage<'_> {
+fn card_view<'a>(page: &'a Page, card: Card, district: &jixiao_core::text::Text) -> CardPage<'a> {
     let l = page.ctx.l;
+    let printed = l.now();
+    let print_head = super::print_header(
+        &format!(
+            "{} · {} · {} · {}",
+            l.plain(district),
+            l.plain(&card.scheme_title),
+            card.period.label(l.into()),
+            l.plain(&card.result.row.name)
+        ),
+        &l.ta("print-stamp", &[("date", &printed)]),
+    );
     let rows = card_rows(l, &card);
     let result = &card.result;
     let row = &result.row;
@@ -600,7 +614,8 @@ fn card_view(page: &Page, card: Card) -> CardPage<'_> {
         trend,
         scheme_version: result.scheme_version,
         scheme_hash: result.scheme_hash.chars().take(12).collect(),
-        printed: l.now(),
+        printed,
+        print_head,
     }
 }
 
@@ -811,6 +826,9 @@ struct PublicPage<'a> {
     objection_text: String,
     /// Whether the reader is one who appeals on the 申诉 page (a unit's reporter or leader).
     appeals_here: bool,
+    /// The running header of every printed page, and the print date.
+    print_head: String,
+    printed: String,
 }
 
 pub async fn public_one(
@@ -906,7 +924,21 @@ pub async fn public_one(
             let file = format!("{}-{}-r{}", p.scheme_code, p.period, p.revision);
             return crate::http::download::xlsx(&file, &sheets);
         }
-        render(&PublicPage {
+        let printed = l.now();
+        let print_head = super::print_header(
+            &format!(
+                "{} · {} · {} · {}",
+                l.plain(&notice.body),
+                l.plain(&text(&results["scheme"]["title"])),
+                p.period,
+                l.tn("publish-revision", "revision", p.revision)
+            ),
+            &l.ta("print-stamp", &[("date", &printed)]),
+        );
+        let file = format!("{}-{}-r{}", p.scheme_code, p.period, p.revision);
+        let view = PublicPage {
+            print_head,
+            printed,
             ctx: &page.ctx,
             id,
             title: l.html(&text(&results["scheme"]["title"])),
@@ -934,7 +966,13 @@ pub async fn public_one(
                 page.ctx.role(),
                 jixiao_core::access::Role::Reporter | jixiao_core::access::Role::UnitLeader
             ),
-        })
+        };
+        if q.format.as_deref() == Some("pdf") {
+            let html = view.render().map_err(|e| Error::internal(&e))?;
+            let bytes = crate::pdf::print(&state.config.chromium, &html).await?;
+            return Ok(crate::http::download::pdf(bytes, "results.pdf", &file));
+        }
+        render(&view)
     }
     .await;
     page.finish(r)

@@ -370,6 +370,14 @@ fn table() -> Vec<Case> {
             || json!({ "coef": ["MXI/investment=0.9"] }),
             READERS,
         ),
+        case("GET", "/api/v1/review", "/api/v1/review", none, SIGNED_IN),
+        case(
+            "POST",
+            "/api/v1/review",
+            "/api/v1/review",
+            || json!({ "action": "forward", "values": [] }),
+            SIGNED_IN,
+        ),
         case(
             "GET",
             "/api/v1/publications",

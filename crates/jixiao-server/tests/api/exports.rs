@@ -86,6 +86,34 @@ async fn exports(db: Db) {
         .await;
     assert_eq!(r.status_code(), 200);
     assert!(r.text().contains("user.create"));
+    // Times in Beijing time, still exact for programs.
+    assert!(r.text().contains("+08:00"), "{}", r.text());
+    // As a workbook, times are dates (numbers with a date format), not text.
+    let r = office.get("/api/v1/exports/audit?contains=QLY").await;
+    assert_eq!(r.status_code(), 200);
+    let mut x: Xlsx<_> = Xlsx::new(std::io::Cursor::new(r.as_bytes().to_vec())).expect("xlsx");
+    let first = x.sheet_names()[0].clone();
+    let sheet = x.worksheet_range(&first).expect("sheet");
+    let header: Vec<String> = (0..sheet.width())
+        .map(|c| {
+            sheet
+                .get_value((0, c as u32))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let at = header
+        .iter()
+        .position(|h| h.contains("时间") || h.contains("at"))
+        .expect("a time column");
+    assert!(
+        matches!(
+            sheet.get_value((1, at as u32)),
+            Some(calamine::Data::DateTime(_))
+        ),
+        "{:?}",
+        sheet.get_value((1, at as u32))
+    );
     assert_eq!(rep.get("/api/v1/exports/audit").await.status_code(), 403);
     assert_eq!(
         app.client()

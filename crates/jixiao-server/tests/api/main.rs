@@ -7,12 +7,14 @@ mod concurrency;
 mod contract;
 mod cycle;
 mod dhis2;
+mod entry;
 mod exports;
 mod feeds;
 mod imports;
 mod nodes;
 mod org;
 mod pages;
+mod review;
 mod rules;
 mod security;
 

@@ -79,6 +79,11 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
             "/entry/QLY/2025Q4/compute/mediation_rate?v:mediation_cases=40&v:mediation_agreements=30",
             READ_QLY,
         ),
+        (
+            "/entry/QLY/2025Q4/checks?mediation_cases=40&mediation_agreements=30",
+            &["admin", "office", "qly_reporter"],
+        ),
+        ("/entry/MXI/2025Q4/checks?mediation_cases=40", OFFICE),
         ("/dashboard/wolong-2025/2025Q4", READERS),
         ("/report/wolong-2025/2025Q4/QLY", READ_QLY),
         ("/report/wolong-2025/2025Q4/QLY-C01", READ_QLY),
@@ -349,3 +354,73 @@ async fn page_forms_answer_by_role_and_unit(db: Db) {
     );
 }
 scenario!(page_forms_answer_by_role_and_unit);
+
+/// A problem never ends on a bare status page: the page says what happened and links the way
+/// on — back to the page the person came from, and where a remedy is known, to it.
+async fn a_problem_page_shows_the_way_on(db: Db) {
+    let app = App::spawn(db).await;
+    let reporter = app.user("qly_reporter").await;
+    // An expired form token: back to the form, fresh.
+    let r = reporter
+        .server
+        .post("/entry/QLY/2025Q4")
+        .add_header("host", "jixiao.test")
+        .add_header("referer", "http://jixiao.test/entry/QLY/2025Q4")
+        .form(&[("_csrf", "stale"), ("action", "save")])
+        .await;
+    assert_eq!(r.status_code(), 403);
+    let page = r.text();
+    let next = page
+        .split("id=\"error-next\"")
+        .nth(1)
+        .expect("the way on")
+        .split("</p>")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        next.contains("href=\"/entry/QLY/2025Q4\"") && next.contains("刷新页面"),
+        "{next}"
+    );
+    // Another site's address is not offered as the way back.
+    let r = reporter
+        .server
+        .get("/entry/MXI/2025Q4")
+        .add_header("host", "jixiao.test")
+        .add_header("referer", "http://evil.example/entry")
+        .await;
+    assert_eq!(r.status_code(), 403);
+    let page = r.text();
+    assert!(!page.contains("evil.example"), "{page}");
+    assert!(page.contains("id=\"error-next\""));
+}
+scenario!(a_problem_page_shows_the_way_on);
+
+/// Printed documents carry a running header on every page (district, scheme, period, unit;
+/// the print date), as a `@page` style whose texts cannot end the style or the string.
+async fn printed_pages_carry_a_running_header(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let page = office.get("/report/wolong-2025/2025Q4/QLY").await.text();
+    let style = page
+        .split("@top-left")
+        .nth(1)
+        .expect("a running header")
+        .split("</style>")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        style.contains("七里园街道") && style.contains("2025"),
+        "{style}"
+    );
+    assert!(
+        style.contains("@top-right") && style.contains("打印日期"),
+        "{style}"
+    );
+    assert_eq!(
+        jixiao_server::web::print_header("a\"b</style><script>", "x"),
+        "<style>@page { @top-left { content: \"a\\22 b\\3C /style\\3E \\3C script\\3E \"; font-size: 9pt; color: #444; } @top-right { content: \"x\"; font-size: 9pt; color: #444; } }</style>"
+    );
+}
+scenario!(printed_pages_carry_a_running_header);
