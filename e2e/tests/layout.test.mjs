@@ -25,14 +25,49 @@ test('at 360 px the form and the report card fit the screen', async () => {
 
 const han = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 
+// Every page, for every kind of user (both language scans read this list).
+const pages = {
+  qly_reporter: ['/', '/entry', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/auth/password', '/appeals', '/import'],
+  qly_leader: ['/', '/review'],
+  sfj_reviewer: ['/', '/review'],
+  office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY',
+    '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4', '/units', '/feeds', '/dhis2', '/import', '/public'],
+  leader: ['/dashboard/wolong-2025/2025Q3'],
+};
+
+// Words a Chinese page may show in Latin letters: names of formats and products, and the
+// math functions of a formula (min, max). Codes are shown as secondary text in <code>.
+const LATIN_OK = new Set(['jixiao', 'Excel', 'PDF', 'Office', 'CSV', 'UTF', 'GBK', 'JSON', 'API', 'DHIS', 'TOML', 'HMAC', 'min', 'max']);
+
+test('no English words in the Chinese pages', async () => {
+  for (const [user, paths] of Object.entries(pages)) {
+    const ctx = await contextAt(browser, demo.base);
+    const page = await ctx.newPage();
+    await signIn(page, demo, user);
+    for (const path of paths) {
+      const r = await page.goto(path);
+      assert.ok(r.status() < 400, `${user} ${path}: ${r.status()}`);
+      assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+      const words = await page.evaluate(() => {
+        const out = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const el = n.parentElement;
+          if (!el || el.closest('[lang="en"], script, style, code, kbd, samp, pre, .code')) continue;
+          for (const m of n.textContent.matchAll(/[A-Za-z][A-Za-z_]{2,}/g)) {
+            out.push([m[0], n.textContent.slice(Math.max(0, m.index - 12), m.index + 20).trim()]);
+          }
+        }
+        return out;
+      });
+      const bad = words.filter(([w]) => !LATIN_OK.has(w));
+      assert.equal(bad.length, 0, `${user} ${path}: English in the Chinese page: ${bad.slice(0, 5).map(([w, c]) => `${w} (“${c}”)`).join(', ')}`);
+    }
+    await ctx.close();
+  }
+});
+
 test('English after the switch, on every page, for every kind of user', async () => {
-  const pages = {
-    qly_reporter: ['/', '/entry', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/auth/password', '/appeals', '/import'],
-    qly_leader: ['/', '/review'],
-    office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY',
-      '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4'],
-    leader: ['/dashboard/wolong-2025/2025Q3'],
-  };
   const anon = await contextAt(browser, demo.base);
   const a = await anon.newPage();
   await a.goto('/login');

@@ -74,7 +74,7 @@ test('the scheme viewer shows the tree and history; what-if shows who moves', as
   const { ctx, page } = await as('office');
   await page.goto('/schemes/wolong-2025');
   assert.ok(await page.locator('table.tree td', { hasText: '行政调解成功率' }).count() >= 1);
-  assert.match(await page.textContent('main'), /演示方案/, 'the version history gives the reason');
+  assert.match(await page.textContent('main'), /发布年度目标绩效考核方案/, 'the version history gives the reason');
   await screenshot(page, 'scheme');
   const tree = (await workbook(page, '#scheme-xlsx')).wb;
   assert.ok(tree.worksheets.length >= 5, 'a sheet per class');

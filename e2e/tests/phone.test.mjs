@@ -131,3 +131,30 @@ test('a leader approves on a phone, seeing everything needed to decide', async (
   assert.match(await desk.textContent('#review-message'), /已通过/);
   await wide.close();
 });
+
+test('the dashboard reads on a phone: charts with a title, a scale and labels a person can read', async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, demo, 'leader');
+  await page.goto('/dashboard/wolong-2025/2025Q4');
+  assert.ok((await overflow(page)) <= 0, `scrolls sideways by ${await overflow(page)} px`);
+  const chart = page.locator('section.class svg.chart').first();
+  // A visible title and the scale named (total, full marks), ticks from 0.
+  assert.match(await chart.locator('text.ttl').textContent(), /总分排名/);
+  const ticks = await chart.locator('text.val').allTextContents();
+  assert.ok(ticks.includes('0') && ticks.some((t) => /总分（满分 \d+/.test(t)), ticks.join(' | '));
+  // Unit names at least 10 px high on a 360 px screen.
+  const label = await chart.locator('text.lbl').first().boundingBox();
+  assert.ok(label.height >= 10, `labels are ${label.height} px high`);
+  // What the columns mean: the rank change against the period before, on time by the deadline.
+  assert.match(await page.textContent('#dashboard-legend'), /与上一期（2025年第三季度|与上一期（2025Q3/);
+  assert.match(await page.textContent('#dashboard-legend'), /按期报送/);
+  await screenshot(page, 'dashboard-360');
+  await ctx.close();
+  const wide = await contextAt(browser, demo.base, 1366);
+  const desk = await wide.newPage();
+  await signIn(desk, demo, 'leader');
+  await desk.goto('/dashboard/wolong-2025/2025Q4');
+  await screenshot(desk, 'dashboard-1366');
+  await wide.close();
+});

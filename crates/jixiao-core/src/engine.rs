@@ -583,7 +583,7 @@ pub fn leaf_score<T: Tracer>(
                 )
             });
         }
-        if let (Some((k, from)), CoefficientMode::Target, Some(b)) = (
+        if let (Some((k, _, from)), CoefficientMode::Target, Some(b)) = (
             ov.and_then(|o| o.coefficient.as_ref()),
             leaf.coefficient_mode,
             base,
@@ -591,7 +591,7 @@ pub fn leaf_score<T: Tracer>(
             tr.step(|| {
                     step(
                         Rule::CoefficientTarget,
-                        Text::new(format!("弹性系数 k = {}（设于“{from}”），调整后目标 = {} × {} {}", n(*k), n(b), n(*k), eq(t)), format!("elastic coefficient k = {} (set on `{from}`), adjusted target = {} × {} {}", n(*k), n(b), n(*k), eq(t))),
+                        Text::new(format!("弹性系数 k = {}（设于“{}”），调整后目标 = {} × {} {}", n(*k), from.zh, n(b), n(*k), eq(t)), format!("elastic coefficient k = {} (set on “{}”), adjusted target = {} × {} {}", n(*k), from.get(crate::text::Lang::En), n(b), n(*k), eq(t))),
                         t,
                     )
                 });
@@ -979,8 +979,32 @@ pub fn leaf_score<T: Tracer>(
     if let (Some(k), CoefficientMode::Score) = (ov.and_then(|o| o.score_k), leaf.coefficient_mode) {
         let adj = score * k;
         tr.step(|| {
-            let from = ov.and_then(|o| o.coefficient.as_ref()).map(|(_, f)| f.to_string()).unwrap_or_default();
-            step(Rule::CoefficientScore, Text::new(format!("弹性系数 k = {}（设于“{from}”）作用于得分：{} × {} {}", n(k), n(score), n(k), eq(adj)), format!("elastic coefficient k = {} (set on `{from}`) applied to the score: {} × {} {}", n(k), n(score), n(k), eq(adj))), adj)
+            let from = ov
+                .and_then(|o| o.coefficient.as_ref())
+                .map(|(_, _, f)| f.clone())
+                .unwrap_or_default();
+            step(
+                Rule::CoefficientScore,
+                Text::new(
+                    format!(
+                        "弹性系数 k = {}（设于“{}”）作用于得分：{} × {} {}",
+                        n(k),
+                        from.zh,
+                        n(score),
+                        n(k),
+                        eq(adj)
+                    ),
+                    format!(
+                        "elastic coefficient k = {} (set on “{}”) applied to the score: {} × {} {}",
+                        n(k),
+                        from.get(crate::text::Lang::En),
+                        n(score),
+                        n(k),
+                        eq(adj)
+                    ),
+                ),
+                adj,
+            )
         });
         score = adj;
         // min(w, raw × k): the method's own ceiling still holds after the coefficient — and a

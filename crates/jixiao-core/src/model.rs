@@ -57,8 +57,9 @@ pub struct UnitModel {
 pub struct Override {
     /// The unit's own target (目标分解), if it has one.
     pub unit_target: Option<Decimal>,
-    /// The elastic coefficient and where it was set (the indicator's or a module's code).
-    pub coefficient: Option<(Decimal, Ident)>,
+    /// The elastic coefficient and where it was set (the indicator's or a module's code and
+    /// name).
+    pub coefficient: Option<(Decimal, Ident, Text)>,
     /// The target after the coefficient in target mode (precomputed, used by the engine).
     pub target: Option<Decimal>,
     /// The coefficient applied to the score in score mode.
@@ -2294,7 +2295,7 @@ impl Builder<'_> {
                     }
                     ov.entry(li as LeafId)
                         .or_insert_with(empty_override)
-                        .coefficient = Some((k, key.clone()));
+                        .coefficient = Some((k, key.clone(), leaf.name.clone()));
                 } else if let Some(ni) = class
                     .nodes
                     .iter()
@@ -2310,7 +2311,7 @@ impl Builder<'_> {
                             // module wins over one further up.
                             let replace = match &e.coefficient {
                                 None => true,
-                                Some((_, from)) => {
+                                Some((_, from, _)) => {
                                     match class.nodes.iter().position(|n| &n.code == from) {
                                         Some(prev) => {
                                             depth(class, ni as NodeId)
@@ -2321,7 +2322,8 @@ impl Builder<'_> {
                                 }
                             };
                             if replace {
-                                e.coefficient = Some((k, key.clone()));
+                                e.coefficient =
+                                    Some((k, key.clone(), class.nodes[ni].name.clone()));
                             }
                         }
                     }
@@ -2375,7 +2377,7 @@ impl Builder<'_> {
                 .map(|(li, mut o)| {
                     let leaf = &class.leaves[li as usize];
                     let base = o.unit_target.or(leaf.target);
-                    let k = o.coefficient.as_ref().map(|(k, _)| *k);
+                    let k = o.coefficient.as_ref().map(|(k, _, _)| *k);
                     match (leaf.coefficient_mode, k) {
                         (CoefficientMode::Target, Some(k)) => o.target = base.map(|t| t * k),
                         (CoefficientMode::Score, Some(k)) => {

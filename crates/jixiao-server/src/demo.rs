@@ -151,7 +151,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         &mut tx,
         &actor,
         &org,
-        "演示区初始化 / demo district",
+        "演示区初始化",
         None,
         jixiao_core::org::BEGINNING,
     )
@@ -162,15 +162,15 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
             &actor,
             &now,
             1,
-            "村改居：茶庵村撤村设居，更名茶庵社区 / village became a community",
+            "村改居：茶庵村撤村设居，更名茶庵社区",
             "2025-07-01",
         )
         .await?;
     }
     for (content, reason) in [
-        (SCHEME, "演示方案 / demo scheme"),
-        (BUDGET, "项目支出自评 / self-evaluation"),
-        (EVAL, "第三方评价 / third-party evaluation"),
+        (SCHEME, "发布年度目标绩效考核方案"),
+        (BUDGET, "发布项目支出绩效自评方案"),
+        (EVAL, "发布第三方评价方案"),
     ] {
         let scheme: jixiao_core::scheme::Scheme = SourceText::new("scheme.toml", content)
             .parse()

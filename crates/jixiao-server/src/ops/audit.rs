@@ -108,9 +108,14 @@ impl Names {
         map.get(code).map_or(code, |t| t.get(lang))
     }
 
-    /// A person by name (the user name when unknown; API keys as they are).
-    pub fn person<'a>(&'a self, actor: &'a str) -> &'a str {
-        self.people.get(actor).map_or(actor, String::as_str)
+    /// A person by name (the user name when unknown; API keys as they are; the server's own
+    /// work as 系统).
+    pub fn person<'a>(&'a self, actor: &'a str, lang: Lang) -> &'a str {
+        match self.people.get(actor) {
+            Some(n) => n,
+            None if actor == "system" && lang == Lang::Zh => "系统",
+            None => actor,
+        }
     }
 
     /// What an entry is about, in words: `QLY/mediation_cases/2025Q4` → "七里园街道 ·
@@ -131,7 +136,7 @@ impl Names {
                 }
             }
             "unit" | "district" => Self::of(&self.units, id, lang).to_owned(),
-            "user" => self.person(id).to_owned(),
+            "user" => self.person(id, lang).to_owned(),
             "period" => match id.split_once('/') {
                 Some((s, p)) => format!("{} · {p}", Self::of(&self.schemes, s, lang)),
                 None => id.to_owned(),

@@ -27,47 +27,86 @@ pub struct Bar {
     pub highlight: bool,
 }
 
-/// Horizontal bars, one per row, scaled to `max` (the class's full marks).
-pub fn bars(id: &str, title: &str, bars: &[Bar], max: Decimal) -> String {
-    let row = 22u32;
-    let (label_w, bar_w) = (150u32, 330u32);
-    let w = label_w + bar_w + 120;
-    let h = row * bars.len() as u32 + 8;
-    let desc: Vec<String> = bars
-        .iter()
-        .map(|b| {
+/// A number on an axis: at most two places, no trailing zeros.
+fn tick(v: f64) -> String {
+    let r = (v * 100.0).round() / 100.0;
+    let t = format!("{r:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Horizontal bars, one per row, scaled to `max` (the class's full marks), drawn phone first:
+/// 340 units wide so the labels read at 12 px on a 360 px screen; each unit's name above its
+/// bar, the value (with the scheme's `decimals`) and the note after it; a visible title, a
+/// scale from 0 to full marks with grid lines, and the axis named (`axis`).
+pub fn bars(
+    id: &str,
+    title: &str,
+    axis: &str,
+    bars: &[Bar],
+    max: Decimal,
+    decimals: u32,
+) -> String {
+    let (w, left, right) = (340u32, 4u32, 70u32);
+    let plot = w - left - right;
+    let (top, row, foot) = (24u32, 34u32, 36u32);
+    let n = bars.len() as u32;
+    let h = top + row * n + foot;
+    let shown = |v: &Option<Decimal>| {
+        v.map_or("—".into(), |v| {
             format!(
-                "{} {} {}",
-                b.label,
-                b.value
-                    .map_or("—".into(), |v| jixiao_core::explain::round_half_up(v, 2)
-                        .normalize()
-                        .to_string()),
-                b.note
+                "{:.*}",
+                decimals as usize,
+                jixiao_core::explain::round_half_up(v, decimals)
             )
         })
+    };
+    let desc: Vec<String> = bars
+        .iter()
+        .map(|b| format!("{} {} {}", b.label, shown(&b.value), b.note))
         .collect();
     let mut s = open(w, h, id, title, &desc.join("; "));
-    let max = f(&max).max(1e-9);
+    let _ = write!(
+        s,
+        "<text x=\"{left}\" y=\"15\" class=\"ttl\">{}</text>",
+        escape(title)
+    );
+    let top_max = f(&max).max(1e-9);
+    let bottom = top + row * n;
+    for k in 0..=4u32 {
+        let x = f64::from(left) + f64::from(plot) * f64::from(k) / 4.0;
+        let anchor = match k {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
+        let _ = write!(
+            s,
+            "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{top}\" x2=\"{x:.1}\" y2=\"{bottom}\"/><text x=\"{x:.1}\" y=\"{}\" class=\"val\" text-anchor=\"{anchor}\">{}</text>",
+            bottom + 14,
+            tick(top_max * f64::from(k) / 4.0)
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{}\" y=\"{}\" class=\"val\" text-anchor=\"middle\">{}</text>",
+        left + plot / 2,
+        bottom + 30,
+        escape(axis)
+    );
     for (i, b) in bars.iter().enumerate() {
-        let y = 4 + row * i as u32;
+        let y = top + row * i as u32;
         let v = b.value.as_ref().map_or(0.0, f).max(0.0);
-        let len = ((v / max) * f64::from(bar_w)).min(f64::from(bar_w));
+        let len = ((v / top_max) * f64::from(plot)).min(f64::from(plot));
         let class = if b.highlight { "bar hi" } else { "bar" };
         let _ = write!(
             s,
-            "<text x=\"{}\" y=\"{}\" class=\"lbl\" text-anchor=\"end\">{}</text><rect class=\"{class}\" x=\"{label_w}\" y=\"{}\" width=\"{len:.1}\" height=\"{}\"/><text x=\"{:.1}\" y=\"{}\" class=\"val\">{} {}</text>",
-            label_w - 6,
-            y + 15,
+            "<text x=\"{left}\" y=\"{}\" class=\"lbl\">{}</text><rect class=\"{class}\" x=\"{left}\" y=\"{}\" width=\"{len:.1}\" height=\"12\"/><text x=\"{:.1}\" y=\"{}\" class=\"val\">{} {}</text>",
+            y + 13,
             escape(&b.label),
-            y + 3,
-            row - 6,
-            f64::from(label_w) + len + 4.0,
-            y + 15,
-            b.value
-                .map_or("—".into(), |v| jixiao_core::explain::round_half_up(v, 2)
-                    .normalize()
-                    .to_string()),
+            y + 17,
+            f64::from(left) + len + 4.0,
+            y + 28,
+            shown(&b.value),
             escape(&b.note),
         );
     }
@@ -77,10 +116,16 @@ pub fn bars(id: &str, title: &str, bars: &[Bar], max: Decimal) -> String {
 
 /// Vertical bars: how many units fall in each grade.
 pub fn columns(id: &str, title: &str, cols: &[(String, usize)]) -> String {
-    let (w, h) = (60 * cols.len().max(1) as u32 + 20, 160u32);
+    let (w, h) = (60 * cols.len().max(1) as u32 + 20, 180u32);
     let max = cols.iter().map(|c| c.1).max().unwrap_or(1).max(1) as f64;
     let desc: Vec<String> = cols.iter().map(|(l, n)| format!("{l} {n}")).collect();
     let mut s = open(w, h, id, title, &desc.join("; "));
+    let _ = write!(
+        s,
+        "<text x=\"4\" y=\"15\" class=\"ttl\">{}</text>",
+        escape(title)
+    );
+    s.push_str("<g transform=\"translate(0 20)\">");
     for (i, (label, n)) in cols.iter().enumerate() {
         let x = 20 + 60 * i as u32;
         let bh = (*n as f64 / max) * 100.0;
@@ -94,7 +139,7 @@ pub fn columns(id: &str, title: &str, cols: &[(String, usize)]) -> String {
             escape(label),
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</g></svg>");
     s
 }
 
@@ -171,7 +216,7 @@ pub fn radar(id: &str, title: &str, axes: &[(String, f64, Option<f64>)]) -> Stri
 /// A line over periods (a unit's total, quarter by quarter). The scale runs from a little
 /// below the lowest value to the full marks, so small movements show.
 pub fn trend(id: &str, title: &str, points: &[(String, Option<Decimal>)], max: Decimal) -> String {
-    let (w, h) = (80 * points.len().max(2) as u32 + 40, 170u32);
+    let (w, h) = (80 * points.len().max(2) as u32 + 40, 194u32);
     let lowest = points
         .iter()
         .filter_map(|(_, v)| v.as_ref().map(f))
@@ -200,6 +245,22 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Decimal>)], max: D
             130.0 - ((f(v) - floor) / max) * 110.0,
         )
     };
+    // A visible title, and the scale: the floor and full marks, with grid lines.
+    let _ = write!(
+        s,
+        "<text x=\"4\" y=\"15\" class=\"ttl\">{}</text>",
+        escape(title)
+    );
+    s.push_str("<g transform=\"translate(0 24)\">");
+    for (y, v) in [(130.0, floor), (20.0, floor + max)] {
+        let _ = write!(
+            s,
+            "<line class=\"grid\" x1=\"30\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\"/><text x=\"28\" y=\"{}\" class=\"val\" text-anchor=\"end\">{}</text>",
+            w - 10,
+            y + 4.0,
+            tick(v)
+        );
+    }
     let line: Vec<String> = points
         .iter()
         .enumerate()
@@ -228,7 +289,7 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Decimal>)], max: D
             escape(label)
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</g></svg>");
     s
 }
 
@@ -241,6 +302,7 @@ mod tests {
         let svg = bars(
             "r",
             "排名 <1>",
+            "总分（满分 100）",
             &[Bar {
                 label: "A&B".into(),
                 value: Some(Decimal::new(955, 1)),
@@ -248,10 +310,17 @@ mod tests {
                 highlight: true,
             }],
             Decimal::from(100),
+            2,
         );
         assert!(svg.contains("<title id=\"r-t\">排名 &lt;1&gt;</title>"));
         assert!(svg.contains("A&amp;B"));
-        assert!(svg.contains("95.5 优秀"));
+        // The scheme's decimals, the scale from 0 to full marks, the axis named.
+        assert!(svg.contains("95.50 优秀"), "{svg}");
+        assert!(
+            svg.contains(">0</text>") && svg.contains(">50</text>") && svg.contains(">100</text>")
+        );
+        assert!(svg.contains("总分（满分 100）"));
+        assert!(svg.contains("class=\"ttl\">排名 &lt;1&gt;</text>"));
         assert!(svg.contains("class=\"bar hi\""));
         let r = radar(
             "x",

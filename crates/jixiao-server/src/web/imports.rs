@@ -43,7 +43,15 @@ async fn choices(state: &AppState, page: &Page) -> Result<Choices> {
         classes: c
             .classes
             .iter()
-            .map(|(code, scheme, name)| (code.clone(), format!("{scheme} · {}", l.plain(name))))
+            .map(|(code, scheme, name)| {
+                // The class under its scheme's title (the code only when the scheme is gone).
+                let title = c
+                    .schemes
+                    .iter()
+                    .find(|(s, _)| s == scheme)
+                    .map_or(scheme.as_str(), |(_, t)| l.plain(t));
+                (code.clone(), format!("{title} · {}", l.plain(name)))
+            })
             .collect(),
         periods: c.periods,
     })

@@ -105,7 +105,21 @@ impl AuditPage<'_> {
     }
 
     fn person<'b>(&'b self, actor: &'b str) -> &'b str {
-        self.names.person(actor)
+        self.names.person(actor, self.ctx.l.into())
+    }
+
+    /// A value in the field-by-field difference: a state by its name, Chinese text marked as
+    /// such, anything else (codes, numbers, user names) as data.
+    fn cell(&self, field: &str, v: &str) -> String {
+        let l = self.ctx.l;
+        if field == "state" && jixiao_core::workflow::ValueState::parse(v).is_some() {
+            return crate::i18n::escape(&super::state_label(l, v));
+        }
+        if v == "—" || self.chinese(v) {
+            l.name(v)
+        } else {
+            format!("<code>{}</code>", crate::i18n::escape(v))
+        }
     }
 
     /// Text in Chinese (a person's name), marked as such for English readers' tools.
@@ -201,7 +215,7 @@ pub async fn audit(
                     vec![
                         Cell::Num(Decimal::from(e.seq)),
                         Cell::Time(e.at.clone()),
-                        names.person(&e.actor).into(),
+                        names.person(&e.actor, l.into()).into(),
                         e.source.as_str().into(),
                         action_name(l, &e.action).into(),
                         format!(
@@ -548,6 +562,15 @@ struct SchemesPage<'a> {
 }
 
 impl SchemesPage<'_> {
+    /// Who made a version: the server's own work in words, an account as data.
+    fn by(&self, who: &str) -> String {
+        if who == "system" {
+            self.ctx.l.t("actor-system")
+        } else {
+            format!("<code>{}</code>", crate::i18n::escape(who))
+        }
+    }
+
     fn short(&self, hash: &str) -> String {
         hash.chars().take(12).collect()
     }
@@ -567,11 +590,11 @@ impl SchemesPage<'_> {
 fn lead_name(l: L, names: &HashMap<String, Text>, code: &str) -> (String, String) {
     match names.get(code) {
         Some(n) if l.is_en() => (
-            format!("{} ({code})", l.html(n)),
+            format!("{} <small class=\"code\">{code}</small>", l.html(n)),
             format!("{} ({code})", l.plain(n)),
         ),
         Some(n) => (
-            format!("{}（{code}）", l.html(n)),
+            format!("{} <small class=\"code\">{code}</small>", l.html(n)),
             format!("{}（{code}）", l.plain(n)),
         ),
         None => (code.to_owned(), code.to_owned()),
@@ -774,6 +797,35 @@ struct WhatIfPage<'a> {
     totals_only: Vec<MovedRow>,
     ran: bool,
     error: Option<String>,
+    /// What can be changed, by name: (code as the what-if reads it, words).
+    choices: Vec<(String, String)>,
+}
+
+/// Every module and indicator of a scheme as the what-if names them (`class/code`), with
+/// their names, for the list to pick from instead of typing codes.
+fn whatif_choices(l: L, scheme: &jixiao_core::scheme::Scheme) -> Vec<(String, String)> {
+    fn walk(l: L, class: &str, class_name: &str, m: &Module, out: &mut Vec<(String, String)>) {
+        out.push((
+            format!("{class}/{}", m.code),
+            format!("{class_name} · {}", l.plain(&m.name)),
+        ));
+        for i in &m.indicators {
+            out.push((
+                format!("{class}/{}", i.code),
+                format!("{class_name} · {}", l.plain(&i.name)),
+            ));
+        }
+        for sub in &m.modules {
+            walk(l, class, class_name, sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    for (code, c) in &scheme.classes {
+        for m in &c.modules {
+            walk(l, code.as_str(), l.plain(&c.name), m, &mut out);
+        }
+    }
+    out
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -805,7 +857,15 @@ async fn whatif_page(
         .or_else(|| periods.last().cloned())
         .ok_or_else(|| Error::not_found("期间", "period"))?;
     let ran = lines.iter().any(|(_, c, _)| !c.trim().is_empty());
+    let choices = whatif_choices(
+        l,
+        &crate::ops::schemes::published(state, &page.caller, &code)
+            .await?
+            .scheme,
+    );
+    let decimals = crate::ops::results::display_decimals(state, &code).await;
     let mut out = WhatIfPage {
+        choices,
         ctx: &page.ctx,
         scheme_code: code.clone(),
         period: period.clone(),
@@ -841,8 +901,8 @@ async fn whatif_page(
                             class: m.class.to_string(),
                             total: format!(
                                 "{} → {}",
-                                l.opt_num(&m.total_before, 2),
-                                l.opt_num(&m.total_after, 2)
+                                l.opt_score(&m.total_before, decimals),
+                                l.opt_score(&m.total_after, decimals)
                             ),
                             rank: format!(
                                 "{} → {}",

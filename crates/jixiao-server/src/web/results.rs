@@ -102,6 +102,9 @@ struct DashboardPage<'a> {
     /// to follow up (催报).
     missing: Vec<(String, String, usize, usize)>,
     warnings: Vec<WarnRow>,
+    /// What the ranking table's columns mean: what 名次变化 compares with, what 按期报送
+    /// counts.
+    legend: Vec<String>,
 }
 
 impl DashboardPage<'_> {
@@ -222,7 +225,14 @@ fn dashboard_view<'a>(
             plain_name: l.plain(&c.name).to_owned(),
             name: l.html(&c.name),
             units: c.units,
-            chart: charts::bars(&format!("c-{}", c.code), &title, &bars, c.points),
+            chart: charts::bars(
+                &format!("c-{}", c.code),
+                &title,
+                &l.ta("dashboard-chart-axis", &[("points", &l.num(&c.points, 2))]),
+                &bars,
+                c.points,
+                d.decimals,
+            ),
             rows,
         });
     }
@@ -246,6 +256,16 @@ fn dashboard_view<'a>(
         distribution: charts::columns("grades", &l.t("dashboard-distribution"), &grade_counts),
         incomplete,
         missing,
+        legend: vec![
+            l.ta(
+                "dashboard-movement-legend",
+                &[("previous", &d.period.previous().label(l.into()))],
+            ),
+            match &d.deadline {
+                Some(t) => l.ta("dashboard-on-time-legend", &[("deadline", &l.time(t))]),
+                None => l.t("dashboard-on-time-none"),
+            },
+        ],
         warnings: d
             .warnings
             .iter()
