@@ -471,6 +471,7 @@ ent-unit = unit
 ent-user = account
 ent-value = value
 audit-contains-hint = a unit or item, by name or code
+audit-export-cut = Only the first { $shown } of { $total } entries; narrow the filters (who, action, kind) and export in parts
 act-apikey-create = API key created
 act-apikey-revoke = API key revoked
 act-appeal-file = appeal filed

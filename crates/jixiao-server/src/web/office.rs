@@ -177,7 +177,6 @@ pub async fn audit(
     let r = async {
         let l = page.ctx.l;
         let want_xlsx = super::wanted_xlsx(&q.format);
-        let limit = if want_xlsx { 1000 } else { AUDIT_PAGE };
         let names = crate::ops::audit::names(&state, &page.caller).await?;
         let filter = AuditQuery {
             actor: Some(q.actor.clone()).filter(|s| !s.is_empty()),
@@ -186,14 +185,13 @@ pub async fn audit(
             entity_id: None,
             contains: Some(search_code(&names, &q.contains)).filter(|s| !s.is_empty()),
         };
-        let list = crate::ops::audit::list(
-            &state,
-            &page.caller,
-            &filter,
-            crate::ops::page(Some(limit), Some(q.offset)),
-        )
-        .await?;
         if want_xlsx {
+            // The whole filtered log (not the page shown), up to the export's limit; a cut
+            // extract says so in its last row.
+            let (entries, total) = crate::ops::pages_up_to(crate::ops::exports::AUDIT_MAX, |p| {
+                crate::ops::audit::list(&state, &page.caller, &filter, p)
+            })
+            .await?;
             let headers = [
                 "audit-seq",
                 "audit-at",
@@ -208,8 +206,8 @@ pub async fn audit(
             ]
             .map(|k| l.t(k))
             .to_vec();
-            let rows = list
-                .items
+            let shown = entries.len() as i64;
+            let mut rows: Vec<Vec<Cell>> = entries
                 .iter()
                 .map(|e| {
                     vec![
@@ -232,8 +230,20 @@ pub async fn audit(
                     ]
                 })
                 .collect();
+            if total > shown {
+                rows.push(vec![Cell::Bad(
+                    l.ta("audit-export-cut", &[("shown", &shown), ("total", &total)]),
+                )]);
+            }
             return crate::http::download::xlsx_table(&l.t("audit-title"), headers, rows);
         }
+        let list = crate::ops::audit::list(
+            &state,
+            &page.caller,
+            &filter,
+            crate::ops::page(Some(AUDIT_PAGE), Some(q.offset)),
+        )
+        .await?;
         let v = crate::ops::audit::verify(&state, &page.caller).await?;
         let choices = crate::ops::audit::choices(&state, &page.caller).await?;
         let off = q.offset.max(0);

@@ -424,3 +424,35 @@ async fn printed_pages_carry_a_running_header(db: Db) {
     );
 }
 scenario!(printed_pages_carry_a_running_header);
+
+/// The audit page's workbook is the whole filtered log (every entry the filter finds, not
+/// only the hundred shown), in words.
+async fn the_audit_workbook_holds_every_entry_found(db: Db) {
+    use calamine::Reader;
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let total = office.ok_get("/api/v1/audit?entity=value&limit=1").await["total"]
+        .as_i64()
+        .expect("total");
+    assert!(total > 100, "more than a page: {total}");
+    let r = office.get("/audit?entity=value&format=xlsx").await;
+    assert_eq!(r.status_code(), 200);
+    let mut x: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(r.as_bytes().to_vec())).expect("xlsx");
+    let first = x.sheet_names()[0].clone();
+    let sheet = x.worksheet_range(&first).expect("sheet");
+    assert_eq!(
+        sheet.height() as i64,
+        total + 1,
+        "a heading and every entry"
+    );
+    let action = sheet
+        .get_value((1, 4))
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    assert!(
+        !action.contains('.') && !action.is_empty(),
+        "the action in words: {action}"
+    );
+}
+scenario!(the_audit_workbook_holds_every_entry_found);
