@@ -237,7 +237,9 @@ pub struct Dated {
 pub struct History {
     pub district: District,
     /// Per unit (in the organisation's order), its versions by day.
-    pub units: Vec<Vec<Dated>>,
+    units: Vec<Vec<Dated>>,
+    /// Where each unit's versions are in `units`, by code.
+    at: std::collections::HashMap<Code, usize>,
 }
 
 /// Where a unit stands on a day.
@@ -270,7 +272,34 @@ impl History {
         for u in &mut units {
             u.sort_by(|a, b| a.from.cmp(&b.from));
         }
-        History { district, units }
+        History {
+            district,
+            units,
+            at,
+        }
+    }
+
+    /// Per unit (in the organisation's order), its versions by day.
+    pub fn units(&self) -> &[Vec<Dated>] {
+        &self.units
+    }
+
+    /// The history with one more version (replacing one of the same unit and day).
+    pub fn with_version(&self, v: Dated) -> History {
+        let mut h = self.clone();
+        match h.at.get(&v.unit.code) {
+            Some(&i) => {
+                let vs = &mut h.units[i];
+                vs.retain(|x| x.from != v.from);
+                vs.push(v);
+                vs.sort_by(|a, b| a.from.cmp(&b.from));
+            }
+            None => {
+                h.at.insert(v.unit.code.clone(), h.units.len());
+                h.units.push(vec![v]);
+            }
+        }
+        h
     }
 
     /// The version of each unit holding on `day` (None: not set up yet), in order.
@@ -304,10 +333,7 @@ impl History {
 
     /// Every version of one unit, by day.
     pub fn of(&self, code: &str) -> &[Dated] {
-        self.units
-            .iter()
-            .find(|vs| vs.first().is_some_and(|v| v.unit.code.as_str() == code))
-            .map_or(&[], Vec::as_slice)
+        self.at.get(code).map_or(&[], |&i| self.units[i].as_slice())
     }
 
     /// Where `code` stands on `day`.

@@ -244,7 +244,6 @@ fn flag(live: &Live, items: &mut [Item], threshold: f64) {
 
 /// Everything waiting for `p` to move forward (flags not yet judged: see [`flag`]).
 pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
-    let names = live.unit_names();
     let mut items: Vec<Item> = live
         .values
         .values()
@@ -265,9 +264,9 @@ pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
                 context: Context::default(),
                 last: None,
                 evidence: Vec::new(),
-                unit_name: names
-                    .get(r.unit_code.as_str())
-                    .map_or_else(|| Text::new(r.unit_code.clone(), ""), |t| (*t).clone()),
+                unit_name: live
+                    .unit_name(&r.unit_code)
+                    .map_or_else(|| Text::new(r.unit_code.clone(), ""), Clone::clone),
                 element_name: e.def.name.clone(),
                 element_unit: e.def.unit.clone(),
                 row: r.clone(),
@@ -325,7 +324,10 @@ pub async fn queue(state: &AppState, caller: &Caller, f: &Filter) -> Result<Queu
     flag(&live, &mut items, state.config.outlier_threshold);
     drop(live);
     let ids: Vec<i64> = items.iter().map(|i| i.row.id).collect();
-    let mut evidence = jixiao_store::evidence::of_many(&state.store, "value", &ids).await?;
+    let mut evidence: HashMap<i64, Vec<_>> = HashMap::new();
+    for e in jixiao_store::evidence::of_many(&state.store, "value", &ids).await? {
+        evidence.entry(e.owner_id).or_default().push(e);
+    }
     let names: HashMap<String, String> = jixiao_store::users::list(&state.store)
         .await?
         .into_iter()
@@ -333,10 +335,7 @@ pub async fn queue(state: &AppState, caller: &Caller, f: &Filter) -> Result<Queu
         .map(|u| (u.username, u.display_name))
         .collect();
     for i in &mut items {
-        let (mine, rest): (Vec<_>, Vec<_>) =
-            evidence.into_iter().partition(|e| e.owner_id == i.row.id);
-        i.evidence = mine;
-        evidence = rest;
+        i.evidence = evidence.remove(&i.row.id).unwrap_or_default();
         if let Some(n) = names.get(&i.row.updated_by) {
             i.by_name.clone_from(n);
         }

@@ -31,7 +31,7 @@ use utoipa::ToSchema;
 async fn check_history(state: &AppState, h: &History, from: &str) -> Result<()> {
     let mut days: BTreeSet<&str> = BTreeSet::from([from]);
     days.extend(
-        h.units
+        h.units()
             .iter()
             .flatten()
             .map(|v| v.from.as_str())
@@ -274,24 +274,6 @@ fn check_order(h: &History, code: &str, day: &str) -> Result<()> {
     Ok(())
 }
 
-/// The history with one more version (replacing one of the same unit and day).
-fn with_version(h: &History, v: Dated) -> History {
-    let mut h = h.clone();
-    match h
-        .units
-        .iter_mut()
-        .find(|vs| vs.first().is_some_and(|x| x.unit.code == v.unit.code))
-    {
-        Some(vs) => {
-            vs.retain(|x| x.from != v.from);
-            vs.push(v);
-            vs.sort_by(|a, b| a.from.cmp(&b.from));
-        }
-        None => h.units.push(vec![v]),
-    }
-    h
-}
-
 fn dated(unit: Unit, from: &str, change: ChangeKind, successors: Vec<Code>, reason: &str) -> Dated {
     Dated {
         from: from.to_owned(),
@@ -345,24 +327,29 @@ pub async fn import(state: &AppState, caller: &Caller, b: ImportBody) -> Result<
     let mut tx = state.store.write().await?;
     let (created, day) = effective_days(&mut tx, b.effective.as_deref()).await?;
     let before = jixiao_store::org::history(&state.store).await?;
-    let mut h = before.clone().unwrap_or(History {
-        district: org.district.clone(),
-        units: Vec::new(),
-    });
+    let mut h = before
+        .clone()
+        .unwrap_or_else(|| History::new(org.district.clone(), Vec::new()));
     h.district = org.district.clone();
     for u in &org.units {
         let known = h.of(u.code.as_str());
         if known.is_empty() {
-            h = with_version(
-                &h,
-                dated(u.clone(), &created, ChangeKind::Create, vec![], &b.reason),
-            );
+            h = h.with_version(dated(
+                u.clone(),
+                &created,
+                ChangeKind::Create,
+                vec![],
+                &b.reason,
+            ));
         } else if known.last().is_some_and(|v| v.unit != *u || v.closed) {
             check_order(&h, u.code.as_str(), &day)?;
-            h = with_version(
-                &h,
-                dated(u.clone(), &day, ChangeKind::Update, vec![], &b.reason),
-            );
+            h = h.with_version(dated(
+                u.clone(),
+                &day,
+                ChangeKind::Update,
+                vec![],
+                &b.reason,
+            ));
         }
     }
     check_history(state, &h, created.as_str().min(day.as_str())).await?;
@@ -451,10 +438,13 @@ pub async fn update(
     let mut tx = state.store.write().await?;
     let day = effective_day(&mut tx, b.effective.as_deref()).await?;
     check_order(&h, code, &day)?;
-    let next = with_version(
-        &h,
-        dated(b.unit.clone(), &day, ChangeKind::Update, vec![], &b.reason),
-    );
+    let next = h.with_version(dated(
+        b.unit.clone(),
+        &day,
+        ChangeKind::Update,
+        vec![],
+        &b.reason,
+    ));
     check_history(state, &next, &day).await?;
     let done =
         jixiao_store::org::update_unit(&mut tx, &caller.actor, &b.unit, b.version, &b.reason, &day)
@@ -510,16 +500,13 @@ pub async fn close(
     } else {
         ChangeKind::Merge
     };
-    let next = with_version(
-        &h,
-        dated(
-            last.unit.clone(),
-            &day,
-            change,
-            successors.clone(),
-            &b.reason,
-        ),
-    );
+    let next = h.with_version(dated(
+        last.unit.clone(),
+        &day,
+        change,
+        successors.clone(),
+        &b.reason,
+    ));
     check_history(state, &next, &day).await?;
     close_and_finish(
         state,
@@ -607,21 +594,21 @@ pub async fn split(
     let successors: Vec<Code> = b.into.iter().map(|u| u.code.clone()).collect();
     let mut next = h.clone();
     for u in &b.into {
-        next = with_version(
-            &next,
-            dated(u.clone(), &day, ChangeKind::Create, vec![], &b.reason),
-        );
-    }
-    next = with_version(
-        &next,
-        dated(
-            last.unit.clone(),
+        next = next.with_version(dated(
+            u.clone(),
             &day,
-            ChangeKind::Split,
-            successors.clone(),
+            ChangeKind::Create,
+            vec![],
             &b.reason,
-        ),
-    );
+        ));
+    }
+    next = next.with_version(dated(
+        last.unit.clone(),
+        &day,
+        ChangeKind::Split,
+        successors.clone(),
+        &b.reason,
+    ));
     check_history(state, &next, &day).await?;
     for u in &b.into {
         jixiao_store::org::create_unit(&mut tx, &caller.actor, u, &day, &b.reason).await?;

@@ -185,16 +185,9 @@ async fn the_whole_cycle(db: Db) {
     assert_eq!(blocked.json::<Value>()["units"], json!(["WLG-C04"]));
     // The survey is external data: the office enters it and verifies it (no unit approval).
     let s = office
-        .ok_put(
+        .put_and_submit(
             "/api/v1/values/WLG-C04/satisfaction/2025Q3",
             json!({ "value": "91.5", "note": "第三方满意度调查补录" }),
-        )
-        .await;
-    let s = office
-        .ok_post(
-            "/api/v1/values/WLG-C04/satisfaction/2025Q3/submit",
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
         )
         .await;
     assert_eq!(s["value"]["allowed"], json!(["verify", "return"]));

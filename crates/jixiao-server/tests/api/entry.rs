@@ -3,18 +3,8 @@
 //! numbers typed with a Chinese input method are read; a submit that leaves fields empty says
 //! which, with links.
 
-use crate::{App, Client, Db, scenario};
+use crate::{App, Db, scenario};
 use serde_json::Value;
-
-async fn post_form(c: &Client, fields: &[(&str, &str)]) -> axum_test::TestResponse {
-    let mut all = vec![("_csrf".to_owned(), c.csrf.clone().unwrap_or_default())];
-    all.extend(
-        fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    c.server.post("/entry/QLY/2025Q4").form(&all).await
-}
 
 async fn the_form_helps_the_clerk(db: Db) {
     let app = App::spawn(db).await;
@@ -58,17 +48,18 @@ async fn the_form_helps_the_clerk(db: Db) {
     // Full-width digits are numbers. Submitted with the agreements left empty: the message
     // says so and links to the field; what was submitted is folded away below what is left
     // (an indicator folds when nothing of it is left to fill).
-    let saved = post_form(
-        &reporter,
-        &[
-            ("v:mediation_cases", "４０"),
-            ("n:mediation_cases", ""),
-            ("v:mediation_agreements", ""),
-            ("n:mediation_agreements", ""),
-            ("action", "submit"),
-        ],
-    )
-    .await;
+    let saved = reporter
+        .post_form(
+            "/entry/QLY/2025Q4",
+            &[
+                ("v:mediation_cases", "４０"),
+                ("n:mediation_cases", ""),
+                ("v:mediation_agreements", ""),
+                ("n:mediation_agreements", ""),
+                ("action", "submit"),
+            ],
+        )
+        .await;
     assert_eq!(saved.status_code(), 303, "{}", saved.text());
     assert_eq!(
         app.stored(&["QLY", "mediation_cases", "2025Q4"])
@@ -107,15 +98,16 @@ async fn the_form_helps_the_clerk(db: Db) {
 
     // The ideographic full stop is a decimal point; with everything filled the message is
     // plain success.
-    let saved = post_form(
-        &reporter,
-        &[
-            ("v:mediation_agreements", "３０。０"),
-            ("n:mediation_agreements", ""),
-            ("action", "submit"),
-        ],
-    )
-    .await;
+    let saved = reporter
+        .post_form(
+            "/entry/QLY/2025Q4",
+            &[
+                ("v:mediation_agreements", "３０。０"),
+                ("n:mediation_agreements", ""),
+                ("action", "submit"),
+            ],
+        )
+        .await;
     assert_eq!(saved.status_code(), 303, "{}", saved.text());
     assert_eq!(
         app.stored(&["QLY", "mediation_agreements", "2025Q4"])

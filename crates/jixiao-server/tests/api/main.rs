@@ -219,20 +219,40 @@ impl Client {
         assert_eq!(r.status_code(), 200, "GET {path}: {}", r.text());
         r.json()
     }
+
+    /// Saves a value at `path` (`/api/v1/values/{unit}/{element}/{period}`) with `body` and
+    /// submits it; the submit's answer.
+    pub async fn put_and_submit(&self, path: &str, body: Value) -> Value {
+        let saved = self.ok_put(path, body).await;
+        self.ok_post(
+            &format!("{path}/submit"),
+            json!({ "version": saved["value"]["row"]["version"] }),
+            200,
+        )
+        .await
+    }
+
+    /// Posts a page's form (with the CSRF field a page puts in it).
+    pub async fn post_form<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        fields: &[(K, V)],
+    ) -> axum_test::TestResponse {
+        let mut all = vec![("_csrf".to_owned(), self.csrf.clone().unwrap_or_default())];
+        all.extend(
+            fields
+                .iter()
+                .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned())),
+        );
+        self.server.post(path).form(&all).await
+    }
 }
 
 /// The demo leaves one village's survey score to enter (WLG-C04, 2025Q3), and publishing the
 /// year needs it: the office enters, submits and verifies it, so it counts.
 pub async fn count_the_last_survey_score(office: &Client) {
     let path = "/api/v1/values/WLG-C04/satisfaction/2025Q3";
-    let s = office.ok_put(path, json!({ "value": "90" })).await;
-    let s = office
-        .ok_post(
-            &format!("{path}/submit"),
-            json!({ "version": s["value"]["row"]["version"] }),
-            200,
-        )
-        .await;
+    let s = office.put_and_submit(path, json!({ "value": "90" })).await;
     let s = office
         .ok_post(
             &format!("{path}/verify"),

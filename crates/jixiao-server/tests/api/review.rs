@@ -12,15 +12,8 @@ const V: &str = "/api/v1/values/QLY";
 async fn submitted(reporter: &Client) -> Vec<(&'static str, i64)> {
     let mut out = Vec::new();
     for (e, v) in [("mediation_cases", "40"), ("mediation_agreements", "30")] {
-        let saved = reporter
-            .ok_put(&format!("{V}/{e}/2025Q4"), json!({ "value": v }))
-            .await;
         let r = reporter
-            .ok_post(
-                &format!("{V}/{e}/2025Q4/submit"),
-                json!({ "version": saved["value"]["row"]["version"] }),
-                200,
-            )
+            .put_and_submit(&format!("{V}/{e}/2025Q4"), json!({ "value": v }))
             .await;
         out.push((e, r["value"]["row"]["version"].as_i64().expect("version")));
     }
@@ -32,12 +25,6 @@ fn picks(versions: &[(&str, i64)]) -> Vec<(String, String)> {
         .iter()
         .map(|(e, v)| ("pick".to_owned(), format!("QLY|{e}|2025Q4|{v}")))
         .collect()
-}
-
-async fn post_form(c: &Client, fields: Vec<(String, String)>) -> axum_test::TestResponse {
-    let mut all = vec![("_csrf".to_owned(), c.csrf.clone().unwrap_or_default())];
-    all.extend(fields);
-    c.server.post("/review").form(&all).await
 }
 
 async fn a_reviewer_sees_what_to_decide_by(db: Db) {
@@ -93,7 +80,7 @@ async fn a_reviewer_sees_what_to_decide_by(db: Db) {
     // Approving first says what it does; nothing moves yet.
     let mut fields = picks(&versions);
     fields.push(("action".to_owned(), "forward".to_owned()));
-    let confirm = post_form(&leader, fields).await;
+    let confirm = leader.post_form("/review", &fields).await;
     assert_eq!(confirm.status_code(), 200, "{}", confirm.text());
     let text = confirm.text();
     assert!(text.contains("id=\"review-confirm\""), "{text}");
@@ -105,7 +92,7 @@ async fn a_reviewer_sees_what_to_decide_by(db: Db) {
     );
     let mut fields = picks(&versions);
     fields.push(("action".to_owned(), "forward-confirmed".to_owned()));
-    let done = post_form(&leader, fields).await;
+    let done = leader.post_form("/review", &fields).await;
     assert_eq!(done.status_code(), 303, "{}", done.text());
     for e in ["mediation_cases", "mediation_agreements"] {
         let v = leader.ok_get(&format!("{V}/{e}/2025Q4")).await;
@@ -130,7 +117,7 @@ async fn a_reviewer_sees_what_to_decide_by(db: Db) {
     let mut fields = picks(&now[..1]);
     fields.push(("action".to_owned(), "return".to_owned()));
     fields.push(("unit".to_owned(), "QLY".to_owned()));
-    let refused = post_form(&sfj, fields).await;
+    let refused = sfj.post_form("/review", &fields).await;
     assert_eq!(refused.status_code(), 400, "{}", refused.text());
     let text = refused.text();
     assert!(text.contains("id=\"review-problem\""), "{text}");
