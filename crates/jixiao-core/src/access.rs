@@ -198,6 +198,39 @@ pub enum Action<'a> {
     ReadFeeds,
     /// Define or change a feed.
     ManageFeeds,
+    /// A warning of `unit` on an element led by `lead`.
+    ReadWarning {
+        unit: &'a str,
+        lead: Option<&'a str>,
+    },
+    /// Answer a warning (cause and measures): the unit's own people.
+    AnswerWarning {
+        unit: &'a str,
+    },
+    /// Close a warning with a reason, or raise a rectification by hand: the office.
+    CloseWarning,
+    /// A rectification task of `unit`, verified by `verifier`.
+    ReadRectification {
+        unit: &'a str,
+        verifier: &'a str,
+    },
+    /// Open a rectification task verified by `verifier`: the office for any, a lead
+    /// department for its own verification.
+    OpenRectification {
+        verifier: &'a str,
+    },
+    /// Report progress and completion of a task: the unit's own people.
+    WorkRectification {
+        unit: &'a str,
+    },
+    /// Verify a completed task or return it: the verifying department (or the office).
+    VerifyRectification {
+        verifier: &'a str,
+    },
+    /// Remind units of deadlines (催报).
+    RemindUnits,
+    /// Configure outgoing channels (webhooks, group mailboxes) and read the delivery log.
+    ManageChannels,
 }
 
 fn in_unit(p: &Principal, unit: &str, s: &impl Scope) -> bool {
@@ -328,6 +361,26 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
             p.role == Feed && in_items(p, feed) && unit.is_none_or(|u| in_unit(p, u, s))
         }
         Action::ReadFeeds | Action::ManageFeeds => everything,
+        Action::ReadWarning { unit, lead } => match p.role {
+            Admin | Office | Finance | Leader => true,
+            LeadReviewer => p.unit.is_some() && lead == p.unit.as_deref(),
+            Reporter | UnitLeader => in_unit(p, unit, s),
+            _ => false,
+        },
+        Action::AnswerWarning { unit } | Action::WorkRectification { unit } => {
+            matches!(p.role, Reporter | UnitLeader) && in_unit(p, unit, s)
+        }
+        Action::CloseWarning | Action::RemindUnits => everything,
+        Action::ReadRectification { unit, verifier } => match p.role {
+            Admin | Office | Finance | Leader => true,
+            LeadReviewer => p.unit.as_deref() == Some(verifier),
+            Reporter | UnitLeader => in_unit(p, unit, s),
+            _ => false,
+        },
+        Action::OpenRectification { verifier } | Action::VerifyRectification { verifier } => {
+            everything || (p.role == LeadReviewer && p.unit.as_deref() == Some(verifier))
+        }
+        Action::ManageChannels => p.role == Admin,
     }
 }
 

@@ -2493,14 +2493,14 @@ impl Builder<'_> {
                     .hint = hint;
             }
             let empty = |t: &Option<crate::scheme::Threshold>| t.is_none_or(|t| t.is_empty());
-            if empty(&w.yellow) && empty(&w.red) {
+            if empty(&w.yellow) && empty(&w.orange) && empty(&w.red) {
                 let c = &w.code;
                 self.s.err(
                     "empty_warning",
                     &path,
                     t!(
-                        "预警“{c}”没有设置黄色或红色预警线（below/above/at_most/at_least）",
-                        "warning `{c}` sets no yellow or red line (below/above/at_most/at_least)"
+                        "预警“{c}”没有设置黄色、橙色或红色预警线（below/above/at_most/at_least）",
+                        "warning `{c}` sets no yellow, orange or red line (below/above/at_most/at_least)"
                     ),
                 );
             }

@@ -36,6 +36,10 @@ pub struct WarningRow {
     pub unit_name: Text,
     pub level: crate::warnings::Level,
     pub value: Decimal,
+    /// The line crossed at this level, e.g. `> 20`.
+    pub line: String,
+    /// Whether a warning of this level needs a verified rectification.
+    pub rectify: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -325,6 +329,8 @@ pub fn report(
                         unit_name: unit.name.clone(),
                         level: w.level,
                         value: w.value,
+                        line: w.level.line(rule),
+                        rectify: w.level.needs_rectification(rule),
                     }
                 })
                 .collect()

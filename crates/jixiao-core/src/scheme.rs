@@ -73,8 +73,8 @@ pub enum CheckLevel {
     Warning,
 }
 
-/// A warning rule: a data element (reported or computed) and the lines that make it yellow or
-/// red for a unit in a period.
+/// A warning rule: a data element (reported or computed) and the lines that make it yellow,
+/// orange or red for a unit in a period (the most severe line crossed decides the level).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarningRule {
@@ -82,7 +82,63 @@ pub struct WarningRule {
     pub name: Text,
     pub element: Ident,
     pub yellow: Option<Threshold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orange: Option<Threshold>,
     pub red: Option<Threshold>,
+    /// Days the unit has to answer a raised warning, per level, before it is overdue and
+    /// escalated to the lead department and the office.
+    #[serde(default)]
+    pub respond_within: RespondWithin,
+    /// The lowest level whose warnings need a verified rectification (整改) before they are
+    /// resolved; `none`: no level does. Default: red.
+    #[serde(default = "default_rectify_from")]
+    pub rectify_from: RectifyFrom,
+}
+
+fn default_rectify_from() -> RectifyFrom {
+    RectifyFrom::Red
+}
+
+/// Days to answer a warning, per level (defaults: yellow 7, orange 5, red 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RespondWithin {
+    #[serde(default = "seven")]
+    pub yellow: u32,
+    #[serde(default = "five")]
+    pub orange: u32,
+    #[serde(default = "three")]
+    pub red: u32,
+}
+
+fn seven() -> u32 {
+    7
+}
+fn five() -> u32 {
+    5
+}
+fn three() -> u32 {
+    3
+}
+
+impl Default for RespondWithin {
+    fn default() -> RespondWithin {
+        RespondWithin {
+            yellow: 7,
+            orange: 5,
+            red: 3,
+        }
+    }
+}
+
+/// From which level a warning needs a verified rectification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RectifyFrom {
+    Yellow,
+    Orange,
+    Red,
+    None,
 }
 
 /// A warning line: crossed when the value is below `below` or above `above` (strict), or at
@@ -105,6 +161,24 @@ impl Threshold {
             || self.above.is_some_and(|a| v > a)
             || self.at_most.is_some_and(|m| v <= m)
             || self.at_least.is_some_and(|m| v >= m)
+    }
+
+    /// The line as people read it: `< 95`, `> 20`, `≤ 0`, `≥ 10` (several joined by `或`/`or`).
+    pub fn words(&self, or: &str) -> String {
+        let mut parts = Vec::new();
+        if let Some(b) = self.below {
+            parts.push(format!("< {b}"));
+        }
+        if let Some(a) = self.above {
+            parts.push(format!("> {a}"));
+        }
+        if let Some(m) = self.at_most {
+            parts.push(format!("≤ {m}"));
+        }
+        if let Some(m) = self.at_least {
+            parts.push(format!("≥ {m}"));
+        }
+        parts.join(or)
     }
 
     /// Whether it sets no line at all.

@@ -117,6 +117,73 @@ red = { at_least = 95 }
     );
 }
 
+/// Three levels: the most severe line crossed decides; a unit's own warnings are the same as
+/// the whole period's for that unit; the rule says how long to answer and what needs
+/// rectification (red by default).
+#[test]
+fn orange_between_yellow_and_red() {
+    let rule = r#"[[warnings]]
+code = "low"
+name = { zh = "调解成功率偏低" }
+element = "rate"
+yellow = { below = 90 }
+orange = { below = 80 }
+red = { at_most = 60 }
+respond_within = { red = 2 }
+"#;
+    let r = run(
+        &body(rule),
+        &org(4, &[]),
+        &csv(&[
+            "U1,cases,2025,40",
+            "U1,agreed,2025,34", // 85%: yellow
+            "U2,cases,2025,40",
+            "U2,agreed,2025,30", // 75%: orange
+            "U3,cases,2025,40",
+            "U3,agreed,2025,24", // exactly 60%: red (inclusive)
+            "U4,cases,2025,40",
+            "U4,agreed,2025,36", // exactly 90%: not below
+        ]),
+        "2025",
+    );
+    let m = &r.loaded.model;
+    let p = Period::parse("2025").expect("period");
+    let raised = evaluate(m, &r.loaded.values, p);
+    let got: Vec<(String, Level)> = raised
+        .iter()
+        .map(|w| (m.units[w.unit as usize].code.to_string(), w.level))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("U3".to_owned(), Level::Red),
+            ("U2".to_owned(), Level::Orange),
+            ("U1".to_owned(), Level::Yellow),
+        ]
+    );
+    for w in &raised {
+        assert_eq!(
+            jixiao_core::warnings::evaluate_unit(m, &r.loaded.values, p, w.unit),
+            vec![w.clone()]
+        );
+    }
+    let u4 = m.unit("U4").expect("U4");
+    assert!(jixiao_core::warnings::evaluate_unit(m, &r.loaded.values, p, u4).is_empty());
+    let w = &m.scheme.warnings[0];
+    assert_eq!(
+        (
+            Level::Red.respond_within(w),
+            Level::Orange.respond_within(w)
+        ),
+        (2, 5)
+    );
+    assert!(Level::Red.needs_rectification(w) && !Level::Orange.needs_rectification(w));
+    assert_eq!(
+        (Level::Red.line(w), Level::Orange.line(w)),
+        ("≤ 60".to_owned(), "< 80".to_owned())
+    );
+}
+
 /// An element read only by a warning rule (or a check) is used: `jixiao check` does not call
 /// it unused.
 #[test]
@@ -165,7 +232,7 @@ fn rules_name_a_known_element_and_a_line() {
         "[[warnings]]\ncode = \"quiet\"\nname = { zh = \"空\" }\nelement = \"rate\"\n",
     ));
     assert!(
-        empty.to_string().contains("没有设置黄色或红色预警线"),
+        empty.to_string().contains("没有设置黄色、橙色或红色预警线"),
         "{empty}"
     );
 }
