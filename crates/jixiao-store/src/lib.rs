@@ -12,13 +12,16 @@ pub mod dhis2;
 pub mod evidence;
 pub mod feeds;
 pub mod keys;
+pub mod notices;
 pub mod org;
 pub mod periods;
 pub mod publications;
+pub mod rectifications;
 pub mod schemes;
 pub mod sessions;
 pub mod users;
 pub mod values;
+pub mod warnings;
 
 use sqlx::AnyConnection;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -247,9 +250,43 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
+    /// On PostgreSQL, takes the session advisory lock `key` if no other session holds it
+    /// (`pg_try_advisory_lock`): `None` when another holds it. The lock is held by the
+    /// connection returned and let go by [`Lock::release`] (or when the connection ends). On
+    /// SQLite (one node) there is nothing to take: always a lock with no connection.
+    pub async fn try_lock(&self, key: i64) -> Result<Option<Lock>> {
+        if self.backend != Backend::Postgres {
+            return Ok(Some(Lock { conn: None, key }));
+        }
+        let mut c = self.pool.acquire().await?;
+        let got: i32 = sqlx::query("SELECT CAST(pg_try_advisory_lock($1) AS INTEGER) AS got")
+            .bind(key)
+            .fetch_one(&mut *c)
+            .await?
+            .try_get("got")?;
+        Ok((got == 1).then_some(Lock { conn: Some(c), key }))
+    }
+
     /// Whether the database answers (for the readiness endpoint).
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+}
+
+/// An advisory lock held (see [`Store::try_lock`]).
+pub struct Lock {
+    conn: Option<Conn>,
+    key: i64,
+}
+
+impl Lock {
+    pub async fn release(self) {
+        if let Some(mut c) = self.conn {
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(self.key)
+                .execute(&mut *c)
+                .await;
+        }
     }
 }
 

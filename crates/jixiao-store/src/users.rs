@@ -117,6 +117,14 @@ pub async fn list(store: &Store) -> Result<Vec<UserRow>> {
     rows.iter().map(row).collect()
 }
 
+/// [`list`] on the caller's connection (a transaction's).
+pub async fn list_in(conn: &mut sqlx::AnyConnection) -> Result<Vec<UserRow>> {
+    let rows = sqlx::query("SELECT * FROM users ORDER BY username")
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(row).collect()
+}
+
 /// Until when `address` may not try to sign in as `username` (after too many failures), if it is
 /// locked out now (`now`, as stored).
 pub async fn locked_out(
