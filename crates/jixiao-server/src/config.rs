@@ -61,6 +61,45 @@ pub struct Config {
     /// notice (e.g. "区绩效考核办公室，电话 0377-6xxxxxxx，地址 …"). Unset: the office of the
     /// district, in writing; units assessed appeal on the 申诉 page.
     pub objection_contact: Option<String>,
+    /// The address people reach this server at (e.g. `https://jixiao.wolong.gov.cn`), put in
+    /// front of the links that webhooks and e-mails carry. Unset: the links are paths.
+    pub public_url: Option<String>,
+    /// How often the scheduled work runs (reminders, escalation, rectification deadlines,
+    /// sending the outbox), in seconds; 0: never (tests run it by hand).
+    pub schedule_seconds: u64,
+    /// Reporting deadlines are announced this many days ahead (催报).
+    pub remind_days_before: u32,
+    /// Attempts to deliver a message before giving up (with backoff: 30 s, 2 min, 8 min, …).
+    pub delivery_attempts: u32,
+    /// The SMTP relay e-mail goes through; unset: no e-mail is sent (it stays queued).
+    pub smtp: Option<Smtp>,
+}
+
+/// An SMTP relay.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    /// `none` (a relay on the local network), `starttls` or `tls`.
+    pub security: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `区绩效考核办 <jixiao@wolong.gov.cn>`.
+    pub from: String,
+}
+
+impl Default for Smtp {
+    fn default() -> Smtp {
+        Smtp {
+            host: "localhost".into(),
+            port: 25,
+            security: "none".into(),
+            username: None,
+            password: None,
+            from: "jixiao <jixiao@localhost>".into(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -98,6 +137,11 @@ impl Default for Config {
             audit_seal: None,
             publicity_days: 7,
             objection_contact: None,
+            public_url: None,
+            schedule_seconds: 60,
+            remind_days_before: 3,
+            delivery_attempts: 6,
+            smtp: None,
         }
     }
 }

@@ -21,10 +21,13 @@ const FEEDS: &str = include_str!("../../../examples/wolong/feeds.toml");
 const EVAL_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget-eval/data.csv");
 
 /// Values the demo leaves for the 七里园街道 reporter to enter (so the full cycle has
-/// something to do): the fourth quarter's mediation figures.
+/// something to do): the fourth quarter's mediation and litigation figures (a litigation-loss
+/// rate over 20% raises a red warning that the unit answers and rectifies).
 pub const LEFT_FOR_REPORTER: &[(&str, &str, &str)] = &[
     ("QLY", "mediation_cases", "2025Q4"),
     ("QLY", "mediation_agreements", "2025Q4"),
+    ("QLY", "lit_concluded", "2025Q4"),
+    ("QLY", "lit_lost", "2025Q4"),
 ];
 
 /// A demo account, printed once at start.
@@ -286,5 +289,164 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     }
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
     state.reload().await?;
+    // The warnings the demo's data already cross are raised now, as they would have been when
+    // the data came in (not lazily at the first change or the first scheduled round).
+    crate::ops::warnings::follow_all(state).await?;
+    follow_up_story(state).await?;
     Ok(Some(accounts))
+}
+
+/// The demo's follow-up in progress, so every page has something true to show: 七里园街道
+/// answered its yellow mediation warning of 2025Q2; the office has rectification tasks from a
+/// safety inspection (one verified on time, one submitted, one overdue) and the 司法局 one from
+/// an evaluation finding. Deadlines are counted from today.
+async fn follow_up_story(state: &AppState) -> Result<(), Error> {
+    use crate::ops::{Caller, rectifications, warnings};
+    let as_user = |name: &'static str| async move {
+        let row = jixiao_store::users::by_name(&state.store, name)
+            .await?
+            .ok_or_else(|| err(format!("demo user {name} missing")))?;
+        let user = crate::auth::User::from_row(&row)
+            .ok_or_else(|| err(format!("demo user {name} unusable")))?;
+        Ok::<_, Error>(Caller::person(user, "demo", String::new()))
+    };
+    let office = as_user("office").await?;
+    let reporter = as_user("qly_reporter").await?;
+    let sfj = as_user("sfj_reviewer").await?;
+    let now = time::OffsetDateTime::now_utc();
+    let day = |d: i64| warnings::day_after(now, d);
+
+    let mine = warnings::list(
+        state,
+        &reporter,
+        &warnings::Filter {
+            unit: Some("QLY".into()),
+            period: Some("2025Q2".into()),
+            ..warnings::Filter::default()
+        },
+    )
+    .await?;
+    if let Some(w) = mine.first() {
+        warnings::answer(
+            state,
+            &reporter,
+            w.warning.id,
+            warnings::Answer {
+                version: w.warning.version,
+                cause: "二季度辖区征地拆迁纠纷集中，部分调解需走司法确认程序，尚未结案".into(),
+                measures: "每周召开矛盾纠纷联调会；对未结案件逐件明确包案领导，三季度前完成".into(),
+                deadline: None,
+                person: Some("王晓燕（综治办）".into()),
+            },
+        )
+        .await?;
+    }
+
+    let task = |unit: &str,
+                source: &str,
+                problem: &str,
+                measures: &str,
+                deadline: String,
+                verifier: &str| {
+        rectifications::NewTask {
+            source: Some(source.into()),
+            source_id: None,
+            unit: unit.into(),
+            period: "2025Q4".into(),
+            problem: problem.into(),
+            measures: measures.into(),
+            deadline,
+            verifier: Some(verifier.into()),
+            person: String::new(),
+        }
+    };
+    let step = |version: i64, action: &'static str, text: &'static str| rectifications::Move {
+        action: action.into(),
+        version,
+        text: text.into(),
+    };
+    // Verified on time.
+    let done = rectifications::create(
+        state,
+        &office,
+        task(
+            "QLY",
+            "inspection",
+            "辖区农贸市场消防通道被占用，灭火器过期 6 具",
+            "清理通道，更换灭火器，建立每周巡查台账",
+            day(20),
+            "office",
+        ),
+    )
+    .await?;
+    let mut t = done.item.task;
+    for (who, action, text) in [
+        (&reporter, "start", ""),
+        (
+            &reporter,
+            "submit",
+            "通道已清理，灭火器已更换，巡查台账已建立",
+        ),
+        (&office, "verify", "现场复查合格"),
+    ] {
+        t = rectifications::act(state, who, t.id, step(t.version, action, text))
+            .await?
+            .item
+            .task;
+    }
+    // Submitted, waiting for the office.
+    let sub = rectifications::create(
+        state,
+        &office,
+        task(
+            "QLY",
+            "inspection",
+            "老旧小区电动车楼道充电，飞线 3 处",
+            "拆除飞线，增设集中充电桩",
+            day(10),
+            "office",
+        ),
+    )
+    .await?;
+    let mut t = sub.item.task;
+    for (action, text) in [
+        ("start", ""),
+        ("submit", "已拆除飞线，集中充电桩已安装 2 处"),
+    ] {
+        let mut m = step(t.id, action, text);
+        m.version = t.version;
+        t = rectifications::act(state, &reporter, t.id, m)
+            .await?
+            .item
+            .task;
+    }
+    // Open past its deadline: overdue.
+    rectifications::create(
+        state,
+        &office,
+        task(
+            "MXI",
+            "inspection",
+            "辖区小作坊无证经营，安全出口上锁",
+            "责令整改并开展联合执法复查",
+            day(-5),
+            "office",
+        ),
+    )
+    .await?;
+    // An evaluation finding the 司法局 verifies.
+    rectifications::create(
+        state,
+        &sfj,
+        task(
+            "LHE",
+            "evaluation",
+            "行政执法案卷评查发现 2 件案卷未附法制审核意见",
+            "补齐法制审核意见，完善重大执法决定法制审核流程",
+            day(25),
+            "SFJ",
+        ),
+    )
+    .await?;
+    Ok(())
 }

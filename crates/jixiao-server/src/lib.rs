@@ -107,6 +107,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, database = %config::redact(&state.config.database_url), "jixiao listening");
     state.follow_changes();
     state.listen_for_changes();
+    ops::schedule::start(&state);
     let app = build_app(state.clone());
     let served = axum::serve(
         listener,

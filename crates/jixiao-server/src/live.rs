@@ -404,6 +404,23 @@ impl Live {
             .and_then(|r| r.deadline.clone())
     }
 
+    /// The lead department of an element, reported or computed (a computed element's is the
+    /// lead of the first of its inputs that has one).
+    pub fn lead_of_any(&self, element: &str) -> Option<String> {
+        if let Some(l) = self.leads.get(element) {
+            return Some(l.clone());
+        }
+        let (s, _) = self.element(element)?;
+        let m = &s.model;
+        let e = m.element(element)?;
+        let mut used = vec![false; m.elements.len()];
+        mark(m, e, &mut used);
+        used.iter()
+            .enumerate()
+            .filter(|(_, u)| **u)
+            .find_map(|(i, _)| self.leads.get(m.elements[i].code.as_str()).cloned())
+    }
+
     /// A unit's name as it last stood (closed and merged units keep theirs).
     pub fn unit_name(&self, code: &str) -> Option<&jixiao_core::text::Text> {
         self.history.as_ref()?.of(code).last().map(|v| &v.unit.name)

@@ -11,6 +11,7 @@ pub mod dhis2;
 pub mod exports;
 pub mod extract;
 pub mod feeds;
+pub mod followup;
 pub mod imports;
 pub mod keys;
 pub mod periods;
@@ -48,6 +49,9 @@ use utoipa_axum::routes;
         (name = "results", description = "实时结果 · live results"),
         (name = "publications", description = "公示 · publication"),
         (name = "appeals", description = "申诉复核 · appeals"),
+        (name = "warnings", description = "预警跟踪 · warnings followed up"),
+        (name = "rectifications", description = "整改 · rectification"),
+        (name = "notices", description = "通知 · notices and channels"),
         (name = "audit", description = "审计 · audit log"),
         (name = "users", description = "用户 · accounts"),
         (name = "keys", description = "API 密钥 · API keys"),
@@ -245,6 +249,22 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(appeals::list, appeals::file))
         .routes(routes!(appeals::resolve))
         .routes(routes!(appeals::upload_evidence))
+        .routes(routes!(followup::list))
+        .routes(routes!(followup::ages))
+        .routes(routes!(followup::get))
+        .routes(routes!(followup::answer))
+        .routes(routes!(followup::close))
+        .routes(routes!(followup::tasks, followup::create_task))
+        .routes(routes!(followup::rates))
+        .routes(routes!(followup::task))
+        .routes(routes!(followup::act))
+        .routes(routes!(followup::inbox))
+        .routes(routes!(followup::mark_read))
+        .routes(routes!(followup::prefs, followup::set_prefs))
+        .routes(routes!(followup::channels, followup::add_channel))
+        .routes(routes!(followup::enable_channel))
+        .routes(routes!(followup::remind))
+        .routes(routes!(followup::task_evidence))
         .routes(routes!(exports::export_values))
         .routes(routes!(exports::export_rankings))
         .routes(routes!(exports::export_audit))

@@ -182,6 +182,30 @@ pub async fn resolve(
             ),
         )
     })?;
+    let (zh, en) = if upheld {
+        ("申诉已支持", "Appeal upheld")
+    } else {
+        ("申诉未支持", "Appeal rejected")
+    };
+    crate::ops::notices::tell_in(
+        &mut tx,
+        &state.config,
+        &[
+            crate::ops::notices::To::User(after.filed_by.clone()),
+            crate::ops::notices::To::Unit(after.unit_code.clone()),
+        ],
+        &crate::ops::notices::Notice {
+            kind: "appeal",
+            key: format!("appeal:{}:{}", after.id, after.status),
+            title: Text::new(
+                format!("{zh}：{}", after.indicator),
+                format!("{en}: {}", after.indicator),
+            ),
+            body: Text::new(after.resolution.clone(), after.resolution.clone()),
+            link: "/appeals".into(),
+        },
+    )
+    .await?;
     commit(tx).await?;
     Ok(after)
 }
@@ -255,6 +279,8 @@ async fn correct(
     for r in &rows {
         live.apply(r);
     }
+    drop(live);
+    crate::ops::warnings::follow(state, &rows).await;
     Ok(())
 }
 

@@ -184,6 +184,62 @@ pub async fn attach_to_appeal(
     keep(state, caller, ("appeal", a.id, &a.id.to_string()), file).await
 }
 
+/// Attaches evidence of completion to a rectification task: by the unit that works it (until it
+/// is verified), or by its verifier.
+pub async fn attach_to_rectification(
+    state: &AppState,
+    caller: &Caller,
+    task: i64,
+    file: Option<Incoming<'_>>,
+) -> Result<EvidenceRow> {
+    let mut conn = crate::ops::conn(state).await?;
+    let t = jixiao_store::rectifications::get(&mut conn, task)
+        .await?
+        .ok_or_else(|| Error::not_found("整改任务", "rectification task"))?;
+    drop(conn);
+    {
+        let live = state.live.read().await;
+        let p = &caller.principal;
+        if !can(
+            p,
+            Action::ReadRectification {
+                unit: &t.unit_code,
+                verifier: &t.verifier_code,
+            },
+            &*live,
+        ) {
+            return Err(Error::not_found("整改任务", "rectification task"));
+        }
+        let works = can(p, Action::WorkRectification { unit: &t.unit_code }, &*live);
+        let verifies = can(
+            p,
+            Action::VerifyRectification {
+                verifier: &t.verifier_code,
+            },
+            &*live,
+        ) || (t.verifier_code == "office" && can(p, Action::CloseWarning, &*live));
+        if !works && !verifies {
+            return Err(Error::forbidden());
+        }
+    }
+    if t.state == "verified" {
+        return Err(Error::conflict(
+            "verified",
+            Text::new(
+                "该整改任务已验收销号，不能再添加佐证",
+                "the task is verified; no more evidence can be added",
+            ),
+        ));
+    }
+    keep(
+        state,
+        caller,
+        ("rectification", t.id, &t.id.to_string()),
+        file,
+    )
+    .await
+}
+
 /// A stored evidence file with the name and type it was attached with.
 pub struct EvidenceFile {
     pub bytes: Vec<u8>,
@@ -222,6 +278,19 @@ pub async fn download(state: &AppState, caller: &Caller, sha: &str) -> Result<Ev
                 ),
                 None => false,
             },
+            "rectification" => {
+                match jixiao_store::rectifications::get(&mut conn, e.owner_id).await? {
+                    Some(t) => can(
+                        &caller.principal,
+                        Action::ReadRectification {
+                            unit: &t.unit_code,
+                            verifier: &t.verifier_code,
+                        },
+                        &*state.live.read().await,
+                    ),
+                    None => false,
+                }
+            }
             _ => false,
         };
         if ok {

@@ -469,6 +469,7 @@ pub async fn ingest(
     commit(tx).await?;
     if !written.is_empty() {
         state.live.write().await.apply_many(&written);
+        crate::ops::warnings::follow(state, &written).await;
     }
     Ok(Ingested {
         accepted: new.len(),

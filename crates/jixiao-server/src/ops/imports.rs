@@ -942,6 +942,7 @@ pub async fn import(
     }
     crate::ops::commit(tx).await?;
     state.live.write().await.apply_many(&written);
+    crate::ops::warnings::follow(state, &written).await;
     report.committed = true;
     Ok(report)
 }

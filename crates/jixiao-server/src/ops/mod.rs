@@ -21,14 +21,18 @@ pub mod feeds;
 pub mod home;
 pub mod imports;
 pub mod keys;
+pub mod notices;
 pub mod periods;
 pub mod publications;
+pub mod rectifications;
 pub mod results;
 pub mod review;
+pub mod schedule;
 pub mod schemes;
 pub mod units;
 pub mod users;
 pub mod values;
+pub mod warnings;
 
 use crate::auth::User;
 use crate::error::{Error, Result};

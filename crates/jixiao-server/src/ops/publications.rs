@@ -244,6 +244,44 @@ async fn publish_at(
         },
     )
     .await?;
+    let units: Vec<crate::ops::notices::To> = org
+        .units
+        .iter()
+        .map(|u| crate::ops::notices::To::Unit(u.code.to_string()))
+        .collect();
+    crate::ops::notices::tell_in(
+        &mut tx,
+        &state.config,
+        &units,
+        &crate::ops::notices::Notice {
+            kind: "published",
+            key: format!("published:{}", published.0.id),
+            title: Text::new(
+                format!(
+                    "结果公示：{} {}",
+                    scheme_row_title(&scheme_row).zh,
+                    published.0.period
+                ),
+                format!(
+                    "Results published: {} {}",
+                    scheme_row_title(&scheme_row).en,
+                    published.0.period
+                ),
+            ),
+            body: Text::new(
+                format!(
+                    "第 {} 版结果已公示，如有异议可在公示期内申诉。",
+                    published.0.revision
+                ),
+                format!(
+                    "Revision {} is published; appeals are open during the publicity period.",
+                    published.0.revision
+                ),
+            ),
+            link: format!("/public/{}", published.0.id),
+        },
+    )
+    .await?;
     commit(tx).await?;
     // A publication is a moment the district may be asked about later: the seal records it
     // now rather than at the next round.
@@ -533,4 +571,11 @@ pub async fn notice(state: &AppState, p: &PublicationRow) -> Result<Notice> {
         contact: state.config.objection_contact.clone(),
         latest,
     })
+}
+
+/// A scheme's title as its row says (its code when the text does not parse).
+fn scheme_row_title(row: &jixiao_store::schemes::SchemeRow) -> Text {
+    crate::live::parse_scheme(row)
+        .map(|s| s.title)
+        .unwrap_or_else(|_| Text::new(row.code.clone(), row.code.clone()))
 }

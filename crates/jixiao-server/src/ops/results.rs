@@ -481,7 +481,7 @@ pub async fn card(
 
 /// A warning the submitted data raise.
 pub struct Warning {
-    pub red: bool,
+    pub level: jixiao_core::warnings::Level,
     pub unit: String,
     pub unit_name: Text,
     pub rule: Text,
@@ -500,7 +500,7 @@ pub fn warnings_of(s: &LiveScheme, p: Period) -> Vec<Warning> {
             let rule = &m.scheme.warnings[w.rule];
             let unit = &m.units[w.unit as usize];
             Warning {
-                red: w.level == jixiao_core::warnings::Level::Red,
+                level: w.level,
                 unit: unit.code.to_string(),
                 unit_name: unit.name.clone(),
                 rule: rule.name.clone(),

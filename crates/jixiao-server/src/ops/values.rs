@@ -786,7 +786,9 @@ async fn apply(
     live.apply(&row);
     let after = standings(&live, element);
     let effect = diff(&live, element, &before, &after);
-    let value = view_with(&live, caller, key, Some(row), evidence);
+    let value = view_with(&live, caller, key, Some(row.clone()), evidence);
+    drop(live);
+    crate::ops::warnings::follow(state, std::slice::from_ref(&row)).await;
     Ok(Changed { value, effect })
 }
 
@@ -921,6 +923,30 @@ async fn apply_in(
         .await?;
         row = counted
             .ok_or_else(|| Error::internal(&"the row changed inside its own transaction"))?;
+    }
+    if t == Transition::Return {
+        let name = {
+            let live = state.live.read().await;
+            live.element(element)
+                .map(|(_, e)| e.def.name.clone())
+                .unwrap_or_else(|| Text::new(element, element))
+        };
+        crate::ops::notices::tell_in(
+            tx,
+            &state.config,
+            &[crate::ops::notices::To::Unit(unit.to_owned())],
+            &crate::ops::notices::Notice {
+                kind: "returned",
+                key: format!("returned:{unit}:{element}:{period}:{}", row.version),
+                title: Text::new(
+                    format!("数据被退回：{} {period}", name.zh),
+                    format!("Returned: {} {period}", name.en),
+                ),
+                body: Text::new(format!("退回原因：{reason}"), format!("Reason: {reason}")),
+                link: format!("/entry/{unit}/{period}"),
+            },
+        )
+        .await?;
     }
     Ok(row)
 }

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod dhis2;
 pub mod entry;
 pub mod feeds;
+pub mod followup;
 pub mod imports;
 pub mod office;
 pub mod pages;
@@ -92,6 +93,29 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
         .route("/units/{code}/close", post(units::close))
         .route("/units/{code}/split", post(units::split))
         .route("/dhis2", get(dhis2::form).post(dhis2::upload))
+        .route("/inbox", get(followup::inbox))
+        .route("/inbox/read", post(followup::read))
+        .route("/inbox/prefs", post(followup::save_prefs))
+        .route("/warnings", get(followup::list))
+        .route("/warnings/{id}", get(followup::show))
+        .route("/warnings/{id}/answer", post(followup::answer))
+        .route("/warnings/{id}/close", post(followup::close))
+        .route(
+            "/rectifications",
+            get(followup::tasks).post(followup::create),
+        )
+        .route("/rectifications/{id}", get(followup::task))
+        .route("/rectifications/{id}/act", post(followup::act))
+        .route("/rectifications/{id}/evidence", post(followup::evidence))
+        .route(
+            "/channels",
+            get(followup::channels).post(followup::add_channel),
+        )
+        .route("/channels/{id}/enabled", post(followup::enable_channel))
+        .route(
+            "/dashboard/{scheme}/{period}/remind",
+            post(followup::remind),
+        )
         .route("/appeals", get(office::appeals).post(office::file_appeal))
         .route("/appeals/{id}/resolve", post(office::resolve_appeal))
         .route("/appeals/{id}/evidence", post(office::appeal_evidence))
@@ -159,6 +183,8 @@ pub struct Ctx {
     /// The page of this site the person came from (the Referer, when it is ours), for the
     /// way back from a problem.
     pub came_from: Option<String>,
+    /// Unread notices in the person's inbox (the count in the header).
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -241,10 +267,26 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     ) {
         items.push(("/appeals", "nav-appeals"));
     }
+    if matches!(
+        role,
+        Role::Office
+            | Role::Admin
+            | Role::Finance
+            | Role::Leader
+            | Role::LeadReviewer
+            | Role::Reporter
+            | Role::UnitLeader
+    ) {
+        items.push(("/warnings", "nav-warnings"));
+        items.push(("/rectifications", "nav-rectifications"));
+    }
     if matches!(role, Role::Office | Role::Admin) {
         items.push(("/units", "nav-units"));
         items.push(("/feeds", "nav-feeds"));
         items.push(("/audit", "nav-audit"));
+    }
+    if role == Role::Admin {
+        items.push(("/channels", "nav-channels"));
     }
     items.push(("/public", "nav-public"));
     items
@@ -315,6 +357,7 @@ impl FromRequestParts<AppState> for Page {
                     nav: nav_for(l, Role::Public, parts.uri.path()),
                     came_from: came_from(parts),
                     path,
+                    unread: 0,
                 };
                 return Err(error_page(&ctx, &e));
             }
@@ -324,6 +367,7 @@ impl FromRequestParts<AppState> for Page {
             .unwrap_or_default();
         let user = caller.user.clone();
         let role = user.as_ref().map_or(Role::Public, |u| u.role);
+        let unread = crate::ops::notices::unread(state, &caller).await;
         Ok(Page {
             ctx: Ctx {
                 l,
@@ -332,6 +376,7 @@ impl FromRequestParts<AppState> for Page {
                 csrf,
                 came_from: came_from(parts),
                 path,
+                unread,
             },
             caller,
             session,

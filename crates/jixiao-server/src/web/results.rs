@@ -22,6 +22,8 @@ pub struct KindQuery {
     pub kind: Option<Kind>,
     /// `xlsx` for the page's tables as a workbook.
     pub format: Option<String>,
+    /// How many units were just reminded (催报), after the dashboard's button.
+    pub reminded: Option<usize>,
 }
 
 /// A row of a class's ranking on the dashboard.
@@ -45,6 +47,8 @@ pub struct RankRow {
 /// A warning raised by the provisional data (submitted and beyond).
 pub struct WarnRow {
     pub red: bool,
+    /// `red`, `orange` or `yellow` (the row's and the badge's class).
+    pub class: &'static str,
     pub level: String,
     pub unit: String,
     pub plain_unit: String,
@@ -57,12 +61,9 @@ pub struct WarnRow {
 
 fn warn_row(l: L, scheme: &str, period: &str, w: &Warning) -> WarnRow {
     WarnRow {
-        red: w.red,
-        level: l.t(if w.red {
-            "warning-red"
-        } else {
-            "warning-yellow"
-        }),
+        red: w.level == jixiao_core::warnings::Level::Red,
+        class: w.level.code(),
+        level: l.t(&format!("warning-{}", w.level.code())),
         unit: l.html(&w.unit_name),
         plain_unit: l.plain(&w.unit_name).to_owned(),
         href: format!(
@@ -105,6 +106,11 @@ struct DashboardPage<'a> {
     /// What the ranking table's columns mean: what 名次变化 compares with, what 按期报送
     /// counts.
     legend: Vec<String>,
+    /// Open warnings by age and level, rectification per unit.
+    followup: Option<super::followup::FollowUpPanel>,
+    /// Whether the caller may remind the units that have not reported (催报).
+    can_remind: bool,
+    reminded: Option<String>,
 }
 
 impl DashboardPage<'_> {
@@ -139,10 +145,21 @@ pub async fn dashboard(
         let kind = q.kind.unwrap_or(Kind::Official);
         let d =
             crate::ops::results::dashboard(&state, &page.caller, &scheme, &period, kind).await?;
-        let view = dashboard_view(&page, &scheme, &period, kind, d);
+        let mut view = dashboard_view(&page, &scheme, &period, kind, d);
         if super::wanted_xlsx(&q.format) {
             return dashboard_workbook(page.ctx.l, &view);
         }
+        view.followup = Some(super::followup::panel(&state, &page).await?);
+        view.can_remind = crate::ops::allow(
+            &state,
+            &page.caller,
+            jixiao_core::access::Action::RemindUnits,
+        )
+        .await
+        .is_ok();
+        view.reminded = q
+            .reminded
+            .map(|n| page.ctx.l.tn("dashboard-reminded", "count", n));
         render(&view)
     }
     .await;
@@ -271,6 +288,9 @@ fn dashboard_view<'a>(
             .iter()
             .map(|w| warn_row(l, scheme, period, w))
             .collect(),
+        followup: None,
+        can_remind: false,
+        reminded: None,
     }
 }
 

@@ -35,6 +35,16 @@ pub const SIGNED_IN: &[&str] = &[
 ];
 pub const OFFICE: &[&str] = &["admin", "office"];
 pub const READERS: &[&str] = &["admin", "office", "finance", "leader"];
+/// Who reads what concerns QLY as lead department SFJ sees it.
+pub const QLY_READERS: &[&str] = &[
+    "admin",
+    "office",
+    "finance",
+    "leader",
+    "sfj_reviewer",
+    "qly_reporter",
+    "qly_leader",
+];
 
 struct Case {
     method: &'static str,
@@ -545,6 +555,142 @@ fn table() -> Vec<Case> {
             none,
             READERS,
         ),
+        // Warnings: the QLY litigation warning raised in the setup (lead department SFJ).
+        case(
+            "GET",
+            "/api/v1/warnings",
+            "/api/v1/warnings",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "GET",
+            "/api/v1/warnings/ages",
+            "/api/v1/warnings/ages",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "GET",
+            "/api/v1/warnings/{id}",
+            "/api/v1/warnings/{warning}",
+            none,
+            QLY_READERS,
+        ),
+        case(
+            "POST",
+            "/api/v1/warnings/{id}/answer",
+            "/api/v1/warnings/{warning}/answer",
+            || json!({ "version": 999, "cause": "matrix", "measures": "matrix" }),
+            &["qly_reporter", "qly_leader"],
+        ),
+        case(
+            "POST",
+            "/api/v1/warnings/{id}/close",
+            "/api/v1/warnings/{warning}/close",
+            || json!({ "version": 999, "reason": "matrix" }),
+            OFFICE,
+        ),
+        // Rectification: a task of QLY verified by SFJ.
+        case(
+            "GET",
+            "/api/v1/rectifications",
+            "/api/v1/rectifications",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "POST",
+            "/api/v1/rectifications",
+            "/api/v1/rectifications",
+            || json!({ "unit": "QLY", "period": "2025Q4", "problem": "matrix", "deadline": "2026-12-31", "verifier": "SFJ" }),
+            &["admin", "office", "sfj_reviewer"],
+        ),
+        case(
+            "GET",
+            "/api/v1/rectifications/rates",
+            "/api/v1/rectifications/rates",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "GET",
+            "/api/v1/rectifications/{id}",
+            "/api/v1/rectifications/{task}",
+            none,
+            QLY_READERS,
+        ),
+        case(
+            "POST",
+            "/api/v1/rectifications/{id}/act",
+            "/api/v1/rectifications/{task}/act",
+            || json!({ "action": "start", "version": 999 }),
+            &["qly_reporter", "qly_leader"],
+        ),
+        case(
+            "POST",
+            "/api/v1/rectifications/{id}/evidence",
+            "/api/v1/rectifications/{task}/evidence",
+            none,
+            &[
+                "admin",
+                "office",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        // Everyone has an inbox and chooses channels; only the admin configures outgoing ones.
+        case("GET", "/api/v1/notices", "/api/v1/notices", none, SIGNED_IN),
+        case(
+            "POST",
+            "/api/v1/notices/read",
+            "/api/v1/notices/read",
+            || json!({}),
+            SIGNED_IN,
+        ),
+        case(
+            "GET",
+            "/api/v1/notices/prefs",
+            "/api/v1/notices/prefs",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "PUT",
+            "/api/v1/notices/prefs",
+            "/api/v1/notices/prefs",
+            || json!({ "email_kinds": [] }),
+            SIGNED_IN,
+        ),
+        case(
+            "GET",
+            "/api/v1/channels",
+            "/api/v1/channels",
+            none,
+            &["admin"],
+        ),
+        case(
+            "POST",
+            "/api/v1/channels",
+            "/api/v1/channels",
+            || json!({ "name": "matrix", "kind": "webhook", "target": "http://127.0.0.1:9/hook" }),
+            &["admin"],
+        ),
+        case(
+            "POST",
+            "/api/v1/channels/{id}/enabled",
+            "/api/v1/channels/{channel}/enabled",
+            || json!({ "enabled": false }),
+            &["admin"],
+        ),
+        case(
+            "POST",
+            "/api/v1/periods/{scheme}/{period}/remind",
+            "/api/v1/periods/wolong-2025/2025Q4/remind",
+            none,
+            OFFICE,
+        ),
         // Signing in and out are for everyone; they come last because they change the session.
         case(
             "POST",
@@ -631,6 +777,9 @@ async fn authorization_matrix(db: Db) {
         "s.pdf",
     )
     .await;
+    // A red warning of QLY, a rectification task, a channel.
+    let (warning_id, task_id, channel_id) =
+        crate::followup::something_to_follow(office, by("qly_reporter"), by("admin")).await;
     crate::count_the_last_survey_score(office).await;
     let publication = office
         .ok_post(
@@ -680,7 +829,10 @@ async fn authorization_matrix(db: Db) {
             .path
             .replace("{sha}", &sha)
             .replace("{pub}", &pub_id)
-            .replace("{appeal}", &appeal_id);
+            .replace("{appeal}", &appeal_id)
+            .replace("{warning}", &warning_id)
+            .replace("{task}", &task_id)
+            .replace("{channel}", &channel_id);
         for (who, client) in WHO.iter().zip(&clients) {
             let (status, body) = if case.template == "/api/v1/appeals" && case.method == "POST" {
                 // Point the appeal at the real publication.
@@ -695,7 +847,14 @@ async fn authorization_matrix(db: Db) {
                 call(client, case, &path).await
             };
             let expect_allowed = case.allowed.contains(who);
-            let was_denied = denied(status, &body, case.template == "/api/v1/evidence/{sha256}");
+            // Evidence, warnings and tasks do not tell outsiders they exist.
+            let hides = case.template == "/api/v1/evidence/{sha256}"
+                || (case.method == "GET"
+                    && ["/api/v1/warnings/{id}", "/api/v1/rectifications/{id}"]
+                        .contains(&case.template))
+                || case.template == "/api/v1/rectifications/{id}/act"
+                || case.template == "/api/v1/rectifications/{id}/evidence";
+            let was_denied = denied(status, &body, hides);
             checked += 1;
             // An allowed caller must reach the operation itself: a 404 would mean the row
             // points at nothing and proves nothing (except where the target is made up on purpose).

@@ -75,7 +75,7 @@ async fn the_form_helps_the_clerk(db: Db) {
         .split("</div>")
         .next()
         .unwrap_or_default();
-    assert!(message.contains("仍有 1 项未填写"), "{message}");
+    assert!(message.contains("仍有 3 项未填写"), "{message}");
     assert!(
         message.contains("href=\"#v-mediation_agreements\""),
         "{message}"
@@ -104,6 +104,10 @@ async fn the_form_helps_the_clerk(db: Db) {
             &[
                 ("v:mediation_agreements", "３０。０"),
                 ("n:mediation_agreements", ""),
+                ("v:lit_concluded", "12"),
+                ("n:lit_concluded", ""),
+                ("v:lit_lost", "1"),
+                ("n:lit_lost", ""),
                 ("action", "submit"),
             ],
         )

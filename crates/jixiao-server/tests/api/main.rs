@@ -10,6 +10,7 @@ mod dhis2;
 mod entry;
 mod exports;
 mod feeds;
+mod followup;
 mod imports;
 mod nodes;
 mod org;

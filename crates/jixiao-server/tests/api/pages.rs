@@ -6,7 +6,7 @@
 use crate::{App, Db, scenario};
 use serde_json::json;
 
-use crate::authz::{ALL, OFFICE, READERS, SIGNED_IN, WHO};
+use crate::authz::{ALL, OFFICE, QLY_READERS, READERS, SIGNED_IN, WHO};
 
 /// Every demo account signed in (nobody for `public`), in the order of [`WHO`], with the year
 /// published (so the public pages have something to show): the clients and the publication.
@@ -101,7 +101,24 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
         ("/feeds", OFFICE),
         ("/dhis2", OFFICE),
         ("/schemes/wolong-2025/whatif", READERS),
+        // Follow-up: everyone's inbox and lists (each sees what concerns them); a warning or a
+        // task of QLY to those who may read it; the channels to the admin.
+        ("/inbox", SIGNED_IN),
+        ("/warnings", SIGNED_IN),
+        ("/warnings?level=red&state=active&unit=QLY", SIGNED_IN),
+        ("/warnings/{warning}", QLY_READERS),
+        ("/rectifications", SIGNED_IN),
+        ("/rectifications?format=xlsx", SIGNED_IN),
+        ("/rectifications/{task}", QLY_READERS),
+        ("/channels", &["admin"]),
     ]
+}
+
+/// Pages whose target's existence is private: a 404 is a refusal too.
+fn hides(path: &str) -> bool {
+    ["/warnings/", "/rectifications/"]
+        .iter()
+        .any(|p| path.starts_with(p))
 }
 
 /// Whether an answer refuses: 401/403, or (nobody signed in) a redirect to the sign-in page.
@@ -114,10 +131,15 @@ async fn pages_answer_by_role_and_unit(db: Db) {
     let app = App::spawn(db).await;
     let (clients, publication) = everyone(&app).await;
     let pub_id = publication["id"].to_string();
+    let (warning, task, _) =
+        crate::followup::something_to_follow(&clients[1], &clients[4], &clients[0]).await;
     let mut failures = Vec::new();
     let mut table = Vec::new();
     for (path, allowed) in pages() {
-        let path = path.replace("{pub}", &pub_id);
+        let path = path
+            .replace("{pub}", &pub_id)
+            .replace("{warning}", &warning)
+            .replace("{task}", &task);
         let mut row = vec![path.clone()];
         for (who, c) in WHO.iter().zip(&clients) {
             let r = c.get(&path).await;
@@ -133,7 +155,9 @@ async fn pages_answer_by_role_and_unit(db: Db) {
                     "GET {path} as {who}: expected 2xx, got {status} {location:?}"
                 ));
             }
-            if !expect && !refused(status, location.as_deref()) {
+            let was_refused =
+                refused(status, location.as_deref()) || (status == 404 && hides(&path));
+            if !expect && !was_refused {
                 failures.push(format!(
                     "GET {path} as {who}: expected a refusal, got {status} {location:?}"
                 ));
@@ -273,12 +297,46 @@ fn posts() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
             "old_password=wrong&new_password=x&repeat=x",
             SIGNED_IN,
         ),
+        ("/inbox/read", "id=999999", SIGNED_IN),
+        ("/inbox/prefs", "email=not-an-address", SIGNED_IN),
+        (
+            "/warnings/{warning}/answer",
+            "version=999&cause=&measures=",
+            &["qly_reporter", "qly_leader"],
+        ),
+        ("/warnings/{warning}/close", "version=999&reason=", OFFICE),
+        (
+            "/rectifications",
+            "unit=QLY&period=2025Q4&problem=&deadline=bad&verifier=SFJ",
+            &["admin", "office", "sfj_reviewer"],
+        ),
+        (
+            "/rectifications/{task}/act",
+            "action=start&version=999",
+            &["qly_reporter", "qly_leader"],
+        ),
+        (
+            "/rectifications/{task}/evidence",
+            "multipart",
+            &[
+                "admin",
+                "office",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        ("/channels", "name=&kind=webhook&target=", &["admin"]),
+        ("/channels/999999/enabled", "enabled=true", &["admin"]),
+        ("/dashboard/wolong-2025/2031Q1/remind", "x=1", OFFICE),
     ]
 }
 
 async fn page_forms_answer_by_role_and_unit(db: Db) {
     let app = App::spawn(db).await;
     let (clients, publication) = everyone(&app).await;
+    let (warning, task, _) =
+        crate::followup::something_to_follow(&clients[1], &clients[4], &clients[0]).await;
     let appeal = clients[5]
         .ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "litigation_loss", "reason": "matrix" }), 201)
         .await;
@@ -293,7 +351,9 @@ async fn page_forms_answer_by_role_and_unit(db: Db) {
     for (path, body, allowed) in posts() {
         let path = path
             .replace("{pub}", &pub_id)
-            .replace("{appeal}", &appeal_id);
+            .replace("{appeal}", &appeal_id)
+            .replace("{warning}", &warning)
+            .replace("{task}", &task);
         let body = body.replace("{pub}", &pub_id);
         let mut row = vec![path.clone()];
         for (who, c) in WHO.iter().zip(&clients) {
@@ -325,7 +385,8 @@ async fn page_forms_answer_by_role_and_unit(db: Db) {
                 .and_then(|h| h.to_str().ok().map(str::to_owned));
             row.push(format!("{who}:{status}"));
             let expect = allowed.contains(who);
-            let was_refused = refused(status, location.as_deref());
+            let was_refused =
+                refused(status, location.as_deref()) || (status == 404 && hides(&path));
             if expect == was_refused {
                 failures.push(format!(
                     "POST {path} as {who}: expected {}, got {status} {location:?}",
