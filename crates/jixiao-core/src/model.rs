@@ -855,6 +855,44 @@ impl Builder<'_> {
                     self.s.err("bad_feed", &format!("{path}.feed"), p);
                 }
             }
+            match (&e.rectification, e.source) {
+                (None, Source::Rectification) => {
+                    self.s.err(
+                    "missing_rectification",
+                    &format!("{path}.rectification"),
+                    t!(
+                        "来源为 rectification 的数据项须写明统计什么，如 rectification = {{ measure = \"rate\" }}",
+                        "an element with source = \"rectification\" needs what it counts, e.g. rectification = {{ measure = \"rate\" }}"
+                    ),
+                );
+                }
+                (Some(_), src) if src != Source::Rectification => {
+                    self.s.err(
+                    "source_mismatch",
+                    &format!("{path}.source"),
+                    t!(
+                        "按整改任务统计的数据项来源应为 rectification",
+                        "an element counted from rectification tasks must have source = \"rectification\""
+                    ),
+                );
+                }
+                (Some(spec), _) => {
+                    for f in &spec.from {
+                        if !crate::scheme::RECTIFICATION_SOURCES.contains(&f.as_str()) {
+                            let all = crate::scheme::RECTIFICATION_SOURCES.join(", ");
+                            self.s.err(
+                                "bad_rectification_source",
+                                &format!("{path}.rectification.from"),
+                                t!(
+                                    "没有“{f}”这种整改来源（{all}）",
+                                    "no rectification source `{f}` ({all})"
+                                ),
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
             let formula = match (&e.formula, e.source) {
                 (Some(text), _) => {
                     if e.source != Source::Computed {
@@ -2331,13 +2369,16 @@ impl Builder<'_> {
                         self.o.warn("unused_param", &kpath, t!("模块“{key}”下没有弹性指标，该系数不起作用", "module `{key}` has no elastic indicators; this coefficient has no effect"));
                     }
                 } else {
+                    // The organisation serves every scheme (the annual one and the special
+                    // assessments): a coefficient for an indicator of another scheme is not
+                    // an error here, but said, so a misspelt code is still seen.
                     let cc = &class.code;
-                    self.o.err(
+                    self.o.warn(
                         "unknown_indicator",
                         &kpath,
                         t!(
-                            "类别“{cc}”中没有指标或模块“{key}”",
-                            "class `{cc}` has no indicator or module `{key}`"
+                            "本方案的类别“{cc}”中没有指标或模块“{key}”，该系数不用于本方案（如属其他方案可忽略，否则请检查代码）",
+                            "class `{cc}` of this scheme has no indicator or module `{key}`; the coefficient is not used here (fine if it belongs to another scheme, otherwise check the code)"
                         ),
                     );
                 }
@@ -2361,12 +2402,12 @@ impl Builder<'_> {
                     }
                     None => {
                         let cc = &class.code;
-                        self.o.err(
+                        self.o.warn(
                             "unknown_indicator",
                             &format!("{upath}.targets.{key}"),
                             t!(
-                                "类别“{cc}”中没有指标“{key}”",
-                                "class `{cc}` has no indicator `{key}`"
+                                "本方案的类别“{cc}”中没有指标“{key}”，该目标值不用于本方案（如属其他方案可忽略，否则请检查代码）",
+                                "class `{cc}` of this scheme has no indicator `{key}`; the target is not used here (fine if it belongs to another scheme, otherwise check the code)"
                             ),
                         );
                     }

@@ -428,6 +428,47 @@ pub enum Source {
     Inspection,
     /// Scored by an evaluator (office or third party).
     Evaluator,
+    /// Counted from the rectification tasks (整改) of the unit and period: a rate or a count,
+    /// written by the server whenever a task changes (`rectification = { measure = "rate" }`).
+    Rectification,
+}
+
+/// What a rectification element counts over the unit's tasks of the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RectificationSpec {
+    pub measure: RectificationMeasure,
+    /// Only tasks from these sources (`warning`, `inspection`, `enforcement`, `evaluation`,
+    /// `appeal`, `manual`); empty: all.
+    #[serde(default)]
+    pub from: Vec<String>,
+}
+
+/// The task sources a rectification element may name.
+pub const RECTIFICATION_SOURCES: [&str; 6] = [
+    "warning",
+    "inspection",
+    "enforcement",
+    "evaluation",
+    "appeal",
+    "manual",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RectificationMeasure {
+    /// Verified ÷ all, in percent (整改率).
+    Rate,
+    /// Verified and submitted by the deadline ÷ all, in percent (按期整改率).
+    OnTimeRate,
+    /// Tasks of the period.
+    Total,
+    /// Verified, submitted by the deadline.
+    OnTime,
+    /// Verified, submitted after the deadline.
+    Late,
+    /// Not verified yet.
+    Open,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -494,6 +535,9 @@ pub struct Element {
     /// For fed elements (`source = "fed"`): which machine feed fills it and how, e.g.
     /// `{ feed = "approval_kiosk", aggregate = "avg", field = "handling_seconds", divisor = 3600 }`.
     pub feed: Option<crate::feed::FeedSpec>,
+    /// For `source = "rectification"`: what it counts over the unit's rectification tasks,
+    /// e.g. `{ measure = "rate", from = ["inspection"] }` for 隐患整改率.
+    pub rectification: Option<RectificationSpec>,
 }
 
 fn default_frequency() -> Granularity {

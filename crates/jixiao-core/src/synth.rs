@@ -200,6 +200,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         definition: None,
                         formula: None,
                         feed: None,
+                        rectification: None,
                     },
                 );
                 let (method, target, direction) = match kind {
@@ -345,6 +346,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         definition: None,
                         formula: None,
                         feed: None,
+                        rectification: None,
                     },
                 );
                 let n: usize = e[e.rfind(['b', 'd']).map_or(0, |i| i + 1)..]

@@ -13,6 +13,7 @@ use crate::ops::{Caller, commit, require_reason};
 use crate::state::AppState;
 use jixiao_core::access::{Action, can};
 use jixiao_core::text::Text;
+use jixiao_store::audit::Actor;
 use jixiao_store::rectifications::TaskRow;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -333,6 +334,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: NewTask) -> Result<Det
     .await?;
     tell_opened(&mut tx, state, &t).await?;
     commit(tx).await?;
+    publish_after_change(state).await;
     get(state, caller, t.id).await
 }
 
@@ -513,6 +515,7 @@ pub async fn act(state: &AppState, caller: &Caller, id: i64, m: Move) -> Result<
         _ => {}
     }
     commit(tx).await?;
+    publish_after_change(state).await;
     get(state, caller, id).await
 }
 
@@ -655,4 +658,128 @@ pub async fn rates_for(
     .await?;
     let tasks: Vec<TaskRow> = items.into_iter().map(|i| i.task).collect();
     Ok(rates(&tasks))
+}
+
+/// The value one rectification element takes over a unit's tasks of a period.
+fn measure_value(
+    m: jixiao_core::scheme::RectificationMeasure,
+    r: &Rate,
+) -> Option<rust_decimal::Decimal> {
+    use jixiao_core::scheme::RectificationMeasure::*;
+    match m {
+        Rate => r.rate,
+        OnTimeRate => r.on_time_rate,
+        Total => Some(r.total.into()),
+        OnTime => Some(r.on_time.into()),
+        Late => Some(r.late.into()),
+        Open => Some(r.open.into()),
+    }
+}
+
+/// Writes the data elements counted from rectification tasks (`source = "rectification"`) for
+/// every unit and period that has tasks, as counted values (audited, by `system`), where they
+/// changed; then brings the live results and the warnings up to date. A task's period counts
+/// in the element's period that contains it (a 2025Q4 task in 2025 for a yearly element). A
+/// unit and period without tasks has no value: the scheme's missing-data rule decides (a
+/// district that wants "no hazards = 100%" says so with the rule). How many values changed.
+pub async fn publish_elements(state: &AppState) -> Result<usize> {
+    use jixiao_core::period::Period;
+    // (element, spec, frequency), once per element code.
+    let specs: Vec<(
+        String,
+        jixiao_core::scheme::RectificationSpec,
+        jixiao_core::period::Granularity,
+    )> = {
+        let live = state.live.read().await;
+        let mut seen = BTreeMap::new();
+        for s in live.schemes.values() {
+            for e in &s.model.elements {
+                if let Some(spec) = &e.def.rectification {
+                    seen.entry(e.code.to_string())
+                        .or_insert_with(|| (spec.clone(), e.def.frequency));
+                }
+            }
+        }
+        seen.into_iter().map(|(c, (s, f))| (c, s, f)).collect()
+    };
+    if specs.is_empty() {
+        return Ok(0);
+    }
+    let tasks = jixiao_store::rectifications::all(&state.store).await?;
+    let mut wanted: Vec<(String, String, String, rust_decimal::Decimal, String)> = Vec::new();
+    for (element, spec, freq) in &specs {
+        let mine: Vec<TaskRow> = tasks
+            .iter()
+            .filter(|t| spec.from.is_empty() || spec.from.contains(&t.source_kind))
+            .filter_map(|t| {
+                let p = Period::parse(&t.period).ok()?.containing(*freq)?;
+                let mut t = t.clone();
+                t.period = p.to_string();
+                Some(t)
+            })
+            .collect();
+        for r in rates(&mine) {
+            if let Some(v) = measure_value(spec.measure, &r) {
+                let note = format!(
+                    "整改任务 {} 项：按期 {}，逾期 {}，未完成 {} / {} rectification tasks: {} on time, {} late, {} open",
+                    r.total, r.on_time, r.late, r.open, r.total, r.on_time, r.late, r.open
+                );
+                wanted.push((element.clone(), r.unit, r.period, v.normalize(), note));
+            }
+        }
+    }
+    let actor = Actor::system("rectification");
+    let mut tx = state.store.write().await?;
+    let mut written = Vec::new();
+    for (element, unit, period, v, note) in &wanted {
+        let value = v.to_string();
+        let content = jixiao_store::values::Content {
+            value: &value,
+            note,
+            state: "counted",
+            return_reason: "",
+        };
+        let row = match jixiao_store::values::get(&mut tx, unit, element, period).await? {
+            None => Some(
+                jixiao_store::values::insert(
+                    &mut tx,
+                    &actor,
+                    jixiao_store::values::Key {
+                        unit,
+                        element,
+                        period,
+                    },
+                    content,
+                )
+                .await?,
+            ),
+            Some(c)
+                if c.state == "counted"
+                    && c.note == *note
+                    && c.value.parse::<rust_decimal::Decimal>().ok() == Some(*v) =>
+            {
+                None
+            }
+            Some(c) => {
+                jixiao_store::values::update(&mut tx, &actor, &c, "value.rectification", content)
+                    .await?
+            }
+        };
+        written.extend(row);
+    }
+    if written.is_empty() {
+        return Ok(0);
+    }
+    commit(tx).await?;
+    state.live.write().await.apply_many(&written);
+    crate::ops::warnings::follow(state, &written).await;
+    Ok(written.len())
+}
+
+/// [`publish_elements`] after a task changed: a failure is logged (the task's change stands;
+/// the scheduled round writes the elements).
+pub async fn publish_after_change(state: &AppState) {
+    if let Err(e) = publish_elements(state).await {
+        tracing::warn!(error = %e.detail(jixiao_core::text::Lang::En), "could not update the rectification data elements; the next scheduled round will");
+    }
 }

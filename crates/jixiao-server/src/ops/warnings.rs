@@ -814,6 +814,7 @@ pub async fn answer(state: &AppState, caller: &Caller, id: i64, a: Answer) -> Re
         crate::ops::rectifications::tell_opened(&mut tx, state, &task).await?;
     }
     commit(tx).await?;
+    crate::ops::rectifications::publish_after_change(state).await;
     get(state, caller, id).await
 }
 

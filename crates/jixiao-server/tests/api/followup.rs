@@ -517,7 +517,12 @@ async fn a_warning_is_followed_to_its_end(db: Db) {
     let qly = qly_rate(&office).await;
     assert_eq!(
         (&qly["total"], &qly["on_time"], &qly["open"], &qly["rate"]),
-        (&json!(3), &json!(2), &json!(1), &json!("66.666666666666666666666666667"))
+        (
+            &json!(3),
+            &json!(2),
+            &json!(1),
+            &json!("66.666666666666666666666666667")
+        )
     );
     assert_eq!(before["total"], json!(2));
     // Everything on the audit log.
@@ -682,3 +687,182 @@ async fn the_office_reminds_units_that_have_not_reported(db: Db) {
     assert_eq!(inbox(&reporter).await["unread"], 0);
 }
 scenario!(the_office_reminds_units_that_have_not_reported);
+
+/// A special scheme whose indicator is scored from the rectification tasks themselves: no one
+/// types the rate.
+const SAFETY: &str = r#"id = "safety-2025"
+version = 1
+year = 2025
+title = { zh = "卧龙区2025年村（社区）安全生产专项考核", en = "Wolong 2025 village production-safety assessment" }
+
+[rules]
+missing = "zero"
+
+[elements.hazard_rectified]
+name = { zh = "交叉检查隐患整改率", en = "Inspection hazards rectified" }
+unit = "%"
+kind = "percent"
+source = "rectification"
+rectification = { measure = "rate", from = ["inspection"] }
+
+[elements.hazards_open]
+name = { zh = "未完成整改隐患数", en = "Hazards not rectified" }
+kind = "count"
+source = "rectification"
+rectification = { measure = "open", from = ["inspection"] }
+
+[classes.village]
+name = { zh = "村（社区）", en = "Villages" }
+[[classes.village.modules]]
+code = "safety"
+name = { zh = "安全生产", en = "Production safety" }
+points = 100
+[[classes.village.modules.indicators]]
+code = "hazards"
+name = { zh = "隐患整改率", en = "Hazard rectification rate" }
+unit = "%"
+points = 80
+element = "hazard_rectified"
+target = 100
+method = { type = "ratio" }
+[[classes.village.modules.indicators]]
+code = "open_hazards"
+name = { zh = "隐患未整改", en = "Hazards left open" }
+points = 20
+element = "hazards_open"
+method = { type = "deduction", per = 10 }
+"#;
+
+async fn the_rectification_rate_scores_an_indicator(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let reporter = app.user("qly_reporter").await;
+    const U: &str = "/api/v1/values/QLY-C01";
+    // A scheme that counts from tasks is checked like any other.
+    let bad = office
+        .post(
+            "/api/v1/schemes",
+            json!({ "content": SAFETY.replace("measure = \"open\", from = [\"inspection\"]", "measure = \"open\", from = [\"rumour\"]"), "reason": "test" }),
+        )
+        .await;
+    assert_eq!(bad.status_code(), 422, "{}", bad.text());
+    assert!(
+        bad.text()
+            .contains("elements.hazards_open.rectification.from"),
+        "{}",
+        bad.text()
+    );
+    let s = office
+        .ok_post(
+            "/api/v1/schemes",
+            json!({ "content": SAFETY, "reason": "专项考核 special assessment" }),
+            201,
+        )
+        .await;
+    office
+        .ok_post(
+            &format!("/api/v1/schemes/safety-2025/{}/publish", s["version"]),
+            json!({ "reason": "专项考核 special assessment" }),
+            200,
+        )
+        .await;
+    office
+        .ok_post(
+            "/api/v1/periods",
+            json!({ "scheme": "safety-2025", "period": "2025Q4" }),
+            201,
+        )
+        .await;
+    let value = |e: &'static str| {
+        let office = &office;
+        async move { office.ok_get(&format!("{U}/{e}/2025Q4")).await["row"].clone() }
+    };
+    let score = || async {
+        let r = office
+            .ok_get("/api/v1/results/safety-2025/2025Q4/units/QLY-C01")
+            .await;
+        r["row"]["total"].clone()
+    };
+    // Two hazards found on inspection, and a task added by hand (not a hazard: not counted).
+    let mut ids = Vec::new();
+    for (source, problem) in [
+        ("inspection", "村委会配电箱无防护"),
+        ("inspection", "祠堂消防通道堵塞"),
+        ("manual", "村务公开栏未更新"),
+    ] {
+        let t = office
+            .ok_post(
+                "/api/v1/rectifications",
+                json!({ "source": source, "unit": "QLY-C01", "period": "2025Q4", "problem": problem, "deadline": "2099-12-31", "verifier": "office" }),
+                201,
+            )
+            .await;
+        ids.push(t["item"]["task"].clone());
+    }
+    let v = value("hazard_rectified").await;
+    assert_eq!(
+        (&v["value"], &v["state"]),
+        (&json!("0"), &json!("counted")),
+        "{v}"
+    );
+    assert_eq!(value("hazards_open").await["value"], "2");
+    // 0% of 80 and 2 × 10 off 20: 0.
+    assert_eq!(score().await, json!("0"));
+
+    // The first is rectified and verified: 50% of 80 = 40, one open: 10 → 50.
+    let work = |task: Value| {
+        let (reporter, office) = (&reporter, &office);
+        async move {
+            let id = task["id"].as_i64().expect("id");
+            let mut t = task;
+            for (a, text) in [("start", ""), ("submit", "已整改，附照片")] {
+                t = reporter
+                    .ok_post(
+                        &format!("/api/v1/rectifications/{id}/act"),
+                        json!({ "action": a, "version": t["version"], "text": text }),
+                        200,
+                    )
+                    .await["item"]["task"]
+                    .clone();
+            }
+            office
+                .ok_post(
+                    &format!("/api/v1/rectifications/{id}/act"),
+                    json!({ "action": "verify", "version": t["version"] }),
+                    200,
+                )
+                .await;
+        }
+    };
+    work(ids[0].clone()).await;
+    assert_eq!(value("hazard_rectified").await["value"], "50");
+    assert_eq!(value("hazards_open").await["value"], "1");
+    assert_eq!(score().await, json!("50"));
+    // The manual task changes nothing; the second hazard brings it to full marks.
+    work(ids[2].clone()).await;
+    assert_eq!(value("hazard_rectified").await["value"], "50");
+    work(ids[1].clone()).await;
+    assert_eq!(value("hazard_rectified").await["value"], "100");
+    assert_eq!(score().await, json!("100"));
+    // Every change of the elements is on the audit log, by the system, with its counts.
+    let audit = office
+        .ok_get("/api/v1/audit?entity=value&contains=hazard_rectified")
+        .await;
+    let items = audit["items"].as_array().expect("items");
+    assert!(items.iter().all(|e| e["actor"] == "system"), "{audit}");
+    let mut seen: Vec<String> = items
+        .iter()
+        .rev()
+        .filter(|e| e["entity_id"] == "QLY-C01/hazard_rectified/2025Q4")
+        .map(|e| {
+            serde_json::from_str::<Value>(e["after"].as_str().unwrap_or("{}")).expect("after")
+                ["value"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    seen.dedup();
+    assert_eq!(seen, vec!["0", "50", "100"], "{audit}");
+}
+scenario!(the_rectification_rate_scores_an_indicator);
