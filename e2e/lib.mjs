@@ -22,14 +22,14 @@ function freePort() {
 }
 
 /** Starts `jixiao demo`; resolves with its address and the printed accounts. */
-export async function startDemo() {
+export async function startDemo(env = {}) {
   const bin = process.env.JIXIAO_BIN ?? join(root, 'target', 'debug', 'jixiao');
   const dir = mkdtempSync(join(tmpdir(), 'jixiao-e2e-'));
   const port = await freePort();
   const child = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, JIXIAO_LOG: 'warn' },
+    env: { ...process.env, JIXIAO_LOG: 'warn', ...env },
   });
   let out = '';
   let err = '';

@@ -82,6 +82,9 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
   assert.match(await form.textContent('#entry-message'), /佐证材料已上传/);
   assert.equal(await form.locator('a[href^="/api/v1/evidence/"]', { hasText: '调解台账.pdf' }).count(), 1);
   await screenshot(form, 'entry-filled');
+  // The litigation figures the demo also left open: 12 concluded, 1 lost (inside its lines).
+  await form.fill('#v-lit_concluded', '12');
+  await form.fill('#v-lit_lost', '1');
   await submit(form, 'button[value=submit]');
   assert.match(await form.textContent('#entry-message'), /已提交/);
   assert.equal((await form.textContent('#s-mediation_cases')).trim(), '已提交');
@@ -89,18 +92,17 @@ test('report, approve, verify, rank, explain, publish, see it in public', async 
 
   // The unit leader approves both at once.
   const lead = await as('qly_leader');
-  assert.equal((await lead.page.textContent('#review-count')).trim(), '2');
+  assert.equal((await lead.page.textContent('#review-count')).trim(), '4');
   await lead.page.goto('/review');
   const picks = lead.page.locator('input[name=pick]');
-  assert.equal(await picks.count(), 2);
-  await picks.nth(0).check();
-  await picks.nth(1).check();
+  assert.equal(await picks.count(), 4);
+  for (let i = 0; i < 4; i++) await picks.nth(i).check();
   await screenshot(lead.page, 'review-leader');
   await submit(lead.page, 'button[value=forward]');
   // A confirmation says what approving does before anything moves.
-  assert.match(await lead.page.textContent('#review-confirm'), /确认通过所选 2 条数据[^]*牵头部门核验/);
+  assert.match(await lead.page.textContent('#review-confirm'), /确认通过所选 4 条数据[^]*牵头部门核验/);
   await submit(lead.page, '#review-confirm-yes');
-  assert.match(await lead.page.textContent('#review-message'), /已通过 2 条/);
+  assert.match(await lead.page.textContent('#review-message'), /已通过 4 条/);
   assert.equal(await lead.page.locator('#review-empty').count(), 1);
 
   // The lead department (司法局) verifies; the demo counts verified values at once.

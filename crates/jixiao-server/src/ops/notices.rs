@@ -233,11 +233,17 @@ fn dingtalk_url(url: &str, secret: &str, ms: i128) -> String {
         .unwrap_or_else(|_| hmac::Hmac::<sha2::Sha256>::new_from_slice(b"-").expect("key"));
     mac.update(format!("{ms}\n{secret}").as_bytes());
     let sign = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!(
-        "{url}{sep}timestamp={ms}&sign={}",
-        crate::http::urlencode(&sign)
-    )
+    // The query is encoded by the URL parser (Base64's `+`, `/` and `=` included); a target
+    // that does not parse was refused when the channel was added, and is sent as it is.
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            u.query_pairs_mut()
+                .append_pair("timestamp", &ms.to_string())
+                .append_pair("sign", &sign);
+            u.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
 }
 
 /// A notice in an inbox.

@@ -783,3 +783,11 @@ pub async fn publish_after_change(state: &AppState) {
         tracing::warn!(error = %e.detail(jixiao_core::text::Lang::En), "could not update the rectification data elements; the next scheduled round will");
     }
 }
+
+/// The units a task may be opened for (code and name, by code), for the form.
+pub async fn unit_choices(state: &AppState) -> Vec<(String, Text)> {
+    let live = state.live.read().await;
+    let mut u: Vec<(String, Text)> = live.unit_names().into_iter().collect();
+    u.sort_by(|a, b| a.0.cmp(&b.0));
+    u
+}

@@ -526,14 +526,11 @@ pub async fn tasks(
                 | jixiao_core::access::Role::LeadReviewer
         );
         let units = if can_add {
-            let live = state.live.read().await;
-            let mut u: Vec<(String, String)> = live
-                .unit_names()
+            rect::unit_choices(&state)
+                .await
                 .into_iter()
                 .map(|(c, n)| (c, l.plain(&n).to_owned()))
-                .collect();
-            u.sort();
-            u
+                .collect()
         } else {
             Vec::new()
         };

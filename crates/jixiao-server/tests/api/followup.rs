@@ -15,10 +15,10 @@ const V: &str = "/api/v1/values/QLY";
 
 /// What a local webhook receiver got: (headers we check, body).
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(String, String, String)>>>);
+pub struct Received(Arc<Mutex<Vec<(String, String, String)>>>);
 
 impl Received {
-    fn all(&self) -> Vec<(String, String, String)> {
+    pub fn all(&self) -> Vec<(String, String, String)> {
         self.0.lock().expect("lock").clone()
     }
 
@@ -33,7 +33,7 @@ impl Received {
 
 /// A webhook receiver on a local port that answers 500 to the first `fail` requests of each
 /// delivery, then 200.
-async fn receiver(fail: usize) -> (String, Received) {
+pub async fn receiver(fail: usize) -> (String, Received) {
     let got = Received::default();
     let failures = Arc::new(Mutex::new(std::collections::HashMap::<String, usize>::new()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -201,3 +201,75 @@ async fn two_nodes_on_one_database_postgres() {
         total_of(&a_results, "QLY")
     );
 }
+
+/// Two nodes run their scheduled rounds at the same moments: one node runs each round (the
+/// advisory lock), and every message reaches the webhook exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_send_each_notice_once_postgres() {
+    if crate::postgres().is_none() {
+        eprintln!(
+            "JIXIAO_TEST_POSTGRES is not set: the two-node test is skipped here (CI sets it)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database(Db::Postgres, dir.path()).await;
+    let seal = dir.path().join("shared.seal");
+    let a = App::spawn_with(Db::Postgres, |c| {
+        c.database_url = url.clone();
+        c.audit_seal = Some(seal.clone());
+    })
+    .await;
+    let b = jixiao_server::open(Config {
+        database_url: url.clone(),
+        data_dir: dir.path().join("b"),
+        audit_seal: Some(seal.clone()),
+        sync_seconds: 0,
+        ..Config::default()
+    })
+    .await
+    .expect("node B");
+    let (hook, got) = crate::followup::receiver(0).await;
+    let admin = a.user("admin").await;
+    admin
+        .ok_post(
+            "/api/v1/channels",
+            json!({ "name": "两节点 two nodes", "kind": "webhook", "target": hook }),
+            201,
+        )
+        .await;
+    // A red warning (and its notices) through node A.
+    let reporter = a.user("qly_reporter").await;
+    for (e, v) in [("lit_concluded", "10"), ("lit_lost", "3")] {
+        reporter
+            .put_and_submit(
+                &format!("/api/v1/values/QLY/{e}/2025Q4"),
+                json!({ "value": v }),
+            )
+            .await;
+    }
+    // Rounds on both nodes at once, again and again, a minute of clock apart.
+    let start = time::OffsetDateTime::now_utc();
+    let mut ran = (0, 0);
+    for i in 0..6 {
+        let at = start + time::Duration::minutes(i);
+        let (ra, rb) = tokio::join!(
+            jixiao_server::ops::schedule::tick(&a.state, at),
+            jixiao_server::ops::schedule::tick(&b, at)
+        );
+        let (ra, rb) = (ra.expect("round on A"), rb.expect("round on B"));
+        ran.0 += usize::from(ra.ran);
+        ran.1 += usize::from(rb.ran);
+    }
+    assert!(ran.0 + ran.1 >= 6, "every instant a round ran: {ran:?}");
+    let all = got.all();
+    assert!(
+        all.iter().any(|(k, _, _)| k.starts_with("warning:")),
+        "the warning reached the webhook: {all:?}"
+    );
+    let mut keys: Vec<&String> = all.iter().map(|(k, _, _)| k).collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "a message was sent twice: {all:?}");
+}
