@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{Api, database, peak_rss_mib, percentile, seed, total_in, wrk};
+use common::{Api, database, peak_rss_mib, percentile, total_in, wrk};
 use jixiao_core::synth::{Rng, Spec};
 use jixiao_server::config::Config;
 use serde_json::{Value, json};
@@ -38,6 +38,10 @@ struct Args {
     /// Length of each load run.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
+    /// Warning rules in the scheme (each crossed by every value: the worst case of following
+    /// warnings on every counted value).
+    #[arg(long, default_value_t = 0)]
+    warnings: usize,
 }
 
 fn args() -> Args {
@@ -67,9 +71,15 @@ async fn main() {
         "district: {} units × {} indicators × 4 quarters in 4 classes, {db}",
         a.units, a.indicators
     );
+    if a.warnings > 0 {
+        println!(
+            "warning rules: {} (every value crosses one: each count raises or changes a warning)",
+            a.warnings
+        );
+    }
 
     let t = Instant::now();
-    let (office_key, leader_key) = seed(&url, &spec).await;
+    let (office_key, leader_key) = common::seed_with(&url, &spec, a.warnings).await;
     println!(
         "seed (org, scheme, {} counted values, each audited): {:.1} s",
         a.units * a.indicators * 4,

@@ -32,7 +32,27 @@ pub async fn database(postgres: Option<&str>, dir: &std::path::Path, tag: &str) 
 /// The generated district's organisation, its scheme (published) and its periods (the four
 /// quarters of 2025 and the year, open), in `tx`. No values.
 pub async fn district(tx: &mut jixiao_store::Tx, spec: &Spec) {
-    let (scheme, org) = scheme_and_org(spec);
+    district_with(tx, spec, 0).await;
+}
+
+/// [`district`] with `warnings` warning rules on the first indicators' elements of every
+/// class, whose yellow line every value above zero crosses (the worst case: every counted
+/// value raises or changes a warning).
+pub async fn district_with(tx: &mut jixiao_store::Tx, spec: &Spec, warnings: usize) {
+    let (mut scheme, org) = scheme_and_org(spec);
+    for n in 0..warnings {
+        let c = n % spec.classes.max(1);
+        let i = n / spec.classes.max(1);
+        let rule: jixiao_core::scheme::WarningRule = serde_json::from_value(json!({
+            "code": format!("w{n}"),
+            "name": { "zh": format!("预警{n}"), "en": format!("warning {n}") },
+            "element": format!("e{c}_{i}"),
+            "yellow": { "above": 0 },
+            "red": { "above": 1_000_000_000 },
+        }))
+        .expect("warning rule");
+        scheme.warnings.push(rule);
+    }
     let actor = Actor::system("import");
     jixiao_store::org::import(tx, &actor, &org, "bench", None, jixiao_core::org::BEGINNING)
         .await
@@ -107,11 +127,16 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Loads the generated district the way an import would: organisation, scheme (published),
 /// periods, every value counted (each audited), and two API keys.
 pub async fn seed(url: &str, spec: &Spec) -> (String, String) {
+    seed_with(url, spec, 0).await
+}
+
+/// [`seed`] with `warnings` warning rules (see [`district_with`]).
+pub async fn seed_with(url: &str, spec: &Spec, warnings: usize) -> (String, String) {
     let store = jixiao_store::Store::connect(url).await.expect("connect");
     let data = dataset(spec);
     let actor = Actor::system("import");
     let mut tx = store.write().await.expect("tx");
-    district(&mut tx, spec).await;
+    district_with(&mut tx, spec, warnings).await;
     for r in &data.records {
         let period = r.period.to_string();
         let value = r.value.normalize().to_string();

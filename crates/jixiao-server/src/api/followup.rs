@@ -270,19 +270,7 @@ pub async fn task_evidence(
         axum::extract::multipart::MultipartRejection,
     >,
 ) -> Result<StatusCode> {
-    let upload = crate::http::upload::read(crate::http::upload::form(form)?, || {
-        crate::ops::evidence::too_large(&state)
-    })
-    .await?;
-    crate::ops::evidence::attach_to_rectification(
-        &state,
-        &caller,
-        id,
-        upload
-            .file
-            .as_ref()
-            .map(crate::http::upload::File::incoming),
-    )
-    .await?;
+    let upload = crate::http::upload::evidence(&state, crate::http::upload::form(form)?).await?;
+    crate::ops::evidence::attach_to_rectification(&state, &caller, id, upload.incoming()).await?;
     Ok(StatusCode::CREATED)
 }

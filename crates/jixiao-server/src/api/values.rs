@@ -99,20 +99,9 @@ pub async fn upload_evidence(
     path: KeyPath,
     form: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<EvidenceRow>)> {
-    let upload = crate::http::upload::read(crate::http::upload::form(form)?, || {
-        crate::ops::evidence::too_large(&state)
-    })
-    .await?;
-    let ev = crate::ops::evidence::attach_to_value(
-        &state,
-        &caller,
-        &key(path),
-        upload
-            .file
-            .as_ref()
-            .map(crate::http::upload::File::incoming),
-    )
-    .await?;
+    let upload = crate::http::upload::evidence(&state, crate::http::upload::form(form)?).await?;
+    let ev = crate::ops::evidence::attach_to_value(&state, &caller, &key(path), upload.incoming())
+        .await?;
     Ok((StatusCode::CREATED, Json(ev)))
 }
 

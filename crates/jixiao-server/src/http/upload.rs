@@ -33,6 +33,11 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// The file as the operations take it (none when the form had no `file`).
+    pub fn incoming(&self) -> Option<crate::ops::evidence::Incoming<'_>> {
+        self.file.as_ref().map(File::incoming)
+    }
+
     /// The first value of the text field `name` ("" when the form has none).
     pub fn field(&self, name: &str) -> &str {
         crate::http::upload::first(&self.fields, name)
@@ -111,4 +116,9 @@ pub async fn read(mut form: Multipart, too_large: impl Fn() -> Error) -> Result<
         }
     }
     Ok(upload)
+}
+
+/// An evidence upload: the form read whole, refused past the configured evidence size.
+pub async fn evidence(state: &crate::state::AppState, form: Multipart) -> Result<Upload, Error> {
+    read(form, || crate::ops::evidence::too_large(state)).await
 }

@@ -248,6 +248,7 @@ fn dingtalk_url(url: &str, secret: &str, ms: i128) -> String {
 
 /// A notice in an inbox.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = NoticeItem)]
 pub struct Item {
     pub id: i64,
     pub kind: String,
@@ -506,7 +507,7 @@ pub async fn enable_channel(
 pub struct Channels {
     pub channels: Vec<ChannelRow>,
     /// Messages per state (`queued`, `delivered`, `failed`).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub counts: Vec<(String, i64)>,
     pub recent: Vec<Sent>,
 }

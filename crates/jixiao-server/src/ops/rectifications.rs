@@ -61,6 +61,7 @@ pub fn is_overdue(t: &TaskRow, today: &str) -> bool {
 
 /// A task as listed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = TaskItem)]
 pub struct Item {
     pub task: TaskRow,
     #[schema(value_type = Object)]
@@ -205,10 +206,11 @@ async fn load(state: &AppState, id: i64) -> Result<TaskRow> {
 
 /// One task, with its evidence of completion.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = TaskDetail)]
 pub struct Detail {
     pub item: Item,
     /// Links to the evidence files and their names.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Vec<String>>)]
     pub evidence: Vec<(String, String)>,
 }
 

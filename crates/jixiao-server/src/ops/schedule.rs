@@ -195,7 +195,7 @@ async fn deadlines(state: &AppState, now: time::OffsetDateTime) -> Result<usize>
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Reminded {
     /// The units reminded, by code, with how many numbers each still has to report.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub units: Vec<(String, Text, usize)>,
     /// People told (a unit reminded twice in a day is told once).
     pub people: usize,

@@ -491,6 +491,7 @@ pub struct Filter {
 
 /// A warning as listed: the record with names and its age.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = WarningItem)]
 pub struct Item {
     pub warning: WarningRow,
     #[schema(value_type = Object)]
@@ -603,7 +604,11 @@ pub async fn list(state: &AppState, caller: &Caller, f: &Filter) -> Result<Vec<I
         scheme: f.scheme.clone().filter(|s| !s.is_empty()),
         raised_before: f
             .min_age_days
-            .map(|d| rfc3339(now - time::Duration::days(i64::from(d)))),
+            // Older than the calendar goes: none can be that old.
+            .map(|d| {
+                now.checked_sub(time::Duration::days(i64::from(d)))
+                    .map_or_else(|| "0000-01-01T00:00:00Z".to_owned(), rfc3339)
+            }),
         open_only: active,
     };
     let rows = jixiao_store::warnings::list(&state.store, &sf, 5_000).await?;
@@ -636,6 +641,7 @@ pub async fn list(state: &AppState, caller: &Caller, f: &Filter) -> Result<Vec<I
 
 /// One warning with its history and the rectification tasks opened from it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = WarningDetail)]
 pub struct Detail {
     pub item: Item,
     pub events: Vec<EventRow>,
@@ -895,7 +901,7 @@ pub async fn rectified_in(
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Ages {
     /// Per level (`red`, `orange`, `yellow`): counts in the bands `<3`, `3–7`, `>7` days.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub levels: Vec<(String, [usize; 3])>,
     pub overdue: usize,
 }

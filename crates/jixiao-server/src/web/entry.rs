@@ -286,19 +286,10 @@ pub async fn evidence(
 ) -> Response {
     let r = async {
         page.check_csrf(&q.csrf)?;
-        let upload =
-            crate::http::upload::read(form, || crate::ops::evidence::too_large(&state)).await?;
+        let upload = crate::http::upload::evidence(&state, form).await?;
         let key = crate::ops::values::ValueKey::new(&unit, &element, &period);
-        crate::ops::evidence::attach_to_value(
-            &state,
-            &page.caller,
-            &key,
-            upload
-                .file
-                .as_ref()
-                .map(crate::http::upload::File::incoming),
-        )
-        .await?;
+        crate::ops::evidence::attach_to_value(&state, &page.caller, &key, upload.incoming())
+            .await?;
         Ok(see_other(&format!(
             "/entry/{}/{}?saved=evidence",
             urlencode(&unit),

@@ -762,18 +762,9 @@ pub async fn evidence(
 ) -> Response {
     let r = async {
         page.check_csrf(&q.csrf)?;
-        let upload =
-            crate::http::upload::read(form, || crate::ops::evidence::too_large(&state)).await?;
-        crate::ops::evidence::attach_to_rectification(
-            &state,
-            &page.caller,
-            id,
-            upload
-                .file
-                .as_ref()
-                .map(crate::http::upload::File::incoming),
-        )
-        .await?;
+        let upload = crate::http::upload::evidence(&state, form).await?;
+        crate::ops::evidence::attach_to_rectification(&state, &page.caller, id, upload.incoming())
+            .await?;
         Ok(see_other(&format!("/rectifications/{id}?done=evidence")))
     }
     .await;

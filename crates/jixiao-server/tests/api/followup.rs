@@ -283,6 +283,11 @@ async fn a_warning_is_followed_to_its_end(db: Db) {
     assert_eq!(w["lead_code"], "SFJ");
     assert_eq!(w["rectify"], true);
     let id = w["id"].as_i64().expect("id");
+    // Filtered by age: none is older than the calendar goes (a huge age is not an error).
+    let old = office
+        .ok_get("/api/v1/warnings?min_age_days=4294967295")
+        .await;
+    assert_eq!(old, json!([]));
     // Another change of the unit's data and a full round raise nothing more.
     reporter
         .put_and_submit(
