@@ -377,40 +377,85 @@ pub async fn claim(store: &Store, now: &str, lease_until: &str, n: i64) -> Resul
 }
 
 /// Records an attempt: delivered, or to try again at `retry_at` (`None`: give up).
-pub async fn attempted(
-    store: &Store,
-    o: &OutRow,
-    ok: bool,
-    status: Option<i64>,
-    detail: &str,
-    retry_at: Option<&str>,
-) -> Result<()> {
+/// The outcome of one attempt to send an outbox message.
+pub struct Attempt<'a> {
+    pub message: &'a OutRow,
+    pub ok: bool,
+    /// The HTTP status or SMTP reply code, when there was one.
+    pub status: Option<i64>,
+    pub detail: String,
+    /// When to try again (a failure with attempts left); none: delivered, or given up.
+    pub retry_at: Option<String>,
+}
+
+/// Records a batch of attempts in one transaction: each message delivered, queued again for
+/// its retry time, or failed for good, and every attempt in the delivery log.
+pub async fn attempted(store: &Store, attempts: &[Attempt<'_>]) -> Result<()> {
+    if attempts.is_empty() {
+        return Ok(());
+    }
     let mut tx = store.write().await?;
     let at = now();
-    if ok {
-        sqlx::query("UPDATE outbox SET state = 'delivered', delivered_at = $1, lease_until = NULL, last_error = '' WHERE id = $2")
-            .bind(&at)
-            .bind(o.id)
-            .execute(&mut *tx)
-            .await?;
-    } else {
+    // The delivered ones in one statement (the common case), the others one by one.
+    let delivered: Vec<i64> = attempts
+        .iter()
+        .filter(|a| a.ok)
+        .map(|a| a.message.id)
+        .collect();
+    for ids in delivered.chunks(500) {
+        // `$2, $3, …` for the ids ($1 is the time): one statement for the batch.
+        let list = (2..ids.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("UPDATE outbox SET state = 'delivered', lease_until = NULL, last_error = '', delivered_at = $1 WHERE id IN ({list})");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&at);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    for a in attempts.iter().filter(|a| !a.ok) {
+        let o = a.message;
         sqlx::query("UPDATE outbox SET state = $1, next_at = $2, lease_until = NULL, last_error = $3 WHERE id = $4")
-            .bind(if retry_at.is_some() { "queued" } else { "failed" })
-            .bind(retry_at.unwrap_or(&o.next_at))
-            .bind(detail)
+            .bind(if a.retry_at.is_some() { "queued" } else { "failed" })
+            .bind(a.retry_at.as_deref().unwrap_or(&o.next_at))
+            .bind(&a.detail)
             .bind(o.id)
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("INSERT INTO deliveries (outbox_id, at, attempt, ok, status, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(o.id)
-        .bind(&at)
-        .bind(o.attempts)
-        .bind(i64::from(ok))
-        .bind(status)
-        .bind(detail)
-        .execute(&mut *tx)
-        .await?;
+    for chunk in attempts.chunks(500) {
+        let rows = (0..chunk.len())
+            .map(|r| {
+                let b = r * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO deliveries (outbox_id, at, attempt, ok, status, detail) VALUES {rows}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in chunk {
+            q = q
+                .bind(a.message.id)
+                .bind(&at)
+                .bind(a.message.attempts)
+                .bind(i64::from(a.ok))
+                .bind(a.status)
+                .bind(&a.detail);
+        }
+        q.execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

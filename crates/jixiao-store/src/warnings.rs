@@ -282,15 +282,30 @@ pub async fn latest_of_period(
     conn: &mut sqlx::AnyConnection,
     scheme: &str,
     period: &str,
+    units: Option<&[String]>,
 ) -> Result<Vec<WarningRow>> {
-    let rows = sqlx::query(
-        "SELECT * FROM warnings w WHERE scheme_code = $1 AND period = $2 AND id = \
-         (SELECT MAX(id) FROM warnings x WHERE x.scheme_code = w.scheme_code AND x.rule_code = w.rule_code AND x.unit_code = w.unit_code AND x.period = w.period)",
-    )
-    .bind(scheme)
-    .bind(period)
-    .fetch_all(conn)
-    .await?;
+    // Only the units asked for (the units a change touched): reading the whole period's
+    // warnings on every counted value cost 150 ms at 5,000 units (bench_server --warnings).
+    let only = match units {
+        Some([]) => return Ok(Vec::new()),
+        Some(u) => format!(
+            " AND unit_code IN ({})",
+            (3..u.len() + 3)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT * FROM warnings w WHERE scheme_code = $1 AND period = $2{only} AND id = \
+         (SELECT MAX(id) FROM warnings x WHERE x.scheme_code = w.scheme_code AND x.rule_code = w.rule_code AND x.unit_code = w.unit_code AND x.period = w.period)"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scheme).bind(period);
+    for u in units.unwrap_or_default() {
+        q = q.bind(u);
+    }
+    let rows = q.fetch_all(conn).await?;
     rows.iter().map(row).collect()
 }
 

@@ -609,28 +609,30 @@ pub async fn deliver(state: &AppState, now: time::OffsetDateTime) -> Result<Deli
             )
         }))
         .await;
+        // The batch's outcomes in one transaction (a node that dies after sending and before
+        // this resends the batch; one that dies before sending leaves it to the lease).
+        let mut attempts = Vec::with_capacity(due.len());
         for (o, r) in due.iter().zip(results) {
             let (ok, status, detail) = r;
-            let retry =
+            let retry_at =
                 (!ok && o.attempts < i64::from(state.config.delivery_attempts)).then(|| {
                     let wait = 30 * 4_i64.saturating_pow(o.attempts.clamp(1, 8) as u32 - 1);
                     rfc3339(now + time::Duration::seconds(wait))
                 });
-            jixiao_store::notices::attempted(
-                &state.store,
-                o,
-                ok,
-                status,
-                &detail,
-                retry.as_deref(),
-            )
-            .await?;
-            match (ok, &retry) {
+            match (ok, &retry_at) {
                 (true, _) => done.sent += 1,
                 (false, Some(_)) => done.retried += 1,
                 (false, None) => done.failed += 1,
             }
+            attempts.push(jixiao_store::notices::Attempt {
+                message: o,
+                ok,
+                status,
+                detail,
+                retry_at,
+            });
         }
+        jixiao_store::notices::attempted(&state.store, &attempts).await?;
     }
 }
 

@@ -253,7 +253,11 @@ async fn reconcile(
     let p = period.to_string();
     let latest: HashMap<Key, WarningRow> = {
         let mut c = state.store.read().await?;
-        jixiao_store::warnings::latest_of_period(&mut c, scheme, &p)
+        // The touched units' warnings (a bulk change of many units reads the whole period).
+        let only: Option<Vec<String>> = units
+            .filter(|u| u.len() <= 500)
+            .map(|u| u.iter().cloned().collect());
+        jixiao_store::warnings::latest_of_period(&mut c, scheme, &p, only.as_deref())
             .await?
             .into_iter()
             .map(|w| (key_of(&w), w))
