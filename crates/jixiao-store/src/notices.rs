@@ -408,7 +408,9 @@ pub async fn attempted(store: &Store, attempts: &[Attempt<'_>]) -> Result<()> {
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!("UPDATE outbox SET state = 'delivered', lease_until = NULL, last_error = '', delivered_at = $1 WHERE id IN ({list})");
+        let sql = format!(
+            "UPDATE outbox SET state = 'delivered', lease_until = NULL, last_error = '', delivered_at = $1 WHERE id IN ({list})"
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&at);
         for id in ids {
             q = q.bind(*id);

@@ -301,7 +301,9 @@ pub async fn latest_of_period(
         "SELECT * FROM warnings w WHERE scheme_code = $1 AND period = $2{only} AND id = \
          (SELECT MAX(id) FROM warnings x WHERE x.scheme_code = w.scheme_code AND x.rule_code = w.rule_code AND x.unit_code = w.unit_code AND x.period = w.period)"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scheme).bind(period);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(scheme)
+        .bind(period);
     for u in units.unwrap_or_default() {
         q = q.bind(u);
     }
