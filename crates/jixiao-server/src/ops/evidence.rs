@@ -199,25 +199,10 @@ pub async fn attach_to_rectification(
     drop(conn);
     {
         let live = state.live.read().await;
-        let p = &caller.principal;
-        if !can(
-            p,
-            Action::ReadRectification {
-                unit: &t.unit_code,
-                verifier: &t.verifier_code,
-            },
-            &*live,
-        ) {
+        if !crate::ops::rectifications::may_read(&live, caller, &t) {
             return Err(Error::not_found("整改任务", "rectification task"));
         }
-        let works = can(p, Action::WorkRectification { unit: &t.unit_code }, &*live);
-        let verifies = can(
-            p,
-            Action::VerifyRectification {
-                verifier: &t.verifier_code,
-            },
-            &*live,
-        ) || (t.verifier_code == "office" && can(p, Action::CloseWarning, &*live));
+        let (works, verifies) = crate::ops::rectifications::roles(&live, caller, &t);
         if !works && !verifies {
             return Err(Error::forbidden());
         }

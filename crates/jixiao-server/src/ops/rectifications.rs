@@ -75,6 +75,8 @@ pub struct Item {
     pub overdue: bool,
     /// What the caller may do now: `start`, `submit`, `verify`, `return`.
     pub allowed: Vec<String>,
+    /// Whether the caller may attach evidence (its unit or its verifier, until verified).
+    pub may_attach: bool,
 }
 
 fn name(live: &Live, code: &str) -> Text {
@@ -86,9 +88,10 @@ fn name(live: &Live, code: &str) -> Text {
         .unwrap_or_else(|| Text::new(code, code))
 }
 
-fn allowed(live: &Live, caller: &Caller, t: &TaskRow) -> Vec<String> {
+/// Whether the caller works the task (its unit) and whether it verifies it (the verifying
+/// department, or the office for tasks it verifies).
+pub fn roles(live: &Live, caller: &Caller, t: &TaskRow) -> (bool, bool) {
     let p = &caller.principal;
-    let mut out = Vec::new();
     let works = can(p, Action::WorkRectification { unit: &t.unit_code }, live);
     let verifies = can(
         p,
@@ -97,20 +100,18 @@ fn allowed(live: &Live, caller: &Caller, t: &TaskRow) -> Vec<String> {
         },
         live,
     ) || (t.verifier_code == "office" && can(p, Action::CloseWarning, live));
-    match t.state.as_str() {
-        "open" | "returned" if works => {
-            out.push("start".to_owned());
-            out.push("submit".to_owned());
-        }
-        "in_progress" if works => out.push("submit".to_owned()),
-        "submitted" if verifies => {
-            out.push("verify".to_owned());
-            out.push("return".to_owned());
-        }
-        _ => {}
-    }
-    out.retain(|a| !(a == "start" && t.state == "returned"));
-    out
+    (works, verifies)
+}
+
+fn allowed(live: &Live, caller: &Caller, t: &TaskRow) -> Vec<String> {
+    let (works, verifies) = roles(live, caller, t);
+    let acts: &[&str] = match t.state.as_str() {
+        "open" if works => &["start", "submit"],
+        "in_progress" | "returned" if works => &["submit"],
+        "submitted" if verifies => &["verify", "return"],
+        _ => &[],
+    };
+    acts.iter().map(|a| (*a).to_owned()).collect()
 }
 
 fn item(live: &Live, caller: &Caller, t: TaskRow, today: &str) -> Item {
@@ -121,11 +122,15 @@ fn item(live: &Live, caller: &Caller, t: TaskRow, today: &str) -> Item {
         state_name: state_name(&t.state),
         overdue: is_overdue(&t, today),
         allowed: allowed(live, caller, &t),
+        may_attach: t.state != "verified" && {
+            let (works, verifies) = roles(live, caller, &t);
+            works || verifies
+        },
         task: t,
     }
 }
 
-fn may_read(live: &Live, caller: &Caller, t: &TaskRow) -> bool {
+pub fn may_read(live: &Live, caller: &Caller, t: &TaskRow) -> bool {
     can(
         &caller.principal,
         Action::ReadRectification {

@@ -696,12 +696,7 @@ pub async fn task(
         let d = rect::get(&state, &page.caller, id).await?;
         let t = task_view(l, &d.item);
         let message = q.done.as_deref().map(|k| l.t(&format!("rect-done-{k}")));
-        let may_upload = t.state_code != "verified"
-            && (!t.allowed.is_empty()
-                || matches!(
-                    page.caller.principal.role,
-                    jixiao_core::access::Role::Reporter | jixiao_core::access::Role::UnitLeader
-                ));
+        let may_upload = d.item.may_attach;
         render(&TaskPage {
             ctx: &page.ctx,
             t,
