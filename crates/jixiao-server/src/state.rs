@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::live::Live;
 use jixiao_store::Store;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use tokio::sync::RwLock;
 
 #[derive(Clone)]
@@ -25,6 +25,74 @@ pub struct AppState {
     syncing: Arc<tokio::sync::Mutex<()>>,
     /// Imports running now (at most `max_concurrent_imports`).
     pub imports: Arc<tokio::sync::Semaphore>,
+    /// Work done after a response (the warnings of counted values), in order.
+    pub after: Arc<After>,
+}
+
+/// Work a request leaves to be done after its response (today: bringing the warnings up to
+/// date with the values it changed), run one piece at a time in the order it was left, so two
+/// pieces never raise the same warning twice. Whoever reads what that work writes (the
+/// warnings, the inbox) first waits for the pieces left before its read ([`After::settled`]),
+/// so a user who submits a value and opens the warnings sees the warning it raised.
+///
+/// Decision: a ticket per piece rather than a worker task with a queue; a worker would hold the
+/// state (and so itself) alive forever, and the tickets make "everything left before now is
+/// done" exact.
+#[derive(Default)]
+pub struct After {
+    /// Tickets handed out.
+    issued: AtomicU64,
+    /// The ticket whose turn it is (every ticket below it is done).
+    turn: AtomicU64,
+    moved: tokio::sync::Notify,
+}
+
+/// A ticket's turn; ended (the next ticket's turn) when dropped, also when its work panicked
+/// or the runtime stopped it.
+pub struct Turn<'a>(&'a After);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.0.turn.fetch_add(1, Ordering::SeqCst);
+        self.0.moved.notify_waiters();
+    }
+}
+
+impl After {
+    /// A ticket: taken when the work is left, before the response.
+    pub fn ticket(&self) -> u64 {
+        self.issued.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Waits until `until` holds of the turn.
+    async fn wait(&self, until: impl Fn(u64) -> bool) {
+        loop {
+            let moved = self.moved.notified();
+            tokio::pin!(moved);
+            moved.as_mut().enable();
+            if until(self.turn.load(Ordering::SeqCst)) {
+                return;
+            }
+            moved.await;
+        }
+    }
+
+    /// Waits for `ticket`'s turn.
+    pub async fn turn(&self, ticket: u64) -> Turn<'_> {
+        self.wait(|t| t >= ticket).await;
+        Turn(self)
+    }
+
+    /// Waits (at most `within`) until every piece left before now is done.
+    pub async fn settled(&self, within: std::time::Duration) {
+        let issued = self.issued.load(Ordering::SeqCst);
+        if tokio::time::timeout(within, self.wait(|t| t >= issued))
+            .await
+            .is_err()
+        {
+            tracing::warn!("work left after a response is still running; reading without it");
+        }
+    }
 }
 
 pub type RankingCache = std::collections::HashMap<String, (u64, bytes::Bytes)>;
@@ -48,6 +116,7 @@ impl AppState {
             synced: Arc::new(AtomicI64::new(seq)),
             stale: Arc::default(),
             syncing: Arc::default(),
+            after: Arc::default(),
         })
     }
 

@@ -818,7 +818,7 @@ pub async fn save_form(
     }
     crate::ops::commit(tx).await?;
     state.live.write().await.apply_many(&rows);
-    crate::ops::warnings::follow(state, &rows).await;
+    crate::ops::warnings::follow_later(state, rows);
     Ok(Saved::Done)
 }
 

@@ -286,6 +286,7 @@ fn username(caller: &Caller) -> Result<&str> {
 pub async fn inbox(state: &AppState, caller: &Caller) -> Result<Inbox> {
     caller.require_signed_in()?;
     let me = username(caller)?;
+    crate::ops::warnings::settled(state).await;
     let items = jixiao_store::notices::inbox(&state.store, me, 200)
         .await?
         .into_iter()
@@ -309,9 +310,12 @@ pub async fn inbox(state: &AppState, caller: &Caller) -> Result<Inbox> {
 /// Unread notices of the caller (0 for a key or nobody): the count in the header.
 pub async fn unread(state: &AppState, caller: &Caller) -> i64 {
     match caller.user.as_ref() {
-        Some(u) => jixiao_store::notices::unread(&state.store, &u.username)
-            .await
-            .unwrap_or(0),
+        Some(u) => {
+            crate::ops::warnings::settled(state).await;
+            jixiao_store::notices::unread(&state.store, &u.username)
+                .await
+                .unwrap_or(0)
+        }
         None => 0,
     }
 }
@@ -576,6 +580,8 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 /// message once, retried with backoff (30 s, 2 min, 8 min, … ×4) up to
 /// `delivery_attempts`, every attempt in the delivery log.
 pub async fn deliver(state: &AppState, now: time::OffsetDateTime) -> Result<Delivered> {
+    // The notices of the warnings left after a response are queued first.
+    crate::ops::warnings::settled(state).await;
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()

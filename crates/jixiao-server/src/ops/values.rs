@@ -788,7 +788,7 @@ async fn apply(
     let effect = diff(&live, element, &before, &after);
     let value = view_with(&live, caller, key, Some(row.clone()), evidence);
     drop(live);
-    crate::ops::warnings::follow(state, std::slice::from_ref(&row)).await;
+    crate::ops::warnings::follow_later(state, vec![row]);
     Ok(Changed { value, effect })
 }
 

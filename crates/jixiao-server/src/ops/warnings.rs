@@ -195,8 +195,15 @@ fn raised_notice(w: &WarningRow, c: &Crossing) -> Notice {
 /// Brings the warnings of `rows`' units and periods up to date with the live results (after
 /// the rows were applied): raises, changes, resolves; tells whom it concerns. A failure is
 /// logged, not returned: the change of value stands, and the scheduled round
-/// ([`follow_all`]) catches up.
+/// ([`follow_all`]) catches up. Waits for its turn after the work left before it
+/// ([`follow_later`]).
 pub async fn follow(state: &AppState, rows: &[ValueRow]) {
+    let ticket = state.after.ticket();
+    let _turn = state.after.turn(ticket).await;
+    bring_up_to_date(state, rows).await;
+}
+
+async fn bring_up_to_date(state: &AppState, rows: &[ValueRow]) {
     let mut touched: BTreeMap<(String, Period), BTreeSet<String>> = BTreeMap::new();
     {
         let live = state.live.read().await;
@@ -224,6 +231,27 @@ pub async fn follow(state: &AppState, rows: &[ValueRow]) {
     }
 }
 
+/// [`follow`] after the response: the request that changed the values does not wait for the
+/// warnings (on the count → ranking path they cost a write transaction and its audit entry);
+/// readers of warnings and notices wait for it ([`settled`]).
+pub fn follow_later(state: &AppState, rows: Vec<ValueRow>) {
+    let ticket = state.after.ticket();
+    let state = state.clone();
+    tokio::spawn(async move {
+        let _turn = state.after.turn(ticket).await;
+        bring_up_to_date(&state, &rows).await;
+    });
+}
+
+/// Waits for the warnings left to [`follow_later`] before now (at most a few seconds: a read
+/// never hangs on them).
+pub async fn settled(state: &AppState) {
+    state
+        .after
+        .settled(std::time::Duration::from_secs(10))
+        .await;
+}
+
 /// Every warning of every scheme and tracked period brought up to date (the scheduled round).
 pub async fn follow_all(state: &AppState) -> Result<()> {
     let keys: Vec<(String, Period)> = {
@@ -234,6 +262,8 @@ pub async fn follow_all(state: &AppState) -> Result<()> {
             .flat_map(|(c, s)| s.periods.keys().map(|p| (c.clone(), *p)))
             .collect()
     };
+    let ticket = state.after.ticket();
+    let _turn = state.after.turn(ticket).await;
     for (scheme, period) in keys {
         reconcile(state, &scheme, period, None).await?;
     }
@@ -575,6 +605,7 @@ fn may_read(live: &Live, caller: &Caller, w: &WarningRow) -> bool {
 /// then the rest newest first (at most 1,000).
 pub async fn list(state: &AppState, caller: &Caller, f: &Filter) -> Result<Vec<Item>> {
     caller.require_signed_in()?;
+    settled(state).await;
     let now = time::OffsetDateTime::now_utc();
     if let Some(l) = &f.level
         && Level::parse(l).is_none()
@@ -653,6 +684,7 @@ pub struct Detail {
 }
 
 async fn load(state: &AppState, id: i64) -> Result<WarningRow> {
+    settled(state).await;
     let mut c = state.store.read().await?;
     jixiao_store::warnings::get(&mut c, id)
         .await?
