@@ -14,6 +14,7 @@ macro_rules! t {
 pub(crate) use t;
 
 pub mod access;
+pub mod applications;
 pub mod check;
 pub mod code;
 pub mod data;

@@ -477,6 +477,9 @@ impl Builder<'_> {
         self.assign_members(&mut model);
         self.unused_elements(&model);
         self.warnings(&model);
+        for (code, path, message) in crate::applications::check(&model) {
+            self.s.err(code, &path, message);
+        }
         Some(model)
     }
 

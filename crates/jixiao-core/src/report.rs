@@ -107,6 +107,9 @@ pub struct UnitRow {
     pub indicators: Option<Vec<IndicatorRow>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<UnitExplanation>,
+    /// Results applied ([`crate::applications::apply`]); empty until applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<crate::applications::Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -278,6 +281,7 @@ pub fn report(
                             .explanations
                             .then(|| explain_unit(model, scoring, uid))
                             .flatten(),
+                        outcomes: Vec::new(),
                     }
                 })
                 .collect();

@@ -47,6 +47,10 @@ pub struct Scheme {
     /// Checks between data elements (数据校验), e.g. `mediation_agreements <= mediation_cases`.
     #[serde(default)]
     pub checks: Vec<CheckRule>,
+    /// Results applied (结果运用): outcomes drawn from grades, ranks, totals, vetoes and
+    /// earlier results (see [`crate::applications`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<crate::applications::Application>,
 }
 
 /// A rule that a unit's numbers of one period must satisfy together.

@@ -410,6 +410,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
         vetoes: Vec::new(),
         warnings: Vec::new(),
         checks: Vec::new(),
+        applications: Vec::new(),
     };
     let mut rng = Rng::new(spec.seed ^ 0x5EED);
     let units = (0..spec.units)

@@ -26,6 +26,8 @@ pub struct PublicationRow {
     pub reason: String,
     pub published_by: String,
     pub published_at: String,
+    /// Whether the public notice shows the results applied (结果运用).
+    pub applied_public: bool,
 }
 
 fn row(r: &sqlx::any::AnyRow) -> Result<PublicationRow> {
@@ -43,6 +45,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<PublicationRow> {
         reason: get_str(r, "reason")?,
         published_by: get_str(r, "published_by")?,
         published_at: get_str(r, "published_at")?,
+        applied_public: get_i64(r, "applied_public")? != 0,
     })
 }
 
@@ -55,6 +58,7 @@ pub struct NewPublication<'a> {
     pub values_snapshot: &'a str,
     pub results: &'a str,
     pub reason: &'a str,
+    pub applied_public: bool,
 }
 
 /// Publishes a new revision of a scheme's period, or — when the latest revision was made from
@@ -86,12 +90,13 @@ pub async fn publish(
             && l.scheme_hash == p.scheme_hash
             && l.org_snapshot == p.org_snapshot
             && l.values_snapshot == p.values_snapshot
+            && l.applied_public == p.applied_public
     }) {
         return Ok((l.clone(), false));
     }
     let revision = latest.map_or(1, |l| l.revision + 1);
     let results_hash = sha256_hex(p.results.as_bytes());
-    let r = sqlx::query("INSERT INTO publications (scheme_code, scheme_version, scheme_hash, period, revision, org_snapshot, values_snapshot, results, results_hash, reason, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *")
+    let r = sqlx::query("INSERT INTO publications (scheme_code, scheme_version, scheme_hash, period, revision, org_snapshot, values_snapshot, results, results_hash, reason, published_by, published_at, applied_public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *")
         .bind(p.scheme_code)
         .bind(p.scheme_version)
         .bind(p.scheme_hash)
@@ -104,11 +109,12 @@ pub async fn publish(
         .bind(p.reason)
         .bind(&actor.name)
         .bind(now())
+        .bind(i64::from(p.applied_public))
         .fetch_one(&mut **tx)
         .await?;
     let pubrow = row(&r)?;
     let id = format!("{}/{}#{}", p.scheme_code, p.period, revision);
-    let after = serde_json::json!({"scheme_version": p.scheme_version, "scheme_hash": p.scheme_hash, "results_hash": results_hash}).to_string();
+    let after = serde_json::json!({"scheme_version": p.scheme_version, "scheme_hash": p.scheme_hash, "results_hash": results_hash, "applied_public": p.applied_public}).to_string();
     append(
         tx,
         actor,
@@ -130,6 +136,18 @@ pub async fn get(store: &Store, id: i64) -> Result<Option<PublicationRow>> {
         .bind(id)
         .fetch_optional(&store.pool)
         .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// The latest revision of a scheme's period.
+pub async fn latest(store: &Store, scheme: &str, period: &str) -> Result<Option<PublicationRow>> {
+    let r = sqlx::query(
+        "SELECT * FROM publications WHERE scheme_code = $1 AND period = $2 ORDER BY revision DESC LIMIT 1",
+    )
+    .bind(scheme)
+    .bind(period)
+    .fetch_optional(&store.pool)
+    .await?;
     r.as_ref().map(row).transpose()
 }
 

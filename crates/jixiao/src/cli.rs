@@ -192,6 +192,9 @@ pub struct ScoreArgs {
     /// 输出格式 · output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: ScoreFormat,
+    /// 往期结果（`jixiao score --format json` 的输出），由近及远，可重复；供“连续”结果运用规则使用 · earlier results (outputs of `jixiao score --format json`), newest first, repeatable; read by consecutive application rules
+    #[arg(long = "previous", value_name = "FILE")]
+    pub previous: Vec<PathBuf>,
     /// 输出文件（xlsx 必填；其他格式默认输出到屏幕）· output file (required for xlsx)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

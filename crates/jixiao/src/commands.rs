@@ -298,7 +298,10 @@ fn cmd_score(a: ScoreArgs) -> Outcome {
         rows: false,
         warnings: a.format == ScoreFormat::Json,
     };
-    let r = report(&l.model, &l.values, &scoring, class, detail);
+    let mut r = report(&l.model, &l.values, &scoring, class, detail);
+    let history = jixiao_core::applications::history_in_year(&l.model, &l.values, p, |_| None)
+        .then(previous_grades(&a.previous)?);
+    jixiao_core::applications::apply(&l.model, &mut r, &history);
     let bytes = match a.format {
         ScoreFormat::Table => output::table(&l.model, &r, lang).into_bytes(),
         ScoreFormat::Json => json_text(&r).into_bytes(),
@@ -316,6 +319,66 @@ fn cmd_score(a: ScoreArgs) -> Outcome {
         })?,
     };
     write_out(&a.output, &bytes)
+}
+
+/// The units' grades in earlier results (JSON outputs of `jixiao score`), newest first.
+fn previous_grades(files: &[PathBuf]) -> Result<jixiao_core::applications::History, Failure> {
+    let mut per_file: Vec<std::collections::HashMap<String, jixiao_core::code::Ident>> = Vec::new();
+    let mut units = std::collections::BTreeSet::new();
+    for f in files {
+        let name = f.display();
+        let text = std::fs::read_to_string(f).map_err(|e| {
+            usage(
+                format!("无法读取往期结果 {name}：{e}"),
+                format!("cannot read the earlier results {name}: {e}"),
+            )
+        })?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            usage(
+                format!(
+                    "往期结果 {name} 不是 JSON（第 {} 行第 {} 列）：{e}",
+                    e.line(),
+                    e.column()
+                ),
+                format!(
+                    "the earlier results {name} are not JSON (line {}, column {}): {e}",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        let Some(classes) = v["classes"].as_array() else {
+            return Err(usage(
+                format!("往期结果 {name} 不是 `jixiao score --format json` 的输出（缺少 classes）"),
+                format!(
+                    "the earlier results {name} are not an output of `jixiao score --format json` (no classes)"
+                ),
+            ));
+        };
+        let mut grades = std::collections::HashMap::new();
+        for row in classes
+            .iter()
+            .filter_map(|c| c["rows"].as_array())
+            .flatten()
+        {
+            let (Some(u), Some(g)) = (row["unit"].as_str(), row["grade"]["code"].as_str()) else {
+                continue;
+            };
+            if let Ok(g) = jixiao_core::code::Ident::parse(g) {
+                units.insert(u.to_owned());
+                grades.insert(u.to_owned(), g);
+            }
+        }
+        per_file.push(grades);
+    }
+    let mut h = jixiao_core::applications::History::default();
+    for u in units {
+        let seq = per_file.iter().map(|g| g.get(&u).cloned()).collect();
+        if let Ok(code) = jixiao_core::code::Code::parse(&u) {
+            h.grades.insert(code, seq);
+        }
+    }
+    Ok(h)
 }
 
 /// Pretty JSON with a final newline.

@@ -117,6 +117,7 @@ pub fn table(model: &Model, r: &Report, lang: Lang) -> String {
             h(lang, "等次", "Grade"),
             h(lang, "说明", "Note"),
         ]);
+        head.extend(applied_heads(model, c, lang));
         t.set_header(head);
         for row in &c.rows {
             let mut cells = vec![
@@ -135,6 +136,7 @@ pub fn table(model: &Model, r: &Report, lang: Lang) -> String {
                     .map_or_else(|| "—".to_owned(), |g| g.name.get(lang).to_owned()),
                 rule_note(row, lang),
             ]);
+            cells.extend(applied_cells(row, lang));
             t.add_row(cells);
         }
         let n = c.modules.len();
@@ -147,6 +149,29 @@ pub fn table(model: &Model, r: &Report, lang: Lang) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The headers of a class's results applied (结果运用), after the fixed columns.
+fn applied_heads(model: &Model, c: &jixiao_core::report::ClassReport, lang: Lang) -> Vec<String> {
+    model
+        .scheme
+        .applications
+        .iter()
+        .filter(|a| a.classes.is_empty() || a.classes.contains(&c.code))
+        .map(|a| a.name.get(lang).to_owned())
+        .collect()
+}
+
+/// A row's outcomes, in the order of [`applied_heads`] (— when not decided).
+fn applied_cells(row: &jixiao_core::report::UnitRow, lang: Lang) -> Vec<String> {
+    row.outcomes
+        .iter()
+        .map(|o| {
+            o.value
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), |v| v.show().get(lang).to_owned())
+        })
+        .collect()
 }
 
 /// One line per unit, every class in one table with fixed columns (UTF-8 with BOM so that
@@ -182,10 +207,16 @@ pub fn csv(model: &Model, r: &Report, lang: Lang) -> Vec<u8> {
             "note",
         ],
     };
-    let _ = w.write_record(head);
+    // Results applied: one column per application of the scheme (empty where a class has no
+    // such application).
+    let applied: Vec<&jixiao_core::applications::Application> =
+        model.scheme.applications.iter().collect();
+    let mut head: Vec<String> = head.iter().map(|s| (*s).to_owned()).collect();
+    head.extend(applied.iter().map(|a| a.name.get(lang).to_owned()));
+    let _ = w.write_record(&head);
     for c in &r.classes {
         for row in &c.rows {
-            let _ = w.write_record([
+            let mut record = vec![
                 c.code.to_string(),
                 c.name.get(lang).to_owned(),
                 row.rank.map(|r| r.to_string()).unwrap_or_default(),
@@ -200,7 +231,16 @@ pub fn csv(model: &Model, r: &Report, lang: Lang) -> Vec<u8> {
                     .map(|g| g.name.get(lang).to_owned())
                     .unwrap_or_default(),
                 rule_note(row, lang),
-            ]);
+            ];
+            record.extend(applied.iter().map(|a| {
+                row.outcomes
+                    .iter()
+                    .find(|o| o.code == a.code)
+                    .and_then(|o| o.value.as_ref())
+                    .map(|v| v.show().get(lang).to_owned())
+                    .unwrap_or_default()
+            }));
+            let _ = w.write_record(&record);
         }
     }
     w.into_inner().unwrap_or_default()

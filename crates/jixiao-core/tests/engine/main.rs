@@ -1,5 +1,6 @@
 //! The engine against DOMAIN.md §2–§3, with numbers a clerk can check by hand.
 
+mod applications;
 mod checks;
 mod methods;
 mod props;

@@ -5,6 +5,7 @@
 //! [`crate::http::problem`].
 
 pub mod appeals;
+pub mod applied;
 pub mod audit;
 pub mod auth;
 pub mod dhis2;
@@ -242,6 +243,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(results::unit))
         .routes(routes!(results::reporting))
         .routes(routes!(results::whatif))
+        .routes(routes!(applied::report))
         .routes(routes!(publications::list, publications::publish))
         .routes(routes!(publications::readiness))
         .routes(routes!(publications::get))

@@ -39,9 +39,12 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<PublicationR
 #[utoipa::path(get, path = "/publications/{id}", tag = "publications", params(("id" = i64, Path)), responses((status = 200, body = PublicationView), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<PublicationView>> {
-    Ok(Json(crate::ops::publications::get(&state, id).await?))
+    Ok(Json(
+        crate::ops::publications::get(&state, &caller, id).await?,
+    ))
 }
 
 /// Re-score a publication from its frozen scheme version, organisation and values.

@@ -155,6 +155,7 @@ pub async fn resolve(
                 &publication.scheme_code,
                 &publication.period,
                 &format!("申诉{id}复核成立：{}", b.reason),
+                None,
             )
             .await?
             .0
@@ -280,7 +281,7 @@ async fn correct(
         live.apply(r);
     }
     drop(live);
-    crate::ops::warnings::follow(state, &rows).await;
+    crate::ops::warnings::follow_later(state, rows);
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 //! an adapter, and `api/` and `web/` never reach into each other.
 
 pub mod appeals;
+pub mod applied;
 pub mod audit;
 pub mod auth;
 pub mod dhis2;

@@ -85,7 +85,7 @@ pub fn score_snapshot(
     let rows = rows_of(snapshot);
     let values = values_from_rows(&model, rows.iter(), |_| true);
     let scoring = Scoring::compute(&model, &values, period);
-    let r = report(
+    let mut r = report(
         &model,
         &values,
         &scoring,
@@ -97,6 +97,10 @@ pub fn score_snapshot(
             warnings: false,
         },
     );
+    // Results applied are frozen with the results (the earlier grades they read come from the
+    // same snapshot, so re-scoring repeats them).
+    let history = jixiao_core::applications::history_in_year(&model, &values, period, |_| None);
+    jixiao_core::applications::apply(&model, &mut r, &history);
     Ok(serde_json::to_string(&r).unwrap_or_default())
 }
 
@@ -105,6 +109,10 @@ pub struct PublishBody {
     pub scheme: String,
     pub period: String,
     pub reason: String,
+    /// Show the results applied (结果运用: bonus coefficients, eligibility …) in the public
+    /// notice. They are frozen with the results either way; by default they stay internal.
+    #[serde(default)]
+    pub applied_public: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -125,28 +133,47 @@ pub async fn publish(
 ) -> Result<(PublicationView, bool)> {
     allow(state, caller, Action::Publish { scheme: &b.scheme }).await?;
     require_reason(&b.reason)?;
-    let (row, created) = publish_now(state, caller, &b.scheme, &b.period, &b.reason).await?;
+    let (row, created) = publish_now(
+        state,
+        caller,
+        &b.scheme,
+        &b.period,
+        &b.reason,
+        Some(b.applied_public),
+    )
+    .await?;
     let results = Some(stored_results(&row)?);
     Ok((PublicationView { row, results }, created))
 }
 
 /// Scores the current official values and stores a new revision; when the scheme version, the
 /// organisation and the counted values are those of the latest revision, that revision is the
-/// answer (`false`) and nothing is written.
+/// answer (`false`) and nothing is written. `applied_public`: whether the public notice shows
+/// the results applied (`None`: as the latest revision did, e.g. a re-publication after an
+/// appeal).
 pub async fn publish_now(
     state: &AppState,
     caller: &Caller,
     scheme: &str,
     period: &str,
     reason: &str,
+    applied_public: Option<bool>,
 ) -> Result<(PublicationRow, bool)> {
+    let applied_public = match applied_public {
+        Some(b) => b,
+        None => jixiao_store::publications::latest(&state.store, scheme, period)
+            .await?
+            .is_some_and(|p| p.applied_public),
+    };
     // What is published is what the database holds, not what this node last heard of: catch
     // up with every change (made through any node or the command line), score, and publish
     // only if nothing was written in between; otherwise catch up again.
     for _ in 0..CATCH_UP_TRIES {
         state.sync().await?;
         let seen = state.synced();
-        if let Some(done) = publish_at(state, caller, scheme, period, reason, seen).await? {
+        if let Some(done) =
+            publish_at(state, caller, scheme, period, reason, applied_public, seen).await?
+        {
             return Ok(done);
         }
     }
@@ -171,6 +198,7 @@ async fn publish_at(
     scheme: &str,
     period: &str,
     reason: &str,
+    applied_public: bool,
     seen: i64,
 ) -> Result<Option<(PublicationRow, bool)>> {
     let (scheme_row, org, snapshot, p) = {
@@ -241,6 +269,7 @@ async fn publish_at(
             values_snapshot: &values_json,
             results: &results,
             reason,
+            applied_public,
         },
     )
     .await?;
@@ -310,13 +339,32 @@ pub async fn public(state: &AppState) -> Result<Vec<(PublicationRow, Option<Text
         .collect())
 }
 
-/// One publication with its results (public).
-pub async fn get(state: &AppState, id: i64) -> Result<PublicationView> {
+/// One publication with its results (public). The results applied (each unit's `outcomes`)
+/// are shown to the public only when the office chose so; readers of the rankings always see
+/// them (they are frozen in the publication either way).
+pub async fn get(state: &AppState, caller: &Caller, id: i64) -> Result<PublicationView> {
     let row = jixiao_store::publications::get(&state.store, id)
         .await?
         .ok_or_else(|| Error::not_found("公示", "publication"))?;
-    let results = Some(stored_results(&row)?);
-    Ok(PublicationView { row, results })
+    let mut results = stored_results(&row)?;
+    if !row.applied_public && allow(state, caller, Action::ReadRankings).await.is_err() {
+        strip_outcomes(&mut results);
+    }
+    Ok(PublicationView {
+        row,
+        results: Some(results),
+    })
+}
+
+/// Removes every unit's results applied from a stored report.
+pub fn strip_outcomes(results: &mut serde_json::Value) {
+    for c in results["classes"].as_array_mut().into_iter().flatten() {
+        for r in c["rows"].as_array_mut().into_iter().flatten() {
+            if let Some(o) = r.as_object_mut() {
+                o.remove("outcomes");
+            }
+        }
+    }
 }
 
 /// A publication's stored results; results that cannot be read (damaged in the database) are
@@ -391,6 +439,8 @@ pub struct Publishable {
     pub title: Text,
     pub period: String,
     pub last: Option<(i64, i64, String)>,
+    /// Whether the scheme sets results applied (结果运用).
+    pub applied: bool,
 }
 
 /// Every tracked period of every scheme the caller may publish; forbidden when there is none.
@@ -421,6 +471,7 @@ pub async fn publishable(state: &AppState, caller: &Caller) -> Result<Vec<Publis
                 title: s.model.scheme.title.clone(),
                 period,
                 last,
+                applied: !s.model.scheme.applications.is_empty(),
             });
         }
     }
@@ -457,6 +508,10 @@ pub struct Readiness {
     pub blocked: Vec<Blocking>,
     /// The revision this would be (1 for the first publication).
     pub revision: i64,
+    /// The scheme's results applied (结果运用), by name: the office chooses whether the public
+    /// notice shows them.
+    #[schema(value_type = Vec<Object>)]
+    pub applications: Vec<Text>,
 }
 
 /// Readiness of a scheme's period for publication: the classes and how many units each ranks,
@@ -514,6 +569,13 @@ pub async fn readiness(
         classes,
         blocked,
         revision: last + 1,
+        applications: s
+            .model
+            .scheme
+            .applications
+            .iter()
+            .map(|a| a.name.clone())
+            .collect(),
     })
 }
 

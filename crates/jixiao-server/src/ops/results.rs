@@ -23,6 +23,11 @@ pub struct ResultQuery {
     pub kind: Option<Kind>,
     /// Only this class.
     pub class: Option<String>,
+    /// The ranking only: also list the warning lines the data cross now (`true`), computed
+    /// from the values. Off by default: the warnings as followed up (answered, escalated,
+    /// resolved) are at `/api/v1/warnings`, and a ranking read at every change of a large
+    /// district should not carry one per unit across a line.
+    pub warnings: Option<bool>,
 }
 
 /// A published scheme, one of its tracked periods and that period.
@@ -48,6 +53,26 @@ pub fn of_kind<'a>(s: &'a LiveScheme, t: &'a Tracked, kind: Kind) -> (&'a Scorin
         Kind::Official => (&t.official, s.values(t, kind)),
         Kind::Provisional => (&t.provisional, s.values(t, kind)),
     }
+}
+
+/// Each unit's grades in the periods of `p`'s length before it in the scheme's year (the
+/// quarters before a quarter), newest first: what consecutive application rules (结果运用,
+/// e.g. 不合格 two quarters running) read. Tracked periods scored on the same organisation are
+/// reused; publication computes the same from its snapshot.
+///
+/// Decision: a year's consecutive rule (two years running) reads only what the scheme itself
+/// scores; linking the previous year's scheme and its publication is left for later.
+pub fn history(s: &LiveScheme, p: Period, kind: Kind) -> jixiao_core::applications::History {
+    let Some(t) = s.periods.get(&p) else {
+        return jixiao_core::applications::History::default();
+    };
+    let (_, values) = of_kind(s, t, kind);
+    jixiao_core::applications::history_in_year(&t.model, values, p, |q| {
+        s.periods
+            .get(&q)
+            .filter(|tq| tq.era == t.era)
+            .map(|tq| of_kind(s, tq, kind).0)
+    })
 }
 
 /// A scheme's report of one kind for a tracked period (none when the period is not tracked).
@@ -127,8 +152,9 @@ pub async fn ranking(
     allow(state, caller, Action::ReadRankings).await?;
     let live = state.live.read().await;
     let kind = q.kind.unwrap_or(Kind::Official);
+    let with_warnings = q.warnings.unwrap_or(false);
     let key = format!(
-        "{scheme}\u{1f}{period}\u{1f}{kind:?}\u{1f}{}",
+        "{scheme}\u{1f}{period}\u{1f}{kind:?}\u{1f}{}\u{1f}{with_warnings}",
         q.class.as_deref().unwrap_or("")
     );
     let cached = state
@@ -151,17 +177,21 @@ pub async fn ranking(
         None => None,
     };
     let (scoring, values) = of_kind(s, t, kind);
+    let mut r = report(
+        &t.model,
+        values,
+        scoring,
+        class,
+        Detail {
+            warnings: with_warnings,
+            ..Detail::default()
+        },
+    );
+    if let Ok(p) = Period::parse(period) {
+        jixiao_core::applications::apply(&t.model, &mut r, &history(s, p, kind));
+    }
     let ranking = Ranking {
-        report: report(
-            &t.model,
-            values,
-            scoring,
-            class,
-            Detail {
-                warnings: true,
-                ..Detail::default()
-            },
-        ),
+        report: r,
         scheme_version: s.row.version,
         scheme_hash: s.row.content_hash.clone(),
         kind,
@@ -279,6 +309,9 @@ fn unit_in(live: &Live, scheme: &str, period: &str, unit: &str, kind: Kind) -> R
             warnings: false,
         },
     );
+    let mut r = r;
+    let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
+    jixiao_core::applications::apply(&t.model, &mut r, &history(s, p, kind));
     let class = r
         .classes
         .into_iter()

@@ -4,6 +4,7 @@
 //! checks, the workflow and the audit are the same as the API's — and turns their answers (and
 //! problems) into HTML or a workbook. Pages never call the API's handlers.
 
+pub mod applied;
 pub mod charts;
 pub mod dhis2;
 pub mod entry;
@@ -79,6 +80,7 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             "/report/{scheme}/{period}/{unit}",
             get(results::report_card),
         )
+        .route("/applied/{scheme}/{period}", get(applied::report))
         .route(
             "/publish",
             get(results::publish_form).post(results::publish),

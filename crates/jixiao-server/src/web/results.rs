@@ -423,6 +423,8 @@ struct CardPage<'a> {
     /// What became of the unit after the period, and whom it took over (HTML).
     lineage: Vec<String>,
     neighbours: Vec<Neighbour>,
+    /// Results applied (结果运用): name, value, why, the document that sets the rule.
+    outcomes: Vec<(String, String, String, String)>,
     radar: String,
     trend: String,
     scheme_version: i64,
@@ -650,6 +652,23 @@ fn card_view<'a>(page: &'a Page, card: Card, district: &jixiao_core::text::Text)
         standing: steps(|e| &e.standing),
         lineage: result.lineage.iter().map(|x| l.html(&x.text)).collect(),
         neighbours,
+        outcomes: row
+            .outcomes
+            .iter()
+            .map(|o| {
+                (
+                    l.plain(&o.name).to_owned(),
+                    o.value
+                        .as_ref()
+                        .map_or_else(|| "—".to_owned(), |v| l.plain(&v.show()).to_owned()),
+                    l.plain(&o.reason).to_owned(),
+                    o.basis.as_ref().map_or_else(String::new, |b| {
+                        let b = l.plain(b);
+                        l.ta("card-outcome-basis", &[("basis", &b)])
+                    }),
+                )
+            })
+            .collect(),
         radar,
         trend,
         scheme_version: result.scheme_version,
@@ -676,6 +695,8 @@ pub struct Publishable {
     pub title: String,
     pub period: String,
     pub last: Option<(i64, i64, String)>,
+    /// The 结果运用 report's address (of the latest publication when there is one).
+    pub applied: Option<String>,
 }
 
 #[derive(Template)]
@@ -702,6 +723,13 @@ pub async fn publish_form(
             .await?
             .into_iter()
             .map(|p| Publishable {
+                applied: p.applied.then(|| {
+                    let base = format!("/applied/{}/{}", p.scheme, p.period);
+                    match &p.last {
+                        Some((id, _, _)) => format!("{base}?publication={id}"),
+                        None => base,
+                    }
+                }),
                 scheme: p.scheme,
                 title: l.html(&p.title),
                 period: p.period,
@@ -729,6 +757,9 @@ pub struct PublishForm {
     /// `yes` once the office has seen what goes public and confirmed.
     #[serde(default)]
     pub confirm: String,
+    /// `yes`: the public notice shows the results applied.
+    #[serde(default)]
+    pub applied_public: String,
 }
 
 #[derive(Template)]
@@ -768,6 +799,7 @@ pub async fn publish(
             scheme: f.scheme.clone(),
             period: f.period.clone(),
             reason: f.reason.clone(),
+            applied_public: f.applied_public == "yes",
         };
         match crate::ops::publications::publish(&state, &page.caller, body).await {
             Ok((view, _)) => Ok(see_other(&format!("/publish?published={}", view.row.id))),
@@ -845,7 +877,30 @@ fn text(v: &serde_json::Value) -> Text {
 
 pub struct PublicClass {
     pub name: String,
-    pub rows: Vec<(String, String, String, String)>,
+    /// Rank, name, total, grade and the values of the results applied (when the office
+    /// publishes them; empty otherwise).
+    pub rows: Vec<(String, String, String, String, Vec<String>)>,
+    /// The names of the results applied, when published.
+    pub applied: Vec<String>,
+}
+
+/// A stored row's results applied, as shown: (name, value) of each.
+fn shown_outcomes(l: L, r: &serde_json::Value) -> Vec<(String, String)> {
+    r["outcomes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            let value = match &o["value"] {
+                serde_json::Value::Bool(true) => l.t("yes"),
+                serde_json::Value::Bool(false) => l.t("no"),
+                serde_json::Value::String(n) => n.clone(),
+                v if v.is_object() => l.plain(&text(v)).to_owned(),
+                _ => "—".to_owned(),
+            };
+            (l.plain(&text(&o["name"])).to_owned(), value)
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -878,7 +933,7 @@ pub async fn public_one(
     Query(q): Query<KindQuery>,
 ) -> Response {
     let r = async {
-        let view = crate::ops::publications::get(&state, id).await?;
+        let view = crate::ops::publications::get(&state, &page.caller, id).await?;
         let p = view.row;
         let notice = crate::ops::publications::notice(&state, &p).await?;
         let decimals = crate::ops::results::display_decimals(&state, &p.scheme_code).await;
@@ -892,6 +947,15 @@ pub async fn public_one(
             .unwrap_or(&empty)
             .iter()
             .map(|c| PublicClass {
+                applied: if p.applied_public {
+                    c["rows"]
+                        .as_array()
+                        .and_then(|rows| rows.first())
+                        .map(|r| shown_outcomes(l, r).into_iter().map(|(n, _)| n).collect())
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
                 name: l.html(&text(&c["name"])),
                 rows: c["rows"]
                     .as_array()
@@ -924,6 +988,11 @@ pub async fn public_one(
                             } else {
                                 String::new()
                             },
+                            if p.applied_public {
+                                shown_outcomes(l, r).into_iter().map(|(_, v)| v).collect()
+                            } else {
+                                Vec::new()
+                            },
                         )
                     })
                     .collect(),
@@ -937,28 +1006,47 @@ pub async fn public_one(
                 .as_array()
                 .unwrap_or(&empty)
                 .iter()
-                .map(|c| Sheet {
-                    name: l.plain(&text(&c["name"])).to_owned(),
-                    headers: headers.clone(),
-                    decimals: None,
-                    rows: c["rows"]
-                        .as_array()
-                        .unwrap_or(&empty)
-                        .iter()
-                        .map(|r| {
-                            vec![
-                                r["rank"].as_u64().map(Decimal::from).into(),
-                                Cell::from(r["unit"].as_str().unwrap_or_default()),
-                                l.plain(&text(&r["name"])).into(),
-                                decimal(&r["total"]).into(),
-                                if r["grade"].is_object() {
-                                    l.plain(&text(&r["grade"]["name"])).into()
-                                } else {
-                                    Cell::from("")
-                                },
-                            ]
-                        })
-                        .collect(),
+                .map(|c| {
+                    let rows = c["rows"].as_array().unwrap_or(&empty);
+                    let mut headers = headers.clone();
+                    if p.applied_public {
+                        headers.extend(
+                            rows.first()
+                                .map(|r| shown_outcomes(l, r))
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|(n, _)| n),
+                        );
+                    }
+                    Sheet {
+                        name: l.plain(&text(&c["name"])).to_owned(),
+                        headers,
+                        decimals: None,
+                        rows: rows
+                            .iter()
+                            .map(|r| {
+                                let mut cells = vec![
+                                    r["rank"].as_u64().map(Decimal::from).into(),
+                                    Cell::from(r["unit"].as_str().unwrap_or_default()),
+                                    l.plain(&text(&r["name"])).into(),
+                                    decimal(&r["total"]).into(),
+                                    if r["grade"].is_object() {
+                                        l.plain(&text(&r["grade"]["name"])).into()
+                                    } else {
+                                        Cell::from("")
+                                    },
+                                ];
+                                if p.applied_public {
+                                    cells.extend(
+                                        shown_outcomes(l, r)
+                                            .into_iter()
+                                            .map(|(_, v)| Cell::from(v.as_str())),
+                                    );
+                                }
+                                cells
+                            })
+                            .collect(),
+                    }
                 })
                 .collect();
             let file = format!("{}-{}-r{}", p.scheme_code, p.period, p.revision);

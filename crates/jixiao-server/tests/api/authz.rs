@@ -353,6 +353,13 @@ fn table() -> Vec<Case> {
         ),
         case(
             "GET",
+            "/api/v1/applied/{scheme}/{period}",
+            "/api/v1/applied/wolong-2025/2025",
+            none,
+            READERS,
+        ),
+        case(
+            "GET",
             "/api/v1/results/{scheme}/{period}/units/{unit}",
             "/api/v1/results/wolong-2025/2025/units/QLY",
             none,

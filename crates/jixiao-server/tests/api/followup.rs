@@ -283,6 +283,23 @@ async fn a_warning_is_followed_to_its_end(db: Db) {
     assert_eq!(w["lead_code"], "SFJ");
     assert_eq!(w["rectify"], true);
     let id = w["id"].as_i64().expect("id");
+    // The ranking lists the lines crossed now only when asked for (the records are above).
+    let ranking = format!(
+        "/api/v1/results/{}/2025Q4?kind=provisional",
+        w["scheme_code"].as_str().expect("scheme")
+    );
+    let plain = office.ok_get(&ranking).await;
+    assert!(plain["classes"].is_array(), "{plain}");
+    assert_eq!(plain.get("warnings"), None, "{plain}");
+    let asked = office.ok_get(&format!("{ranking}&warnings=true")).await;
+    assert!(
+        asked["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|x| x["unit"] == "QLY" && x["element"] == "litigation_loss_rate"),
+        "{asked}"
+    );
     // Filtered by age: none is older than the calendar goes (a huge age is not an error).
     let old = office
         .ok_get("/api/v1/warnings?min_age_days=4294967295")

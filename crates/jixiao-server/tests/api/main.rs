@@ -2,6 +2,7 @@
 //! `JIXIAO_TEST_POSTGRES` names a server (CI sets it; each test gets its own database).
 //! Every scenario runs on both: `scenario!(name)` makes `name_sqlite` and `name_postgres`.
 
+mod applied;
 mod authz;
 mod concurrency;
 mod contract;

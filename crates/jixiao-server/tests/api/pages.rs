@@ -101,6 +101,13 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
         ("/feeds", OFFICE),
         ("/dhis2", OFFICE),
         ("/schemes/wolong-2025/whatif", READERS),
+        // The 结果运用 report: live, as published, as a workbook.
+        ("/applied/wolong-2025/2025", READERS),
+        ("/applied/wolong-2025/2025?publication={pub}", READERS),
+        (
+            "/applied/wolong-2025/2025?kind=provisional&format=xlsx",
+            READERS,
+        ),
         // Follow-up: everyone's inbox and lists (each sees what concerns them); a warning or a
         // task of QLY to those who may read it; the channels to the admin.
         ("/inbox", SIGNED_IN),

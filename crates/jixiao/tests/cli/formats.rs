@@ -448,3 +448,98 @@ fn quarterly_and_half_year_periods_score_too() {
         assert!(out.stdout.lines().count() > 60, "{p}");
     }
 }
+
+/// Results applied: a column per application in the CSV; `--previous` gives the earlier
+/// grades a consecutive rule reads, and a file that is not an earlier result is refused by name.
+#[test]
+fn consecutive_results_read_earlier_outputs() {
+    let w = crate::Workspace::copy_demo();
+    // For this test the talk follows two 合格 running (石桥镇 SQI is 合格 in 2025).
+    w.replace(
+        "scheme.toml",
+        r#"{ consecutive = { grades = ["fail"], periods = 2 }, value = true },"#,
+        r#"{ consecutive = { grades = ["pass"], periods = 2 }, value = true },"#,
+    );
+    let args = [
+        "score",
+        "--scheme",
+        "scheme.toml",
+        "--org",
+        "org.toml",
+        "--data",
+        "data.csv",
+        "--period",
+        "2025",
+        "--format",
+        "csv",
+    ];
+    let sqi = |out: &str| -> Vec<String> {
+        let line = out
+            .lines()
+            .find(|l| l.contains(",SQI,"))
+            .expect("SQI row")
+            .to_owned();
+        line.split(',').map(str::to_owned).collect()
+    };
+    let head: Vec<String> = {
+        let out = w.run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let first = out
+            .stdout
+            .lines()
+            .next()
+            .expect("header")
+            .trim_start_matches('\u{feff}');
+        assert!(
+            first.ends_with("绩效奖金系数,评优评先资格,约谈主要负责人,领导班子考核参考"),
+            "{first}"
+        );
+        assert_eq!(sqi(&out.stdout)[13], "否", "no earlier result: no talk");
+        first.split(',').map(str::to_owned).collect()
+    };
+    assert_eq!(head[13], "约谈主要负责人");
+    // Last year's result: SQI 合格 as well.
+    std::fs::write(
+        w.path("2024.json"),
+        r#"{ "classes": [ { "rows": [ { "unit": "SQI", "grade": { "code": "pass" } } ] } ] }"#,
+    )
+    .expect("write");
+    let mut with = args.to_vec();
+    with.extend(["--previous", "2024.json"]);
+    let out = w.run(&with);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(sqi(&out.stdout)[13], "是");
+    let mut json = with.clone();
+    json[10] = "json";
+    let out = w.run(&json);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let row = v["classes"]
+        .as_array()
+        .expect("classes")
+        .iter()
+        .flat_map(|c| c["rows"].as_array().expect("rows"))
+        .find(|r| r["unit"] == "SQI")
+        .expect("SQI");
+    let talk = row["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .find(|o| o["code"] == "talk")
+        .expect("talk");
+    assert_eq!(talk["value"], true);
+    assert_eq!(talk["rule"], 2);
+    assert!(
+        talk["reason"]["zh"]
+            .as_str()
+            .expect("reason")
+            .contains("近 2 期等次（由近及远）合格、合格，连续为{合格}"),
+        "{talk}"
+    );
+    // Not an earlier result: refused, naming the file.
+    std::fs::write(w.path("bad.json"), "{ \"rows\": [] }").expect("write");
+    let mut bad = args.to_vec();
+    bad.extend(["--previous", "bad.json"]);
+    let out = w.run(&bad);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("bad.json"), "{}", out.stderr);
+}
