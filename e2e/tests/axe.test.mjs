@@ -16,7 +16,8 @@ after(async () => { await browser?.close(); await demo?.stop(); });
 
 const PAGES = {
   office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif',
-    '/audit', '/publish', '/appeals', '/units', '/import', '/feeds', '/report/wolong-2025/2025Q4/QLY'],
+    '/audit', '/publish', '/appeals', '/units', '/import', '/feeds', '/report/wolong-2025/2025Q4/QLY',
+    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation'],
   qly_reporter: ['/', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/appeals'],
   public: ['/public', '/login'],
 };

@@ -20,6 +20,7 @@ use crate::values::{Values, dependents};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,6 +145,75 @@ impl ClassState {
 pub struct Scoring {
     pub period: Period,
     pub classes: Vec<ClassState>,
+    /// The values of roll-up elements (`source = "children"`) by element and parent unit, from
+    /// the children's results of this period (absent: not decided yet).
+    pub rollups: Rolled,
+}
+
+/// Roll-up values: element → parent unit → value.
+pub type Rolled = HashMap<crate::model::ElemId, HashMap<UnitId, Decimal>>;
+
+/// The roll-up `r` of element `elem` for every parent unit with children in its class, from
+/// that class's results. A parent with a child whose result is not decided has no value (its
+/// missing-data rule applies), nor does a parent without children.
+pub fn rollup_column(
+    model: &Model,
+    r: crate::model::Rollup,
+    child: &ClassState,
+) -> HashMap<UnitId, Decimal> {
+    use crate::scheme::ChildrenMeasure as M;
+    let class = &model.classes[r.class as usize];
+    let mut by_parent: HashMap<UnitId, Vec<&UnitResult>> = HashMap::new();
+    for (m, &u) in class.members.iter().enumerate() {
+        if let (Some(p), Some(res)) = (model.units[u as usize].parent, child.units.get(m)) {
+            by_parent.entry(p).or_default().push(res);
+        }
+    }
+    let graded = |res: &UnitResult| {
+        res.grade
+            .zip(r.grade)
+            .is_some_and(|(g, at)| (g as usize) <= at)
+    };
+    by_parent
+        .into_iter()
+        .filter_map(|(p, kids)| {
+            let undecided = kids.iter().any(|k| k.total.is_none() || k.blocked);
+            let n = Decimal::from(kids.len() as u64);
+            let v = match r.measure {
+                M::Count => Some(n),
+                M::CountVetoed => Some(Decimal::from(
+                    kids.iter().filter(|k| k.veto.is_some()).count() as u64,
+                )),
+                _ if undecided => None,
+                M::MeanTotal => kids
+                    .iter()
+                    .map(|k| k.total.unwrap_or_default())
+                    .try_fold(Decimal::ZERO, |a, b| a.checked_add(b))
+                    .and_then(|sum| sum.checked_div(n)),
+                M::MinTotal => kids.iter().filter_map(|k| k.total).min(),
+                M::MaxTotal => kids.iter().filter_map(|k| k.total).max(),
+                M::CountGraded => Some(Decimal::from(
+                    kids.iter().filter(|k| graded(k)).count() as u64
+                )),
+                M::ShareGraded => Decimal::from(kids.iter().filter(|k| graded(k)).count() as u64)
+                    .checked_mul(Decimal::ONE_HUNDRED)
+                    .and_then(|x| x.checked_div(n)),
+            };
+            v.map(|v| (p, v))
+        })
+        .collect()
+}
+
+/// The roll-up columns the slots of class `cid` read, from the classes already scored.
+fn rolled_for(model: &Model, cid: ClassId, classes: &[ClassState], into: &mut Rolled) {
+    for slot in &model.classes[cid as usize].slots {
+        if let Some(r) = model.elements[slot.elem as usize].rollup
+            && let Some(child) = classes.get(r.class as usize)
+            && child.class == r.class
+        {
+            into.insert(slot.elem, rollup_column(model, r, child));
+        }
+    }
 }
 
 /// What changed after an incremental update.
@@ -166,10 +236,13 @@ pub enum Miss {
 impl Scoring {
     /// Scores every class for `period`.
     pub fn compute(model: &Model, values: &Values, period: Period) -> Scoring {
-        let classes = (0..model.classes.len())
-            .map(|c| compute_class(model, values, period, c as ClassId))
-            .collect();
-        Scoring { period, classes }
+        let mut s = Scoring {
+            period,
+            classes: Vec::new(),
+            rollups: Rolled::new(),
+        };
+        s.recompute(model, values, period);
+        s
     }
 
     /// Scores every class again for `period` in place, reusing the buffers of this result
@@ -177,9 +250,23 @@ impl Scoring {
     pub fn recompute(&mut self, model: &Model, values: &Values, period: Period) {
         self.period = period;
         self.classes
-            .resize_with(model.classes.len(), || ClassState::empty(0));
-        for (c, cs) in self.classes.iter_mut().enumerate() {
-            fill_class(model, values, period, c as ClassId, cs);
+            .resize_with(model.classes.len(), || ClassState::empty(u32::MAX));
+        self.rollups.clear();
+        // In the scoring order, so the classes a roll-up reads are scored before it (the
+        // buffers are reused; a class not scored yet in this round is marked by its id).
+        for cs in &mut self.classes {
+            cs.class = u32::MAX;
+        }
+        let order: Vec<ClassId> = if model.class_order.len() == model.classes.len() {
+            model.class_order.clone()
+        } else {
+            (0..model.classes.len() as ClassId).collect()
+        };
+        for c in order {
+            rolled_for(model, c, &self.classes, &mut self.rollups);
+            let mut cs = std::mem::replace(&mut self.classes[c as usize], ClassState::empty(c));
+            fill_class(model, values, period, c, &mut cs, &self.rollups);
+            self.classes[c as usize] = cs;
         }
     }
 
@@ -229,14 +316,21 @@ impl Scoring {
             if !deps.contains(&slot.elem) {
                 continue;
             }
-            let v = values
-                .resolve(
-                    model,
-                    unit,
-                    slot.elem,
-                    crate::values::shift(self.period, slot.shift),
-                )
-                .ok();
+            let v = if model.elements[slot.elem as usize].rollup.is_some() {
+                self.rollups
+                    .get(&slot.elem)
+                    .and_then(|c| c.get(&unit))
+                    .copied()
+            } else {
+                values
+                    .resolve(
+                        model,
+                        unit,
+                        slot.elem,
+                        crate::values::shift(self.period, slot.shift),
+                    )
+                    .ok()
+            };
             if cs.matrix[base + si] != v {
                 cs.matrix[base + si] = v;
                 for &l in &class.slot_leaves[si] {
@@ -298,7 +392,48 @@ impl Scoring {
                 change.standings.push(class.members[m]);
             }
         }
+        if !change.totals.is_empty() || !change.standings.is_empty() {
+            self.roll_up_from(model, values, cid, &mut change);
+        }
         change
+    }
+
+    /// After class `cid`'s results changed: the roll-ups over it brought up to date, and every
+    /// parent whose roll-up moved re-scored (a village's counted value moves its sub-district).
+    fn roll_up_from(&mut self, model: &Model, values: &Values, cid: ClassId, change: &mut Change) {
+        let elems: Vec<(crate::model::ElemId, crate::model::Rollup)> = model
+            .elements
+            .iter()
+            .enumerate()
+            .filter_map(|(e, el)| {
+                el.rollup
+                    .filter(|r| r.class == cid)
+                    .map(|r| (e as crate::model::ElemId, r))
+            })
+            .filter(|(e, _)| {
+                model
+                    .classes
+                    .iter()
+                    .any(|c| c.slots.iter().any(|s| s.elem == *e))
+            })
+            .collect();
+        for (e, r) in elems {
+            let new = rollup_column(model, r, &self.classes[cid as usize]);
+            let old = self.rollups.remove(&e).unwrap_or_default();
+            let mut moved: Vec<UnitId> = new
+                .iter()
+                .filter(|(u, v)| old.get(u) != Some(v))
+                .map(|(u, _)| *u)
+                .chain(old.keys().filter(|u| !new.contains_key(u)).copied())
+                .collect();
+            moved.sort_unstable();
+            self.rollups.insert(e, new);
+            for parent in moved {
+                let c = self.refresh_unit(model, values, parent, e);
+                change.totals.extend(c.totals);
+                change.standings.extend(c.standings);
+            }
+        }
     }
 }
 
@@ -318,14 +453,15 @@ fn veto_reads(
     }
 }
 
-fn compute_class(model: &Model, values: &Values, period: Period, cid: ClassId) -> ClassState {
-    let mut cs = ClassState::empty(cid);
-    fill_class(model, values, period, cid, &mut cs);
-    cs
-}
-
-/// Scores class `cid` into `cs`, reusing its buffers.
-fn fill_class(model: &Model, values: &Values, period: Period, cid: ClassId, cs: &mut ClassState) {
+/// Scores class `cid` into `cs`, reusing its buffers; roll-up slots read `rolled`.
+fn fill_class(
+    model: &Model,
+    values: &Values,
+    period: Period,
+    cid: ClassId,
+    cs: &mut ClassState,
+    rolled: &Rolled,
+) {
     let class = &model.classes[cid as usize];
     let (n_slots, n_leaves, n_nodes, n_members) = (
         class.slots.len(),
@@ -346,12 +482,21 @@ fn fill_class(model: &Model, values: &Values, period: Period, cid: ClassId, cs: 
         .slots
         .iter()
         .zip(&periods)
-        .map(|(s, p)| values.direct(model, cid, s.elem, *p))
+        .map(|(s, p)| {
+            if model.elements[s.elem as usize].rollup.is_some() {
+                None
+            } else {
+                values.direct(model, cid, s.elem, *p)
+            }
+        })
         .collect();
     for &u in &class.members {
         for ((s, p), d) in class.slots.iter().zip(&periods).zip(&direct) {
             cs.matrix.push(match d {
                 Some(d) => d.get(u),
+                None if model.elements[s.elem as usize].rollup.is_some() => {
+                    rolled.get(&s.elem).and_then(|c| c.get(&u)).copied()
+                }
                 None => values.resolve(model, u, s.elem, *p).ok(),
             });
         }

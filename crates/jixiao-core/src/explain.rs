@@ -159,8 +159,24 @@ pub enum InputSource {
         substituted: String,
         parts: Vec<Input>,
     },
+    /// Rolled up from the children's results (区-街-村): the measure and each child.
+    RolledUp {
+        measure: Text,
+        class: Text,
+        children: Vec<ChildResult>,
+    },
     /// No value.
     Missing { reason: Text },
+}
+
+/// One child's result as a roll-up read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChildResult {
+    pub unit: crate::code::Code,
+    pub name: Text,
+    pub total: Option<Decimal>,
+    pub grade: Option<Text>,
+    pub vetoed: bool,
 }
 
 /// One input of a computation with its provenance.
@@ -251,6 +267,32 @@ impl Input {
                 },
                 Lang::En,
             ) => format!("computed as {formula}: {substituted}"),
+            (
+                InputSource::RolledUp {
+                    measure,
+                    class,
+                    children,
+                },
+                Lang::Zh,
+            ) => format!(
+                "由所辖 {} 个{}的考核结果汇总：{}",
+                children.len(),
+                class.zh,
+                measure.zh
+            ),
+            (
+                InputSource::RolledUp {
+                    measure,
+                    class,
+                    children,
+                },
+                Lang::En,
+            ) => format!(
+                "rolled up from the results of its {} children in {}: {}",
+                children.len(),
+                class.get(Lang::En),
+                measure.get(Lang::En)
+            ),
             (InputSource::Missing { reason }, _) => reason.get(lang).to_owned(),
         };
         out.push(
@@ -269,6 +311,29 @@ impl Input {
                 }
             }
             InputSource::Carried { from } => from.render(lang, indent + 1, out),
+            InputSource::RolledUp { children, .. } => {
+                let pad = "  ".repeat(indent + 1);
+                for c in children {
+                    let total = c.total.map_or_else(
+                        || match lang {
+                            Lang::Zh => "未定".to_owned(),
+                            Lang::En => "undecided".to_owned(),
+                        },
+                        n,
+                    );
+                    let grade = c.grade.as_ref().map_or("", |g| g.get(lang));
+                    let veto = match (c.vetoed, lang) {
+                        (true, Lang::Zh) => "，一票否决",
+                        (true, Lang::En) => ", vetoed",
+                        _ => "",
+                    };
+                    out.push(format!(
+                        "{pad}{} [{}] {total} {grade}{veto}",
+                        c.name.get(lang),
+                        c.unit
+                    ));
+                }
+            }
             _ => {}
         }
     }

@@ -36,6 +36,17 @@ pub struct ElementModel {
     pub def: crate::scheme::Element,
     /// For computed elements: the formula over other elements.
     pub formula: Option<(String, Expr<(ElemId, Shift)>)>,
+    /// For roll-up elements (`source = "children"`): what they measure over which class.
+    pub rollup: Option<Rollup>,
+}
+
+/// A roll-up element compiled: the children's class, the measure, the grade it counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rollup {
+    pub class: ClassId,
+    pub measure: crate::scheme::ChildrenMeasure,
+    /// Index into [`Model::grades`] (best first) for the graded measures.
+    pub grade: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +185,10 @@ pub struct LeafModel {
     pub actual: Actual,
     pub source: Source,
     pub lead: Option<UnitId>,
+    /// Cooperating departments (配合单位).
+    pub cooperating: Vec<UnitId>,
+    /// Shares of responsibility in percent: the lead's, and each cooperating department's.
+    pub shares: (Decimal, Decimal),
     pub path: String,
 }
 
@@ -264,6 +279,9 @@ pub struct Model {
     pub element_order: Vec<ElemId>,
     /// The scheme's checks between elements, compiled (index = position in `scheme.checks`).
     pub checks: Vec<CheckModel>,
+    /// Classes in the order they are scored: a class whose roll-up elements read another
+    /// class's results comes after it.
+    pub class_order: Vec<ClassId>,
 }
 
 /// A check between elements, compiled.
@@ -473,14 +491,219 @@ impl Builder<'_> {
             quota,
             veto_grade,
             element_order,
+            class_order: Vec::new(),
         };
         self.assign_members(&mut model);
+        self.rollups(&mut model);
         self.unused_elements(&model);
         self.warnings(&model);
         for (code, path, message) in crate::applications::check(&model) {
             self.s.err(code, &path, message);
         }
         Some(model)
+    }
+
+    /// Roll-up elements (`source = "children"`): the class they read, the measure's grade, and
+    /// an order of the classes in which every class comes after the classes it rolls up. One
+    /// level: a class that is rolled up may not itself read roll-ups; a roll-up is read by
+    /// indicators directly (not by formulas, checks or warnings, and only for the current
+    /// period).
+    fn rollups(&mut self, m: &mut Model) {
+        let n = m.classes.len();
+        let mut reads: Vec<Vec<ClassId>> = vec![Vec::new(); n];
+        for (ei, e) in m.elements.clone().iter().enumerate() {
+            let path = format!("elements.{}", e.code);
+            match (&e.def.children, e.def.source) {
+                (None, Source::Children) => {
+                    self.s.err(
+                        "missing_children",
+                        &format!("{path}.children"),
+                        t!(
+                            "来源为 children 的数据项须写明汇总什么，如 children = {{ class = \"village\", measure = \"mean_total\" }}",
+                            "an element with source = \"children\" needs what it rolls up, e.g. children = {{ class = \"village\", measure = \"mean_total\" }}"
+                        ),
+                    );
+                }
+                (Some(_), src) if src != Source::Children => {
+                    self.s.err(
+                        "source_mismatch",
+                        &format!("{path}.source"),
+                        t!(
+                            "由下级单位结果汇总的数据项来源应为 children",
+                            "an element rolled up from the children's results must have source = \"children\""
+                        ),
+                    );
+                }
+                (Some(spec), _) => {
+                    let Some(&class) = m.class_ix.get(&spec.class) else {
+                        let k = &spec.class;
+                        self.s.err(
+                            "unknown_class",
+                            &format!("{path}.children.class"),
+                            t!("类别“{k}”未定义", "class `{k}` is not defined"),
+                        );
+                        continue;
+                    };
+                    let graded = matches!(
+                        spec.measure,
+                        crate::scheme::ChildrenMeasure::ShareGraded
+                            | crate::scheme::ChildrenMeasure::CountGraded
+                    );
+                    let grade = match (&spec.grade_at_least, graded) {
+                        (Some(g), true) => {
+                            let ix = m.grades.iter().position(|x| &x.code == g);
+                            if ix.is_none() {
+                                let known: Vec<&str> =
+                                    m.grades.iter().map(|x| x.code.as_str()).collect();
+                                let known = known.join(", ");
+                                self.s.err(
+                                    "unknown_grade",
+                                    &format!("{path}.children.grade_at_least"),
+                                    t!(
+                                        "等次“{g}”未定义（可用：{known}）",
+                                        "grade `{g}` is not defined (known: {known})"
+                                    ),
+                                );
+                            }
+                            ix
+                        }
+                        (None, true) => {
+                            self.s.err(
+                                "missing_grade",
+                                &format!("{path}.children.grade_at_least"),
+                                t!(
+                                    "按等次汇总需写明从哪个等次算起，如 grade_at_least = \"good\"",
+                                    "a graded roll-up needs the grade it counts from, e.g. grade_at_least = \"good\""
+                                ),
+                            );
+                            None
+                        }
+                        (Some(_), false) => {
+                            self.s.err(
+                                "grade_not_used",
+                                &format!("{path}.children.grade_at_least"),
+                                t!(
+                                    "只有 share_graded 和 count_graded 使用 grade_at_least",
+                                    "only share_graded and count_graded use grade_at_least"
+                                ),
+                            );
+                            None
+                        }
+                        (None, false) => None,
+                    };
+                    m.elements[ei].rollup = Some(Rollup {
+                        class,
+                        measure: spec.measure,
+                        grade,
+                    });
+                }
+                _ => {}
+            }
+        }
+        // Who reads a roll-up, and how.
+        for (ci, c) in m.classes.iter().enumerate() {
+            for (si, slot) in c.slots.iter().enumerate() {
+                let Some(r) = m.elements[slot.elem as usize].rollup else {
+                    continue;
+                };
+                let e = &m.elements[slot.elem as usize].code;
+                let k = &c.code;
+                if r.class as usize == ci {
+                    self.s.err(
+                        "rollup_of_itself",
+                        &format!("elements.{e}.children.class"),
+                        t!(
+                            "类别“{k}”不能汇总本类别自己的结果",
+                            "class `{k}` cannot roll up its own results"
+                        ),
+                    );
+                } else if slot.shift != Shift::Current {
+                    self.s.err(
+                        "rollup_shifted",
+                        &format!("classes.{k}"),
+                        t!(
+                            "下级汇总数据项“{e}”只能取本期数值（不能用 prev/yoy）",
+                            "the roll-up `{e}` is read for the current period only (no prev/yoy)"
+                        ),
+                    );
+                } else if !reads[ci].contains(&r.class) {
+                    reads[ci].push(r.class);
+                }
+                let _ = si;
+            }
+        }
+        for e in &m.elements {
+            if let Some((_, expr)) = &e.formula {
+                let mut vars = Vec::new();
+                expr.vars(&mut vars);
+                for (d, _) in vars {
+                    if m.elements[d as usize].rollup.is_some() {
+                        let (a, b) = (&e.code, &m.elements[d as usize].code);
+                        self.s.err(
+                            "rollup_in_formula",
+                            &format!("elements.{a}.formula"),
+                            t!(
+                                "公式不能引用下级汇总数据项“{b}”；请由指标直接使用它",
+                                "a formula cannot read the roll-up `{b}`; let an indicator read it directly"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        for (i, w) in m.scheme.warnings.iter().enumerate() {
+            if let Some(&e) = m.element_ix.get(&w.element)
+                && m.elements[e as usize].rollup.is_some()
+            {
+                let c = &w.element;
+                self.s.err(
+                    "rollup_in_warning",
+                    &format!("warnings[{i}].element"),
+                    t!(
+                        "预警不能设在下级汇总数据项“{c}”上（它不是上报的数值）",
+                        "a warning cannot watch the roll-up `{c}` (it is not a reported value)"
+                    ),
+                );
+            }
+        }
+        for (i, c) in m.checks.iter().enumerate() {
+            if c.elements
+                .iter()
+                .any(|&e| m.elements[e as usize].rollup.is_some())
+            {
+                self.s.err(
+                    "rollup_in_check",
+                    &format!("checks[{i}].rule"),
+                    t!(
+                        "数据校验不能引用下级汇总数据项",
+                        "a check cannot read a roll-up element"
+                    ),
+                );
+            }
+        }
+        for (ci, rs) in reads.iter().enumerate() {
+            for &r in rs {
+                if !reads[r as usize].is_empty() {
+                    let (a, b) = (&m.classes[ci].code, &m.classes[r as usize].code);
+                    self.s.err(
+                        "rollup_depth",
+                        &format!("classes.{a}"),
+                        t!(
+                            "类别“{b}”被“{a}”汇总，自身不能再汇总其他类别（只支持一级汇总）",
+                            "class `{b}` is rolled up by `{a}` and cannot roll up another class itself (one level)"
+                        ),
+                    );
+                }
+            }
+        }
+        // Classes read by roll-ups first, then the rest, each in file order.
+        let read: Vec<bool> = (0..n)
+            .map(|c| reads.iter().any(|rs| rs.contains(&(c as ClassId))))
+            .collect();
+        m.class_order = (0..n as ClassId)
+            .filter(|c| read[*c as usize])
+            .chain((0..n as ClassId).filter(|c| !read[*c as usize]))
+            .collect();
     }
 
     fn check_header(&mut self, s: &Scheme) {
@@ -958,6 +1181,7 @@ impl Builder<'_> {
                 code: code.clone(),
                 def: e.clone(),
                 formula,
+                rollup: None,
             });
         }
         let order = self.element_order(&out);
@@ -1598,14 +1822,54 @@ impl Builder<'_> {
             .lead
             .as_ref()
             .and_then(|l| self.lead(l, &format!("{path}.lead"), env.unit_ix, env.units));
-        for (i, c) in ind.cooperating.iter().enumerate() {
-            self.lead(
-                c,
-                &format!("{path}.cooperating[{i}]"),
-                env.unit_ix,
-                env.units,
-            );
+        let cooperating: Vec<UnitId> = ind
+            .cooperating
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                self.lead(
+                    c,
+                    &format!("{path}.cooperating[{i}]"),
+                    env.unit_ix,
+                    env.units,
+                )
+            })
+            .collect();
+        let hundred = Decimal::ONE_HUNDRED;
+        let (lead_share, coop_share) = match ind.responsibility {
+            Some(r) => (r.lead, r.cooperating),
+            None if ind.cooperating.is_empty() => (hundred, Decimal::ZERO),
+            None => (Decimal::from(70), Decimal::from(30)),
+        };
+        if let Some(r) = ind.responsibility {
+            let sum = r.lead + r.cooperating;
+            if sum != hundred || r.lead.is_sign_negative() || r.cooperating.is_sign_negative() {
+                let (a, b) = (r.lead, r.cooperating);
+                self.s.err(
+                    "bad_responsibility",
+                    &format!("{path}.responsibility"),
+                    t!(
+                        "责任份额应合计100（牵头 {a} + 配合 {b} = {sum}）",
+                        "the shares of responsibility must add up to 100 (lead {a} + cooperating {b} = {sum})"
+                    ),
+                );
+            }
+            if r.cooperating > Decimal::ZERO && ind.cooperating.is_empty() {
+                self.s.err(
+                    "bad_responsibility",
+                    &format!("{path}.responsibility.cooperating"),
+                    t!(
+                        "没有配合单位（cooperating），配合份额应为0",
+                        "there are no cooperating departments, so their share must be 0"
+                    ),
+                );
+            }
         }
+        let each_coop = if cooperating.is_empty() {
+            Decimal::ZERO
+        } else {
+            coop_share / Decimal::from(cooperating.len() as u64)
+        };
         let elem_slot =
             |this: &mut Self, e: &Ident, at: &str, cb: &mut ClassBuild| -> Option<SlotId> {
                 match env.element_ix.get(e) {
@@ -2033,6 +2297,8 @@ impl Builder<'_> {
             actual,
             source: ind.source,
             lead,
+            cooperating,
+            shares: (lead_share, each_coop),
             path: path.to_owned(),
         })
     }
@@ -2593,6 +2859,7 @@ impl Builder<'_> {
                 );
             }
             if e.formula.is_none()
+                && e.rollup.is_none()
                 && e.def.aggregate == Aggregate::None
                 && e.def.frequency != crate::period::Granularity::Year
             {

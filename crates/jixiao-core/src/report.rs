@@ -441,6 +441,57 @@ pub fn trace_input(
     }
 }
 
+/// Where a roll-up's value for `unit` comes from: each child's result in the period.
+pub fn trace_rollup(
+    model: &Model,
+    scoring: &Scoring,
+    unit: UnitId,
+    elem: ElemId,
+    r: crate::model::Rollup,
+) -> Input {
+    let e = &model.elements[elem as usize];
+    let class = &model.classes[r.class as usize];
+    let cs = scoring.class(r.class);
+    let children = class
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| model.units[**u as usize].parent == Some(unit))
+        .map(|(m, &u)| {
+            let res = cs.units.get(m);
+            crate::explain::ChildResult {
+                unit: model.units[u as usize].code.clone(),
+                name: model.units[u as usize].name.clone(),
+                total: res.and_then(|x| x.total),
+                grade: res
+                    .and_then(|x| x.grade)
+                    .and_then(|g| model.grades.get(g as usize))
+                    .map(|g| g.name.clone()),
+                vetoed: res.is_some_and(|x| x.veto.is_some()),
+            }
+        })
+        .collect();
+    let grade = r.grade.map(|g| model.grades[g].name.clone());
+    let value = scoring
+        .rollups
+        .get(&elem)
+        .and_then(|c| c.get(&unit))
+        .copied();
+    Input {
+        element: e.code.clone(),
+        name: e.def.name.clone(),
+        unit: e.def.unit.clone(),
+        period: scoring.period,
+        shift: Shift::Current,
+        value,
+        source: InputSource::RolledUp {
+            measure: r.measure.name(grade.as_ref()),
+            class: class.name.clone(),
+            children,
+        },
+    }
+}
+
 pub fn why_text(model: &Model, w: &Why) -> Text {
     let name = |e: &ElemId| model.elements[*e as usize].code.to_string();
     match w {
@@ -496,6 +547,15 @@ pub fn explain_leaf(
     let mut inputs = Vec::new();
     for s in &slots {
         let slot = class.slots[*s as usize];
+        if let Some(r) = model.elements[slot.elem as usize].rollup {
+            if !inputs
+                .iter()
+                .any(|i: &Input| i.element == model.elements[slot.elem as usize].code)
+            {
+                inputs.push(trace_rollup(model, scoring, unit, slot.elem, r));
+            }
+            continue;
+        }
         if !inputs.iter().any(|i: &Input| {
             i.element == model.elements[slot.elem as usize].code && i.shift == slot.shift
         }) {

@@ -435,6 +435,79 @@ pub enum Source {
     /// Counted from the rectification tasks (整改) of the unit and period: a rate or a count,
     /// written by the server whenever a task changes (`rectification = { measure = "rate" }`).
     Rectification,
+    /// Rolled up from the results of the unit's children in another class of the scheme
+    /// (区-街-村: a sub-district answers for its villages), e.g.
+    /// `children = { class = "village", measure = "mean_total" }`; computed by the engine from
+    /// the children's live results, never entered.
+    Children,
+}
+
+/// Shares of responsibility for an indicator, in percent.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Responsibility {
+    pub lead: Decimal,
+    #[serde(default)]
+    pub cooperating: Decimal,
+}
+
+/// What a roll-up element measures over a unit's children (their results in `class`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildrenSpec {
+    /// The class the children are assessed in (e.g. `village`).
+    pub class: Ident,
+    pub measure: ChildrenMeasure,
+    /// For `share_graded` and `count_graded`: this grade or better (e.g. `good`: 良好及以上).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade_at_least: Option<Ident>,
+}
+
+/// The measures of a roll-up (the formula functions over child units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChildrenMeasure {
+    /// `children_mean(total)`: the mean of the children's totals.
+    MeanTotal,
+    /// `children_min(total)`.
+    MinTotal,
+    /// `children_max(total)`.
+    MaxTotal,
+    /// `children_share(grade >= g)`: the share graded `grade_at_least` or better, in percent.
+    ShareGraded,
+    /// `children_count(grade >= g)`.
+    CountGraded,
+    /// `children_count(vetoed)`: children a veto item struck.
+    CountVetoed,
+    /// `children_count()`: children assessed.
+    Count,
+}
+
+impl ChildrenMeasure {
+    /// As a formula function over the children, in words.
+    pub fn name(self, grade: Option<&Text>) -> Text {
+        let g = grade.cloned().unwrap_or_default();
+        match self {
+            ChildrenMeasure::MeanTotal => Text::new("总分平均值", "mean of the totals"),
+            ChildrenMeasure::MinTotal => Text::new("最低总分", "lowest total"),
+            ChildrenMeasure::MaxTotal => Text::new("最高总分", "highest total"),
+            ChildrenMeasure::ShareGraded => Text::new(
+                format!("{}及以上所占比例（%）", g.zh),
+                format!(
+                    "share graded {} or better (%)",
+                    g.get(crate::text::Lang::En)
+                ),
+            ),
+            ChildrenMeasure::CountGraded => Text::new(
+                format!("{}及以上的个数", g.zh),
+                format!("number graded {} or better", g.get(crate::text::Lang::En)),
+            ),
+            ChildrenMeasure::CountVetoed => {
+                Text::new("被一票否决的个数", "number struck by a veto")
+            }
+            ChildrenMeasure::Count => Text::new("参加考核的个数", "number assessed"),
+        }
+    }
 }
 
 /// What a rectification element counts over the unit's tasks of the period.
@@ -542,6 +615,9 @@ pub struct Element {
     /// For `source = "rectification"`: what it counts over the unit's rectification tasks,
     /// e.g. `{ measure = "rate", from = ["inspection"] }` for 隐患整改率.
     pub rectification: Option<RectificationSpec>,
+    /// For `source = "children"`: the roll-up over the unit's children's results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<ChildrenSpec>,
 }
 
 fn default_frequency() -> Granularity {
@@ -679,6 +755,11 @@ pub struct Indicator {
     /// Cooperating departments (配合单位).
     #[serde(default)]
     pub cooperating: Vec<Code>,
+    /// Shares of responsibility in percent (五链 责任链), e.g. `{ lead = 70, cooperating = 30 }`;
+    /// the cooperating share is split equally among the cooperating departments. Default: the
+    /// lead 100 without cooperating departments, else 70 / 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsibility: Option<Responsibility>,
     #[serde(default)]
     pub source: Source,
     /// The data element holding the actual value.

@@ -201,6 +201,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         formula: None,
                         feed: None,
                         rectification: None,
+                        children: None,
                     },
                 );
                 let (method, target, direction) = match kind {
@@ -285,6 +286,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                     prorate: false,
                     lead: None,
                     cooperating: Vec::new(),
+                    responsibility: None,
                     source: Source::Reported,
                     element: Some(id(e)),
                     formula: None,
@@ -347,6 +349,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         formula: None,
                         feed: None,
                         rectification: None,
+                        children: None,
                     },
                 );
                 let n: usize = e[e.rfind(['b', 'd']).map_or(0, |i| i + 1)..]

@@ -245,6 +245,18 @@ impl Values {
                 );
                 continue;
             }
+            if e.rollup.is_some() {
+                issues.push(Issue::error(
+                    "rolled_up_item",
+                    file,
+                    Location::cell(row, icol),
+                    crate::t!(
+                        "“{code}”由下级单位的考核结果汇总得出，不能直接填报",
+                        "`{code}` is rolled up from the children's results and cannot be reported"
+                    ),
+                ));
+                continue;
+            }
             let p = r.period;
             if p.year_number() != year && p.year_number() + 1 != year {
                 let py = p.year_number();

@@ -4,6 +4,7 @@ mod applications;
 mod checks;
 mod methods;
 mod props;
+mod rollup;
 mod totals;
 mod warnings;
 

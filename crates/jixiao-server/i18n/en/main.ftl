@@ -732,3 +732,23 @@ applied-intro = The scheme's application rules turn each unit's grade, rank, tot
 applied-summary = Summary
 applied-units = Units
 applied-veto = Vetoed
+
+# 五链 indicator chain
+chain-title = Indicator chain
+chain-goal = Goal
+chain-responsibility = Responsibility
+chain-execution = Execution · supervision · assessment
+chain-execution-hint = Each assessed unit's target, reported numbers and their review states, warnings and what waits for review, and score.
+chain-no-lead = No lead department
+chain-role = Role
+chain-share = Share of responsibility
+chain-lead = Lead
+chain-cooperating = Cooperating
+chain-rate = District-wide score rate
+chain-numbers = Reported numbers
+chain-supervision = Warnings and reviews
+chain-assessment = Score
+chain-scored = scored
+chain-waiting = { $count } waiting for review
+chain-link = Chain
+schemes-cooperating = Cooperating

@@ -732,3 +732,23 @@ applied-intro = 按方案的结果运用规则，由各单位的等次、名次�
 applied-summary = 汇总
 applied-units = 单位数
 applied-veto = 一票否决
+
+# 五链 indicator chain
+chain-title = 五链
+chain-goal = 目标链
+chain-responsibility = 责任链
+chain-execution = 执行链 · 监督链 · 考核链
+chain-execution-hint = 各被考核单位的目标、填报数据及其审核状态、预警和待审核事项、得分。
+chain-no-lead = 未设牵头单位
+chain-role = 职责
+chain-share = 责任份额
+chain-lead = 牵头
+chain-cooperating = 配合
+chain-rate = 全区得分率
+chain-numbers = 填报数据
+chain-supervision = 预警与审核
+chain-assessment = 得分
+chain-scored = 已计分
+chain-waiting = { $count } 项待审核
+chain-link = 五链
+schemes-cooperating = 配合

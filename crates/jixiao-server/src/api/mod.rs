@@ -8,6 +8,7 @@ pub mod appeals;
 pub mod applied;
 pub mod audit;
 pub mod auth;
+pub mod chain;
 pub mod dhis2;
 pub mod exports;
 pub mod extract;
@@ -244,6 +245,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(results::reporting))
         .routes(routes!(results::whatif))
         .routes(routes!(applied::report))
+        .routes(routes!(chain::chain))
         .routes(routes!(publications::list, publications::publish))
         .routes(routes!(publications::readiness))
         .routes(routes!(publications::get))

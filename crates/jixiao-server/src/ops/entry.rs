@@ -99,6 +99,7 @@ pub fn layout(live: &Live, p: &Principal, unit: &str, period: Period) -> Vec<Gro
         let reportable = |e: ElemId| {
             let el = &m.elements[e as usize];
             el.formula.is_none()
+                && el.rollup.is_none()
                 && el.def.source != Source::Computed
                 && el.def.feed.is_none()
                 && el.def.frequency == period.granularity()

@@ -14,6 +14,7 @@ pub mod appeals;
 pub mod applied;
 pub mod audit;
 pub mod auth;
+pub mod chain;
 pub mod dhis2;
 pub mod entry;
 pub mod evidence;

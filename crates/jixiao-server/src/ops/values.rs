@@ -354,6 +354,17 @@ pub fn known_in(live: &Live, unit: &str, element: &str, period: &str) -> Result<
             ),
         ));
     }
+    if e.is_some_and(|e| e.rollup.is_some()) {
+        return Err(Error::bad_request(
+            "rolled_up",
+            Text::new(
+                format!("“{element}”由下级单位的考核结果汇总得出，不能填报"),
+                format!(
+                    "`{element}` is rolled up from the children's results and cannot be reported"
+                ),
+            ),
+        ));
+    }
     if let Some(e) = e.filter(|e| e.def.frequency != p.granularity()) {
         let f = e.def.frequency.name();
         return Err(Error::new(

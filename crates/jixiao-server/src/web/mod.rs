@@ -5,6 +5,7 @@
 //! problems) into HTML or a workbook. Pages never call the API's handlers.
 
 pub mod applied;
+pub mod chain;
 pub mod charts;
 pub mod dhis2;
 pub mod entry;
@@ -81,6 +82,7 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             get(results::report_card),
         )
         .route("/applied/{scheme}/{period}", get(applied::report))
+        .route("/chain/{scheme}/{period}/{indicator}", get(chain::chain))
         .route(
             "/publish",
             get(results::publish_form).post(results::publish),

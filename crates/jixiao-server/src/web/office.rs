@@ -623,11 +623,24 @@ fn tree(l: L, names: &HashMap<String, Text>, m: &Module, depth: usize, out: &mut
         lead: String::new(),
     });
     for i in &m.indicators {
-        let (lead, lead_plain) = i
+        let (mut lead, mut lead_plain) = i
             .lead
             .as_ref()
             .map(|c| lead_name(l, names, c.as_str()))
             .unwrap_or_default();
+        // 五链: the cooperating departments wherever the lead is shown.
+        if !i.cooperating.is_empty() {
+            let (html, plain): (Vec<String>, Vec<String>) = i
+                .cooperating
+                .iter()
+                .map(|c| lead_name(l, names, c.as_str()))
+                .unzip();
+            let label = l.t("schemes-cooperating");
+            let colon = l.t("colon");
+            let sep = l.t("list-sep");
+            lead = format!("{lead}<br><small>{label}{colon}{}</small>", html.join(&sep));
+            lead_plain = format!("{lead_plain}；{label}{colon}{}", plain.join(&sep));
+        }
         let lang = if l.is_en() {
             jixiao_core::text::Lang::En
         } else {

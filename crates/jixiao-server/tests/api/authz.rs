@@ -35,6 +35,8 @@ pub const SIGNED_IN: &[&str] = &[
 ];
 pub const OFFICE: &[&str] = &["admin", "office"];
 pub const READERS: &[&str] = &["admin", "office", "finance", "leader"];
+/// Who reads the chain of an indicator SFJ leads.
+pub const CHAIN_READERS: &[&str] = &["admin", "office", "finance", "leader", "sfj_reviewer"];
 /// Who reads what concerns QLY as lead department SFJ sees it.
 pub const QLY_READERS: &[&str] = &[
     "admin",
@@ -357,6 +359,14 @@ fn table() -> Vec<Case> {
             "/api/v1/applied/wolong-2025/2025",
             none,
             READERS,
+        ),
+        // 五链: the district's readers and the indicator's lead department (SFJ).
+        case(
+            "GET",
+            "/api/v1/chain/{scheme}/{period}/{indicator}",
+            "/api/v1/chain/wolong-2025/2025Q4/mediation",
+            none,
+            CHAIN_READERS,
         ),
         case(
             "GET",

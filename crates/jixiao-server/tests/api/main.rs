@@ -4,6 +4,7 @@
 
 mod applied;
 mod authz;
+mod chain;
 mod concurrency;
 mod contract;
 mod cycle;
@@ -17,6 +18,7 @@ mod nodes;
 mod org;
 mod pages;
 mod review;
+mod rollup;
 mod rules;
 mod security;
 

@@ -6,7 +6,7 @@
 use crate::{App, Db, scenario};
 use serde_json::json;
 
-use crate::authz::{ALL, OFFICE, QLY_READERS, READERS, SIGNED_IN, WHO};
+use crate::authz::{ALL, CHAIN_READERS, OFFICE, QLY_READERS, READERS, SIGNED_IN, WHO};
 
 /// Every demo account signed in (nobody for `public`), in the order of [`WHO`], with the year
 /// published (so the public pages have something to show): the clients and the publication.
@@ -103,6 +103,7 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
         ("/schemes/wolong-2025/whatif", READERS),
         // The 结果运用 report: live, as published, as a workbook.
         ("/applied/wolong-2025/2025", READERS),
+        ("/chain/wolong-2025/2025Q4/mediation", CHAIN_READERS),
         ("/applied/wolong-2025/2025?publication={pub}", READERS),
         (
             "/applied/wolong-2025/2025?kind=provisional&format=xlsx",

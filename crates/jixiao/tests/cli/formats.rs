@@ -61,7 +61,8 @@ fn json_holds_every_indicator_and_its_explanation() {
     }
     let qly = rows.iter().find(|r| r["unit"] == "QLY").expect("QLY");
     let inds = qly["indicators"].as_array().expect("indicators");
-    assert_eq!(inds.len(), 17);
+    // 17 of its own and the villages' roll-up.
+    assert_eq!(inds.len(), 18);
     // Totals are exact decimals (strings), and the indicator scores add up to the subtotal.
     let sum: f64 = inds
         .iter()
@@ -235,12 +236,12 @@ fn explain_gives_a_trace_a_clerk_can_follow() {
             "--period",
             "2025",
             "--unit",
-            "梅溪街道",
+            "区财政局",
         ],
     );
-    assert!(unit.stdout.contains("“优秀”名额为 2 个"), "{}", unit.stdout);
+    assert!(unit.stdout.contains("“优秀”名额为 1 个"), "{}", unit.stdout);
     assert!(unit.stdout.contains("最终等次：良好"));
-    assert!(unit.stdout.contains("相邻：第2名 武侯街道"));
+    assert!(unit.stdout.contains("相邻：第1名 区行政审批服务局"));
 }
 
 #[test]
