@@ -40,6 +40,24 @@ pub enum Adjust {
     },
     /// Set a unit's elastic coefficient for an indicator or module.
     Coefficient { unit: Code, key: Ident, k: Decimal },
+    /// Set the coefficient a results-applied rule gives (结果运用): `bonus/good=0.9` (the first
+    /// rule of `bonus` that names grade `good`), `bonus/3=0.9` (its rule 3) or
+    /// `bonus/otherwise=0.9`.
+    Outcome {
+        application: Ident,
+        rule: OutcomeRule,
+        value: Decimal,
+    },
+}
+
+/// Which rule of an application an outcome change sets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutcomeRule {
+    /// The first rule naming this grade.
+    Grade(Ident),
+    /// Rule n, counted from 1.
+    Number(u32),
+    Otherwise,
 }
 
 /// What a change written as `[class/]code=number` (or `unit/code=k`) sets.
@@ -49,6 +67,7 @@ pub enum Lever {
     Weight,
     Target,
     Coefficient,
+    Outcome,
 }
 
 impl Lever {
@@ -59,6 +78,7 @@ impl Lever {
             Lever::Weight => "weight",
             Lever::Target => "target",
             Lever::Coefficient => "coef",
+            Lever::Outcome => "outcome",
         }
     }
 }
@@ -86,7 +106,14 @@ impl Adjust {
     pub fn parse(lever: Lever, s: &str) -> Result<Adjust, ChangeError> {
         let name = lever.code();
         let syntax = || {
-            ChangeError::Syntax(if lever == Lever::Coefficient {
+            ChangeError::Syntax(if lever == Lever::Outcome {
+                Text::new(
+                    format!("{name}：“{s}”的写法应为 结果运用代码/等次、规则序号或 otherwise=系数"),
+                    format!(
+                        "{name}: `{s}` should read application/grade, rule number or otherwise=value"
+                    ),
+                )
+            } else if lever == Lever::Coefficient {
                 Text::new(
                     format!("{name}：“{s}”的写法应为 单位/代码=系数"),
                     format!("{name}: `{s}` should read unit/code=k"),
@@ -105,6 +132,21 @@ impl Adjust {
             None => (None, lhs.trim()),
         };
         let ident = |c: &str| Ident::parse(c).map_err(|e| ChangeError::Code(e.text(c)));
+        if lever == Lever::Outcome {
+            let application = ident(scope.ok_or_else(syntax)?)?;
+            let rule = match code {
+                "otherwise" => OutcomeRule::Otherwise,
+                n if n.chars().all(|c| c.is_ascii_digit()) => {
+                    OutcomeRule::Number(n.parse().map_err(|_| syntax())?)
+                }
+                g => OutcomeRule::Grade(ident(g)?),
+            };
+            return Ok(Adjust::Outcome {
+                application,
+                rule,
+                value: v,
+            });
+        }
         let code = ident(code)?;
         if lever == Lever::Coefficient {
             let unit = scope.ok_or_else(syntax)?;
@@ -178,6 +220,23 @@ impl Adjust {
                     format!("{unit}'s coefficient for {key} set to {k}"),
                 )
             }
+            Adjust::Outcome {
+                application,
+                rule,
+                value,
+            } => {
+                let (zh, en) = match rule {
+                    OutcomeRule::Grade(g) => {
+                        (format!("等次 {g} 的规则"), format!("the rule of grade {g}"))
+                    }
+                    OutcomeRule::Number(n) => (format!("规则{n}"), format!("rule {n}")),
+                    OutcomeRule::Otherwise => ("其他情况".to_owned(), "otherwise".to_owned()),
+                };
+                Text::new(
+                    format!("结果运用 {application} 的{zh}改为 {value}"),
+                    format!("results applied {application}: {en} set to {value}"),
+                )
+            }
         }
     }
 }
@@ -221,6 +280,44 @@ pub fn apply(scheme: &mut Scheme, org: &mut Org, adj: &Adjust) -> Result<(), Tex
                         }
                     });
                 }
+            }
+        }
+        Adjust::Outcome {
+            application,
+            rule,
+            value,
+        } => {
+            let v = crate::applications::OutcomeValue::Number(*value);
+            if let Some(a) = scheme
+                .applications
+                .iter_mut()
+                .find(|a| &a.code == application)
+            {
+                match rule {
+                    OutcomeRule::Otherwise => {
+                        a.otherwise = Some(v);
+                        hits += 1;
+                    }
+                    OutcomeRule::Number(n) => {
+                        if let Some(r) = a.rules.get_mut((*n as usize).wrapping_sub(1)) {
+                            r.value = v;
+                            hits += 1;
+                        }
+                    }
+                    OutcomeRule::Grade(g) => {
+                        if let Some(r) = a.rules.iter_mut().find(|r| r.grade.contains(g)) {
+                            r.value = v;
+                            hits += 1;
+                        }
+                    }
+                }
+            }
+            if hits == 0 {
+                let what = adj.describe();
+                return Err(Text::new(
+                    format!("无法应用“{}”：找不到对应的结果运用规则", what.zh),
+                    format!("cannot apply `{}`: no such results-applied rule", what.en),
+                ));
             }
         }
         Adjust::Coefficient { unit, key, k } => {
@@ -303,6 +400,53 @@ pub struct WhatIf {
     pub moved: Vec<Moved>,
     /// Units whose total changes but not their rank or grade.
     pub totals_only: Vec<Moved>,
+    /// Results applied that change (a coefficient, an eligibility …), unit by unit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<OutcomeMoved>,
+}
+
+/// A unit's results-applied outcome that changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeMoved {
+    pub unit: Code,
+    pub name: Text,
+    pub application: Ident,
+    pub application_name: Text,
+    pub before: Option<crate::applications::OutcomeValue>,
+    pub after: Option<crate::applications::OutcomeValue>,
+    /// Why, after the change.
+    pub reason: Text,
+}
+
+/// Every outcome of every unit, by (unit, application).
+fn outcomes_of(
+    model: &Model,
+    values: &Values,
+    scoring: &Scoring,
+    period: Period,
+) -> Vec<(Code, Text, crate::applications::Outcome)> {
+    if model.scheme.applications.is_empty() {
+        return Vec::new();
+    }
+    let mut r = crate::report::report(
+        model,
+        values,
+        scoring,
+        None,
+        crate::report::Detail::default(),
+    );
+    let history = crate::applications::history_in_year(model, values, period, |_| None);
+    crate::applications::apply(model, &mut r, &history);
+    r.classes
+        .into_iter()
+        .flat_map(|c| c.rows)
+        .flat_map(|row| {
+            let (u, n) = (row.unit.clone(), row.name.clone());
+            row.outcomes
+                .into_iter()
+                .map(move |o| (u.clone(), n.clone(), o))
+        })
+        .collect()
 }
 
 /// Re-scores with `adjustments` applied and compares with the current result.
@@ -365,6 +509,26 @@ pub fn what_if(
             totals_only.push(m);
         }
     }
+    let before_outcomes = outcomes_of(model, &values, &before, period);
+    let after_outcomes = outcomes_of(&after_model, &after_values, &after, period);
+    let outcomes = after_outcomes
+        .into_iter()
+        .filter_map(|(unit, name, a)| {
+            let b = before_outcomes
+                .iter()
+                .find(|(u, _, o)| *u == unit && o.code == a.code)
+                .and_then(|(_, _, o)| o.value.clone());
+            (b != a.value).then(|| OutcomeMoved {
+                unit,
+                name,
+                application: a.code.clone(),
+                application_name: a.name.clone(),
+                before: b,
+                after: a.value.clone(),
+                reason: a.reason.clone(),
+            })
+        })
+        .collect();
     let changes = adjustments.iter().map(Adjust::describe).collect();
     Ok((
         WhatIf {
@@ -372,6 +536,7 @@ pub fn what_if(
             changes,
             moved,
             totals_only,
+            outcomes,
         },
         warnings,
     ))

@@ -240,6 +240,9 @@ pub struct WhatifArgs {
     /// 弹性系数：单位/指标或模块=系数 · coefficient: unit/indicator-or-module=k
     #[arg(long = "coef", value_name = "UNIT/CODE=K")]
     pub coef: Vec<String>,
+    /// 结果运用：应用代码/等次、规则序号或 otherwise=系数，如 bonus/good=0.9 · results applied: application/grade, rule number or otherwise=value, e.g. bonus/good=0.9
+    #[arg(long = "outcome", value_name = "APP/RULE=V")]
+    pub outcome: Vec<String>,
     #[arg(long, value_enum, default_value = "zh")]
     pub lang: LangArg,
     /// 以 JSON 输出 · print JSON instead of a table

@@ -487,6 +487,7 @@ fn cmd_whatif(a: WhatifArgs) -> Outcome {
         (&a.weight, Lever::Weight),
         (&a.target, Lever::Target),
         (&a.coef, Lever::Coefficient),
+        (&a.outcome, Lever::Outcome),
     ] {
         for s in list {
             let change = Adjust::parse(lever, s).map_err(|e| Failure::Usage(e.text().clone()))?;
@@ -495,8 +496,8 @@ fn cmd_whatif(a: WhatifArgs) -> Outcome {
     }
     if adj.is_empty() {
         return Err(usage(
-            "请至少给出一项调整（--points、--weight、--target 或 --coef）".into(),
-            "give at least one change (--points, --weight, --target or --coef)".into(),
+            "请至少给出一项调整（--points、--weight、--target、--coef 或 --outcome）".into(),
+            "give at least one change (--points, --weight, --target, --coef or --outcome)".into(),
         ));
     }
     let (w, warnings) = what_if(&l.model, &l.data, p, &adj).map_err(Failure::Invalid)?;

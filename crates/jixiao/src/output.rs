@@ -453,5 +453,31 @@ pub fn whatif_table(model: &Model, w: &WhatIf, lang: Lang) -> String {
         &w.totals_only,
         &mut out,
     );
+    if !w.outcomes.is_empty() {
+        out.push_str(&h(
+            lang,
+            "结果运用变化：\n",
+            "results applied that change:\n",
+        ));
+        let mut t = new_table();
+        t.set_header([
+            h(lang, "单位", "Unit"),
+            h(lang, "运用事项", "Outcome"),
+            h(lang, "调整前 → 调整后", "Before → after"),
+        ]);
+        let v = |x: &Option<jixiao_core::applications::OutcomeValue>| {
+            x.as_ref()
+                .map_or_else(|| "—".to_owned(), |v| v.show().get(lang).to_owned())
+        };
+        for o in &w.outcomes {
+            t.add_row([
+                o.name.get(lang).to_owned(),
+                o.application_name.get(lang).to_owned(),
+                format!("{} → {}", v(&o.before), v(&o.after)),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     out
 }

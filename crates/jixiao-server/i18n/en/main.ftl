@@ -752,3 +752,7 @@ chain-scored = scored
 chain-waiting = { $count } waiting for review
 chain-link = Chain
 schemes-cooperating = Cooperating
+whatif-outcome = Results-applied value
+whatif-outcomes = Results applied that change
+whatif-before-after = Before → after
+whatif-outcome-syntax = Results applied: application/grade (or rule number, otherwise), e.g.

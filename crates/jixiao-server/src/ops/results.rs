@@ -690,6 +690,10 @@ pub struct WhatIfBody {
     /// `unit/code=k`
     #[serde(default)]
     pub coef: Vec<String>,
+    /// Results applied: `application/grade=value`, `application/rule-number=value` or
+    /// `application/otherwise=value` (e.g. `bonus/good=0.9`).
+    #[serde(default)]
+    pub outcome: Vec<String>,
 }
 
 /// Re-scores with changed points, weights, targets or coefficients (official values) and says
@@ -709,6 +713,7 @@ pub async fn whatif(
         (&b.weight, Lever::Weight),
         (&b.target, Lever::Target),
         (&b.coef, Lever::Coefficient),
+        (&b.outcome, Lever::Outcome),
     ] {
         for s in list {
             adj.push(Adjust::parse(lever, s).map_err(|e| match e {

@@ -808,6 +808,8 @@ struct WhatIfPage<'a> {
     changes: Vec<String>,
     moved: Vec<MovedRow>,
     totals_only: Vec<MovedRow>,
+    /// Results applied that change: unit, outcome, before → after.
+    outcomes: Vec<(String, String, String)>,
     ran: bool,
     error: Option<String>,
     /// What can be changed, by name: (code as the what-if reads it, words).
@@ -887,6 +889,7 @@ async fn whatif_page(
         changes: Vec::new(),
         moved: Vec::new(),
         totals_only: Vec::new(),
+        outcomes: Vec::new(),
         ran,
         error: None,
     };
@@ -902,6 +905,7 @@ async fn whatif_page(
                 "points" => body.points.push(s),
                 "weight" => body.weight.push(s),
                 "coef" => body.coef.push(s),
+                "outcome" => body.outcome.push(s),
                 _ => body.target.push(s),
             }
         }
@@ -934,6 +938,21 @@ async fn whatif_page(
                         })
                         .collect()
                 };
+                out.outcomes = w
+                    .outcomes
+                    .iter()
+                    .map(|o| {
+                        let v = |x: &Option<jixiao_core::applications::OutcomeValue>| {
+                            x.as_ref()
+                                .map_or_else(|| "—".to_owned(), |v| l.plain(&v.show()).to_owned())
+                        };
+                        (
+                            l.html(&o.name),
+                            l.plain(&o.application_name).to_owned(),
+                            format!("{} → {}", v(&o.before), v(&o.after)),
+                        )
+                    })
+                    .collect();
                 out.moved = rows(&w.moved);
                 out.totals_only = rows(&w.totals_only);
                 out.changes = w.changes.iter().map(|t| l.html(t)).collect();

@@ -272,3 +272,64 @@ async fn published_outcomes_are_frozen_and_shown_by_choice(db: Db) {
     );
 }
 scenario!(published_outcomes_are_frozen_and_shown_by_choice);
+
+/// What-if on the rules: "if 良好 became 0.9, who gets what" — exactly the units graded 良好
+/// (and not vetoed) change, from 1.0 to 0.9; nothing is stored.
+async fn what_if_good_became_0_9(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let w = office
+        .ok_post(
+            "/api/v1/results/wolong-2025/2025/whatif",
+            json!({ "outcome": ["bonus/good=0.9"] }),
+            200,
+        )
+        .await;
+    let changed = w["outcomes"].as_array().expect("outcomes");
+    let ranking = office.ok_get("/api/v1/results/wolong-2025/2025").await;
+    let good: Vec<String> = rows_of(&ranking)
+        .iter()
+        .filter(|r| r["grade"]["code"] == "good" && r["veto"].is_null())
+        .map(|r| r["unit"].as_str().expect("unit").to_owned())
+        .collect();
+    assert!(!good.is_empty());
+    let mut units: Vec<String> = changed
+        .iter()
+        .map(|o| o["unit"].as_str().expect("unit").to_owned())
+        .collect();
+    units.sort();
+    let mut expected = good.clone();
+    expected.sort();
+    assert_eq!(units, expected);
+    for o in changed {
+        assert_eq!(
+            (o["before"].as_str(), o["after"].as_str()),
+            (Some("1.0"), Some("0.9")),
+            "{o}"
+        );
+        assert!(
+            o["reason"]["zh"]
+                .as_str()
+                .expect("reason")
+                .contains("→ 0.9"),
+            "{o}"
+        );
+    }
+    // Nothing stored: the live outcome is still 1.0.
+    let after = office.ok_get("/api/v1/results/wolong-2025/2025").await;
+    let row = rows_of(&after)
+        .into_iter()
+        .find(|r| r["unit"] == good[0].as_str())
+        .expect("unit");
+    assert_eq!(outcome(&row, "bonus")["value"], "1.0");
+    // A rule that does not exist is refused by name.
+    let r = office
+        .post(
+            "/api/v1/results/wolong-2025/2025/whatif",
+            json!({ "outcome": ["bonus/superb=0.9"] }),
+        )
+        .await;
+    assert_eq!(r.status_code(), 422, "{}", r.text());
+    assert!(r.text().contains("superb"), "{}", r.text());
+}
+scenario!(what_if_good_became_0_9);
