@@ -101,6 +101,9 @@ pub struct ClassState {
     pub units: Vec<UnitResult>,
     /// Member positions in rank order; blocked members last, by code.
     pub order: Vec<u32>,
+    /// When the year is scored and the class has a year result (年度综合): each member's
+    /// parts (empty otherwise).
+    pub year: Vec<Option<YearParts>>,
     n_slots: usize,
     n_leaves: usize,
     n_nodes: usize,
@@ -115,6 +118,7 @@ impl ClassState {
             nodes: Vec::new(),
             units: Vec::new(),
             order: Vec::new(),
+            year: Vec::new(),
             n_slots: 0,
             n_leaves: 0,
             n_nodes: 0,
@@ -148,6 +152,23 @@ pub struct Scoring {
     /// The values of roll-up elements (`source = "children"`) by element and parent unit, from
     /// the children's results of this period (absent: not decided yet).
     pub rollups: Rolled,
+}
+
+/// How a member's year result (年度综合) was made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct YearParts {
+    /// Each shorter period's total, in order (none: no result that period).
+    pub parts: Vec<(Period, Option<Decimal>)>,
+    /// Their weights.
+    pub weights: Vec<Decimal>,
+    /// 平时考核: the weighted mean of the parts counted (none: blocked by a missing part).
+    pub periodic: Option<Decimal>,
+    /// 年终考核: the year's own total.
+    pub year_end: Decimal,
+    /// The shares, percent.
+    pub shares: (Decimal, Decimal),
+    /// Whether it made the total (not when a veto decided it).
+    pub applied: bool,
 }
 
 /// Roll-up values: element → parent unit → value.
@@ -268,6 +289,102 @@ impl Scoring {
             fill_class(model, values, period, c, &mut cs, &self.rollups);
             self.classes[c as usize] = cs;
         }
+        if period.granularity() == crate::period::Granularity::Year
+            && model
+                .scheme
+                .classes
+                .values()
+                .any(|c| c.year_result.is_some())
+        {
+            self.year_results(model, values, period);
+        }
+    }
+
+    /// The year result (年度综合) of every class that has one: 平时考核 (the shorter periods,
+    /// scored here from the same values) and 年终考核 (this year's own total), weighted; ranks
+    /// and grades follow it. A missing part follows the scheme's missing-data rule (`zero`
+    /// counts 0, `exclude` leaves it out of the mean, `block` leaves no result); a veto decides
+    /// the total whatever the parts.
+    fn year_results(&mut self, model: &Model, values: &Values, period: Period) {
+        use crate::scheme::MissingPolicy;
+        let mut scored: HashMap<crate::period::Granularity, Vec<(Period, Scoring)>> =
+            HashMap::new();
+        let hundred = Decimal::ONE_HUNDRED;
+        for (cid, class) in model.classes.iter().enumerate() {
+            let Some(y) = model
+                .scheme
+                .classes
+                .get(&class.code)
+                .and_then(|c| c.year_result.as_ref())
+            else {
+                self.classes[cid].year.clear();
+                continue;
+            };
+            let parts = scored.entry(y.periods).or_insert_with(|| {
+                Period::year(period.year_number())
+                    .parts(y.periods)
+                    .into_iter()
+                    .map(|p| (p, Scoring::compute(model, values, p)))
+                    .collect()
+            });
+            let weights: Vec<Decimal> = if y.weights.len() == parts.len() {
+                y.weights.clone()
+            } else {
+                vec![Decimal::ONE; parts.len()]
+            };
+            let cs = &mut self.classes[cid];
+            let mut year = Vec::with_capacity(cs.units.len());
+            for m in 0..cs.units.len() {
+                let Some(year_end) = cs.units[m].total else {
+                    year.push(None);
+                    continue;
+                };
+                let totals: Vec<(Period, Option<Decimal>)> = parts
+                    .iter()
+                    .map(|(p, s)| (*p, s.classes[cid].units.get(m).and_then(|r| r.total)))
+                    .collect();
+                let mut num = Decimal::ZERO;
+                let mut den = Decimal::ZERO;
+                let mut blocked = false;
+                for ((_, t), w) in totals.iter().zip(&weights) {
+                    match (t, model.scheme.rules.missing) {
+                        (Some(t), _) => {
+                            num += *t * *w;
+                            den += *w;
+                        }
+                        (None, MissingPolicy::Exclude) => {}
+                        (None, MissingPolicy::Block) => blocked = true,
+                        (None, _) => den += *w,
+                    }
+                }
+                let periodic = (!blocked && !den.is_zero()).then(|| num / den);
+                let applied = cs.units[m].veto.is_none();
+                if applied {
+                    let u = &mut cs.units[m];
+                    match periodic {
+                        Some(p) => {
+                            u.total =
+                                Some(p * y.periodic / hundred + year_end * y.year_end / hundred)
+                        }
+                        None => {
+                            u.total = None;
+                            u.blocked = true;
+                        }
+                    }
+                }
+                year.push(Some(YearParts {
+                    parts: totals,
+                    weights: weights.clone(),
+                    periodic,
+                    year_end,
+                    shares: (y.periodic, y.year_end),
+                    applied,
+                }));
+            }
+            cs.year = year;
+            sort_order(class, cs);
+            standings(model, class, cs);
+        }
     }
 
     pub fn class(&self, c: ClassId) -> &ClassState {
@@ -307,6 +424,32 @@ impl Scoring {
         let Some((cid, member)) = model.class_of(unit) else {
             return change;
         };
+        if self.period.granularity() == crate::period::Granularity::Year
+            && model
+                .scheme
+                .classes
+                .get(&model.classes[cid as usize].code)
+                .is_some_and(|c| c.year_result.is_some())
+        {
+            // A year result reads every shorter period: the year is scored again (a class
+            // with a year result is recomputed whole on a change).
+            let before: Vec<Vec<UnitResult>> =
+                self.classes.iter().map(|c| c.units.clone()).collect();
+            self.recompute(model, values, self.period);
+            for (c, (b, cs)) in before.iter().zip(&self.classes).enumerate() {
+                for (m, (b, a)) in b.iter().zip(&cs.units).enumerate() {
+                    let u = model.classes[c].members[m];
+                    if b.total != a.total {
+                        change.totals.push(u);
+                    }
+                    if b.rank != a.rank || b.grade != a.grade {
+                        change.standings.push(u);
+                    }
+                }
+            }
+            let _ = (member, elem);
+            return change;
+        }
         let class = &model.classes[cid as usize];
         let cs = &mut self.classes[cid as usize];
         let deps = dependents(model, elem);

@@ -495,6 +495,7 @@ impl Builder<'_> {
         };
         self.assign_members(&mut model);
         self.rollups(&mut model);
+        self.year_results(&model);
         self.unused_elements(&model);
         self.warnings(&model);
         for (code, path, message) in crate::applications::check(&model) {
@@ -704,6 +705,60 @@ impl Builder<'_> {
             .filter(|c| read[*c as usize])
             .chain((0..n as ClassId).filter(|c| !read[*c as usize]))
             .collect();
+    }
+
+    /// A class's year result: shares adding up to 100, periods shorter than a year, one weight
+    /// per period (or none), weights not negative and not all zero.
+    fn year_results(&mut self, m: &Model) {
+        for (code, c) in &m.scheme.classes {
+            let Some(y) = &c.year_result else { continue };
+            let path = format!("classes.{code}.year_result");
+            let sum = y.periodic + y.year_end;
+            if sum != Decimal::ONE_HUNDRED
+                || y.periodic.is_sign_negative()
+                || y.year_end.is_sign_negative()
+            {
+                let (a, b) = (y.periodic, y.year_end);
+                self.s.err(
+                    "bad_year_result",
+                    &path,
+                    t!(
+                        "平时考核与年终考核的占比应合计100（{a} + {b} = {sum}）",
+                        "the periodic and year-end shares must add up to 100 ({a} + {b} = {sum})"
+                    ),
+                );
+            }
+            if y.periods == crate::period::Granularity::Year {
+                self.s.err(
+                    "bad_year_result",
+                    &format!("{path}.periods"),
+                    t!(
+                        "平时考核的期间应短于一年（quarter、half 或 month）",
+                        "the periodic assessments are periods shorter than a year (quarter, half or month)"
+                    ),
+                );
+            } else {
+                let n = crate::period::Period::year(m.scheme.year)
+                    .parts(y.periods)
+                    .len();
+                let total: Decimal = y.weights.iter().sum();
+                if !y.weights.is_empty()
+                    && (y.weights.len() != n
+                        || y.weights.iter().any(|w| w.is_sign_negative())
+                        || total.is_zero())
+                {
+                    let k = y.weights.len();
+                    self.s.err(
+                        "bad_year_result",
+                        &format!("{path}.weights"),
+                        t!(
+                            "权重应为 {n} 个不为负的数（现有 {k} 个），且不能全为0",
+                            "weights must be {n} numbers, none negative, not all zero (there are {k})"
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     fn check_header(&mut self, s: &Scheme) {

@@ -107,6 +107,9 @@ pub struct UnitRow {
     pub indicators: Option<Vec<IndicatorRow>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<UnitExplanation>,
+    /// How the year result (年度综合) was made, when the class has one and the year is scored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<crate::engine::YearParts>,
     /// Results applied ([`crate::applications::apply`]); empty until applied.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outcomes: Vec<crate::applications::Outcome>,
@@ -281,6 +284,7 @@ pub fn report(
                             .explanations
                             .then(|| explain_unit(model, scoring, uid))
                             .flatten(),
+                        year: cs.year.get(m as usize).cloned().flatten(),
                         outcomes: Vec::new(),
                     }
                 })
@@ -528,6 +532,97 @@ pub fn why_text(model: &Model, w: &Why) -> Text {
     }
 }
 
+/// The steps of a year result (年度综合): each shorter period's total, 平时考核, 年终考核, the
+/// weighted sum.
+fn year_steps(y: &crate::engine::YearParts, total: Option<Decimal>, dd: u32) -> Vec<Step> {
+    let parts_zh: Vec<String> = y
+        .parts
+        .iter()
+        .zip(&y.weights)
+        .map(|((p, t), w)| {
+            let t = t.map_or_else(|| "无结果".to_owned(), |t| display(t, dd));
+            if y.weights.iter().all(|x| x == w) {
+                format!("{p} {t}")
+            } else {
+                format!("{p} {t}（权重 {}）", n(*w))
+            }
+        })
+        .collect();
+    let parts_en: Vec<String> = y
+        .parts
+        .iter()
+        .zip(&y.weights)
+        .map(|((p, t), w)| {
+            let t = t.map_or_else(|| "no result".to_owned(), |t| display(t, dd));
+            if y.weights.iter().all(|x| x == w) {
+                format!("{p} {t}")
+            } else {
+                format!("{p} {t} (weight {})", n(*w))
+            }
+        })
+        .collect();
+    let (a, b) = (n(y.shares.0), n(y.shares.1));
+    let mut out = vec![step(
+        Rule::Total,
+        match y.periodic {
+            Some(p) => Text::new(
+                format!(
+                    "平时考核：{}；加权平均 {}",
+                    parts_zh.join("、"),
+                    display(p, dd)
+                ),
+                format!(
+                    "periodic assessments: {}; weighted mean {}",
+                    parts_en.join(", "),
+                    display(p, dd)
+                ),
+            ),
+            None => Text::new(
+                format!(
+                    "平时考核：{}；有期间缺少结果，按规则暂无年度综合得分",
+                    parts_zh.join("、")
+                ),
+                format!(
+                    "periodic assessments: {}; a period has no result, so by the rules there is no year result yet",
+                    parts_en.join(", ")
+                ),
+            ),
+        },
+        y.periodic,
+    )];
+    if let (Some(p), true) = (y.periodic, y.applied) {
+        let t = total.unwrap_or_default();
+        out.push(step(
+            Rule::Total,
+            Text::new(
+                format!(
+                    "年度综合得分 = 平时考核 {} × {a}% + 年终考核 {} × {b}% = {}",
+                    display(p, dd),
+                    display(y.year_end, dd),
+                    display(t, dd)
+                ),
+                format!(
+                    "year result = periodic {} × {a}% + year-end {} × {b}% = {}",
+                    display(p, dd),
+                    display(y.year_end, dd),
+                    display(t, dd)
+                ),
+            ),
+            t,
+        ));
+    } else if !y.applied {
+        out.push(step(
+            Rule::Total,
+            Text::new(
+                "一票否决，年度综合得分不按平时考核折算",
+                "vetoed: the year result is not combined with the periodic assessments",
+            ),
+            None,
+        ));
+    }
+    out
+}
+
 /// Explains one indicator's score for one unit.
 pub fn explain_leaf(
     model: &Model,
@@ -718,8 +813,18 @@ pub fn explain_unit(model: &Model, scoring: &Scoring, unit: UnitId) -> Option<Un
     }
     let r = finish(model, class, cs.row(member), sub, blocked, &mut tr);
     let u = &cs.units[member as usize];
-    debug_assert_eq!(r.total, u.total, "explanation must agree with the total");
     let dd = model.display_decimals();
+    match cs.year.get(member as usize).and_then(Option::as_ref) {
+        Some(y) => {
+            debug_assert_eq!(
+                r.total,
+                Some(y.year_end),
+                "explanation must agree with the year-end total"
+            );
+            tr.0.extend(year_steps(y, u.total, dd));
+        }
+        None => debug_assert_eq!(r.total, u.total, "explanation must agree with the total"),
+    }
     let mut standing = Vec::new();
     let ranked = cs.units.iter().filter(|x| x.rank.is_some()).count();
     if let (Some(rank), Some(total)) = (u.rank, u.total) {

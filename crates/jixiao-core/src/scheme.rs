@@ -655,6 +655,32 @@ pub struct Class {
     pub deductions: Vec<Adjustment>,
     #[serde(default)]
     pub vetoes: Vec<Veto>,
+    /// The year's comprehensive result (年度综合考核): 平时考核 (the shorter periods of the year,
+    /// combined) and 年终考核 (the year's own assessment), weighted. Used when the year is
+    /// scored; the shorter periods keep their own results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_result: Option<YearResult>,
+}
+
+/// `year_result = { periods = "quarter", periodic = 30, year_end = 70 }`: the quarters'
+/// totals averaged (or `weights = [1, 1, 1, 2]`), × 30%, plus the year's own total × 70%.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearResult {
+    /// The periods that make 平时考核 (default quarters).
+    #[serde(default = "quarters")]
+    pub periods: Granularity,
+    /// Their weights in order (default equal: the mean).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<Decimal>,
+    /// 平时考核's share, percent.
+    pub periodic: Decimal,
+    /// 年终考核's share, percent.
+    pub year_end: Decimal,
+}
+
+fn quarters() -> Granularity {
+    Granularity::Quarter
 }
 
 fn hundred() -> Decimal {

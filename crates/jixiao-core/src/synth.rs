@@ -324,6 +324,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                 bonus: Vec::new(),
                 deductions: Vec::new(),
                 vetoes: Vec::new(),
+                year_result: None,
             },
         );
         if let Some(v) = spec.variety.map(Variety::draw) {

@@ -31,6 +31,30 @@ fn opt(d: Option<Decimal>, dd: u32) -> String {
 
 /// Why a unit has the grade it has, in a few words.
 pub fn rule_note(row: &UnitRow, lang: Lang) -> String {
+    let note = grade_note(row, lang);
+    // A year result: the total is not the modules' sum; say how it was made.
+    match row
+        .year
+        .as_ref()
+        .filter(|y| y.applied && y.periodic.is_some())
+    {
+        Some(y) => {
+            let (a, b) = (y.shares.0.normalize(), y.shares.1.normalize());
+            let made = match lang {
+                Lang::Zh => format!("年度综合：平时×{a}%＋年终×{b}%"),
+                Lang::En => format!("year result: periodic×{a}% + year-end×{b}%"),
+            };
+            if note.is_empty() {
+                made
+            } else {
+                format!("{made}；{note}")
+            }
+        }
+        None => note,
+    }
+}
+
+fn grade_note(row: &UnitRow, lang: Lang) -> String {
     let v = row
         .veto
         .as_ref()

@@ -7,6 +7,7 @@ mod props;
 mod rollup;
 mod totals;
 mod warnings;
+mod year;
 
 use jixiao_core::Decimal;
 use jixiao_core::check::{DataFile, Loaded, load};

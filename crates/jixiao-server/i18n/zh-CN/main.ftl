@@ -755,4 +755,4 @@ schemes-cooperating = 配合
 whatif-outcome = 结果运用系数
 whatif-outcomes = 结果运用的变化
 whatif-before-after = 调整前 → 调整后
-whatif-outcome-syntax = 结果运用写作 应用代码/等次（或规则序号、otherwise），如
+whatif-outcome-syntax = 结果运用写作 应用代码/等次或规则序号，如
