@@ -225,8 +225,103 @@ pub fn rollup_column(
         .collect()
 }
 
+/// 五链: for each department, the share-weighted district-wide score rate (percent) of the
+/// indicators it leads or cooperates on in the classes other than `reader` (Σ share × rate ÷
+/// Σ share; a rate is Σ scores ÷ Σ points of the units scored on the indicator). A department
+/// answering for no scored indicator has no value.
+pub fn responsibility_column(
+    model: &Model,
+    reader: ClassId,
+    classes: &[ClassState],
+) -> HashMap<UnitId, Decimal> {
+    let mut acc: HashMap<UnitId, (Decimal, Decimal)> = HashMap::new();
+    for item in responsibility_items(model, reader, classes) {
+        let e = acc.entry(item.unit).or_default();
+        e.0 += item.share * item.rate;
+        e.1 += item.share;
+    }
+    acc.into_iter()
+        .filter(|(_, (_, den))| !den.is_zero())
+        .map(|(u, (num, den))| (u, num / den))
+        .collect()
+}
+
+/// One indicator a department answers for, with its share and the district-wide rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponsibilityItem {
+    pub unit: UnitId,
+    pub class: ClassId,
+    pub leaf: LeafId,
+    pub lead: bool,
+    pub share: Decimal,
+    pub rate: Decimal,
+}
+
+/// Every (department, indicator) pair of [`responsibility_column`].
+pub fn responsibility_items(
+    model: &Model,
+    reader: ClassId,
+    classes: &[ClassState],
+) -> Vec<ResponsibilityItem> {
+    let mut out = Vec::new();
+    for (ci, class) in model.classes.iter().enumerate() {
+        let Some(cs) = classes.get(ci).filter(|cs| cs.class as usize == ci) else {
+            continue;
+        };
+        if ci as ClassId == reader {
+            continue;
+        }
+        for (l, leaf) in class.leaves.iter().enumerate() {
+            if leaf.lead.is_none() && leaf.cooperating.is_empty() {
+                continue;
+            }
+            let (mut score, mut points) = (Decimal::ZERO, Decimal::ZERO);
+            for m in 0..class.members.len() as u32 {
+                let o = cs.leaf(m, l as LeafId);
+                if matches!(o.state, LeafState::Scored | LeafState::MissingZero) {
+                    score += o.score;
+                    points += leaf.points;
+                }
+            }
+            if points.is_zero() {
+                continue;
+            }
+            let rate = score * Decimal::ONE_HUNDRED / points;
+            let mut push = |unit: UnitId, lead: bool, share: Decimal| {
+                out.push(ResponsibilityItem {
+                    unit,
+                    class: ci as ClassId,
+                    leaf: l as LeafId,
+                    lead,
+                    share,
+                    rate,
+                });
+            };
+            if let Some(d) = leaf.lead {
+                push(d, true, leaf.shares.0);
+            }
+            for &d in &leaf.cooperating {
+                push(d, false, leaf.shares.1);
+            }
+        }
+    }
+    out
+}
+
 /// The roll-up columns the slots of class `cid` read, from the classes already scored.
 fn rolled_for(model: &Model, cid: ClassId, classes: &[ClassState], into: &mut Rolled) {
+    if model.classes[cid as usize]
+        .slots
+        .iter()
+        .any(|s| model.elements[s.elem as usize].responsibility)
+    {
+        let column = responsibility_column(model, cid, classes);
+        for slot in &model.classes[cid as usize].slots {
+            if model.elements[slot.elem as usize].responsibility {
+                into.insert(slot.elem, column.clone());
+            }
+        }
+    }
     for slot in &model.classes[cid as usize].slots {
         if let Some(r) = model.elements[slot.elem as usize].rollup
             && let Some(child) = classes.get(r.class as usize)
@@ -459,7 +554,9 @@ impl Scoring {
             if !deps.contains(&slot.elem) {
                 continue;
             }
-            let v = if model.elements[slot.elem as usize].rollup.is_some() {
+            let v = if model.elements[slot.elem as usize].rollup.is_some()
+                || model.elements[slot.elem as usize].responsibility
+            {
                 self.rollups
                     .get(&slot.elem)
                     .and_then(|c| c.get(&unit))
@@ -538,7 +635,63 @@ impl Scoring {
         if !change.totals.is_empty() || !change.standings.is_empty() {
             self.roll_up_from(model, values, cid, &mut change);
         }
+        if !touched.is_empty() {
+            self.responsibility_from(model, values, cid, &mut change);
+        }
         change
+    }
+
+    /// After class `cid`'s indicator scores changed: the responsibility rates of the classes
+    /// that read them brought up to date, and every department whose rate moved re-scored.
+    fn responsibility_from(
+        &mut self,
+        model: &Model,
+        values: &Values,
+        cid: ClassId,
+        change: &mut Change,
+    ) {
+        let readers: Vec<ClassId> = (0..model.classes.len() as ClassId)
+            .filter(|&c| {
+                c != cid
+                    && model.classes[c as usize]
+                        .slots
+                        .iter()
+                        .any(|s| model.elements[s.elem as usize].responsibility)
+            })
+            .collect();
+        // A reader's own scores do not count in its rates.
+        if readers.is_empty()
+            || model.classes[cid as usize]
+                .slots
+                .iter()
+                .any(|s| model.elements[s.elem as usize].responsibility)
+        {
+            return;
+        }
+        for reader in readers {
+            let column = responsibility_column(model, reader, &self.classes);
+            let elems: Vec<crate::model::ElemId> = model.classes[reader as usize]
+                .slots
+                .iter()
+                .filter(|s| model.elements[s.elem as usize].responsibility)
+                .map(|s| s.elem)
+                .collect();
+            for e in elems {
+                let old = self.rollups.insert(e, column.clone()).unwrap_or_default();
+                let mut moved: Vec<UnitId> = model.classes[reader as usize]
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|u| old.get(u) != column.get(u))
+                    .collect();
+                moved.sort_unstable();
+                for u in moved {
+                    let c = self.refresh_unit(model, values, u, e);
+                    change.totals.extend(c.totals);
+                    change.standings.extend(c.standings);
+                }
+            }
+        }
     }
 
     /// After class `cid`'s results changed: the roll-ups over it brought up to date, and every
@@ -626,7 +779,8 @@ fn fill_class(
         .iter()
         .zip(&periods)
         .map(|(s, p)| {
-            if model.elements[s.elem as usize].rollup.is_some() {
+            let el = &model.elements[s.elem as usize];
+            if el.rollup.is_some() || el.responsibility {
                 None
             } else {
                 values.direct(model, cid, s.elem, *p)
@@ -637,7 +791,9 @@ fn fill_class(
         for ((s, p), d) in class.slots.iter().zip(&periods).zip(&direct) {
             cs.matrix.push(match d {
                 Some(d) => d.get(u),
-                None if model.elements[s.elem as usize].rollup.is_some() => {
+                None if model.elements[s.elem as usize].rollup.is_some()
+                    || model.elements[s.elem as usize].responsibility =>
+                {
                     rolled.get(&s.elem).and_then(|c| c.get(&u)).copied()
                 }
                 None => values.resolve(model, u, s.elem, *p).ok(),

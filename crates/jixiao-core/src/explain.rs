@@ -165,8 +165,23 @@ pub enum InputSource {
         class: Text,
         children: Vec<ChildResult>,
     },
+    /// 五链: the indicators the unit leads or cooperates on, each with its share and the
+    /// district-wide score rate.
+    Responsibility { items: Vec<ResponsibilityLine> },
     /// No value.
     Missing { reason: Text },
+}
+
+/// One indicator a department answers for, as its responsibility rate read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponsibilityLine {
+    pub indicator: crate::code::Ident,
+    pub name: Text,
+    pub class: Text,
+    /// Lead (牵头) or cooperating (配合).
+    pub lead: bool,
+    pub share: Decimal,
+    pub rate: Decimal,
 }
 
 /// One child's result as a roll-up read it.
@@ -293,6 +308,14 @@ impl Input {
                 class.get(Lang::En),
                 measure.get(Lang::En)
             ),
+            (InputSource::Responsibility { items }, Lang::Zh) => format!(
+                "所牵头和配合的 {} 项指标全区得分率按责任份额加权",
+                items.len()
+            ),
+            (InputSource::Responsibility { items }, Lang::En) => format!(
+                "the district-wide score rates of the {} indicators it leads or cooperates on, weighted by its shares",
+                items.len()
+            ),
             (InputSource::Missing { reason }, _) => reason.get(lang).to_owned(),
         };
         out.push(
@@ -311,6 +334,25 @@ impl Input {
                 }
             }
             InputSource::Carried { from } => from.render(lang, indent + 1, out),
+            InputSource::Responsibility { items } => {
+                let pad = "  ".repeat(indent + 1);
+                for i in items {
+                    let role = match (i.lead, lang) {
+                        (true, Lang::Zh) => "牵头",
+                        (false, Lang::Zh) => "配合",
+                        (true, Lang::En) => "lead",
+                        (false, Lang::En) => "cooperating",
+                    };
+                    out.push(format!(
+                        "{pad}{} [{}]（{}）{role} {}% × {}%",
+                        i.name.get(lang),
+                        i.indicator,
+                        i.class.get(lang),
+                        n(i.share),
+                        n(i.rate.round_dp(4))
+                    ));
+                }
+            }
             InputSource::RolledUp { children, .. } => {
                 let pad = "  ".repeat(indent + 1);
                 for c in children {

@@ -38,6 +38,9 @@ pub struct ElementModel {
     pub formula: Option<(String, Expr<(ElemId, Shift)>)>,
     /// For roll-up elements (`source = "children"`): what they measure over which class.
     pub rollup: Option<Rollup>,
+    /// `source = "responsibility"`: the share-weighted district-wide rate of the indicators the
+    /// unit answers for (五链).
+    pub responsibility: bool,
 }
 
 /// A roll-up element compiled: the children's class, the measure, the grade it counts from.
@@ -697,13 +700,88 @@ impl Builder<'_> {
                 }
             }
         }
-        // Classes read by roll-ups first, then the rest, each in file order.
+        // 五链 readers: a class reading a responsibility element is scored after every other
+        // class (it reads their indicator scores) and is not rolled up.
+        let resp: Vec<bool> = m
+            .classes
+            .iter()
+            .map(|c| {
+                c.slots
+                    .iter()
+                    .any(|s| m.elements[s.elem as usize].responsibility)
+            })
+            .collect();
+        for (ci, c) in m.classes.iter().enumerate() {
+            for s in &c.slots {
+                let e = &m.elements[s.elem as usize];
+                if e.responsibility && s.shift != Shift::Current {
+                    let (k, x) = (&c.code, &e.code);
+                    self.s.err(
+                        "rollup_shifted",
+                        &format!("classes.{k}"),
+                        t!(
+                            "责任链数据项“{x}”只能取本期数值（不能用 prev/yoy）",
+                            "the responsibility element `{x}` is read for the current period only (no prev/yoy)"
+                        ),
+                    );
+                }
+            }
+            if resp[ci] && reads.iter().any(|rs| rs.contains(&(ci as ClassId))) {
+                let k = &c.code;
+                self.s.err(
+                    "rollup_depth",
+                    &format!("classes.{k}"),
+                    t!(
+                        "读取责任链得分率的类别“{k}”不能再被下级汇总",
+                        "class `{k}` reads responsibility rates and cannot be rolled up"
+                    ),
+                );
+            }
+        }
+        for e in &m.elements {
+            if let Some((_, expr)) = &e.formula {
+                let mut vars = Vec::new();
+                expr.vars(&mut vars);
+                if vars
+                    .iter()
+                    .any(|(d, _)| m.elements[*d as usize].responsibility)
+                {
+                    let a = &e.code;
+                    self.s.err(
+                        "rollup_in_formula",
+                        &format!("elements.{a}.formula"),
+                        t!(
+                            "公式不能引用责任链数据项；请由指标直接使用它",
+                            "a formula cannot read a responsibility element; let an indicator read it directly"
+                        ),
+                    );
+                }
+            }
+        }
+        for (i, w) in m.scheme.warnings.iter().enumerate() {
+            if let Some(&e) = m.element_ix.get(&w.element)
+                && m.elements[e as usize].responsibility
+            {
+                let c = &w.element;
+                self.s.err(
+                    "rollup_in_warning",
+                    &format!("warnings[{i}].element"),
+                    t!(
+                        "预警不能设在责任链数据项“{c}”上",
+                        "a warning cannot watch the responsibility element `{c}`"
+                    ),
+                );
+            }
+        }
+        // Classes read by roll-ups first, then the rest, then the readers of responsibility
+        // rates, each in file order.
         let read: Vec<bool> = (0..n)
             .map(|c| reads.iter().any(|rs| rs.contains(&(c as ClassId))))
             .collect();
         m.class_order = (0..n as ClassId)
             .filter(|c| read[*c as usize])
-            .chain((0..n as ClassId).filter(|c| !read[*c as usize]))
+            .chain((0..n as ClassId).filter(|c| !read[*c as usize] && !resp[*c as usize]))
+            .chain((0..n as ClassId).filter(|c| resp[*c as usize] && !read[*c as usize]))
             .collect();
     }
 
@@ -1237,6 +1315,7 @@ impl Builder<'_> {
                 def: e.clone(),
                 formula,
                 rollup: None,
+                responsibility: e.source == Source::Responsibility,
             });
         }
         let order = self.element_order(&out);
@@ -2915,6 +2994,7 @@ impl Builder<'_> {
             }
             if e.formula.is_none()
                 && e.rollup.is_none()
+                && !e.responsibility
                 && e.def.aggregate == Aggregate::None
                 && e.def.frequency != crate::period::Granularity::Year
             {

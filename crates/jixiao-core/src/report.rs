@@ -445,6 +445,46 @@ pub fn trace_input(
     }
 }
 
+/// Where a department's responsibility rate comes from: each indicator it answers for.
+pub fn trace_responsibility(
+    model: &Model,
+    scoring: &Scoring,
+    unit: UnitId,
+    elem: ElemId,
+    reader: crate::model::ClassId,
+) -> Input {
+    let e = &model.elements[elem as usize];
+    let items = crate::engine::responsibility_items(model, reader, &scoring.classes)
+        .into_iter()
+        .filter(|i| i.unit == unit)
+        .map(|i| {
+            let class = &model.classes[i.class as usize];
+            let leaf = &class.leaves[i.leaf as usize];
+            crate::explain::ResponsibilityLine {
+                indicator: leaf.code.clone(),
+                name: leaf.name.clone(),
+                class: class.name.clone(),
+                lead: i.lead,
+                share: i.share,
+                rate: i.rate,
+            }
+        })
+        .collect();
+    Input {
+        element: e.code.clone(),
+        name: e.def.name.clone(),
+        unit: e.def.unit.clone(),
+        period: scoring.period,
+        shift: Shift::Current,
+        value: scoring
+            .rollups
+            .get(&elem)
+            .and_then(|c| c.get(&unit))
+            .copied(),
+        source: InputSource::Responsibility { items },
+    }
+}
+
 /// Where a roll-up's value for `unit` comes from: each child's result in the period.
 pub fn trace_rollup(
     model: &Model,
@@ -642,6 +682,15 @@ pub fn explain_leaf(
     let mut inputs = Vec::new();
     for s in &slots {
         let slot = class.slots[*s as usize];
+        if model.elements[slot.elem as usize].responsibility {
+            if !inputs
+                .iter()
+                .any(|i: &Input| i.element == model.elements[slot.elem as usize].code)
+            {
+                inputs.push(trace_responsibility(model, scoring, unit, slot.elem, cid));
+            }
+            continue;
+        }
         if let Some(r) = model.elements[slot.elem as usize].rollup {
             if !inputs
                 .iter()

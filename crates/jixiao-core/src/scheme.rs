@@ -440,6 +440,10 @@ pub enum Source {
     /// `children = { class = "village", measure = "mean_total" }`; computed by the engine from
     /// the children's live results, never entered.
     Children,
+    /// 五链: for a department, the district-wide score rate of the indicators it leads or
+    /// cooperates on (in the other classes), weighted by its share of responsibility
+    /// (`source = "responsibility"`); computed by the engine, never entered.
+    Responsibility,
 }
 
 /// Shares of responsibility for an indicator, in percent.

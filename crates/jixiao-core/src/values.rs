@@ -245,14 +245,14 @@ impl Values {
                 );
                 continue;
             }
-            if e.rollup.is_some() {
+            if e.rollup.is_some() || e.responsibility {
                 issues.push(Issue::error(
                     "rolled_up_item",
                     file,
                     Location::cell(row, icol),
                     crate::t!(
-                        "“{code}”由下级单位的考核结果汇总得出，不能直接填报",
-                        "`{code}` is rolled up from the children's results and cannot be reported"
+                        "“{code}”由考核结果汇总得出（下级汇总或责任链），不能直接填报",
+                        "`{code}` is computed from results (a roll-up or a responsibility rate) and cannot be reported"
                     ),
                 ));
                 continue;

@@ -139,7 +139,9 @@ impl Route {
         use crate::scheme::Source::*;
         match source {
             Reported | Computed => Route::Unit,
-            Fed | Survey | Inspection | Evaluator | Rectification | Children => Route::External,
+            Fed | Survey | Inspection | Evaluator | Rectification | Children | Responsibility => {
+                Route::External
+            }
         }
     }
 }

@@ -272,3 +272,84 @@ fn shares_of_responsibility() {
         bad.message.zh
     );
 }
+
+/// 五链 in a department's own assessment: its share-weighted district-wide score rate of the
+/// indicators it leads or cooperates on, kept up to date value by value.
+#[test]
+fn a_department_answers_for_the_indicators_it_leads() {
+    let s = scheme_text(
+        r#"[elements.led_rate]
+name = { zh = "牵头和配合指标全区得分率" }
+unit = "%"
+source = "responsibility"
+[classes.dept]
+name = { zh = "部门" }
+[[classes.dept.modules]]
+code = "chain"
+name = { zh = "责任链" }
+points = 100
+[[classes.dept.modules.indicators]]
+code = "led"
+name = { zh = "牵头和配合指标完成情况" }
+points = 100
+element = "led_rate"
+target = 100
+method = { type = "ratio" }
+"#,
+    )
+    .replace(
+        "element = \"village_good\"\ntarget = 100",
+        "element = \"village_good\"\ntarget = 100\nlead = \"SFJ\"",
+    )
+    .replace(
+        "element = \"v\"\ntarget = 100",
+        "element = \"v\"\ntarget = 100\nlead = \"MZJ\"\ncooperating = [\"SFJ\"]",
+    );
+    let org = org_text()
+        + "[[units]]\ncode = \"SFJ\"\nname = { zh = \"司法局\" }\nlevel = \"department\"\nclass = \"dept\"\n[[units]]\ncode = \"MZJ\"\nname = { zh = \"民政局\" }\nlevel = \"department\"\nclass = \"dept\"\n";
+    let mut r = run(&s, &org, &csv(DATA), "2025");
+    // good (SFJ leads, 100%): S1 20 of 40, S2 40 of 40 → 75%. x (MZJ 70%, SFJ 30%): 340 of 400
+    // → 85%. SFJ: (100 × 75 + 30 × 85) ÷ 130; MZJ: 85.
+    let sfj = (d("100") * d("75") + d("30") * d("85")) / d("130");
+    assert_eq!(r.total("SFJ"), Some(sfj));
+    assert_eq!(r.total("MZJ"), Some(d("85")));
+    let text = r.explain("SFJ", "led");
+    assert!(
+        text.contains("所牵头和配合的 2 项指标全区得分率按责任份额加权"),
+        "{text}"
+    );
+    assert!(
+        text.contains("良好及以上村占比 [good]（街道）牵头 100% × 75%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("完成率 [x]（村（社区））配合 30% × 85%"),
+        "{text}"
+    );
+    // V2 70 → 86: x 356 of 400 → 89%; both of S1's villages now 良好 → good 100%.
+    let m: &Model = &r.loaded.model;
+    let (v2, v) = (m.unit("V2").expect("V2"), m.element("v").expect("v"));
+    let change = r.scoring.set_value(
+        m,
+        &mut r.loaded.values,
+        v2,
+        v,
+        Period::parse("2025").expect("p"),
+        Some(d("86")),
+    );
+    let (sfj_id, mzj_id) = (m.unit("SFJ").expect("SFJ"), m.unit("MZJ").expect("MZJ"));
+    assert!(
+        change.totals.contains(&sfj_id) && change.totals.contains(&mzj_id),
+        "{change:?}"
+    );
+    let total = |u| r.scoring.unit(m, u).and_then(|x| x.total);
+    assert_eq!(total(mzj_id), Some(d("89")));
+    let expected = (d("100") * d("100") + d("30") * d("89")) / d("130");
+    assert_eq!(total(sfj_id), Some(expected));
+    let fresh = jixiao_core::engine::Scoring::compute(
+        m,
+        &r.loaded.values,
+        Period::parse("2025").expect("p"),
+    );
+    assert_eq!(fresh.unit(m, sfj_id).and_then(|x| x.total), Some(expected));
+}

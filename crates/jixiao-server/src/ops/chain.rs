@@ -202,7 +202,10 @@ pub async fn chain(
                         let ov = m.override_of(u, l);
                         let numbers: Vec<Number> = elems
                             .iter()
-                            .filter(|&&e| m.elements[e as usize].rollup.is_none())
+                            .filter(|&&e| {
+                                m.elements[e as usize].rollup.is_none()
+                                    && !m.elements[e as usize].responsibility
+                            })
                             .map(|&e| {
                                 let el = &m.elements[e as usize];
                                 let row = live.values.get(&(

@@ -100,6 +100,7 @@ pub fn layout(live: &Live, p: &Principal, unit: &str, period: Period) -> Vec<Gro
             let el = &m.elements[e as usize];
             el.formula.is_none()
                 && el.rollup.is_none()
+                && !el.responsibility
                 && el.def.source != Source::Computed
                 && el.def.feed.is_none()
                 && el.def.frequency == period.granularity()

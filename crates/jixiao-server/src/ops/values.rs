@@ -354,7 +354,7 @@ pub fn known_in(live: &Live, unit: &str, element: &str, period: &str) -> Result<
             ),
         ));
     }
-    if e.is_some_and(|e| e.rollup.is_some()) {
+    if e.is_some_and(|e| e.rollup.is_some() || e.responsibility) {
         return Err(Error::bad_request(
             "rolled_up",
             Text::new(
