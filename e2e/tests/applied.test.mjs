@@ -1,4 +1,4 @@
-// The acceptance of P10 (so far): the office publishes 2025 and downloads the 结果运用 report
+// The acceptance of P10: the office publishes 2025 and downloads the 结果运用 report
 // showing each unit's bonus coefficient and eligibility with reasons; a village's change moves
 // its sub-district; an indicator's chain page shows who answers for it.
 import { after, before, test } from 'node:test';
@@ -81,6 +81,16 @@ test('a village moves its street, the office publishes 2025 and downloads the re
   const pdf = await page.request.get(new URL(await page.getAttribute('#applied-pdf', 'href'), page.url()).href);
   assert.equal(pdf.status(), 200);
   assert.equal((await pdf.body()).subarray(0, 4).toString(), '%PDF');
+
+  // 集体记功 (优秀 three years running) reads the years the office recorded before jixiao.
+  const swj = page.locator('tr[data-unit="SWJ"] td');
+  assert.equal((await swj.nth(7).locator('strong').textContent()).trim(), '是');
+  assert.match(await swj.nth(7).textContent(), /优秀（2024年度）、优秀（2023年度）/);
+  await submit(page, '#applied-earlier');
+  const periods = page.locator('section.earlier-period h2');
+  assert.match(await periods.nth(0).textContent(), /2025年度[^]*第 \d+ 号公示/, 'the publication recorded 2025');
+  assert.match(await periods.nth(1).textContent(), /2024年度[^]*考核办录入/);
+  await screenshot(page, 'earlier-results');
 
   // The public notice shows them, as chosen.
   const anon = await browser.newContext({ baseURL: demo.base });

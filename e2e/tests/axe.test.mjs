@@ -17,7 +17,7 @@ after(async () => { await browser?.close(); await demo?.stop(); });
 const PAGES = {
   office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif',
     '/audit', '/publish', '/appeals', '/units', '/import', '/feeds', '/report/wolong-2025/2025Q4/QLY',
-    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation'],
+    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025'],
   qly_reporter: ['/', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/appeals'],
   public: ['/public', '/login'],
 };

@@ -32,7 +32,7 @@ const pages = {
   sfj_reviewer: ['/', '/review'],
   office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY',
     '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4', '/units', '/feeds', '/dhis2', '/import', '/public',
-    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/report/wolong-2025/2025/QLY'],
+    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025', '/report/wolong-2025/2025/QLY'],
   leader: ['/dashboard/wolong-2025/2025Q3'],
 };
 

@@ -47,6 +47,10 @@ pub struct Application {
     /// Only these classes (default: every class).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<Ident>,
+    /// Only for periods of this length (e.g. `year`: an outcome of the annual result only, such
+    /// as 连续三年优秀 → 记三等功); default: every period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods: Option<crate::period::Granularity>,
     /// Read in order; the first that holds decides.
     pub rules: Vec<AppRule>,
     /// The value when no rule holds (none: no outcome).
@@ -188,9 +192,15 @@ pub struct Consecutive {
 /// Each unit's grades in the periods before the one applied, newest first (`None`: no result
 /// that period), by unit code. Supplied by whoever knows them: the server from its published
 /// results, the command line from earlier `jixiao score --format json` outputs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct History {
-    pub grades: HashMap<Code, Vec<Option<Ident>>>,
+    /// Ordered, so that the same history is always written the same way (a publication compares
+    /// what it froze).
+    pub grades: std::collections::BTreeMap<Code, Vec<Option<Ident>>>,
+    /// The earlier periods the grades are of, newest first, where known (reasons name them);
+    /// may be shorter than the grades (the command line's `--previous` files do not say).
+    pub periods: Vec<Option<crate::period::Period>>,
 }
 
 impl History {
@@ -202,7 +212,13 @@ impl History {
     /// This history followed by an older one (e.g. the earlier quarters of the year, then the
     /// years before).
     pub fn then(mut self, older: History) -> History {
-        let (mine, theirs) = (self.depth(), older.depth());
+        let (mine, theirs) = (
+            self.depth().max(self.periods.len()),
+            older.depth().max(older.periods.len()),
+        );
+        self.periods.resize(mine, None);
+        self.periods.extend(older.periods.iter().copied());
+        self.periods.resize(mine + theirs, None);
         for v in self.grades.values_mut() {
             v.resize(mine, None);
         }
@@ -222,10 +238,66 @@ impl History {
 
 /// Whether any application rule reads earlier results (`consecutive`).
 pub fn reads_history(scheme: &crate::scheme::Scheme) -> bool {
+    depth(scheme) > 0
+}
+
+/// How many periods before the one applied the rules read (a `consecutive` run of `n` periods
+/// reads `n - 1`).
+pub fn depth(scheme: &crate::scheme::Scheme) -> usize {
     scheme
         .applications
         .iter()
-        .any(|a| a.rules.iter().any(|r| r.consecutive.is_some()))
+        .flat_map(|a| &a.rules)
+        .filter_map(|r| r.consecutive.as_ref())
+        .map(|k| (k.periods as usize).saturating_sub(1))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The periods of `p`'s length before `p`'s year that the rules read beyond the year, newest
+/// first (2024, 2023 before the year 2025; 2024Q4 before 2025Q1 when three quarters running are
+/// read from 2025Q2): where earlier schemes' results — published, or recorded from the years
+/// before jixiao — are looked up.
+pub fn before_year(
+    scheme: &crate::scheme::Scheme,
+    p: crate::period::Period,
+) -> Vec<crate::period::Period> {
+    let in_year = crate::period::Period::year(p.year_number())
+        .parts(p.granularity())
+        .into_iter()
+        .filter(|q| *q < p)
+        .count();
+    let mut out = Vec::new();
+    let mut q = crate::period::Period::year(p.year_number())
+        .parts(p.granularity())
+        .first()
+        .copied()
+        .unwrap_or(p);
+    for _ in in_year..depth(scheme) {
+        q = q.previous();
+        out.push(q);
+    }
+    out
+}
+
+/// Earlier grades by period and unit code (e.g. from earlier schemes' publications) as the
+/// history of `periods`, newest first.
+pub fn history_of(
+    periods: &[crate::period::Period],
+    grades: impl Fn(crate::period::Period) -> Option<HashMap<Code, Ident>>,
+) -> History {
+    let mut h = History {
+        periods: periods.iter().copied().map(Some).collect(),
+        ..History::default()
+    };
+    for (i, q) in periods.iter().enumerate() {
+        for (u, g) in grades(*q).unwrap_or_default() {
+            h.grades
+                .entry(u)
+                .or_insert_with(|| vec![None; periods.len()])[i] = Some(g);
+        }
+    }
+    h
 }
 
 /// Each unit's grades in the periods of `p`'s length before it in the same year (the quarters
@@ -247,6 +319,7 @@ pub fn history_in_year<'a>(
         .filter(|q| *q < p)
         .rev()
         .collect();
+    h.periods = earlier.iter().copied().map(Some).collect();
     for (i, q) in earlier.iter().enumerate() {
         let own;
         let scoring = match scored(*q) {
@@ -441,17 +514,23 @@ pub fn apply(model: &Model, report: &mut Report, history: &History) {
     if model.scheme.applications.is_empty() {
         return;
     }
+    let length = report.period.granularity();
     for class in &mut report.classes {
         let ranked = class.rows.iter().filter(|r| r.rank.is_some()).count() as u32;
         let size = class.units as u32;
         for row in &mut class.rows {
-            let past = history.grades.get(&row.unit).map(Vec::as_slice);
+            let grades = history.grades.get(&row.unit).map(Vec::as_slice);
+            let past = Past {
+                grades: grades.unwrap_or(&[]),
+                periods: &history.periods,
+            };
             row.outcomes = model
                 .scheme
                 .applications
                 .iter()
                 .filter(|a| a.classes.is_empty() || a.classes.contains(&class.code))
-                .map(|a| decide(model, a, row, size, ranked, past.unwrap_or(&[])))
+                .filter(|a| a.periods.is_none_or(|g| g == length))
+                .map(|a| decide(model, a, row, size, ranked, past))
                 .collect();
         }
     }
@@ -476,6 +555,13 @@ fn names(model: &Model, gs: &[Ident]) -> Text {
     Text::new(zh.join("、"), en.join(", "))
 }
 
+/// A unit's earlier grades, newest first, and the periods they are of where known.
+#[derive(Clone, Copy)]
+struct Past<'a> {
+    grades: &'a [Option<Ident>],
+    periods: &'a [Option<crate::period::Period>],
+}
+
 /// One application for one unit.
 fn decide(
     model: &Model,
@@ -483,7 +569,7 @@ fn decide(
     row: &UnitRow,
     size: u32,
     ranked: u32,
-    past: &[Option<Ident>],
+    past: Past<'_>,
 ) -> Outcome {
     let out = |value: Option<OutcomeValue>, rule: Option<u32>, reason: Text| Outcome {
         code: a.code.clone(),
@@ -555,7 +641,7 @@ fn test(
     row: &UnitRow,
     size: u32,
     ranked: u32,
-    past: &[Option<Ident>],
+    past: Past<'_>,
 ) -> Result<Text, Text> {
     let mut held: Vec<Text> = Vec::new();
     let mut check = |ok: bool, t: Text| {
@@ -706,16 +792,35 @@ fn test(
     if let Some(k) = &r.consecutive {
         let need = k.periods as usize;
         let mut seq: Vec<Option<Ident>> = vec![grade.clone()];
-        seq.extend(past.iter().take(need.saturating_sub(1)).cloned());
+        seq.extend(past.grades.iter().take(need.saturating_sub(1)).cloned());
         let in_list = |g: &Option<Ident>| g.as_ref().is_some_and(|g| k.grades.contains(g));
         let run = seq.iter().take_while(|g| in_list(g)).count();
         let ok = seq.len() >= need && run >= need;
         let list = names(model, &k.grades);
         let shown: Vec<Text> = seq
             .iter()
-            .map(|g| match g {
-                Some(g) => grade_name(model, g),
-                None => Text::new("无结果", "no result"),
+            .enumerate()
+            .map(|(i, g)| {
+                let g = match g {
+                    Some(g) => grade_name(model, g),
+                    None => Text::new("无结果", "no result"),
+                };
+                let when = match i {
+                    0 => Some(Text::new("本期", "this period")),
+                    _ => past.periods.get(i - 1).copied().flatten().map(|q| {
+                        Text::new(
+                            q.label(crate::text::Lang::Zh),
+                            q.label(crate::text::Lang::En),
+                        )
+                    }),
+                };
+                match when {
+                    Some(w) => Text::new(
+                        format!("{}（{}）", g.zh, w.zh),
+                        format!("{} ({})", g.get(crate::text::Lang::En), w.en),
+                    ),
+                    None => g,
+                }
             })
             .collect();
         let zh: Vec<&str> = shown.iter().map(|t| t.zh.as_str()).collect();

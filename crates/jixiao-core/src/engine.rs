@@ -542,7 +542,6 @@ impl Scoring {
                     }
                 }
             }
-            let _ = (member, elem);
             return change;
         }
         let class = &model.classes[cid as usize];

@@ -606,7 +606,7 @@ impl Builder<'_> {
         }
         // Who reads a roll-up, and how.
         for (ci, c) in m.classes.iter().enumerate() {
-            for (si, slot) in c.slots.iter().enumerate() {
+            for slot in &c.slots {
                 let Some(r) = m.elements[slot.elem as usize].rollup else {
                     continue;
                 };
@@ -633,7 +633,6 @@ impl Builder<'_> {
                 } else if !reads[ci].contains(&r.class) {
                     reads[ci].push(r.class);
                 }
-                let _ = si;
             }
         }
         for e in &m.elements {

@@ -279,6 +279,12 @@ impl History {
         }
     }
 
+    /// A unit's name in its latest version (also for a unit closed since).
+    pub fn last_name(&self, code: &str) -> Option<Text> {
+        let i = *self.at.get(code)?;
+        self.units[i].last().map(|v| v.unit.name.clone())
+    }
+
     /// Per unit (in the organisation's order), its versions by day.
     pub fn units(&self) -> &[Vec<Dated>] {
         &self.units

@@ -18,6 +18,11 @@ pub struct Scheme {
     pub title: Text,
     pub year: u16,
     pub version: u32,
+    /// The line of yearly schemes this one continues (`wolong` for `wolong-2024`,
+    /// `wolong-2025`, …): rules on consecutive results read the earlier years' results of the
+    /// same series. By default the id without a trailing `-<year>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Code>,
     /// Unit assessment (目标绩效考核) or a budget-performance framework (预算绩效).
     #[serde(default)]
     pub kind: SchemeKind,
@@ -51,6 +56,20 @@ pub struct Scheme {
     /// earlier results (see [`crate::applications`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applications: Vec<crate::applications::Application>,
+}
+
+impl Scheme {
+    /// The series this scheme continues (see [`Scheme::series`]).
+    pub fn series_code(&self) -> String {
+        if let Some(s) = &self.series {
+            return s.to_string();
+        }
+        let id = self.id.as_str();
+        id.strip_suffix(&format!("-{}", self.year))
+            .filter(|s| !s.is_empty())
+            .unwrap_or(id)
+            .to_owned()
+    }
 }
 
 /// A rule that a unit's numbers of one period must satisfy together.

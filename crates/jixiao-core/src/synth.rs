@@ -404,6 +404,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
         title: Text::new("合成方案", "Synthetic scheme"),
         year: 2025,
         version: 1,
+        series: None,
         kind: SchemeKind::Unit,
         rules,
         constants: IndexMap::new(),

@@ -424,6 +424,7 @@ fn outcomes_of(
     values: &Values,
     scoring: &Scoring,
     period: Period,
+    earlier: &crate::applications::History,
 ) -> Vec<(Code, Text, crate::applications::Outcome)> {
     if model.scheme.applications.is_empty() {
         return Vec::new();
@@ -435,7 +436,8 @@ fn outcomes_of(
         None,
         crate::report::Detail::default(),
     );
-    let history = crate::applications::history_in_year(model, values, period, |_| None);
+    let history =
+        crate::applications::history_in_year(model, values, period, |_| None).then(earlier.clone());
     crate::applications::apply(model, &mut r, &history);
     r.classes
         .into_iter()
@@ -449,12 +451,14 @@ fn outcomes_of(
         .collect()
 }
 
-/// Re-scores with `adjustments` applied and compares with the current result.
+/// Re-scores with `adjustments` applied and compares with the current result. `earlier`: the
+/// grades of the years before the scheme's, for rules on consecutive results.
 pub fn what_if(
     model: &Model,
     data: &DataSet,
     period: Period,
     adjustments: &[Adjust],
+    earlier: &crate::applications::History,
 ) -> Result<(WhatIf, Issues), Issues> {
     let (values, _) = Values::build(model, data)?;
     let before = Scoring::compute(model, &values, period);
@@ -509,8 +513,8 @@ pub fn what_if(
             totals_only.push(m);
         }
     }
-    let before_outcomes = outcomes_of(model, &values, &before, period);
-    let after_outcomes = outcomes_of(&after_model, &after_values, &after, period);
+    let before_outcomes = outcomes_of(model, &values, &before, period, earlier);
+    let after_outcomes = outcomes_of(&after_model, &after_values, &after, period, earlier);
     let outcomes = after_outcomes
         .into_iter()
         .filter_map(|(unit, name, a)| {

@@ -19,6 +19,17 @@ const BUDGET_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget/data.
 const EVAL: &str = include_str!("../../../examples/wolong/budget-eval/scheme.toml");
 const FEEDS: &str = include_str!("../../../examples/wolong/feeds.toml");
 const EVAL_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget-eval/data.csv");
+/// The office's results of the two years before jixiao (往期结果), as its tables hold them.
+const EARLIER: [(&str, &[u8]); 2] = [
+    (
+        "2023",
+        include_bytes!("../../../examples/wolong/earlier-2023.csv"),
+    ),
+    (
+        "2024",
+        include_bytes!("../../../examples/wolong/earlier-2024.csv"),
+    ),
+];
 
 /// Values the demo leaves for the 七里园街道 reporter to enter (so the full cycle has
 /// something to do): the fourth quarter's mediation and litigation figures (a litigation-loss
@@ -293,7 +304,39 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     // the data came in (not lazily at the first change or the first scheduled round).
     crate::ops::warnings::follow_all(state).await?;
     follow_up_story(state).await?;
+    earlier_years(state).await?;
     Ok(Some(accounts))
+}
+
+/// The office records 2023 and 2024 from its tables, so 2025's rules on consecutive results
+/// (集体记功 for 优秀 three years running, 约谈 for 不合格 two years running) have them.
+async fn earlier_years(state: &AppState) -> Result<(), Error> {
+    let row = jixiao_store::users::by_name(&state.store, "office")
+        .await?
+        .ok_or_else(|| err("demo user office missing".to_owned()))?;
+    let user = crate::auth::User::from_row(&row)
+        .ok_or_else(|| err("demo user office unusable".to_owned()))?;
+    let office = crate::ops::Caller::person(user, "demo", String::new());
+    let refused = |i: jixiao_core::issue::Issues| {
+        err(i
+            .iter()
+            .map(|x| x.render(jixiao_core::text::Lang::En))
+            .collect::<Vec<_>>()
+            .join("; "))
+    };
+    for (period, bytes) in EARLIER {
+        let name = format!("earlier-{period}.csv");
+        let (rows, upload) = crate::ops::earlier::read_upload(&name, bytes).map_err(refused)?;
+        let body = crate::ops::earlier::RecordBody {
+            period: period.to_owned(),
+            reason: "启用系统前的年度考核结果，按原台账录入".to_owned(),
+            rows,
+        };
+        crate::ops::earlier::record(state, &office, "wolong-2025", &body, Some(&upload))
+            .await?
+            .map_err(refused)?;
+    }
+    Ok(())
 }
 
 /// The demo's follow-up in progress, so every page has something true to show: 七里园街道

@@ -110,6 +110,34 @@ pub struct Live {
     pub parents: HashMap<String, String>,
     /// Problems building a scheme (should not happen: changes are checked before they commit).
     pub problems: Vec<String>,
+    /// Earlier results by series, period and unit: the grades rules on consecutive results
+    /// read beyond a scheme's own year (from publications and the office's records).
+    pub earlier: Earlier,
+}
+
+/// Grades by series → period → unit.
+pub type Earlier =
+    HashMap<String, BTreeMap<Period, HashMap<jixiao_core::code::Code, jixiao_core::code::Ident>>>;
+
+/// The earlier results as the rules read them (rows without a grade, or with a code that no
+/// longer parses, are no result).
+pub fn earlier_of(rows: &[jixiao_store::earlier::EarlierRow]) -> Earlier {
+    let mut out = Earlier::new();
+    for r in rows {
+        let (Ok(p), Ok(u), Some(Ok(g))) = (
+            Period::parse(&r.period),
+            jixiao_core::code::Code::parse(&r.unit_code),
+            r.grade.as_deref().map(jixiao_core::code::Ident::parse),
+        ) else {
+            continue;
+        };
+        out.entry(r.series.clone())
+            .or_default()
+            .entry(p)
+            .or_default()
+            .insert(u, g);
+    }
+    out
 }
 
 pub fn parse_scheme(
@@ -145,6 +173,12 @@ pub fn values_from_rows<'a>(
 }
 
 impl Live {
+    /// Takes the earlier results as they now stand (rankings cached before are stale).
+    pub fn set_earlier(&mut self, earlier: Earlier) {
+        self.earlier = earlier;
+        self.generation = next_generation();
+    }
+
     /// Compiles every published scheme against the organisation of each day its periods are
     /// scored on (a period's last day; today for what is assessed now) and scores its periods.
     pub fn build(

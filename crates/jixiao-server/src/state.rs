@@ -198,8 +198,22 @@ impl AppState {
             if !rows.is_empty() {
                 self.live.write().await.apply_many(&rows);
             }
+            if changes.iter().any(|(_, entity, _)| entity == "earlier") {
+                self.reload_earlier().await?;
+            }
             self.synced.fetch_max(*last, Ordering::SeqCst);
         }
+    }
+
+    /// Reads the earlier results (往期结果) again: after a publication or the office's records
+    /// changed them.
+    pub async fn reload_earlier(&self) -> Result<(), jixiao_store::StoreError> {
+        let earlier = jixiao_store::earlier::all(&self.store).await?;
+        self.live
+            .write()
+            .await
+            .set_earlier(crate::live::earlier_of(&earlier));
+        Ok(())
     }
 
     /// The newest audit entry the live results include.
@@ -288,7 +302,9 @@ pub async fn load_live(store: &Store) -> Result<Live, jixiao_store::StoreError> 
     let schemes = jixiao_store::schemes::published(store).await?;
     let periods = jixiao_store::periods::list(store).await?;
     let values = jixiao_store::values::all(store).await?;
-    let live = Live::build(history, schemes, periods, values);
+    let earlier = jixiao_store::earlier::all(store).await?;
+    let mut live = Live::build(history, schemes, periods, values);
+    live.earlier = crate::live::earlier_of(&earlier);
     for p in &live.problems {
         tracing::error!(problem = %p, "a published scheme no longer compiles against the organisation");
     }

@@ -9,6 +9,7 @@
 pub mod appeals;
 pub mod audit;
 pub mod dhis2;
+pub mod earlier;
 pub mod evidence;
 pub mod feeds;
 pub mod keys;

@@ -22,6 +22,9 @@ pub struct PublicationRow {
     pub values_snapshot: String,
     #[serde(skip)]
     pub results: String,
+    /// The earlier years' grades its results applied read (JSON; `{}` when none).
+    #[serde(skip)]
+    pub earlier_snapshot: String,
     pub results_hash: String,
     pub reason: String,
     pub published_by: String,
@@ -41,6 +44,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<PublicationRow> {
         org_snapshot: get_str(r, "org_snapshot")?,
         values_snapshot: get_str(r, "values_snapshot")?,
         results: get_str(r, "results")?,
+        earlier_snapshot: get_str(r, "earlier_snapshot")?,
         results_hash: get_str(r, "results_hash")?,
         reason: get_str(r, "reason")?,
         published_by: get_str(r, "published_by")?,
@@ -57,6 +61,7 @@ pub struct NewPublication<'a> {
     pub org_snapshot: &'a str,
     pub values_snapshot: &'a str,
     pub results: &'a str,
+    pub earlier_snapshot: &'a str,
     pub reason: &'a str,
     pub applied_public: bool,
 }
@@ -90,13 +95,14 @@ pub async fn publish(
             && l.scheme_hash == p.scheme_hash
             && l.org_snapshot == p.org_snapshot
             && l.values_snapshot == p.values_snapshot
+            && l.earlier_snapshot == p.earlier_snapshot
             && l.applied_public == p.applied_public
     }) {
         return Ok((l.clone(), false));
     }
     let revision = latest.map_or(1, |l| l.revision + 1);
     let results_hash = sha256_hex(p.results.as_bytes());
-    let r = sqlx::query("INSERT INTO publications (scheme_code, scheme_version, scheme_hash, period, revision, org_snapshot, values_snapshot, results, results_hash, reason, published_by, published_at, applied_public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *")
+    let r = sqlx::query("INSERT INTO publications (scheme_code, scheme_version, scheme_hash, period, revision, org_snapshot, values_snapshot, results, results_hash, reason, published_by, published_at, applied_public, earlier_snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *")
         .bind(p.scheme_code)
         .bind(p.scheme_version)
         .bind(p.scheme_hash)
@@ -110,6 +116,7 @@ pub async fn publish(
         .bind(&actor.name)
         .bind(now())
         .bind(i64::from(p.applied_public))
+        .bind(p.earlier_snapshot)
         .fetch_one(&mut **tx)
         .await?;
     let pubrow = row(&r)?;

@@ -324,6 +324,7 @@ fn cmd_score(a: ScoreArgs) -> Outcome {
 /// The units' grades in earlier results (JSON outputs of `jixiao score`), newest first.
 fn previous_grades(files: &[PathBuf]) -> Result<jixiao_core::applications::History, Failure> {
     let mut per_file: Vec<std::collections::HashMap<String, jixiao_core::code::Ident>> = Vec::new();
+    let mut periods = Vec::new();
     let mut units = std::collections::BTreeSet::new();
     for f in files {
         let name = f.display();
@@ -355,6 +356,12 @@ fn previous_grades(files: &[PathBuf]) -> Result<jixiao_core::applications::Histo
                 ),
             ));
         };
+        // The period each file is of (its reasons name it), when it says.
+        periods.push(
+            v["period"]
+                .as_str()
+                .and_then(|p| jixiao_core::period::Period::parse(p).ok()),
+        );
         let mut grades = std::collections::HashMap::new();
         for row in classes
             .iter()
@@ -371,7 +378,10 @@ fn previous_grades(files: &[PathBuf]) -> Result<jixiao_core::applications::Histo
         }
         per_file.push(grades);
     }
-    let mut h = jixiao_core::applications::History::default();
+    let mut h = jixiao_core::applications::History {
+        periods,
+        ..Default::default()
+    };
     for u in units {
         let seq = per_file.iter().map(|g| g.get(&u).cloned()).collect();
         if let Ok(code) = jixiao_core::code::Code::parse(&u) {
@@ -500,7 +510,14 @@ fn cmd_whatif(a: WhatifArgs) -> Outcome {
             "give at least one change (--points, --weight, --target, --coef or --outcome)".into(),
         ));
     }
-    let (w, warnings) = what_if(&l.model, &l.data, p, &adj).map_err(Failure::Invalid)?;
+    let (w, warnings) = what_if(
+        &l.model,
+        &l.data,
+        p,
+        &adj,
+        &jixiao_core::applications::History::default(),
+    )
+    .map_err(Failure::Invalid)?;
     for i in warnings.iter() {
         eprintln!("警告 warning: {}", i.render(Lang::Zh));
     }

@@ -141,7 +141,7 @@ pub fn table(model: &Model, r: &Report, lang: Lang) -> String {
             h(lang, "等次", "Grade"),
             h(lang, "说明", "Note"),
         ]);
-        head.extend(applied_heads(model, c, lang));
+        head.extend(applied_heads(model, c, r.period, lang));
         t.set_header(head);
         for row in &c.rows {
             let mut cells = vec![
@@ -176,12 +176,18 @@ pub fn table(model: &Model, r: &Report, lang: Lang) -> String {
 }
 
 /// The headers of a class's results applied (结果运用), after the fixed columns.
-fn applied_heads(model: &Model, c: &jixiao_core::report::ClassReport, lang: Lang) -> Vec<String> {
+fn applied_heads(
+    model: &Model,
+    c: &jixiao_core::report::ClassReport,
+    period: jixiao_core::period::Period,
+    lang: Lang,
+) -> Vec<String> {
     model
         .scheme
         .applications
         .iter()
         .filter(|a| a.classes.is_empty() || a.classes.contains(&c.code))
+        .filter(|a| a.periods.is_none_or(|g| g == period.granularity()))
         .map(|a| a.name.get(lang).to_owned())
         .collect()
 }
@@ -233,8 +239,12 @@ pub fn csv(model: &Model, r: &Report, lang: Lang) -> Vec<u8> {
     };
     // Results applied: one column per application of the scheme (empty where a class has no
     // such application).
-    let applied: Vec<&jixiao_core::applications::Application> =
-        model.scheme.applications.iter().collect();
+    let applied: Vec<&jixiao_core::applications::Application> = model
+        .scheme
+        .applications
+        .iter()
+        .filter(|a| a.periods.is_none_or(|g| g == r.period.granularity()))
+        .collect();
     let mut head: Vec<String> = head.iter().map(|s| (*s).to_owned()).collect();
     head.extend(applied.iter().map(|a| a.name.get(lang).to_owned()));
     let _ = w.write_record(&head);

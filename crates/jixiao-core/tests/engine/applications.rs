@@ -117,7 +117,12 @@ fn results(history: &History) -> Vec<(String, Vec<Outcome>)> {
 }
 
 fn history() -> History {
-    let mut h = History::default();
+    let mut h = History {
+        periods: vec![Some(
+            jixiao_core::period::Period::parse("2024").expect("period"),
+        )],
+        ..History::default()
+    };
     for (u, g) in [("U4", "fail"), ("U6", "pass")] {
         h.grades.insert(
             jixiao_core::code::Code::parse(u).expect("code"),
@@ -227,7 +232,7 @@ fn consecutive_fails_and_the_last_place_lead_to_a_talk() {
         of(&none, "U4", "talk")
             .reason
             .zh
-            .contains("近 2 期等次（由近及远）不合格，未连续为{不合格}"),
+            .contains("近 2 期等次（由近及远）不合格（本期），未连续为{不合格}"),
         "{}",
         of(&none, "U4", "talk").reason.zh
     );
@@ -235,10 +240,9 @@ fn consecutive_fails_and_the_last_place_lead_to_a_talk() {
     let with = results(&history());
     assert_eq!(talk(&with), vec![false, false, false, true, true, false]);
     assert!(
-        of(&with, "U4", "talk")
-            .reason
-            .zh
-            .starts_with("规则1：近 2 期等次（由近及远）不合格、不合格，连续为{不合格}"),
+        of(&with, "U4", "talk").reason.zh.starts_with(
+            "规则1：近 2 期等次（由近及远）不合格（本期）、不合格（2024年度），连续为{不合格}"
+        ),
         "{}",
         of(&with, "U4", "talk").reason.zh
     );
@@ -342,4 +346,100 @@ rules = [
         grade.message.zh.contains("superb")
             && grade.message.zh.contains("excellent, good, pass, fail")
     );
+}
+
+#[test]
+fn earlier_years_are_read_by_series_and_an_annual_rule_only_on_the_year() {
+    use jixiao_core::applications::{before_year, depth, history_of};
+    use jixiao_core::code::{Code, Ident};
+    use jixiao_core::period::Period;
+    let p = |s: &str| Period::parse(s).expect("period");
+    let merit = r#"[[applications]]
+code = "merit"
+name = { zh = "集体记功", en = "Collective merit" }
+purpose = "honours"
+kind = "flag"
+periods = "year"
+rules = [{ consecutive = { grades = ["excellent"], periods = 3 }, value = true }]
+otherwise = false
+"#;
+    let text = body(merit);
+    let scheme: jixiao_core::scheme::Scheme = jixiao_core::doc::SourceText::new("s.toml", &text)
+        .parse()
+        .expect("scheme");
+    // Three running: two periods before, all before the year for a year; for a quarter the
+    // quarters of the year come first (Q1 before Q2), then last year's last quarter.
+    assert_eq!(depth(&scheme), 2);
+    assert_eq!(before_year(&scheme, p("2025")), vec![p("2024"), p("2023")]);
+    assert_eq!(before_year(&scheme, p("2025Q2")), vec![p("2024Q4")]);
+    assert_eq!(before_year(&scheme, p("2025Q4")), Vec::<Period>::new());
+    // The series: the id without `-<year>`, unless the scheme names it.
+    assert_eq!(scheme.series_code(), "t");
+    let mut named = scheme.clone();
+    named.id = Code::parse("wolong-2025").expect("code");
+    assert_eq!(named.series_code(), "wolong");
+    named.series = Some(Code::parse("wolong-main").expect("code"));
+    assert_eq!(named.series_code(), "wolong-main");
+
+    // U1 96 is 优秀 now; with 优秀 in 2024 and 2023 it earns the merit, U2 (88, 良好) does not.
+    let earlier = |u2023: &str| {
+        history_of(&[p("2024"), p("2023")], |q| {
+            let g = |s: &str| Ident::parse(s).expect("grade");
+            let mut m = std::collections::HashMap::new();
+            m.insert(Code::parse("U1").expect("u"), g("excellent"));
+            if q == p("2023") {
+                m.insert(Code::parse("U1").expect("u"), g(u2023));
+            }
+            m.insert(Code::parse("U2").expect("u"), g("excellent"));
+            Some(m)
+        })
+    };
+    let r = run(
+        &text,
+        &org(2, &[]),
+        &csv(&["U1,v,2025,96", "U2,v,2025,88"]),
+        "2025",
+    );
+    let outcome = |h: &History, u: usize| {
+        let mut rep = report(
+            &r.loaded.model,
+            &r.loaded.values,
+            &r.scoring,
+            None,
+            Detail::default(),
+        );
+        apply(&r.loaded.model, &mut rep, h);
+        rep.classes[0].rows[u].outcomes[0].clone()
+    };
+    let yes = outcome(&earlier("excellent"), 0);
+    assert_eq!(yes.value, Some(OutcomeValue::Flag(true)));
+    assert!(
+        yes.reason
+            .zh
+            .contains("优秀（本期）、优秀（2024年度）、优秀（2023年度），连续为{优秀}"),
+        "{}",
+        yes.reason.zh
+    );
+    let no = outcome(&earlier("good"), 0);
+    assert_eq!(no.value, Some(OutcomeValue::Flag(false)));
+    assert!(
+        no.reason.zh.contains("良好（2023年度）"),
+        "{}",
+        no.reason.zh
+    );
+    assert_eq!(
+        outcome(&earlier("excellent"), 1).value,
+        Some(OutcomeValue::Flag(false))
+    );
+    // On a quarter the annual-only rule gives no outcome at all.
+    let q = run(&text, &org(2, &[]), &csv(&[]), "2025Q1");
+    let mut rep = report(
+        &q.loaded.model,
+        &q.loaded.values,
+        &q.scoring,
+        None,
+        Detail::default(),
+    );
+    apply(&q.loaded.model, &mut rep, &History::default());
+    assert!(rep.classes[0].rows.iter().all(|r| r.outcomes.is_empty()));
 }

@@ -756,3 +756,24 @@ whatif-outcome = Results-applied value
 whatif-outcomes = Results applied that change
 whatif-before-after = Before → after
 whatif-outcome-syntax = Results applied: application/grade (or rule number, otherwise), e.g.
+
+# earlier results
+earlier-title = Earlier results
+earlier-link = Earlier results
+earlier-series = Scheme series
+earlier-intro = Each unit's grade in earlier periods: every publication records its own; the years before jixiao are recorded by the office from its tables. Rules such as two years running graded fail read them.
+earlier-depth = This scheme's results-applied rules read the grades of the { $count } periods before.
+earlier-no-rule = No rule of this scheme reads earlier results.
+earlier-from-publication = Publication { $id }
+earlier-recorded = Recorded by the office
+earlier-empty = No earlier results yet.
+earlier-record = Record earlier results
+earlier-record-hint = Upload one period's results (Excel, or CSV in UTF-8) with the columns unit, name, grade, total, rank; the grade is required, as its code or name. The whole table is checked and nothing changes if any row has a problem; uploading the same period again replaces it. A period recorded by a publication cannot be replaced by hand.
+earlier-grades = Grades
+earlier-template = Download the template (Excel)
+earlier-period = Period (e.g. 2024)
+earlier-file = Results table
+earlier-reason = Reason
+earlier-upload = Upload and record
+earlier-done = Recorded the earlier results of { $count } units.
+earlier-nothing-changed = The table has problems; nothing was changed:

@@ -756,3 +756,24 @@ whatif-outcome = 结果运用系数
 whatif-outcomes = 结果运用的变化
 whatif-before-after = 调整前 → 调整后
 whatif-outcome-syntax = 结果运用写作 应用代码/等次或规则序号，如
+
+# 往期结果 earlier results
+earlier-title = 往期结果
+earlier-link = 往期结果
+earlier-series = 方案系列
+earlier-intro = 各单位以往期间的考核等次：每次公示自动记入；启用本系统以前的年度由考核办从原有台账录入。“连续两年不合格”等结果运用规则读取这些结果。
+earlier-depth = 本方案的结果运用规则读取此前 { $count } 期的等次。
+earlier-no-rule = 本方案没有读取往期结果的规则。
+earlier-from-publication = 第 { $id } 号公示
+earlier-recorded = 考核办录入
+earlier-empty = 尚无往期结果。
+earlier-record = 录入往期结果
+earlier-record-hint = 上传一个期间的结果表（Excel 或 UTF-8 编码的 CSV），列为单位代码、单位名称、等次、总分、名次；等次必填，可写代码或名称。整表校验，有任何错误则不做更改；同一期间再次上传将整体替换。已由公示记入的期间不能手工覆盖。
+earlier-grades = 可用等次
+earlier-template = 下载录入模板（Excel）
+earlier-period = 期间（如 2024）
+earlier-file = 结果表
+earlier-reason = 录入原因
+earlier-upload = 上传并记录
+earlier-done = 已记录 { $count } 个单位的往期结果。
+earlier-nothing-changed = 结果表有错误，未做任何更改：

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod chain;
 pub mod dhis2;
+pub mod earlier;
 pub mod exports;
 pub mod extract;
 pub mod feeds;
@@ -246,6 +247,7 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(results::whatif))
         .routes(routes!(applied::report))
         .routes(routes!(chain::chain))
+        .routes(routes!(earlier::list, earlier::record))
         .routes(routes!(publications::list, publications::publish))
         .routes(routes!(publications::readiness))
         .routes(routes!(publications::get))

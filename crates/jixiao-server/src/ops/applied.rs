@@ -172,10 +172,12 @@ fn from_report(
                 .collect(),
         })
         .collect();
+    let length = jixiao_core::period::Period::parse(period).map(|p| p.granularity());
     let applications: Vec<Head> = model
         .scheme
         .applications
         .iter()
+        .filter(|a| a.periods.is_none_or(|g| length == Ok(g)))
         .map(|a| Head {
             code: a.code.to_string(),
             name: a.name.clone(),
@@ -255,7 +257,11 @@ pub async fn report(
     let kind = q.kind.unwrap_or(Kind::Official);
     let (scoring, values) = crate::ops::results::of_kind(s, t, kind);
     let mut r = jixiao_core::report::report(&t.model, values, scoring, None, Detail::default());
-    jixiao_core::applications::apply(&t.model, &mut r, &crate::ops::results::history(s, p, kind));
+    jixiao_core::applications::apply(
+        &t.model,
+        &mut r,
+        &crate::ops::results::history(&live, s, p, kind),
+    );
     let json = serde_json::to_value(&r).map_err(|e| Error::internal(&e))?;
     let source = Source {
         kind: match kind {

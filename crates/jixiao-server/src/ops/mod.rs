@@ -16,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod chain;
 pub mod dhis2;
+pub mod earlier;
 pub mod entry;
 pub mod evidence;
 pub mod exports;

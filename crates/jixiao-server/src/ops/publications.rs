@@ -7,6 +7,7 @@ use crate::live::{Live, values_from_rows};
 use crate::ops::{Caller, allow, commit, require_reason};
 use crate::state::AppState;
 use jixiao_core::access::{Action, can};
+use jixiao_core::applications::History;
 use jixiao_core::doc::SourceText;
 use jixiao_core::engine::Scoring;
 use jixiao_core::model::Model;
@@ -66,14 +67,29 @@ fn rows_of(snapshot: &[[String; 4]]) -> Vec<ValueRow> {
 }
 
 /// Scores a scheme's text against an organisation and counted values: what publication stores
-/// and re-scoring repeats.
+/// and re-scoring repeats. `earlier`: the grades of the years before that its results applied
+/// read (frozen with the publication).
 pub fn score_snapshot(
     scheme_format: &str,
     scheme_text: &str,
     org: &Org,
     snapshot: &[[String; 4]],
     period: Period,
+    earlier: &History,
 ) -> std::result::Result<String, jixiao_core::issue::Issues> {
+    let r = score_report(scheme_format, scheme_text, org, snapshot, period, earlier)?;
+    Ok(serde_json::to_string(&r).unwrap_or_default())
+}
+
+/// [`score_snapshot`] before it is written down.
+fn score_report(
+    scheme_format: &str,
+    scheme_text: &str,
+    org: &Org,
+    snapshot: &[[String; 4]],
+    period: Period,
+    earlier: &History,
+) -> std::result::Result<jixiao_core::report::Report, jixiao_core::issue::Issues> {
     let name = format!("scheme.{scheme_format}");
     let scheme = SourceText::new(&name, scheme_text).parse()?;
     let (model, _) = Model::build(
@@ -97,11 +113,26 @@ pub fn score_snapshot(
             warnings: false,
         },
     );
-    // Results applied are frozen with the results (the earlier grades they read come from the
-    // same snapshot, so re-scoring repeats them).
-    let history = jixiao_core::applications::history_in_year(&model, &values, period, |_| None);
+    // Results applied are frozen with the results: the earlier grades of the year come from the
+    // same snapshot, those of earlier years are frozen beside it, so re-scoring repeats them.
+    let history = jixiao_core::applications::history_in_year(&model, &values, period, |_| None)
+        .then(earlier.clone());
     jixiao_core::applications::apply(&model, &mut r, &history);
-    Ok(serde_json::to_string(&r).unwrap_or_default())
+    Ok(r)
+}
+
+/// Each unit's official result as the earlier results record it.
+fn earlier_rows(r: &jixiao_core::report::Report) -> Vec<jixiao_store::earlier::New> {
+    r.classes
+        .iter()
+        .flat_map(|c| &c.rows)
+        .map(|u| jixiao_store::earlier::New {
+            unit: u.unit.to_string(),
+            grade: u.grade.as_ref().map(|g| g.code.to_string()),
+            total: u.total.map(|t| t.normalize().to_string()),
+            rank: u.rank.map(i64::from),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -201,7 +232,7 @@ async fn publish_at(
     applied_public: bool,
     seen: i64,
 ) -> Result<Option<(PublicationRow, bool)>> {
-    let (scheme_row, org, snapshot, p) = {
+    let (scheme_row, org, snapshot, p, earlier, series) = {
         let live = state.live.read().await;
         let (s, t, p) = crate::ops::results::tracked(&live, scheme, period)?;
         // The period's results are on the organisation as it stood on its last day; the
@@ -247,10 +278,26 @@ async fn publish_at(
             )
             .with(serde_json::json!({ "units": codes })));
         }
-        (s.row.clone(), m.org.clone(), counted(&live, m), p)
+        (
+            s.row.clone(),
+            m.org.clone(),
+            counted(&live, m),
+            p,
+            crate::ops::results::earlier_years(&live, &m.scheme, p),
+            m.scheme.series_code(),
+        )
     };
-    let results = score_snapshot(&scheme_row.format, &scheme_row.content, &org, &snapshot, p)
-        .map_err(|i| Error::invalid(&i))?;
+    let report = score_report(
+        &scheme_row.format,
+        &scheme_row.content,
+        &org,
+        &snapshot,
+        p,
+        &earlier,
+    )
+    .map_err(|i| Error::invalid(&i))?;
+    let results = serde_json::to_string(&report).map_err(|e| Error::internal(&e))?;
+    let earlier_json = serde_json::to_string(&earlier).map_err(|e| Error::internal(&e))?;
     let org_json = serde_json::to_string(&org).map_err(|e| Error::internal(&e))?;
     let values_json = serde_json::to_string(&snapshot).map_err(|e| Error::internal(&e))?;
     let mut tx = state.store.write().await?;
@@ -268,11 +315,26 @@ async fn publish_at(
             org_snapshot: &org_json,
             values_snapshot: &values_json,
             results: &results,
+            earlier_snapshot: &earlier_json,
             reason,
             applied_public,
         },
     )
     .await?;
+    // Its grades become the series' earlier results of the period (what next year's rules on
+    // consecutive results read); a new revision replaces them.
+    if published.1 {
+        jixiao_store::earlier::replace(
+            &mut tx,
+            &caller.actor,
+            &series,
+            &published.0.period,
+            &earlier_rows(&report),
+            Some(published.0.id),
+            reason,
+        )
+        .await?;
+    }
     let units: Vec<crate::ops::notices::To> = org
         .units
         .iter()
@@ -312,6 +374,11 @@ async fn publish_at(
     )
     .await?;
     commit(tx).await?;
+    if published.1
+        && let Err(e) = state.reload_earlier().await
+    {
+        tracing::error!(error = %e, "reading the earlier results after a publication failed; the next sync retries");
+    }
     // A publication is a moment the district may be asked about later: the seal records it
     // now rather than at the next round.
     state.advance_seal().await;
@@ -423,8 +490,17 @@ pub async fn rescore(state: &AppState, caller: &Caller, id: i64) -> Result<Resco
     let snapshot: Vec<[String; 4]> =
         serde_json::from_str(&row.values_snapshot).map_err(|e| Error::internal(&e))?;
     let p = Period::parse(&row.period).map_err(|e| Error::internal(&e))?;
-    let again = score_snapshot(&scheme.format, &scheme.content, &org, &snapshot, p)
-        .map_err(|i| Error::invalid(&i))?;
+    let earlier: History =
+        serde_json::from_str(&row.earlier_snapshot).map_err(|e| Error::internal(&e))?;
+    let again = score_snapshot(
+        &scheme.format,
+        &scheme.content,
+        &org,
+        &snapshot,
+        p,
+        &earlier,
+    )
+    .map_err(|i| Error::invalid(&i))?;
     let rescored_hash = jixiao_store::sha256_hex(again.as_bytes());
     Ok(Rescore {
         identical: again == row.results,

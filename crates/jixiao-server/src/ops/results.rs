@@ -55,24 +55,40 @@ pub fn of_kind<'a>(s: &'a LiveScheme, t: &'a Tracked, kind: Kind) -> (&'a Scorin
     }
 }
 
-/// Each unit's grades in the periods of `p`'s length before it in the scheme's year (the
-/// quarters before a quarter), newest first: what consecutive application rules (结果运用,
-/// e.g. 不合格 two quarters running) read. Tracked periods scored on the same organisation are
-/// reused; publication computes the same from its snapshot.
-///
-/// Decision: a year's consecutive rule (two years running) reads only what the scheme itself
-/// scores; linking the previous year's scheme and its publication is left for later.
-pub fn history(s: &LiveScheme, p: Period, kind: Kind) -> jixiao_core::applications::History {
+/// Each unit's grades in the periods of `p`'s length before it, newest first: what
+/// consecutive application rules (结果运用, e.g. 不合格 two quarters or two years running)
+/// read. Within the scheme's year from the tracked periods scored on the same organisation;
+/// before it from the earlier results of the scheme's series (each publication's frozen grades,
+/// and the office's records of the years before jixiao). Publication freezes the same.
+pub fn history(
+    live: &Live,
+    s: &LiveScheme,
+    p: Period,
+    kind: Kind,
+) -> jixiao_core::applications::History {
     let Some(t) = s.periods.get(&p) else {
         return jixiao_core::applications::History::default();
     };
     let (_, values) = of_kind(s, t, kind);
-    jixiao_core::applications::history_in_year(&t.model, values, p, |q| {
+    let in_year = jixiao_core::applications::history_in_year(&t.model, values, p, |q| {
         s.periods
             .get(&q)
             .filter(|tq| tq.era == t.era)
             .map(|tq| of_kind(s, tq, kind).0)
-    })
+    });
+    in_year.then(earlier_years(live, &t.model.scheme, p))
+}
+
+/// The grades of the periods before `p`'s year that the scheme's consecutive rules read, from
+/// the earlier results of its series.
+pub fn earlier_years(
+    live: &Live,
+    scheme: &jixiao_core::scheme::Scheme,
+    p: Period,
+) -> jixiao_core::applications::History {
+    let periods = jixiao_core::applications::before_year(scheme, p);
+    let series = live.earlier.get(&scheme.series_code());
+    jixiao_core::applications::history_of(&periods, |q| series.and_then(|m| m.get(&q)).cloned())
 }
 
 /// A scheme's report of one kind for a tracked period (none when the period is not tracked).
@@ -188,7 +204,7 @@ pub async fn ranking(
         },
     );
     if let Ok(p) = Period::parse(period) {
-        jixiao_core::applications::apply(&t.model, &mut r, &history(s, p, kind));
+        jixiao_core::applications::apply(&t.model, &mut r, &history(&live, s, p, kind));
     }
     let ranking = Ranking {
         report: r,
@@ -311,7 +327,7 @@ fn unit_in(live: &Live, scheme: &str, period: &str, unit: &str, kind: Kind) -> R
     );
     let mut r = r;
     let p = Period::parse(period).map_err(|_| Error::not_found("期间", "period"))?;
-    jixiao_core::applications::apply(&t.model, &mut r, &history(s, p, kind));
+    jixiao_core::applications::apply(&t.model, &mut r, &history(live, s, p, kind));
     let class = r
         .classes
         .into_iter()
@@ -757,8 +773,9 @@ pub async fn whatif(
             "value".into(),
         ],
     };
-    let (w, _) =
-        jixiao_core::whatif::what_if(model, &data, p, &adj).map_err(|i| Error::invalid(&i))?;
+    let earlier = earlier_years(&live, &model.scheme, p);
+    let (w, _) = jixiao_core::whatif::what_if(model, &data, p, &adj, &earlier)
+        .map_err(|i| Error::invalid(&i))?;
     Ok(w)
 }
 

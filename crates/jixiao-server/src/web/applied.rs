@@ -44,6 +44,7 @@ struct AppliedPage<'a> {
     summary: Vec<(String, Vec<(String, usize)>)>,
     print_head: String,
     printed: String,
+    scheme: String,
 }
 
 fn view<'a>(page: &'a Page, a: &Applied, decimals: u32, q: &AppliedQuery) -> AppliedPage<'a> {
@@ -80,6 +81,7 @@ fn view<'a>(page: &'a Page, a: &Applied, decimals: u32, q: &AppliedQuery) -> App
         ),
         period_label,
         source,
+        scheme: a.scheme.clone(),
         query,
         heads: a
             .applications

@@ -8,6 +8,7 @@ pub mod applied;
 pub mod chain;
 pub mod charts;
 pub mod dhis2;
+pub mod earlier;
 pub mod entry;
 pub mod feeds;
 pub mod followup;
@@ -82,6 +83,10 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             get(results::report_card),
         )
         .route("/applied/{scheme}/{period}", get(applied::report))
+        .route(
+            "/earlier/{scheme}",
+            get(earlier::page).post(earlier::upload),
+        )
         .route("/chain/{scheme}/{period}/{indicator}", get(chain::chain))
         .route(
             "/publish",

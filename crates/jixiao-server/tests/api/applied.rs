@@ -129,7 +129,7 @@ async fn published_outcomes_are_frozen_and_shown_by_choice(db: Db) {
     assert!(
         rows_of(&inside["results"])
             .iter()
-            .all(|r| r["outcomes"].as_array().is_some_and(|o| o.len() == 4)),
+            .all(|r| r["outcomes"].as_array().is_some_and(|o| o.len() == 5)),
         "{inside}"
     );
     let outside = public.ok_get(&format!("/api/v1/publications/{id}")).await;

@@ -360,6 +360,21 @@ fn table() -> Vec<Case> {
             none,
             READERS,
         ),
+        // Earlier results (往期结果): read with the rankings, recorded by the office.
+        case(
+            "GET",
+            "/api/v1/earlier/{scheme}",
+            "/api/v1/earlier/wolong-2025",
+            none,
+            READERS,
+        ),
+        case(
+            "PUT",
+            "/api/v1/earlier/{scheme}",
+            "/api/v1/earlier/wolong-2025",
+            || json!({ "period": "2022", "reason": "matrix", "rows": [{ "unit": "QLY", "grade": "good" }] }),
+            OFFICE,
+        ),
         // 五链: the district's readers and the indicator's lead department (SFJ).
         case(
             "GET",

@@ -9,6 +9,7 @@ mod concurrency;
 mod contract;
 mod cycle;
 mod dhis2;
+mod earlier;
 mod entry;
 mod exports;
 mod feeds;

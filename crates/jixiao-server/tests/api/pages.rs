@@ -104,6 +104,8 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
         // The 结果运用 report: live, as published, as a workbook.
         ("/applied/wolong-2025/2025", READERS),
         ("/chain/wolong-2025/2025Q4/mediation", CHAIN_READERS),
+        ("/earlier/wolong-2025", READERS),
+        ("/earlier/wolong-2025?format=xlsx", OFFICE),
         ("/applied/wolong-2025/2025?publication={pub}", READERS),
         (
             "/applied/wolong-2025/2025?kind=provisional&format=xlsx",

@@ -492,7 +492,9 @@ fn consecutive_results_read_earlier_outputs() {
             .expect("header")
             .trim_start_matches('\u{feff}');
         assert!(
-            first.ends_with("绩效奖金系数,评优评先资格,约谈主要负责人,领导班子考核参考"),
+            first.ends_with(
+                "绩效奖金系数,评优评先资格,约谈主要负责人,集体记功（连续三年优秀）,领导班子考核参考"
+            ),
             "{first}"
         );
         assert_eq!(sqi(&out.stdout)[13], "否", "no earlier result: no talk");
@@ -502,7 +504,7 @@ fn consecutive_results_read_earlier_outputs() {
     // Last year's result: SQI 合格 as well.
     std::fs::write(
         w.path("2024.json"),
-        r#"{ "classes": [ { "rows": [ { "unit": "SQI", "grade": { "code": "pass" } } ] } ] }"#,
+        r#"{ "period": "2024", "classes": [ { "rows": [ { "unit": "SQI", "grade": { "code": "pass" } } ] } ] }"#,
     )
     .expect("write");
     let mut with = args.to_vec();
@@ -533,7 +535,7 @@ fn consecutive_results_read_earlier_outputs() {
         talk["reason"]["zh"]
             .as_str()
             .expect("reason")
-            .contains("近 2 期等次（由近及远）合格、合格，连续为{合格}"),
+            .contains("近 2 期等次（由近及远）合格（本期）、合格（2024年度），连续为{合格}"),
         "{talk}"
     );
     // Not an earlier result: refused, naming the file.
