@@ -725,6 +725,9 @@ ent-warning = Warning
 ent-rectification = Rectification task
 ent-channel = Channel
 ent-notice = Notice
+ent-earlier = earlier results
+act-earlier-record = earlier results recorded
+act-earlier-publish = earlier results from a publication
 
 # 结果运用 results applied
 applied-title = Results applied

@@ -725,6 +725,9 @@ ent-warning = 预警
 ent-rectification = 整改任务
 ent-channel = 通知渠道
 ent-notice = 通知
+ent-earlier = 往期结果
+act-earlier-record = 录入往期结果
+act-earlier-publish = 公示记入往期结果
 
 # 结果运用 results applied
 applied-title = 结果运用报告

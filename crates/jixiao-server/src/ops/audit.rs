@@ -158,6 +158,11 @@ impl Names {
                 }
                 None => id.to_owned(),
             },
+            // `series/period`: the period in words (the id, with the series, is shown beside it).
+            "earlier" => match id.rsplit_once('/') {
+                Some((_, p)) => p.to_owned(),
+                None => id.to_owned(),
+            },
             "appeal" if en => format!("appeal no. {id}"),
             "appeal" => format!("第{id}号申诉"),
             _ => id.to_owned(),

@@ -12,9 +12,10 @@ use axum::response::Response;
 use jixiao_core::access::Action;
 use jixiao_core::period::Period;
 
-/// One period: (period label, source, recorded by and when, rows (unit, name, grade, total,
+/// One period: (period label, source, recorded by, when, rows (unit, name, grade, total,
 /// rank)).
 type Shown = (
+    String,
     String,
     String,
     String,
@@ -26,7 +27,8 @@ type Shown = (
 struct EarlierPage<'a> {
     ctx: &'a Ctx,
     e: Earlier,
-    grades: String,
+    /// (name, code) of each grade.
+    grades: Vec<(String, String)>,
     periods: Vec<Shown>,
     can_record: bool,
     done: Option<usize>,
@@ -93,7 +95,8 @@ async fn page_of(
             (
                 label,
                 source,
-                format!("{} · {}", p.recorded_by, l.time(&p.recorded_at)),
+                p.recorded_by.clone(),
+                l.time(&p.recorded_at),
                 rows,
             )
         })
@@ -101,9 +104,8 @@ async fn page_of(
     let grades = e
         .grades
         .iter()
-        .map(|g| format!("{}（{}）", l.plain(&g.name), g.code))
-        .collect::<Vec<_>>()
-        .join(l.t("list-sep").as_str());
+        .map(|g| (l.plain(&g.name).to_owned(), g.code.clone()))
+        .collect();
     render(&EarlierPage {
         ctx: &page.ctx,
         e,
