@@ -15,6 +15,7 @@ pub(crate) use t;
 
 pub mod access;
 pub mod applications;
+pub mod budget;
 pub mod check;
 pub mod code;
 pub mod data;

@@ -1,6 +1,7 @@
 //! The engine against DOMAIN.md §2–§3, with numbers a clerk can check by hand.
 
 mod applications;
+mod budget;
 mod checks;
 mod methods;
 mod props;
