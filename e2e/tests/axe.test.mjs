@@ -19,6 +19,8 @@ const PAGES = {
     '/audit', '/publish', '/appeals', '/units', '/import', '/feeds', '/report/wolong-2025/2025Q4/QLY',
     '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025'],
   qly_reporter: ['/', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/appeals'],
+  finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-04'],
+  evaluator: ['/projects/XM2026-03'],
   public: ['/public', '/login'],
 };
 

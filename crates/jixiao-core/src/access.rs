@@ -231,6 +231,18 @@ pub enum Action<'a> {
     RemindUnits,
     /// Configure outgoing channels (webhooks, group mailboxes) and read the delivery log.
     ManageChannels,
+    /// Budget projects (预算项目): read one of a department (experts assigned to a project's
+    /// ex-ante evaluation are let in by the project, not by this).
+    ReadProjects {
+        unit: &'a str,
+    },
+    /// Declare a project and its performance targets for a department: its own people, or
+    /// the finance bureau.
+    DeclareProject {
+        unit: &'a str,
+    },
+    /// Run the budget gates: assign ex-ante experts and conclude, approve or return targets.
+    ManageBudget,
 }
 
 fn in_unit(p: &Principal, unit: &str, s: &impl Scope) -> bool {
@@ -381,6 +393,16 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
             everything || (p.role == LeadReviewer && p.unit.as_deref() == Some(verifier))
         }
         Action::ManageChannels => p.role == Admin,
+        Action::ReadProjects { unit } => match p.role {
+            Admin | Office | Finance | Leader => true,
+            Reporter | UnitLeader => in_unit(p, unit, s),
+            _ => false,
+        },
+        Action::DeclareProject { unit } => {
+            matches!(p.role, Admin | Finance)
+                || (matches!(p.role, Reporter | UnitLeader) && in_unit(p, unit, s))
+        }
+        Action::ManageBudget => matches!(p.role, Admin | Finance),
     }
 }
 

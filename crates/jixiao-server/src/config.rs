@@ -73,6 +73,28 @@ pub struct Config {
     pub delivery_attempts: u32,
     /// The SMTP relay e-mail goes through; unset: no e-mail is sent (it stays queued).
     pub smtp: Option<Smtp>,
+    /// Budget performance (预算绩效): the ex-ante threshold and rules.
+    pub budget: Budget,
+}
+
+/// The district's budget-performance rules.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Budget {
+    /// Projects of at least this amount (万元) need an ex-ante evaluation (事前绩效评估) before
+    /// they may declare targets; finance may send a smaller one to experts too.
+    pub exante_threshold: jixiao_core::Decimal,
+    /// The dimensions, how experts are combined, the lines (DOMAIN.md §4 by default).
+    pub exante: jixiao_core::budget::ExAnteRules,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            exante_threshold: jixiao_core::Decimal::from(100),
+            exante: jixiao_core::budget::ExAnteRules::default(),
+        }
+    }
 }
 
 /// An SMTP relay.
@@ -142,6 +164,7 @@ impl Default for Config {
             remind_days_before: 3,
             delivery_attempts: 6,
             smtp: None,
+            budget: Budget::default(),
         }
     }
 }

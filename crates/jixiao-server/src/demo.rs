@@ -305,7 +305,226 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     crate::ops::warnings::follow_all(state).await?;
     follow_up_story(state).await?;
     earlier_years(state).await?;
+    budget_story(state).await?;
     Ok(Some(accounts))
+}
+
+/// A demo account as a caller of the operations.
+async fn caller(state: &AppState, name: &str) -> Result<crate::ops::Caller, Error> {
+    let row = jixiao_store::users::by_name(&state.store, name)
+        .await?
+        .ok_or_else(|| err(format!("demo user {name} missing")))?;
+    let user = crate::auth::User::from_row(&row)
+        .ok_or_else(|| err(format!("demo user {name} unusable")))?;
+    Ok(crate::ops::Caller::person(user, "demo", String::new()))
+}
+
+/// Next year's budget projects at every gate: one supported with its targets approved, one
+/// not supported (financing compliance below its veto line), one waiting for the expert's
+/// scores, and a small one below the threshold still to declare its targets.
+async fn budget_story(state: &AppState) -> Result<(), Error> {
+    use crate::ops::projects::{self, Assign, Decide, NewProject, Review, Score, Targets};
+    let finance = caller(state, "finance").await?;
+    let expert = caller(state, "evaluator").await?;
+    let declare = |code: &str,
+                   name: &str,
+                   dept: &str,
+                   amount: &str,
+                   source: &str,
+                   kind: &str,
+                   major: bool| NewProject {
+        code: code.into(),
+        name_zh: name.into(),
+        name_en: String::new(),
+        dept: dept.into(),
+        year: 2026,
+        amount: amount.into(),
+        fund_source: source.into(),
+        kind: kind.into(),
+        major,
+        reason: "2026年预算项目申报".into(),
+    };
+    let version = |d: &projects::Detail| d.item.project.version;
+    let to_experts = |d: &projects::Detail| Assign {
+        experts: vec!["evaluator".into()],
+        version: version(d),
+        reason: "组织事前绩效评估".into(),
+    };
+    let scores = |xs: [&str; 5], comment: &str| Score {
+        scores: xs.iter().map(|x| (*x).to_owned()).collect(),
+        comment: comment.into(),
+    };
+    // 1. 农村公路提质改造: supported, targets approved.
+    let d = projects::create(
+        state,
+        &finance,
+        &declare(
+            "XM2026-01",
+            "农村公路提质改造工程",
+            "JTJ",
+            "1200",
+            "一般公共预算",
+            "new",
+            true,
+        ),
+    )
+    .await?;
+    let d = projects::assign(state, &finance, "XM2026-01", &to_experts(&d)).await?;
+    projects::score(
+        state,
+        &expert,
+        "XM2026-01",
+        &scores(
+            ["18", "16", "17", "16", "17"],
+            "立项依据充分，建议细化分年度实施计划",
+        ),
+    )
+    .await?;
+    let d = projects::conclude(
+        state,
+        &finance,
+        "XM2026-01",
+        &Decide {
+            version: version(&d),
+            reason: "专家评审完成".into(),
+        },
+    )
+    .await?;
+    let t = |l1: &str, l2: &str, name: &str, dir: &str, value: &str, unit: &str| {
+        jixiao_store::projects::TargetRow {
+            level1: l1.into(),
+            level2: l2.into(),
+            name: name.into(),
+            direction: dir.into(),
+            value: value.into(),
+            unit: unit.into(),
+        }
+    };
+    let d = projects::declare_targets(
+        state,
+        &finance,
+        "XM2026-01",
+        &Targets {
+            targets: vec![
+                t(
+                    "output",
+                    "quantity",
+                    "提质改造农村公路里程",
+                    "at_least",
+                    "42",
+                    "公里",
+                ),
+                t(
+                    "output",
+                    "quality",
+                    "工程验收合格率",
+                    "at_least",
+                    "100",
+                    "%",
+                ),
+                t(
+                    "output",
+                    "timeliness",
+                    "年底前完工率",
+                    "at_least",
+                    "95",
+                    "%",
+                ),
+                t("output", "cost", "每公里改造成本", "at_most", "28", "万元"),
+                t("benefit", "social", "受益行政村数", "at_least", "36", "个"),
+                t(
+                    "satisfaction",
+                    "satisfaction",
+                    "沿线群众满意度",
+                    "at_least",
+                    "90",
+                    "%",
+                ),
+            ],
+            version: version(&d),
+            reason: "按事前评估意见申报绩效目标".into(),
+        },
+    )
+    .await?;
+    projects::review_targets(
+        state,
+        &finance,
+        "XM2026-01",
+        &Review {
+            decision: "approve".into(),
+            version: version(&d),
+            reason: "目标明确、指标可衡量，予以批复".into(),
+        },
+    )
+    .await?;
+    // 2. 智慧城管平台二期: financing compliance below its line — not supported.
+    let d = projects::create(
+        state,
+        &finance,
+        &declare(
+            "XM2026-02",
+            "智慧城管平台二期",
+            "CGJ",
+            "650",
+            "政府专项债券",
+            "continuing",
+            false,
+        ),
+    )
+    .await?;
+    let d = projects::assign(state, &finance, "XM2026-02", &to_experts(&d)).await?;
+    projects::score(
+        state,
+        &expert,
+        "XM2026-02",
+        &scores(
+            ["17", "15", "15", "14", "10"],
+            "专项债券用于平台运维不符合债券资金使用范围",
+        ),
+    )
+    .await?;
+    projects::conclude(
+        state,
+        &finance,
+        "XM2026-02",
+        &Decide {
+            version: version(&d),
+            reason: "专家评审完成".into(),
+        },
+    )
+    .await?;
+    // 3. 乡村振兴示范村建设: with the expert, not yet scored.
+    let d = projects::create(
+        state,
+        &finance,
+        &declare(
+            "XM2026-03",
+            "乡村振兴示范村建设",
+            "NYJ",
+            "300",
+            "一般公共预算",
+            "new",
+            false,
+        ),
+    )
+    .await?;
+    projects::assign(state, &finance, "XM2026-03", &to_experts(&d)).await?;
+    // 4. 社区养老服务补贴: below the threshold, its targets still to declare.
+    projects::create(
+        state,
+        &finance,
+        &declare(
+            "XM2026-04",
+            "社区居家养老服务补贴",
+            "MZJ",
+            "80",
+            "一般公共预算",
+            "continuing",
+            false,
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The office records 2023 and 2024 from its tables, so 2025's rules on consecutive results

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod notices;
 pub mod org;
 pub mod periods;
+pub mod projects;
 pub mod publications;
 pub mod rectifications;
 pub mod schemes;

@@ -18,6 +18,7 @@ pub mod followup;
 pub mod imports;
 pub mod keys;
 pub mod periods;
+pub mod projects;
 pub mod publications;
 pub mod results;
 pub mod review;
@@ -50,6 +51,7 @@ use utoipa_axum::routes;
         (name = "periods", description = "考核期间 · periods"),
         (name = "values", description = "填报与审核 · reporting and review"),
         (name = "results", description = "实时结果 · live results"),
+        (name = "budget", description = "预算项目：事前评估、绩效目标 · budget projects: ex-ante evaluation, targets"),
         (name = "publications", description = "公示 · publication"),
         (name = "appeals", description = "申诉复核 · appeals"),
         (name = "warnings", description = "预警跟踪 · warnings followed up"),
@@ -248,6 +250,13 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(applied::report))
         .routes(routes!(chain::chain))
         .routes(routes!(earlier::list, earlier::record))
+        .routes(routes!(projects::list, projects::create))
+        .routes(routes!(projects::get))
+        .routes(routes!(projects::assign))
+        .routes(routes!(projects::score))
+        .routes(routes!(projects::conclude))
+        .routes(routes!(projects::declare_targets))
+        .routes(routes!(projects::review_targets))
         .routes(routes!(publications::list, publications::publish))
         .routes(routes!(publications::readiness))
         .routes(routes!(publications::get))

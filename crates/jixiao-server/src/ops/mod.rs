@@ -26,6 +26,7 @@ pub mod imports;
 pub mod keys;
 pub mod notices;
 pub mod periods;
+pub mod projects;
 pub mod publications;
 pub mod rectifications;
 pub mod results;

@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 use utoipa::ToSchema;
 
 /// The kinds of notice, in the order the preferences page lists them.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
     "deadline",
     "overdue",
     "returned",
@@ -34,6 +34,7 @@ pub const KINDS: [&str; 8] = [
     "rectification",
     "appeal",
     "published",
+    "budget",
 ];
 
 /// A kind's name.
@@ -47,6 +48,7 @@ pub fn kind_name(kind: &str) -> Text {
         "rectification" => Text::new("整改任务", "rectification task"),
         "appeal" => Text::new("申诉结果", "appeal decided"),
         "published" => Text::new("结果公示", "results published"),
+        "budget" => Text::new("预算绩效", "budget performance"),
         other => Text::new(other, other),
     }
 }

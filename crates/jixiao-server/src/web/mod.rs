@@ -15,6 +15,7 @@ pub mod followup;
 pub mod imports;
 pub mod office;
 pub mod pages;
+pub mod projects;
 pub mod results;
 pub mod review;
 pub mod units;
@@ -83,6 +84,8 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             get(results::report_card),
         )
         .route("/applied/{scheme}/{period}", get(applied::report))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{code}", get(projects::show).post(projects::act))
         .route(
             "/earlier/{scheme}",
             get(earlier::page).post(earlier::upload),
@@ -265,6 +268,12 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     }
     if office::sees_schemes(role) {
         items.push(("/schemes", "nav-schemes"));
+    }
+    if matches!(
+        role,
+        Role::Finance | Role::Admin | Role::Evaluator | Role::Reporter | Role::UnitLeader
+    ) {
+        items.push(("/projects", "nav-projects"));
     }
     // Finance publishes the budget schemes' results.
     if matches!(role, Role::Office | Role::Admin | Role::Finance) {

@@ -360,6 +360,64 @@ fn table() -> Vec<Case> {
             none,
             READERS,
         ),
+        // Budget projects: a list for everyone signed in (filtered); declared by finance or the
+        // department; the gates run by finance; scored by the assigned expert.
+        case(
+            "GET",
+            "/api/v1/projects",
+            "/api/v1/projects",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "POST",
+            "/api/v1/projects",
+            "/api/v1/projects",
+            || json!({ "code": "M-1", "name_zh": "矩阵", "dept": "JTJ", "year": 2026, "amount": "x", "fund_source": "一般公共预算", "kind": "new", "reason": "matrix" }),
+            &["admin", "finance"],
+        ),
+        case(
+            "GET",
+            "/api/v1/projects/{code}",
+            "/api/v1/projects/XM2026-01",
+            none,
+            &["admin", "office", "finance", "leader", "evaluator"],
+        ),
+        case(
+            "POST",
+            "/api/v1/projects/{code}/experts",
+            "/api/v1/projects/XM2026-03/experts",
+            || json!({ "experts": ["evaluator"], "version": 999, "reason": "matrix" }),
+            &["admin", "finance"],
+        ),
+        case(
+            "POST",
+            "/api/v1/projects/{code}/scores",
+            "/api/v1/projects/XM2026-03/scores",
+            || json!({ "scores": ["x"] }),
+            &["evaluator"],
+        ),
+        case(
+            "POST",
+            "/api/v1/projects/{code}/conclusion",
+            "/api/v1/projects/XM2026-03/conclusion",
+            || json!({ "version": 999, "reason": "matrix" }),
+            &["admin", "finance"],
+        ),
+        case(
+            "PUT",
+            "/api/v1/projects/{code}/targets",
+            "/api/v1/projects/XM2026-04/targets",
+            || json!({ "targets": [], "version": 999, "reason": "matrix" }),
+            &["admin", "finance"],
+        ),
+        case(
+            "POST",
+            "/api/v1/projects/{code}/targets/review",
+            "/api/v1/projects/XM2026-04/targets/review",
+            || json!({ "decision": "approve", "version": 999, "reason": "matrix" }),
+            &["admin", "finance"],
+        ),
         // Earlier results (往期结果): read with the rankings, recorded by the office.
         case(
             "GET",
@@ -885,6 +943,7 @@ async fn authorization_matrix(db: Db) {
                     && ["/api/v1/warnings/{id}", "/api/v1/rectifications/{id}"]
                         .contains(&case.template))
                 || case.template == "/api/v1/rectifications/{id}/act"
+                || case.template.starts_with("/api/v1/projects/{code}")
                 || case.template == "/api/v1/rectifications/{id}/evidence";
             let was_denied = denied(status, &body, hides);
             checked += 1;

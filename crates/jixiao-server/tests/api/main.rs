@@ -18,6 +18,7 @@ mod imports;
 mod nodes;
 mod org;
 mod pages;
+mod projects;
 mod review;
 mod rollup;
 mod rules;

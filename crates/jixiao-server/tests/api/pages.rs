@@ -105,6 +105,13 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
         ("/applied/wolong-2025/2025", READERS),
         ("/chain/wolong-2025/2025Q4/mediation", CHAIN_READERS),
         ("/earlier/wolong-2025", READERS),
+        // Budget projects: everyone signed in has a list (their own); a project to the
+        // district's readers, and to the expert assigned to it.
+        ("/projects", SIGNED_IN),
+        (
+            "/projects/XM2026-01",
+            &["admin", "office", "finance", "leader", "evaluator"],
+        ),
         ("/earlier/wolong-2025?format=xlsx", OFFICE),
         ("/applied/wolong-2025/2025?publication={pub}", READERS),
         (
@@ -126,7 +133,7 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
 
 /// Pages whose target's existence is private: a 404 is a refusal too.
 fn hides(path: &str) -> bool {
-    ["/warnings/", "/rectifications/"]
+    ["/warnings/", "/rectifications/", "/projects/"]
         .iter()
         .any(|p| path.starts_with(p))
 }

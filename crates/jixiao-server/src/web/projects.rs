@@ -1,0 +1,351 @@
+//! Budget projects for finance, departments and ex-ante experts: the list with the form that
+//! declares a project, and one project's page with what the caller may do at its stage (assign
+//! experts, score, conclude, declare targets, approve or return them). See
+//! [`crate::ops::projects`].
+
+use super::{Ctx, Page, render, see_other};
+use crate::ops::projects::{
+    Assign, Decide, Detail, Item, NewProject, Review, SYSTEM, Score, Targets, level_name,
+};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use jixiao_core::access::{Action, can};
+use jixiao_store::projects::TargetRow;
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<Item>,
+    may_declare: bool,
+    /// (code, name) of the departments the caller may declare for.
+    depts: Vec<(String, String)>,
+    threshold: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+pub async fn list(page: Page, State(state): State<AppState>) -> Response {
+    let r = async {
+        let rows = crate::ops::projects::list(&state, &page.caller).await?;
+        let l = page.ctx.l;
+        let depts: Vec<(String, String)> = {
+            let live = state.live.read().await;
+            live.org
+                .as_ref()
+                .map(|o| {
+                    o.units
+                        .iter()
+                        .filter(|u| u.level == jixiao_core::org::Level::Department)
+                        .filter(|u| {
+                            can(
+                                &page.caller.principal,
+                                Action::DeclareProject {
+                                    unit: u.code.as_str(),
+                                },
+                                &*live,
+                            )
+                        })
+                        .map(|u| (u.code.to_string(), l.plain(&u.name).to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        render(&ListPage {
+            ctx: &page.ctx,
+            rows,
+            may_declare: !depts.is_empty(),
+            depts,
+            threshold: state.config.budget.exante_threshold.normalize().to_string(),
+        })
+    }
+    .await;
+    page.finish(r)
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewForm {
+    #[serde(rename = "_csrf", default)]
+    pub csrf: String,
+    pub code: String,
+    pub name_zh: String,
+    pub dept: String,
+    pub year: i64,
+    pub amount: String,
+    pub fund_source: String,
+    pub kind: String,
+    #[serde(default)]
+    pub major: Option<String>,
+    pub reason: String,
+}
+
+pub async fn create(
+    page: Page,
+    State(state): State<AppState>,
+    axum::Form(f): axum::Form<NewForm>,
+) -> Response {
+    let r = async {
+        page.check_csrf(&f.csrf)?;
+        let d = crate::ops::projects::create(
+            &state,
+            &page.caller,
+            &NewProject {
+                code: f.code,
+                name_zh: f.name_zh,
+                name_en: String::new(),
+                dept: f.dept,
+                year: f.year,
+                amount: f.amount,
+                fund_source: f.fund_source,
+                kind: f.kind,
+                major: f.major.is_some(),
+                reason: f.reason,
+            },
+        )
+        .await?;
+        Ok(see_other(&format!(
+            "/projects/{}?done=create",
+            d.item.project.code
+        )))
+    }
+    .await;
+    page.finish(r)
+}
+
+/// A target row of the form: (level-2 kind, name, direction, value, unit).
+type Row = (String, String, String, String, String);
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage<'a> {
+    ctx: &'a Ctx,
+    d: Detail,
+    done: Option<String>,
+    /// (level 1 name, [(level 2 code, name)]) for the kind selects.
+    kinds: Vec<(String, Vec<(String, String)>)>,
+    /// The declared targets and empty rows to add more.
+    rows: Vec<Row>,
+    /// (name, points) of each dimension with the caller's own scores (as an expert).
+    mine: Vec<(String, String, String)>,
+    /// (expert, [score], comment) shown to finance.
+    scores: Vec<(String, Vec<String>, String)>,
+}
+
+impl ProjectPage<'_> {
+    fn may(&self, what: &str) -> bool {
+        self.d.allowed.iter().any(|a| a == what)
+    }
+
+    /// The page title: the name, or in English without an English name, the code (a title
+    /// cannot mark a part as Chinese).
+    fn title(&self) -> String {
+        let n = &self.d.item.name;
+        if self.ctx.l.is_en() && n.en.is_empty() {
+            self.d.item.project.code.clone()
+        } else {
+            self.ctx.l.plain(n).to_owned()
+        }
+    }
+
+    fn kind_name(&self, code: &str) -> String {
+        self.ctx.l.plain(&level_name(code)).to_owned()
+    }
+}
+
+pub async fn show(
+    page: Page,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let r = async {
+        let d = crate::ops::projects::get(&state, &page.caller, &code).await?;
+        let l = page.ctx.l;
+        let kinds = SYSTEM
+            .iter()
+            .map(|(l1, l2s)| {
+                (
+                    l.plain(&level_name(l1)).to_owned(),
+                    l2s.iter()
+                        .map(|k| ((*k).to_owned(), l.plain(&level_name(k)).to_owned()))
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut rows: Vec<Row> = d
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.level2.clone(),
+                    t.name.clone(),
+                    t.direction.clone(),
+                    t.value.clone(),
+                    t.unit.clone(),
+                )
+            })
+            .collect();
+        let blank = if rows.is_empty() { 4 } else { 2 };
+        rows.extend((0..blank).map(|_| Default::default()));
+        let me = page.caller.user.as_ref().map(|u| u.username.clone());
+        let own = d
+            .experts
+            .iter()
+            .find(|e| Some(&e.expert) == me.as_ref())
+            .and_then(|e| e.scores.clone())
+            .unwrap_or_default();
+        let mine = d
+            .dimensions
+            .iter()
+            .enumerate()
+            .map(|(i, dm)| {
+                (
+                    l.plain(&dm.name).to_owned(),
+                    dm.points.normalize().to_string(),
+                    own.get(i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let scores = d
+            .experts
+            .iter()
+            .filter_map(|e| {
+                e.scores
+                    .clone()
+                    .map(|s| (e.expert.clone(), s, e.comment.clone()))
+            })
+            .collect();
+        render(&ProjectPage {
+            ctx: &page.ctx,
+            d,
+            done: q.done,
+            kinds,
+            rows,
+            mine,
+            scores,
+        })
+    }
+    .await;
+    page.finish(r)
+}
+
+/// Every form of the project page: `action` says which.
+pub async fn act(
+    page: Page,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let r = async {
+        let field = |name: &str| super::field(&f, name).to_owned();
+        page.check_csrf(&field("_csrf"))?;
+        let version: i64 = field("version").parse().unwrap_or(-1);
+        let reason = field("reason");
+        let action = field("action");
+        let (s, c) = (&state, &page.caller);
+        match action.as_str() {
+            "assign" => {
+                let experts = field("experts")
+                    .split([',', '，', '、', ' '])
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                crate::ops::projects::assign(
+                    s,
+                    c,
+                    &code,
+                    &Assign {
+                        experts,
+                        version,
+                        reason,
+                    },
+                )
+                .await?;
+            }
+            "score" => {
+                let scores = f
+                    .iter()
+                    .filter(|(k, _)| k == "score")
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                let comment = field("comment");
+                crate::ops::projects::score(s, c, &code, &Score { scores, comment }).await?;
+            }
+            "conclude" => {
+                crate::ops::projects::conclude(s, c, &code, &Decide { version, reason }).await?;
+            }
+            "targets" => {
+                let all = |name: &str| -> Vec<String> {
+                    f.iter()
+                        .filter(|(k, _)| k == name)
+                        .map(|(_, v)| v.trim().to_owned())
+                        .collect()
+                };
+                let (kinds, names, dirs, values, units) = (
+                    all("kind"),
+                    all("name"),
+                    all("direction"),
+                    all("value"),
+                    all("unit"),
+                );
+                let targets = (0..kinds.len())
+                    .filter(|i| !names.get(*i).is_none_or(String::is_empty))
+                    .map(|i| {
+                        let kind = kinds[i].clone();
+                        let level1 = SYSTEM
+                            .iter()
+                            .find(|(_, l2)| l2.contains(&kind.as_str()))
+                            .map_or("", |(l1, _)| l1)
+                            .to_owned();
+                        TargetRow {
+                            level1,
+                            level2: kind,
+                            name: names.get(i).cloned().unwrap_or_default(),
+                            direction: dirs.get(i).cloned().unwrap_or_default(),
+                            value: values.get(i).cloned().unwrap_or_default(),
+                            unit: units.get(i).cloned().unwrap_or_default(),
+                        }
+                    })
+                    .collect();
+                crate::ops::projects::declare_targets(
+                    s,
+                    c,
+                    &code,
+                    &Targets {
+                        targets,
+                        version,
+                        reason,
+                    },
+                )
+                .await?;
+            }
+            "approve" | "return" => {
+                crate::ops::projects::review_targets(
+                    s,
+                    c,
+                    &code,
+                    &Review {
+                        decision: action.clone(),
+                        version,
+                        reason,
+                    },
+                )
+                .await?;
+            }
+            _ => {
+                return Err(crate::error::Error::bad_request(
+                    "bad_action",
+                    jixiao_core::text::Text::new("未知的操作", "unknown action"),
+                ));
+            }
+        }
+        Ok(see_other(&format!("/projects/{code}?done={action}")))
+    }
+    .await;
+    page.finish(r)
+}

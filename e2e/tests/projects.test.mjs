@@ -1,0 +1,84 @@
+// P11's first gates in the browser: finance declares a project above the threshold and sends it
+// to an expert, the expert scores the five dimensions, finance concludes (予以支持), the targets
+// are declared in the standard indicator system and approved. A project not supported shows why
+// and offers no targets.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { contextAt, launch, screenshot, signIn, startDemo, submit } from '../lib.mjs';
+
+let demo;
+let browser;
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await demo?.stop(); });
+
+async function as(user) {
+  const ctx = await contextAt(browser, demo.base);
+  const page = await ctx.newPage();
+  await signIn(page, demo, user);
+  return { ctx, page };
+}
+
+test('a project passes the ex-ante gate and gets its targets approved', async () => {
+  const finance = await as('finance');
+  const f = finance.page;
+  await f.goto('/projects');
+  await f.fill('#p-code', 'XM2026-05');
+  await f.fill('#p-name', '老旧小区雨污分流改造');
+  await f.selectOption('#p-dept', 'CGJ');
+  await f.fill('#p-amount', '260');
+  await f.fill('#p-source', '一般公共预算');
+  await f.fill('#p-reason', '2026年预算申报');
+  await submit(f, '#proj-form button');
+  assert.match(await f.textContent('#proj-done'), /项目已申报/);
+  assert.match(await f.textContent('#proj-stage'), /申报中/);
+  assert.equal(await f.locator('#proj-targets-form').count(), 0, 'no targets before the ex-ante gate');
+  await f.fill('#pa-experts', 'evaluator');
+  await f.fill('#pa-reason', '组织事前绩效评估');
+  await submit(f, '#proj-assign button');
+  assert.match(await f.textContent('#proj-stage'), /事前评估中/);
+
+  const expert = await as('evaluator');
+  const e = expert.page;
+  await e.goto('/projects/XM2026-05');
+  for (const [i, v] of ['18', '17', '16', '16', '15'].entries()) await e.fill(`#ps-${i + 1}`, v);
+  await e.fill('#ps-comment', '建议分片区实施');
+  await submit(e, '#proj-score button');
+  assert.match(await e.textContent('#proj-done'), /评分已提交/);
+  await screenshot(e, 'project-expert');
+
+  await f.goto('/projects/XM2026-05');
+  assert.match(await f.textContent('#proj-reason'), /总分 82 ≥ 80：予以支持/);
+  await f.fill('#pc-reason', '专家评审完成');
+  await submit(f, '#proj-conclude button');
+  assert.match(await f.textContent('#proj-conclusion'), /予以支持/);
+
+  // Targets in the standard system: an output quantity, a social benefit, satisfaction.
+  const form = f.locator('#proj-targets-form');
+  const rows = [['quantity', '改造小区数量', '12', '个'], ['social', '内涝积水点消除数', '8', '处'], ['satisfaction', '居民满意度', '90', '%']];
+  for (const [i, [kind, name, value, unit]] of rows.entries()) {
+    await form.locator('select[name=kind]').nth(i).selectOption(kind);
+    await form.locator('input[name=name]').nth(i).fill(name);
+    await form.locator('input[name=value]').nth(i).fill(value);
+    await form.locator('input[name=unit]').nth(i).fill(unit);
+  }
+  await f.fill('#pt-reason', '申报绩效目标');
+  await submit(f, '#proj-targets-form button[type=submit]');
+  assert.match(await f.textContent('#proj-stage'), /绩效目标待审核/);
+  await f.fill('#pr-reason', '目标明确，予以批复');
+  await submit(f, '#proj-review button[value=approve]');
+  assert.match(await f.textContent('#proj-stage'), /绩效目标已批复/);
+  const list = await f.textContent('#proj-target-list');
+  assert.match(list, /改造小区数量[^]*≥ 12 个/);
+  assert.match(list, /社会效益指标[^]*内涝积水点消除数/);
+  await screenshot(f, 'project-approved');
+
+  // The project not supported says why and offers no targets.
+  await f.goto('/projects/XM2026-02');
+  assert.match(await f.textContent('#proj-conclusion'), /不予支持[^]*筹资合规性/);
+  assert.equal(await f.locator('#proj-targets-form').count(), 0);
+  await finance.ctx.close();
+  await expert.ctx.close();
+});
