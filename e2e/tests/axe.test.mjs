@@ -19,7 +19,7 @@ const PAGES = {
     '/audit', '/publish', '/appeals', '/units', '/import', '/feeds', '/report/wolong-2025/2025Q4/QLY',
     '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025'],
   qly_reporter: ['/', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/appeals'],
-  finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-04'],
+  finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-04', '/monitoring/2026-06-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional'],
   evaluator: ['/projects/XM2026-03'],
   public: ['/public', '/login'],
 };

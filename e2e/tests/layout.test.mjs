@@ -34,7 +34,7 @@ const pages = {
     '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4', '/units', '/feeds', '/dhis2', '/import', '/public',
     '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025', '/report/wolong-2025/2025/QLY'],
   leader: ['/dashboard/wolong-2025/2025Q3'],
-  finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-02', '/projects/XM2026-04'],
+  finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-02', '/projects/XM2026-04', '/monitoring', '/monitoring/2026-06-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional'],
   evaluator: ['/projects', '/projects/XM2026-03'],
 };
 

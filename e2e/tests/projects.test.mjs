@@ -1,9 +1,10 @@
 // P11's first gates in the browser: finance declares a project above the threshold and sends it
 // to an expert, the expert scores the five dimensions, finance concludes (予以支持), the targets
-// are declared in the standard indicator system and approved. A project not supported shows why
-// and offers no targets.
+// are declared in the standard indicator system and approved, and its monitoring at the end of
+// June comes out red with its measures. A project not supported shows why and offers no targets.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { contextAt, launch, screenshot, signIn, startDemo, submit } from '../lib.mjs';
 
 let demo;
@@ -74,6 +75,36 @@ test('a project passes the ex-ante gate and gets its targets approved', async ()
   assert.match(list, /改造小区数量[^]*≥ 12 个/);
   assert.match(list, /社会效益指标[^]*内涝积水点消除数/);
   await screenshot(f, 'project-approved');
+
+  // Monitoring at the end of June: 50 of 260 spent (19.2%) against 49.6% of the year — red,
+  // reported with the corrective measures; the six of twelve estates done run 30.8 points
+  // ahead of spending.
+  await f.fill('#pm-date', '2026-06-30');
+  await f.fill('#pm-spent', '50');
+  await f.fill('#pm-c1', '6');
+  await f.fill('#pm-measures', '加快工程款拨付');
+  await submit(f, '#proj-monitor button');
+  const june = f.locator('#proj-monitoring .report[data-day="2026-06-30"]');
+  assert.match(await june.textContent(), /红色[^]*落后序时进度 30\.36 个百分点[^]*目标快于支出/);
+  await f.goto('/monitoring/2026-06-30');
+  assert.match(await f.textContent('#monitoring-table tr[data-project="XM2026-05"]'), /红色[^]*加快工程款拨付/);
+  await screenshot(f, 'monitoring-report');
+  const [mx] = await Promise.all([f.waitForEvent('download'), f.click('#monitoring-xlsx')]);
+  assert.equal(readFileSync(await mx.path()).subarray(0, 2).toString(), 'PK', 'the monitoring workbook');
+  const mpdf = await f.request.get(new URL(await f.getAttribute('#monitoring-pdf', 'href'), f.url()).href);
+  assert.equal((await mpdf.body()).subarray(0, 4).toString(), '%PDF', 'the monitoring report on A4');
+
+  // Next year's budget: last year's projects by their evaluation — amount × coefficient.
+  await f.goto('/projects');
+  await submit(f, 'a.adj-link');
+  const p1 = await f.textContent('#adj-table tr[data-project="P2025-01"]');
+  assert.match(p1, /食用菌基地[^]*800/);
+  assert.match(await f.textContent('#adj-totals'), /合计/);
+  const [ax] = await Promise.all([f.waitForEvent('download'), f.click('#adj-xlsx')]);
+  assert.equal(readFileSync(await ax.path()).subarray(0, 2).toString(), 'PK', 'the adjustment workbook');
+  const apdf = await f.request.get(new URL(await f.getAttribute('#adj-pdf', 'href'), f.url()).href);
+  assert.equal((await apdf.body()).subarray(0, 4).toString(), '%PDF', 'the adjustment table on A4');
+  await screenshot(f, 'budget-adjustment');
 
   // The project not supported says why and offers no targets.
   await f.goto('/projects/XM2026-02');

@@ -28,9 +28,7 @@ fn d(n: i64) -> Decimal {
 /// Shown with as many places as the number has, trailing zeros dropped, at most 2 places
 /// (display only: the numbers compared are exact).
 fn show(x: Decimal) -> String {
-    x.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-        .normalize()
-        .to_string()
+    crate::explain::round_half_up(x, 2).normalize().to_string()
 }
 
 // ───────────────────────────── 事前绩效评估 Ex-ante evaluation ─────────────────────────────

@@ -457,6 +457,32 @@ async fn budget_story(state: &AppState) -> Result<(), Error> {
         },
     )
     .await?;
+    // Its monitoring: behind at the end of June (yellow, with measures), on track in August,
+    // spending behind again in September.
+    for (date, spent, km, measures) in [
+        (
+            "2026-06-30",
+            "420",
+            "15",
+            "7月起两个标段同时施工，加快征地拆迁进度",
+        ),
+        ("2026-08-31", "720", "27", ""),
+        ("2026-09-30", "760", "38", "加快工程计量和进度款支付"),
+    ] {
+        projects::monitor(
+            state,
+            &finance,
+            "XM2026-01",
+            &crate::ops::projects::Progress {
+                date: date.into(),
+                spent: spent.into(),
+                completed: vec![km.into()],
+                note: "交通运输局报送".into(),
+                measures: measures.into(),
+            },
+        )
+        .await?;
+    }
     // 2. 智慧城管平台二期: financing compliance below its line — not supported.
     let d = projects::create(
         state,
@@ -509,6 +535,60 @@ async fn budget_story(state: &AppState) -> Result<(), Error> {
     )
     .await?;
     projects::assign(state, &finance, "XM2026-03", &to_experts(&d)).await?;
+    // Last year's projects (before jixiao: recorded with their amounts and approved targets),
+    // which the 2025 self-evaluation scores: the budget-adjustment table reads their amounts.
+    let mut tx = state.store.write().await?;
+    for (code, name, dept, amount) in [
+        (
+            "P2025-01",
+            "乡村振兴产业发展项目（潦河镇食用菌基地）",
+            "NYJ",
+            "800",
+        ),
+        ("P2025-02", "老旧小区改造项目", "CGJ", "1500"),
+        ("P2025-03", "企业智能审批一体机建设项目", "SPJ", "120"),
+        ("P2025-04", "农村公路养护项目", "JTJ", "600"),
+        (
+            "P2025-05",
+            "新型研发机构扶持资金（合成生物研究院）",
+            "KJJ",
+            "500",
+        ),
+    ] {
+        let created = jixiao_store::projects::create(
+            &mut tx,
+            &finance.actor,
+            jixiao_store::projects::New {
+                code,
+                name_zh: name,
+                name_en: "",
+                dept,
+                year: 2025,
+                amount,
+                fund_source: "一般公共预算",
+                kind: "continuing",
+                major: false,
+                exante_required: false,
+            },
+            "启用系统前的2025年预算项目（按批复录入）",
+        )
+        .await?
+        .ok_or_else(|| err(format!("demo project {code} exists")))?;
+        jixiao_store::projects::update(
+            &mut tx,
+            &finance.actor,
+            code,
+            created.version,
+            jixiao_store::projects::Update {
+                stage: "targets_approved",
+                ..Default::default()
+            },
+            "project.targets_approve",
+            "2025年绩效目标已于年初批复",
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(jixiao_store::StoreError::from)?;
     // 4. 社区养老服务补贴: below the threshold, its targets still to declare.
     projects::create(
         state,

@@ -97,6 +97,17 @@ pub struct TargetRow {
     pub unit: String,
 }
 
+fn target_row(r: &sqlx::any::AnyRow) -> Result<TargetRow> {
+    Ok(TargetRow {
+        level1: get_str(r, "level1")?,
+        level2: get_str(r, "level2")?,
+        name: get_str(r, "name")?,
+        direction: get_str(r, "direction")?,
+        value: get_str(r, "value")?,
+        unit: get_str(r, "unit")?,
+    })
+}
+
 /// A new project.
 pub struct New<'a> {
     pub code: &'a str,
@@ -168,16 +179,7 @@ pub async fn targets(store: &Store, project: &str) -> Result<Vec<TargetRow>> {
         .fetch_all(&store.pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok(TargetRow {
-                level1: get_str(r, "level1")?,
-                level2: get_str(r, "level2")?,
-                name: get_str(r, "name")?,
-                direction: get_str(r, "direction")?,
-                value: get_str(r, "value")?,
-                unit: get_str(r, "unit")?,
-            })
-        })
+        .map(target_row)
         .collect()
 }
 
@@ -406,6 +408,117 @@ pub async fn set_targets(
             entity_id: project,
             before: Some(json(&before)),
             after: Some(json(&targets)),
+            reason,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A monitoring report of a project at a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonitorRow {
+    pub project: String,
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub spent: String,
+    /// One per monitored target, in order.
+    pub completed: Vec<String>,
+    pub note: String,
+    pub measures: String,
+    pub level: String,
+    pub reported_by: String,
+    pub reported_at: String,
+}
+
+fn monitor_row(r: &sqlx::any::AnyRow) -> Result<MonitorRow> {
+    Ok(MonitorRow {
+        project: get_str(r, "project")?,
+        day: get_str(r, "day")?,
+        spent: get_str(r, "spent")?,
+        completed: serde_json::from_str(&get_str(r, "completed")?).unwrap_or_default(),
+        note: get_str(r, "note")?,
+        measures: get_str(r, "measures")?,
+        level: get_str(r, "level")?,
+        reported_by: get_str(r, "reported_by")?,
+        reported_at: get_str(r, "reported_at")?,
+    })
+}
+
+/// A project's monitoring reports, by date.
+pub async fn monitoring(store: &Store, project: &str) -> Result<Vec<MonitorRow>> {
+    sqlx::query("SELECT * FROM project_monitoring WHERE project = $1 ORDER BY day")
+        .bind(project)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(monitor_row)
+        .collect()
+}
+
+/// Every project's report at a date.
+pub async fn monitoring_on(store: &Store, day: &str) -> Result<Vec<MonitorRow>> {
+    sqlx::query("SELECT * FROM project_monitoring WHERE day = $1 ORDER BY project")
+        .bind(day)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(monitor_row)
+        .collect()
+}
+
+/// The dates reports were made at, newest first.
+pub async fn monitoring_days(store: &Store) -> Result<Vec<String>> {
+    sqlx::query("SELECT DISTINCT day FROM project_monitoring ORDER BY day DESC")
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| get_str(r, "day"))
+        .collect()
+}
+
+/// Records (or replaces) a project's report at a date, audited with before and after.
+pub async fn report_monitoring(
+    tx: &mut Tx,
+    actor: &Actor,
+    m: &MonitorRow,
+    reason: &str,
+) -> Result<()> {
+    let before = sqlx::query("SELECT * FROM project_monitoring WHERE project = $1 AND day = $2")
+        .bind(&m.project)
+        .bind(&m.day)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(monitor_row)
+        .transpose()?;
+    sqlx::query("DELETE FROM project_monitoring WHERE project = $1 AND day = $2")
+        .bind(&m.project)
+        .bind(&m.day)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO project_monitoring (project, day, spent, completed, note, measures, level, reported_by, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(&m.project)
+        .bind(&m.day)
+        .bind(&m.spent)
+        .bind(json(&m.completed))
+        .bind(&m.note)
+        .bind(&m.measures)
+        .bind(&m.level)
+        .bind(&actor.name)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    append(
+        tx,
+        actor,
+        Change {
+            action: "project.monitor",
+            entity: "project",
+            entity_id: &m.project,
+            before: before.as_ref().map(json),
+            after: Some(json(m)),
             reason,
         },
     )

@@ -4,6 +4,7 @@
 //! ([`crate::ops`]) and answers with its status and JSON; errors become problem documents in
 //! [`crate::http::problem`].
 
+pub mod adjustment;
 pub mod appeals;
 pub mod applied;
 pub mod audit;
@@ -257,6 +258,10 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(projects::conclude))
         .routes(routes!(projects::declare_targets))
         .routes(routes!(projects::review_targets))
+        .routes(routes!(projects::monitor))
+        .routes(routes!(projects::monitoring_days))
+        .routes(routes!(projects::monitoring_report))
+        .routes(routes!(adjustment::table))
         .routes(routes!(publications::list, publications::publish))
         .routes(routes!(publications::readiness))
         .routes(routes!(publications::get))

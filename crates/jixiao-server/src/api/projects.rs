@@ -4,7 +4,9 @@ use crate::api::extract::{Json, Path};
 use crate::error::Result;
 use crate::http::Problem;
 use crate::ops::Caller;
-use crate::ops::projects::{Assign, Decide, Detail, Item, NewProject, Review, Score, Targets};
+use crate::ops::projects::{
+    Assign, Decide, Detail, Item, MonitorLine, NewProject, Progress, Review, Score, Targets,
+};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -111,5 +113,44 @@ pub async fn review_targets(
 ) -> Result<Json<Detail>> {
     Ok(Json(
         crate::ops::projects::review_targets(&state, &caller, &code, &b).await?,
+    ))
+}
+
+/// The department reports spending and each monitored target's completion at a monitoring
+/// date; the levels follow from the rules (yellow and red need the corrective measures).
+#[utoipa::path(post, path = "/projects/{code}/monitoring", tag = "budget", params(("code" = String, Path)), request_body = Progress,
+    responses((status = 200, body = Detail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn monitor(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Json(b): Json<Progress>,
+) -> Result<Json<Detail>> {
+    Ok(Json(
+        crate::ops::projects::monitor(&state, &caller, &code, &b).await?,
+    ))
+}
+
+/// The dates monitoring reports were made at, newest first (the district's readers).
+#[utoipa::path(get, path = "/monitoring", tag = "budget", responses((status = 200, body = Vec<String>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn monitoring_days(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<String>>> {
+    Ok(Json(
+        crate::ops::projects::monitoring_days(&state, &caller).await?,
+    ))
+}
+
+/// The monitoring report of a date: every project that reported, red first.
+#[utoipa::path(get, path = "/monitoring/{date}", tag = "budget", params(("date" = String, Path)),
+    responses((status = 200, body = Vec<MonitorLine>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn monitoring_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(date): Path<String>,
+) -> Result<Json<Vec<MonitorLine>>> {
+    Ok(Json(
+        crate::ops::projects::monitoring_report(&state, &caller, &date).await?,
     ))
 }

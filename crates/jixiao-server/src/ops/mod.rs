@@ -10,6 +10,7 @@
 //! A test (`tests/shape.rs`) keeps the shape: nothing in `ops/` names the HTTP framework or
 //! an adapter, and `api/` and `web/` never reach into each other.
 
+pub mod adjustment;
 pub mod appeals;
 pub mod applied;
 pub mod audit;

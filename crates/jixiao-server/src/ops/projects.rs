@@ -107,8 +107,78 @@ pub struct Detail {
     #[schema(value_type = Option<Object>)]
     pub exante: Option<ExAnteResult>,
     pub targets: Vec<TargetRow>,
-    /// assign, score, conclude, targets, approve, return.
+    /// The targets monitored (the approved ≥ targets, in order): what each report's
+    /// `completed` gives, one by one.
+    pub goals: Vec<TargetRow>,
+    /// The monitoring reports, by date, each with its computed result.
+    pub monitoring: Vec<Monitored>,
+    /// assign, score, conclude, targets, approve, return, monitor.
     pub allowed: Vec<String>,
+}
+
+/// A monitoring report with what the rules make of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Monitored {
+    #[serde(flatten)]
+    pub row: jixiao_store::projects::MonitorRow,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<jixiao_core::budget::Monitoring>,
+}
+
+/// The targets monitored against time: the output quantities to reach (数量指标, ≥) — what
+/// accumulates through the year. Decision: rates (quality, timeliness, satisfaction), benefits
+/// and cost ceilings are not progress and are judged at evaluation, not against time.
+pub fn goals_of(targets: &[TargetRow]) -> Vec<TargetRow> {
+    targets
+        .iter()
+        .filter(|t| t.level1 == "output" && t.level2 == "quantity" && t.direction == "at_least")
+        .cloned()
+        .collect()
+}
+
+/// A report as the rules read it: the project's amount as the budget, each monitored target
+/// with its completion (`None` if a stored number no longer reads — they are checked when
+/// written).
+fn report_of(
+    amount: &str,
+    goals: &[TargetRow],
+    day: &str,
+    spent: Decimal,
+    done: &[Decimal],
+) -> Option<jixiao_core::budget::MonitorReport> {
+    Some(jixiao_core::budget::MonitorReport {
+        date: day.to_owned(),
+        budget: amount.parse().ok()?,
+        spent,
+        goals: goals
+            .iter()
+            .zip(done)
+            .enumerate()
+            .map(|(i, (t, c))| {
+                Some(jixiao_core::budget::Goal {
+                    code: jixiao_core::code::Ident::parse(&format!("t{}", i + 1)).ok()?,
+                    name: Text::new(t.name.clone(), t.name.clone()),
+                    target: t.value.parse().ok()?,
+                    completed: *c,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?,
+    })
+}
+
+/// The rules' view of a stored report.
+fn monitored(
+    p: &ProjectRow,
+    goals: &[TargetRow],
+    m: &jixiao_store::projects::MonitorRow,
+) -> Option<jixiao_core::budget::Monitoring> {
+    let done = m
+        .completed
+        .iter()
+        .map(|c| c.parse().ok())
+        .collect::<Option<Vec<Decimal>>>()?;
+    let report = report_of(&p.amount, goals, &m.day, m.spent.parse().ok()?, &done)?;
+    jixiao_core::budget::monitor(&jixiao_core::budget::MonitorRules::default(), &report).ok()
 }
 
 fn dept_name(live: &Live, code: &str) -> Text {
@@ -202,6 +272,19 @@ fn scored(experts: &[ExpertRow]) -> Option<Vec<ExpertScores>> {
 pub async fn get(state: &AppState, caller: &Caller, code: &str) -> Result<Detail> {
     let (p, mut experts) = load(state, code).await?;
     let targets = jixiao_store::projects::targets(&state.store, code).await?;
+    let goals = if p.stage == "targets_approved" {
+        goals_of(&targets)
+    } else {
+        Vec::new()
+    };
+    let monitoring: Vec<Monitored> = jixiao_store::projects::monitoring(&state.store, code)
+        .await?
+        .into_iter()
+        .map(|row| Monitored {
+            result: monitored(&p, &goals, &row),
+            row,
+        })
+        .collect();
     let live = state.live.read().await;
     if !may_read(&live, caller, &p, &experts) {
         return Err(not_found());
@@ -247,12 +330,17 @@ pub async fn get(state: &AppState, caller: &Caller, code: &str) -> Result<Detail
     if p.stage == "targets_submitted" && manages {
         allowed.extend(["approve", "return"]);
     }
+    if p.stage == "targets_approved" && declares {
+        allowed.push("monitor");
+    }
     Ok(Detail {
         item: item(&live, p),
         dimensions: rules.dimensions.clone(),
         experts,
         exante: exante.filter(|_| shown),
         targets,
+        goals,
+        monitoring,
         allowed: allowed.into_iter().map(str::to_owned).collect(),
     })
 }
@@ -417,6 +505,27 @@ fn wrong_stage(p: &ProjectRow, what: &str, what_en: &str) -> Error {
             format!("the project is at `{}`: cannot {what_en}", s.en),
         ),
     )
+}
+
+/// A project the caller acts on for its department (404 to whoever may not read it, 403 to a
+/// reader who does not work for it).
+async fn load_for_department(state: &AppState, caller: &Caller, code: &str) -> Result<ProjectRow> {
+    let (p, experts) = load(state, code).await?;
+    let live = state.live.read().await;
+    if !may_read(&live, caller, &p, &experts) {
+        return Err(not_found());
+    }
+    allow_in(&live, caller, Action::DeclareProject { unit: &p.dept })?;
+    Ok(p)
+}
+
+/// Problems with their places as an invalid input.
+fn invalid_at(ps: Vec<(String, Text)>) -> Error {
+    Error::invalid(&Issues(
+        ps.into_iter()
+            .map(|(place, t)| Issue::error("invalid", "project", Location::Path { path: place }, t))
+            .collect(),
+    ))
 }
 
 /// Whether the department may declare targets now: the gate of the ex-ante evaluation.
@@ -656,16 +765,8 @@ pub async fn conclude(state: &AppState, caller: &Caller, code: &str, b: &Decide)
             ),
         ));
     };
-    let r = jixiao_core::budget::conclude(&state.config.budget.exante, &scores).map_err(|ps| {
-        let issues = Issues(
-            ps.into_iter()
-                .map(|(place, t)| {
-                    Issue::error("invalid", "project", Location::Path { path: place }, t)
-                })
-                .collect(),
-        );
-        Error::invalid(&issues)
-    })?;
+    let r =
+        jixiao_core::budget::conclude(&state.config.budget.exante, &scores).map_err(invalid_at)?;
     let conclusion = match r.conclusion {
         Conclusion::Support => "support",
         Conclusion::Revise => "revise",
@@ -798,14 +899,7 @@ pub async fn declare_targets(
     code: &str,
     b: &Targets,
 ) -> Result<Detail> {
-    let (p, experts) = load(state, code).await?;
-    {
-        let live = state.live.read().await;
-        if !may_read(&live, caller, &p, &experts) {
-            return Err(not_found());
-        }
-        allow_in(&live, caller, Action::DeclareProject { unit: &p.dept })?;
-    }
+    let p = load_for_department(state, caller, code).await?;
     require_reason(&b.reason)?;
     may_declare_targets(&p)?;
     let issues = check_targets(&b.targets);
@@ -922,4 +1016,254 @@ pub async fn review_targets(
     .await?;
     commit(tx).await?;
     get(state, caller, code).await
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Progress {
+    /// The monitoring date, `YYYY-MM-DD`, in the project's year.
+    pub date: String,
+    /// Spent so far (万元).
+    pub spent: String,
+    /// Completed so far, one per monitored target (`goals`), in order.
+    pub completed: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+    /// Corrective measures: required when the result is yellow or red.
+    #[serde(default)]
+    pub measures: String,
+}
+
+/// The department reports spending and goal progress at a monitoring date; the levels come
+/// from the rules, and a yellow or red result needs the corrective measures in the same report.
+pub async fn monitor(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    b: &Progress,
+) -> Result<Detail> {
+    let p = load_for_department(state, caller, code).await?;
+    if p.stage != "targets_approved" {
+        return Err(wrong_stage(&p, "报送运行监控", "report monitoring"));
+    }
+    let goals = goals_of(&jixiao_store::projects::targets(&state.store, code).await?);
+    let mut issues = Issues::new();
+    if !b.date.starts_with(&format!("{}-", p.year)) {
+        issues.push(problem(
+            "date",
+            format!("监控日期“{}”应在项目年度 {} 内", b.date, p.year),
+            format!(
+                "the monitoring date `{}` should fall in the project's year {}",
+                b.date, p.year
+            ),
+        ));
+    }
+    let spent = jixiao_core::data::parse_number(&b.spent);
+    if spent.is_none() {
+        issues.push(problem(
+            "spent",
+            format!("支出“{}”不是数字", b.spent),
+            format!("spending `{}` is not a number", b.spent),
+        ));
+    }
+    if b.completed.len() != goals.len() {
+        issues.push(problem(
+            "completed",
+            format!(
+                "应报送 {} 项目标的完成值，收到 {} 项",
+                goals.len(),
+                b.completed.len()
+            ),
+            format!(
+                "{} targets' completion expected, {} given",
+                goals.len(),
+                b.completed.len()
+            ),
+        ));
+    }
+    let mut done = Vec::new();
+    for (i, c) in b.completed.iter().enumerate() {
+        match jixiao_core::data::parse_number(c) {
+            Some(x) => done.push(x),
+            None => issues.push(problem(
+                &format!("completed[{i}]"),
+                format!("完成值“{c}”不是数字"),
+                format!("completion `{c}` is not a number"),
+            )),
+        }
+    }
+    if issues.errors().next().is_some() {
+        return Err(Error::invalid(&issues));
+    }
+    let report = report_of(&p.amount, &goals, &b.date, spent.unwrap_or_default(), &done)
+        .ok_or_else(|| Error::internal(&"a stored amount or target value does not read"))?;
+    let m = jixiao_core::budget::monitor(&jixiao_core::budget::MonitorRules::default(), &report)
+        .map_err(|ps| {
+            // The rules name the goals; the report names them `completed[i]`.
+            invalid_at(
+                ps.into_iter()
+                    .map(|(place, t)| {
+                        let place = place
+                            .replace("goals", "completed")
+                            .replace("].completed", "]");
+                        (place, t)
+                    })
+                    .collect(),
+            )
+        })?;
+    let level = match m.level {
+        jixiao_core::budget::Level::Green => "green",
+        jixiao_core::budget::Level::Yellow => "yellow",
+        jixiao_core::budget::Level::Red => "red",
+    };
+    if level != "green" && b.measures.trim().is_empty() {
+        let why: Vec<String> = std::iter::once(&m.spending)
+            .chain(&m.goals)
+            .filter(|g| g.level != jixiao_core::budget::Level::Green)
+            .map(|g| g.explanation.zh.clone())
+            .collect();
+        return Err(Error::invalid(&Issues(vec![problem(
+            "measures",
+            format!(
+                "本次监控为{}，须填写纠偏措施：{}",
+                m.level.name().zh,
+                why.join("；")
+            ),
+            format!(
+                "the result is {}: the corrective measures are required",
+                m.level.name().en
+            ),
+        )])));
+    }
+    let row = jixiao_store::projects::MonitorRow {
+        project: code.to_owned(),
+        day: b.date.clone(),
+        spent: spent.unwrap_or_default().normalize().to_string(),
+        completed: done.iter().map(|x| x.normalize().to_string()).collect(),
+        note: b.note.trim().to_owned(),
+        measures: b.measures.trim().to_owned(),
+        level: level.to_owned(),
+        reported_by: caller.actor.name.clone(),
+        reported_at: String::new(),
+    };
+    let mut tx = state.store.write().await?;
+    jixiao_store::projects::report_monitoring(&mut tx, &caller.actor, &row, &b.note).await?;
+    if level != "green" {
+        tell(
+            &mut tx,
+            state,
+            &[To::Office],
+            &p,
+            &format!("monitor-{}", b.date),
+            Text::new(
+                format!("预算项目运行监控{}：{}", m.level.name().zh, p.name_zh),
+                format!("Budget monitoring {}: {}", m.level.name().en, p.code),
+            ),
+        )
+        .await?;
+    }
+    commit(tx).await?;
+    get(state, caller, code).await
+}
+
+/// One line of the monitoring report of a date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonitorLine {
+    pub code: String,
+    #[schema(value_type = Object)]
+    pub name: Text,
+    #[schema(value_type = Object)]
+    pub dept_name: Text,
+    pub amount: String,
+    pub level: String,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<jixiao_core::budget::Monitoring>,
+    pub measures: String,
+}
+
+/// Finance's monitoring report of a date: every project that reported then, worst first.
+pub async fn monitoring_report(
+    state: &AppState,
+    caller: &Caller,
+    day: &str,
+) -> Result<Vec<MonitorLine>> {
+    allow_in(&*state.live.read().await, caller, Action::ReadRankings)?;
+    let rows = jixiao_store::projects::monitoring_on(&state.store, day).await?;
+    let mut out = Vec::new();
+    for m in rows {
+        let Some(p) = jixiao_store::projects::get(&state.store, &m.project).await? else {
+            continue;
+        };
+        let goals = goals_of(&jixiao_store::projects::targets(&state.store, &p.code).await?);
+        let result = monitored(&p, &goals, &m);
+        let dept = dept_name(&*state.live.read().await, &p.dept);
+        out.push(MonitorLine {
+            code: p.code.clone(),
+            name: Text::new(p.name_zh.clone(), p.name_en.clone()),
+            dept_name: dept,
+            amount: p.amount.clone(),
+            level: m.level.clone(),
+            result,
+            measures: m.measures.clone(),
+        });
+    }
+    let rank = |l: &str| match l {
+        "red" => 0,
+        "yellow" => 1,
+        _ => 2,
+    };
+    out.sort_by(|a, b| {
+        rank(&a.level)
+            .cmp(&rank(&b.level))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    Ok(out)
+}
+
+/// The dates monitoring reports were made at, newest first (readers of the district).
+pub async fn monitoring_days(state: &AppState, caller: &Caller) -> Result<Vec<String>> {
+    allow_in(&*state.live.read().await, caller, Action::ReadRankings)?;
+    Ok(jixiao_store::projects::monitoring_days(&state.store).await?)
+}
+
+/// The budget units (departments, sub-districts, towns) the caller may declare projects for:
+/// (code, name), in the organisation's order.
+pub async fn declare_choices(state: &AppState, caller: &Caller) -> Vec<(String, Text)> {
+    let live = state.live.read().await;
+    live.org
+        .as_ref()
+        .map(|o| {
+            o.units
+                .iter()
+                .filter(|u| {
+                    use jixiao_core::org::Level;
+                    // Budget units: the departments, sub-districts and towns (a village's
+                    // projects go through its town).
+                    matches!(
+                        u.level,
+                        Level::Department | Level::Subdistrict | Level::Town
+                    )
+                })
+                .filter(|u| {
+                    can(
+                        &caller.principal,
+                        Action::DeclareProject {
+                            unit: u.code.as_str(),
+                        },
+                        &*live,
+                    )
+                })
+                .map(|u| (u.code.to_string(), u.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the caller reads the monitoring reports (the district's readers).
+pub async fn reads_monitoring(state: &AppState, caller: &Caller) -> bool {
+    can(
+        &caller.principal,
+        Action::ReadRankings,
+        &*state.live.read().await,
+    )
 }

@@ -47,26 +47,37 @@ struct AppliedPage<'a> {
     scheme: String,
 }
 
+/// Where results-applied outcomes come from, in words: a publication's revision and time, or
+/// the live kind.
+pub(super) fn source_label(l: crate::i18n::L, s: &crate::ops::applied::Source) -> String {
+    match (s.revision, &s.published_at) {
+        (Some(rev), Some(at)) => format!(
+            "{} · {}",
+            l.tn("publish-revision", "revision", rev),
+            l.time(at)
+        ),
+        _ if s.kind == "provisional" => l.t("kind-provisional"),
+        _ => l.t("kind-official"),
+    }
+}
+
+/// The query that reads the same outcomes again (for a page's file links).
+pub(super) fn query_of(q: &AppliedQuery) -> String {
+    match (q.publication, q.kind) {
+        (Some(id), _) => format!("publication={id}"),
+        (None, Some(crate::live::Kind::Provisional)) => "kind=provisional".to_owned(),
+        _ => "kind=official".to_owned(),
+    }
+}
+
 fn view<'a>(page: &'a Page, a: &Applied, decimals: u32, q: &AppliedQuery) -> AppliedPage<'a> {
     let l = page.ctx.l;
     let printed = l.now();
     let period_label = jixiao_core::period::Period::parse(&a.period)
         .map(|p| p.label(l.into()))
         .unwrap_or_else(|_| a.period.clone());
-    let source = match (a.source.revision, &a.source.published_at) {
-        (Some(rev), Some(at)) => format!(
-            "{} · {}",
-            l.tn("publish-revision", "revision", rev),
-            l.time(at)
-        ),
-        _ if a.source.kind == "provisional" => l.t("kind-provisional"),
-        _ => l.t("kind-official"),
-    };
-    let query = match (q.publication, q.kind) {
-        (Some(id), _) => format!("publication={id}"),
-        (None, Some(crate::live::Kind::Provisional)) => "kind=provisional".to_owned(),
-        _ => "kind=official".to_owned(),
-    };
+    let source = source_label(l, &a.source);
+    let query = query_of(q);
     AppliedPage {
         ctx: &page.ctx,
         title: l.html(&a.title),

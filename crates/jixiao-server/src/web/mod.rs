@@ -4,6 +4,7 @@
 //! checks, the workflow and the audit are the same as the API's — and turns their answers (and
 //! problems) into HTML or a workbook. Pages never call the API's handlers.
 
+pub mod adjustment;
 pub mod applied;
 pub mod chain;
 pub mod charts;
@@ -86,6 +87,12 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
         .route("/applied/{scheme}/{period}", get(applied::report))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{code}", get(projects::show).post(projects::act))
+        .route(
+            "/budget-adjustment/{scheme}/{period}",
+            get(adjustment::table),
+        )
+        .route("/monitoring", get(projects::monitoring))
+        .route("/monitoring/{day}", get(projects::monitoring_on))
         .route(
             "/earlier/{scheme}",
             get(earlier::page).post(earlier::upload),

@@ -11,7 +11,6 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use jixiao_core::access::{Action, can};
 use jixiao_store::projects::TargetRow;
 
 #[derive(Template)]
@@ -23,6 +22,10 @@ struct ListPage<'a> {
     /// (code, name) of the departments the caller may declare for.
     depts: Vec<(String, String)>,
     threshold: String,
+    /// Whether the caller reads the monitoring reports (the district's readers).
+    may_monitor: bool,
+    /// (link, label) of each budget-adjustment table.
+    adjustments: Vec<(String, String)>,
 }
 
 #[derive(serde::Deserialize)]
@@ -34,34 +37,29 @@ pub async fn list(page: Page, State(state): State<AppState>) -> Response {
     let r = async {
         let rows = crate::ops::projects::list(&state, &page.caller).await?;
         let l = page.ctx.l;
-        let depts: Vec<(String, String)> = {
-            let live = state.live.read().await;
-            live.org
-                .as_ref()
-                .map(|o| {
-                    o.units
-                        .iter()
-                        .filter(|u| u.level == jixiao_core::org::Level::Department)
-                        .filter(|u| {
-                            can(
-                                &page.caller.principal,
-                                Action::DeclareProject {
-                                    unit: u.code.as_str(),
-                                },
-                                &*live,
-                            )
-                        })
-                        .map(|u| (u.code.to_string(), l.plain(&u.name).to_owned()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let depts: Vec<(String, String)> =
+            crate::ops::projects::declare_choices(&state, &page.caller)
+                .await
+                .into_iter()
+                .map(|(code, name)| (code, l.plain(&name).to_owned()))
+                .collect();
         render(&ListPage {
             ctx: &page.ctx,
             rows,
             may_declare: !depts.is_empty(),
             depts,
             threshold: state.config.budget.exante_threshold.normalize().to_string(),
+            may_monitor: crate::ops::projects::reads_monitoring(&state, &page.caller).await,
+            adjustments: crate::ops::adjustment::choices(&state, &page.caller)
+                .await
+                .into_iter()
+                .map(|(scheme, title, period)| {
+                    (
+                        format!("/budget-adjustment/{scheme}/{period}"),
+                        format!("{} · {period}", l.plain(&title)),
+                    )
+                })
+                .collect(),
         })
     }
     .await;
@@ -134,6 +132,10 @@ struct ProjectPage<'a> {
     mine: Vec<(String, String, String)>,
     /// (expert, [score], comment) shown to finance.
     scores: Vec<(String, Vec<String>, String)>,
+    /// Each monitoring report: (date, level, level name, [explanation], measures, note).
+    reports: Vec<(String, String, String, Vec<String>, String, String)>,
+    /// (label, id) of each monitored target's completion field.
+    goal_fields: Vec<String>,
 }
 
 impl ProjectPage<'_> {
@@ -220,6 +222,37 @@ pub async fn show(
                     .map(|s| (e.expert.clone(), s, e.comment.clone()))
             })
             .collect();
+        let reports = d
+            .monitoring
+            .iter()
+            .map(|m| {
+                let lines = m.result.as_ref().map_or_else(Vec::new, |r| {
+                    std::iter::once(l.plain(&r.time_explanation).to_owned())
+                        .chain(std::iter::once(&r.spending).chain(&r.goals).map(|g| {
+                            format!(
+                                "【{}】{}",
+                                l.plain(&g.level.name()),
+                                l.plain(&g.explanation)
+                            )
+                        }))
+                        .chain(r.mismatches.iter().map(|(_, _, t)| l.plain(t).to_owned()))
+                        .collect()
+                });
+                (
+                    m.row.day.clone(),
+                    m.row.level.clone(),
+                    l.t(&format!("proj-level-{}", m.row.level)),
+                    lines,
+                    m.row.measures.clone(),
+                    m.row.note.clone(),
+                )
+            })
+            .collect();
+        let goal_fields = d
+            .goals
+            .iter()
+            .map(|g| format!("{}（{} {}）", g.name, g.value, g.unit))
+            .collect();
         render(&ProjectPage {
             ctx: &page.ctx,
             d,
@@ -228,6 +261,8 @@ pub async fn show(
             rows,
             mine,
             scores,
+            reports,
+            goal_fields,
         })
     }
     .await;
@@ -324,6 +359,26 @@ pub async fn act(
                 )
                 .await?;
             }
+            "monitor" => {
+                let completed = f
+                    .iter()
+                    .filter(|(k, _)| k == "completed")
+                    .map(|(_, v)| v.trim().to_owned())
+                    .collect();
+                crate::ops::projects::monitor(
+                    s,
+                    c,
+                    &code,
+                    &crate::ops::projects::Progress {
+                        date: field("date"),
+                        spent: field("spent"),
+                        completed,
+                        note: field("note"),
+                        measures: field("measures"),
+                    },
+                )
+                .await?;
+            }
             "approve" | "return" => {
                 crate::ops::projects::review_targets(
                     s,
@@ -347,5 +402,169 @@ pub async fn act(
         Ok(see_other(&format!("/projects/{code}?done={action}")))
     }
     .await;
+    page.finish(r)
+}
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+struct MonitoringPage<'a> {
+    ctx: &'a Ctx,
+    days: Vec<String>,
+    day: Option<String>,
+    /// (code, name, department, amount, level, level name, time progress, spending, goals,
+    /// measures).
+    lines: Vec<MonitorShown>,
+    print_head: String,
+}
+
+pub struct MonitorShown {
+    pub code: String,
+    pub name: String,
+    pub dept: String,
+    pub amount: String,
+    pub level: String,
+    pub level_name: String,
+    pub time: String,
+    pub spending: String,
+    pub goals: Vec<String>,
+    pub measures: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct MonitoringQuery {
+    pub format: Option<String>,
+}
+
+async fn monitoring_page(
+    page: &Page,
+    state: &AppState,
+    day: Option<String>,
+    format: Option<String>,
+) -> crate::error::Result<Response> {
+    let days = crate::ops::projects::monitoring_days(state, &page.caller).await?;
+    let l = page.ctx.l;
+    let mut lines = Vec::new();
+    if let Some(d) = &day {
+        for m in crate::ops::projects::monitoring_report(state, &page.caller, d).await? {
+            let pct = |x: &jixiao_core::Decimal| format!("{}%", l.score(x, 1));
+            let (time, spending, goals) = match &m.result {
+                Some(r) => (
+                    pct(&r.time_progress),
+                    format!(
+                        "{}（{} {}）",
+                        pct(&r.spending.rate),
+                        l.plain(&r.spending.level.name()),
+                        if r.spending.expected_to_miss {
+                            l.t("proj-expected-miss")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    r.goals
+                        .iter()
+                        .map(|g| {
+                            format!(
+                                "{} {}（{}）",
+                                l.plain(&g.name),
+                                pct(&g.rate),
+                                l.plain(&g.level.name())
+                            )
+                        })
+                        .collect(),
+                ),
+                None => ("—".into(), "—".into(), Vec::new()),
+            };
+            lines.push(MonitorShown {
+                code: m.code.clone(),
+                name: l.plain(&m.name).to_owned(),
+                dept: l.plain(&m.dept_name).to_owned(),
+                amount: m.amount.clone(),
+                level_name: l.t(&format!("proj-level-{}", m.level)),
+                level: m.level.clone(),
+                time,
+                spending,
+                goals,
+                measures: m.measures.clone(),
+            });
+        }
+    }
+    if let (Some(d), true) = (&day, super::wanted_xlsx(&format)) {
+        use crate::xlsx::{Cell, Sheet};
+        let head = [
+            "col-code",
+            "proj-name",
+            "proj-dept",
+            "proj-amount",
+            "proj-level",
+            "proj-time-progress",
+            "proj-spending",
+            "proj-goals",
+            "proj-measures",
+        ]
+        .iter()
+        .map(|k| l.t(k))
+        .collect();
+        let rows = lines
+            .iter()
+            .map(|m| {
+                vec![
+                    Cell::from(m.code.clone()),
+                    m.name.clone().into(),
+                    m.dept.clone().into(),
+                    m.amount.clone().into(),
+                    m.level_name.clone().into(),
+                    m.time.clone().into(),
+                    m.spending.clone().into(),
+                    m.goals.join("；").into(),
+                    m.measures.clone().into(),
+                ]
+            })
+            .collect();
+        return crate::http::download::xlsx(
+            &format!("monitoring-{d}"),
+            &[Sheet::new(d.clone(), head, rows)],
+        );
+    }
+    let printed = l.now();
+    let view = MonitoringPage {
+        ctx: &page.ctx,
+        print_head: super::print_header(
+            &format!(
+                "{} · {}",
+                l.t("proj-monitoring-title"),
+                day.clone().unwrap_or_default()
+            ),
+            &l.ta("print-stamp", &[("date", &printed)]),
+        ),
+        days,
+        day: day.clone(),
+        lines,
+    };
+    if let (Some(d), Some("pdf")) = (&day, format.as_deref()) {
+        let html = view
+            .render()
+            .map_err(|e| crate::error::Error::internal(&e))?;
+        let bytes = crate::pdf::print(&state.config.chromium, &html).await?;
+        return Ok(crate::http::download::pdf(
+            bytes,
+            "monitoring.pdf",
+            &format!("monitoring-{d}"),
+        ));
+    }
+    render(&view)
+}
+
+pub async fn monitoring(page: Page, State(state): State<AppState>) -> Response {
+    let r = monitoring_page(&page, &state, None, None).await;
+    page.finish(r)
+}
+
+pub async fn monitoring_on(
+    page: Page,
+    State(state): State<AppState>,
+    Path(day): Path<String>,
+    Query(q): Query<MonitoringQuery>,
+) -> Response {
+    let r = monitoring_page(&page, &state, Some(day), q.format).await;
     page.finish(r)
 }

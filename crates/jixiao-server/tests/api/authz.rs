@@ -418,6 +418,34 @@ fn table() -> Vec<Case> {
             || json!({ "decision": "approve", "version": 999, "reason": "matrix" }),
             &["admin", "finance"],
         ),
+        case(
+            "POST",
+            "/api/v1/projects/{code}/monitoring",
+            "/api/v1/projects/XM2026-01/monitoring",
+            || json!({ "date": "x", "spent": "x", "completed": [] }),
+            &["admin", "finance"],
+        ),
+        case(
+            "GET",
+            "/api/v1/monitoring",
+            "/api/v1/monitoring",
+            none,
+            READERS,
+        ),
+        case(
+            "GET",
+            "/api/v1/budget-adjustment/{scheme}/{period}",
+            "/api/v1/budget-adjustment/wolong-budget-self-2025/2025",
+            none,
+            READERS,
+        ),
+        case(
+            "GET",
+            "/api/v1/monitoring/{date}",
+            "/api/v1/monitoring/2026-06-30",
+            none,
+            READERS,
+        ),
         // Earlier results (往期结果): read with the rankings, recorded by the office.
         case(
             "GET",

@@ -108,6 +108,14 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
         // Budget projects: everyone signed in has a list (their own); a project to the
         // district's readers, and to the expert assigned to it.
         ("/projects", SIGNED_IN),
+        ("/monitoring", READERS),
+        ("/budget-adjustment/wolong-budget-self-2025/2025", READERS),
+        (
+            "/budget-adjustment/wolong-budget-self-2025/2025?format=xlsx",
+            READERS,
+        ),
+        ("/monitoring/2026-06-30", READERS),
+        ("/monitoring/2026-06-30?format=xlsx", READERS),
         (
             "/projects/XM2026-01",
             &["admin", "office", "finance", "leader", "evaluator"],

@@ -20,11 +20,23 @@ async fn projects_pass_their_gates(db: Db) {
     let expert = app.user("evaluator").await;
     let reporter = app.user("qly_reporter").await;
 
-    // The demo: one approved, one rejected, one with the expert, one below the threshold.
+    // The demo: one approved, one rejected, one with the expert, one below the threshold (and
+    // last year's five, evaluated).
     let all = finance.ok_get("/api/v1/projects").await;
     assert_eq!(
         codes(&all),
-        ["XM2026-01", "XM2026-02", "XM2026-03", "XM2026-04"].map(String::from)
+        [
+            "XM2026-01",
+            "XM2026-02",
+            "XM2026-03",
+            "XM2026-04",
+            "P2025-01",
+            "P2025-02",
+            "P2025-03",
+            "P2025-04",
+            "P2025-05"
+        ]
+        .map(String::from)
     );
     let by = |code: &str| {
         all.as_array()
@@ -307,7 +319,7 @@ async fn declaring_a_project(db: Db) {
     }
     assert_eq!(
         codes(&finance.ok_get("/api/v1/projects").await).len(),
-        6,
+        11,
         "only the two good ones were added"
     );
     // The office reads projects but does not run the budget gates.
@@ -340,3 +352,196 @@ async fn declaring_a_project(db: Db) {
     assert!(page.contains("提质改造农村公路里程"), "{page}");
 }
 scenario!(declaring_a_project);
+
+async fn monitoring_against_time(db: Db) {
+    let app = App::spawn(db).await;
+    let finance = app.user("finance").await;
+    let office = app.user("office").await;
+    let reporter = app.user("qly_reporter").await;
+    let p = finance.ok_get("/api/v1/projects/XM2026-01").await;
+    // The monitored targets: the output quantities (the road kilometres), not the rates.
+    let goals: Vec<&str> = p["goals"]
+        .as_array()
+        .expect("goals")
+        .iter()
+        .map(|g| g["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(goals, ["提质改造农村公路里程"]);
+    // The demo's three dates: June behind (yellow), August on track, September spending behind.
+    let levels: Vec<&str> = p["monitoring"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .map(|m| m["level"].as_str().expect("level"))
+        .collect();
+    assert_eq!(levels, ["yellow", "green", "yellow"]);
+    let june = &p["monitoring"][0];
+    assert_eq!(june["day"], "2026-06-30");
+    let rate: jixiao_core::Decimal = june["result"]["spending"]["rate"]
+        .as_str()
+        .expect("rate")
+        .parse()
+        .expect("decimal");
+    assert_eq!(rate, jixiao_core::Decimal::from(35), "420 of 1200");
+    assert_eq!(june["result"]["spending"]["level"], "yellow");
+    assert!(
+        june["result"]["time_explanation"]["zh"]
+            .as_str()
+            .expect("text")
+            .contains("第 181 天"),
+        "{june}"
+    );
+    assert!(!june["measures"].as_str().expect("measures").is_empty());
+
+    // End of October: spent 600 of 1200 (50%) against time progress 304/365 = 83.3%: red; the
+    // road at 40 of 42 km (95.2%) is 45 points ahead of spending: a mismatch.
+    let path = "/api/v1/projects/XM2026-01/monitoring";
+    let body = |measures: &str| json!({ "date": "2026-10-31", "spent": "600", "completed": ["40"], "note": "十月报送", "measures": measures });
+    let r = finance.post(path, body("")).await;
+    assert_eq!(r.status_code(), 422, "{}", r.text());
+    assert!(
+        r.text().contains("measures") && r.text().contains("红色"),
+        "{}",
+        r.text()
+    );
+    let after = finance
+        .ok_post(path, body("追加拨付进度款，11月底前完成结算"), 200)
+        .await;
+    let oct = after["monitoring"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|m| m["day"] == "2026-10-31")
+        .expect("october")
+        .clone();
+    assert_eq!(oct["level"], "red");
+    assert_eq!(oct["result"]["spending"]["level"], "red");
+    assert_eq!(oct["result"]["spending"]["expected_to_miss"], true);
+    assert_eq!(oct["result"]["goals"][0]["level"], "green");
+    assert_eq!(oct["result"]["mismatches"][0][0], "t1");
+    // Bad reports: named, nothing recorded.
+    for (bad, place) in [
+        (
+            json!({ "date": "2025-10-31", "spent": "1", "completed": ["1"] }),
+            "\"date\"",
+        ),
+        (
+            json!({ "date": "2026-02-30", "spent": "1", "completed": ["1"] }),
+            "\"date\"",
+        ),
+        (
+            json!({ "date": "2026-11-30", "spent": "多", "completed": ["1", "2"] }),
+            "\"spent\"",
+        ),
+        (
+            json!({ "date": "2026-11-30", "spent": "1", "completed": [] }),
+            "\"completed\"",
+        ),
+    ] {
+        let r = finance.post(path, bad).await;
+        assert_eq!(r.status_code(), 422, "{}", r.text());
+        assert!(r.text().contains(place), "{place} in {}", r.text());
+    }
+    assert_eq!(
+        finance.ok_get("/api/v1/projects/XM2026-01").await["monitoring"]
+            .as_array()
+            .map(Vec::len),
+        Some(4)
+    );
+    // A project without approved targets is not monitored.
+    let r = finance
+        .post(
+            "/api/v1/projects/XM2026-04/monitoring",
+            json!({ "date": "2026-06-30", "spent": "1", "completed": [] }),
+        )
+        .await;
+    assert_eq!(r.status_code(), 409);
+
+    // The report of a date, red first; the district's readers only.
+    let days = office.ok_get("/api/v1/monitoring").await;
+    assert_eq!(days[0], "2026-10-31");
+    let report = office.ok_get("/api/v1/monitoring/2026-10-31").await;
+    assert_eq!(report[0]["code"], "XM2026-01");
+    assert_eq!(report[0]["level"], "red");
+    assert_eq!(
+        reporter
+            .get("/api/v1/monitoring/2026-10-31")
+            .await
+            .status_code(),
+        403
+    );
+    let page = office.get("/monitoring/2026-10-31").await.text();
+    assert!(
+        page.contains("农村公路提质改造工程") && page.contains("红色"),
+        "{page}"
+    );
+    let xlsx = office.get("/monitoring/2026-10-31?format=xlsx").await;
+    assert_eq!(xlsx.status_code(), 200);
+    assert_eq!(&xlsx.as_bytes()[..2], b"PK");
+}
+scenario!(monitoring_against_time);
+
+async fn next_years_budget_adjustment(db: Db) {
+    let app = App::spawn(db).await;
+    let finance = app.user("finance").await;
+    let reporter = app.user("qly_reporter").await;
+    let path = "/api/v1/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional";
+    let t = finance.ok_get(path).await;
+    let dec = |v: &Value| -> jixiao_core::Decimal {
+        v.as_str().expect("number").parse().expect("decimal")
+    };
+    let lines = t["lines"].as_array().expect("lines");
+    assert!(lines.len() >= 5, "{t}");
+    let mut grades = std::collections::BTreeSet::new();
+    let (mut current, mut suggested) = (jixiao_core::Decimal::ZERO, jixiao_core::Decimal::ZERO);
+    for l in lines {
+        let Some(grade) = l["grade"]["zh"].as_str() else {
+            continue;
+        };
+        grades.insert(grade.to_owned());
+        // 优 and 良 keep the amount, 中 cuts 10%, 差 30%.
+        let k = match grade {
+            "优" | "良" => "1",
+            "中" => "0.9",
+            _ => "0.7",
+        };
+        assert_eq!(dec(&l["coefficient"]), k.parse().expect("k"), "{l}");
+        let amount = dec(&l["amount"]);
+        assert_eq!(dec(&l["suggested"]), amount * dec(&l["coefficient"]), "{l}");
+        assert!(l["recommendation"]["zh"].is_string(), "{l}");
+        assert!(
+            l["reason"]["zh"].as_str().expect("reason").contains("→"),
+            "{l}"
+        );
+        current += amount;
+        suggested += dec(&l["suggested"]);
+    }
+    assert!(!grades.is_empty(), "{t}");
+    assert_eq!(dec(&t["current_total"]), current);
+    assert_eq!(dec(&t["suggested_total"]), suggested);
+    let p1 = lines
+        .iter()
+        .find(|l| l["project"] == "P2025-01")
+        .expect("P2025-01");
+    assert_eq!(p1["amount"], "800");
+    assert_eq!(p1["dept_name"]["zh"], "区农业农村局");
+    assert_eq!(reporter.get(path).await.status_code(), 403);
+    let page = finance
+        .get("/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional")
+        .await
+        .text();
+    assert!(
+        page.contains("下年预算调整建议表") && page.contains("食用菌基地"),
+        "{page}"
+    );
+    let xlsx = finance
+        .get("/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional&format=xlsx")
+        .await;
+    assert_eq!(&xlsx.as_bytes()[..2], b"PK");
+    let list = finance.get("/projects").await.text();
+    assert!(
+        list.contains("/budget-adjustment/wolong-budget-self-2025/2025"),
+        "{list}"
+    );
+}
+scenario!(next_years_budget_adjustment);
