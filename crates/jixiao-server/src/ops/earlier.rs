@@ -168,19 +168,20 @@ pub async fn record(
             Err(issues) => return Ok(Err(issues)),
         }
     };
+    // Stored as the period prints (`2024Q4`, whatever the spacing or case typed), so the rules
+    // find it: `check` has parsed it.
+    let period = Period::parse(b.period.trim())
+        .map(|p| p.to_string())
+        .map_err(|e| Error::internal(&e))?;
     let mut tx = state.store.write().await?;
     let published = jixiao_store::earlier::published_periods(&mut tx, &series).await?;
-    if published.contains(&b.period) {
+    if published.contains(&period) {
         return Err(Error::conflict(
             "published_period",
             Text::new(
+                format!("{period} 期间已有公示结果记入往期结果，以公示为准，不能手工覆盖"),
                 format!(
-                    "{} 期间已有公示结果记入往期结果，以公示为准，不能手工覆盖",
-                    b.period
-                ),
-                format!(
-                    "period {} was recorded by a publication; the publication is the record and cannot be replaced by hand",
-                    b.period
+                    "period {period} was recorded by a publication; the publication is the record and cannot be replaced by hand"
                 ),
             ),
         ));
@@ -189,7 +190,7 @@ pub async fn record(
         &mut tx,
         &caller.actor,
         &series,
-        &b.period,
+        &period,
         &rows,
         None,
         &b.reason,

@@ -125,6 +125,14 @@ async fn consecutive_years_read_the_earlier_results(db: Db) {
         )
         .await;
     assert_eq!(r.status_code(), 400);
+    // A period typed with spaces or in lower case is stored as it prints, so the rules read it.
+    let spaced = office
+        .ok_put(
+            "/api/v1/earlier/wolong-2025",
+            json!({ "period": " 2021 ", "reason": "原台账", "rows": [{ "unit": "SWJ", "grade": "good" }] }),
+        )
+        .await;
+    assert_eq!(grades(&spaced, "2021")["SWJ"], "good");
 
     // The office corrects 2023: 区商务局 was 良好 — the live outcome follows at once.
     let mut rows: Vec<Value> = y2023
