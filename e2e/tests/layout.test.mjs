@@ -1,4 +1,5 @@
-// At 360 px (a phone) the data-entry form and the report card need no horizontal scrolling;
+// At 360 px (a phone) the data-entry form, the report card and the budget pages need no
+// horizontal scrolling (wide tables scroll inside their own box);
 // English replaces every interface string on every page (nothing untranslated, no missing key).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,21 @@ test('at 360 px the form and the report card fit the screen', async () => {
     await screenshot(page, name);
   }
   await ctx.close();
+  for (const [user, paths] of Object.entries({
+    finance: ['/projects', '/projects/XM2026-07', '/monitoring', '/monitoring/2026-09-30',
+      '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional', '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],
+    office: ['/earlier/wolong-2025'],
+  })) {
+    const c = await contextAt(browser, demo.base, 360);
+    const p = await c.newPage();
+    await signIn(p, demo, user);
+    for (const path of paths) {
+      const r = await p.goto(path);
+      assert.ok(r.status() < 400, `${user} ${path}: ${r.status()}`);
+      assert.ok((await overflow(p)) <= 0, `${user} ${path} scrolls sideways by ${await overflow(p)} px`);
+    }
+    await c.close();
+  }
 });
 
 const han = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
@@ -34,7 +50,8 @@ const pages = {
     '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4', '/units', '/feeds', '/dhis2', '/import', '/public',
     '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025', '/report/wolong-2025/2025/QLY'],
   leader: ['/dashboard/wolong-2025/2025Q3'],
-  finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-02', '/projects/XM2026-04', '/monitoring', '/monitoring/2026-06-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional'],
+  finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-02', '/projects/XM2026-04', '/projects/XM2026-06', '/projects/XM2026-07', '/monitoring', '/monitoring/2026-06-30',
+    '/monitoring/2026-09-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional', '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],
   evaluator: ['/projects', '/projects/XM2026-03'],
 };
 

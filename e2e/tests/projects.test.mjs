@@ -26,7 +26,7 @@ test('a project passes the ex-ante gate and gets its targets approved', async ()
   const finance = await as('finance');
   const f = finance.page;
   await f.goto('/projects');
-  await f.fill('#p-code', 'XM2026-05');
+  await f.fill('#p-code', 'XM2026-09');
   await f.fill('#p-name', '老旧小区雨污分流改造');
   await f.selectOption('#p-dept', 'CGJ');
   await f.fill('#p-amount', '260');
@@ -43,14 +43,14 @@ test('a project passes the ex-ante gate and gets its targets approved', async ()
 
   const expert = await as('evaluator');
   const e = expert.page;
-  await e.goto('/projects/XM2026-05');
+  await e.goto('/projects/XM2026-09');
   for (const [i, v] of ['18', '17', '16', '16', '15'].entries()) await e.fill(`#ps-${i + 1}`, v);
   await e.fill('#ps-comment', '建议分片区实施');
   await submit(e, '#proj-score button');
   assert.match(await e.textContent('#proj-done'), /评分已提交/);
   await screenshot(e, 'project-expert');
 
-  await f.goto('/projects/XM2026-05');
+  await f.goto('/projects/XM2026-09');
   assert.match(await f.textContent('#proj-reason'), /总分 82 ≥ 80：予以支持/);
   await f.fill('#pc-reason', '专家评审完成');
   await submit(f, '#proj-conclude button');
@@ -87,7 +87,7 @@ test('a project passes the ex-ante gate and gets its targets approved', async ()
   const june = f.locator('#proj-monitoring .report[data-day="2026-06-30"]');
   assert.match(await june.textContent(), /红色[^]*落后序时进度 30\.36 个百分点[^]*目标快于支出/);
   await f.goto('/monitoring/2026-06-30');
-  assert.match(await f.textContent('#monitoring-table tr[data-project="XM2026-05"]'), /红色[^]*加快工程款拨付/);
+  assert.match(await f.textContent('#monitoring-table tr[data-project="XM2026-09"]'), /红色[^]*加快工程款拨付/);
   await screenshot(f, 'monitoring-report');
   const [mx] = await Promise.all([f.waitForEvent('download'), f.click('#monitoring-xlsx')]);
   assert.equal(readFileSync(await mx.path()).subarray(0, 2).toString(), 'PK', 'the monitoring workbook');
@@ -98,13 +98,35 @@ test('a project passes the ex-ante gate and gets its targets approved', async ()
   await f.goto('/projects');
   await submit(f, 'a.adj-link');
   const p1 = await f.textContent('#adj-table tr[data-project="P2025-01"]');
-  assert.match(p1, /食用菌基地[^]*800/);
+  assert.match(p1, /食用菌基地[^]*1200/);
   assert.match(await f.textContent('#adj-totals'), /合计/);
   const [ax] = await Promise.all([f.waitForEvent('download'), f.click('#adj-xlsx')]);
   assert.equal(readFileSync(await ax.path()).subarray(0, 2).toString(), 'PK', 'the adjustment workbook');
   const apdf = await f.request.get(new URL(await f.getAttribute('#adj-pdf', 'href'), f.url()).href);
   assert.equal((await apdf.body()).subarray(0, 4).toString(), '%PDF', 'the adjustment table on A4');
   await screenshot(f, 'budget-adjustment');
+  // Finance reviews it: the compound renovation decided at 2,800 with its reason, published.
+  await f.fill('input[name="amount:P2025-02"]', '2800');
+  await f.fill('input[name="why:P2025-02"]', '剩余1个小区结转实施');
+  await f.fill('#adj-reason-input', '预算编制复核');
+  await submit(f, '#adj-publish-form button');
+  assert.match(await f.textContent('#adj-done'), /已发布/);
+  assert.match(await f.textContent('#adj-table tr[data-project="P2025-02"]'), /2800[^]*剩余1个小区结转实施/);
+
+  // A project list from a spreadsheet: one row with an unknown department is refused with its
+  // row and column; corrected, it is declared.
+  const head = '项目代码,项目名称,主管部门代码,年度,金额（万元）,资金来源,类型（新增/延续）,重大项目（是/否）,绩效评价类别,申报理由\n';
+  const importList = async (dept) => {
+    await f.goto('/projects');
+    await f.setInputFiles('#proj-file', { name: 'projects.csv', mimeType: 'text/csv', buffer: Buffer.from(`${head}XM2026-31,城区公厕提升改造,${dept},2026,85,一般公共预算,新增,否,,\n`) });
+    await f.fill('#proj-import-reason', '第二批项目申报');
+    await submit(f, '#proj-import-form button');
+  };
+  await importList('NOPE');
+  assert.match(await f.textContent('#proj-problems'), /第2行“C”列[^]*NOPE/);
+  await importList('CGJ');
+  assert.match(await f.textContent('#proj-imported'), /已导入 1 项/);
+  assert.match(await f.textContent('#proj-table tr[data-project="XM2026-31"]'), /城区公厕提升改造/);
 
   // The project not supported says why and offers no targets.
   await f.goto('/projects/XM2026-02');

@@ -1251,6 +1251,68 @@ impl Builder<'_> {
                 }
                 _ => {}
             }
+            match (&e.project, e.source) {
+                (None, Source::Project) => {
+                    self.s.err(
+                    "missing_project",
+                    &format!("{path}.project"),
+                    t!(
+                        "来源为 project 的数据项须写明读取项目的什么，如 project = {{ read = \"amount\" }}",
+                        "an element with source = \"project\" needs what it reads, e.g. project = {{ read = \"amount\" }}"
+                    ),
+                );
+                }
+                (Some(_), src) if src != Source::Project => {
+                    self.s.err(
+                        "source_mismatch",
+                        &format!("{path}.source"),
+                        t!(
+                            "从预算项目读取的数据项来源应为 project",
+                            "an element read from budget projects must have source = \"project\""
+                        ),
+                    );
+                }
+                (Some(spec), _) => {
+                    let known = crate::scheme::TARGET_CATEGORIES;
+                    match (spec.read, spec.category.as_deref()) {
+                        (crate::scheme::ProjectRead::Target, Some(c)) if known.contains(&c) => {}
+                        (crate::scheme::ProjectRead::Target, c) => {
+                            let c = c.unwrap_or("");
+                            let all = known.join(", ");
+                            self.s.err(
+                                "bad_project_category",
+                                &format!("{path}.project.category"),
+                                t!(
+                                    "读取绩效目标须写明指标类别（{all}），而不是“{c}”",
+                                    "reading a target needs its category ({all}), not `{c}`"
+                                ),
+                            );
+                        }
+                        (_, Some(_)) => {
+                            self.s.err(
+                                "bad_project_category",
+                                &format!("{path}.project.category"),
+                                t!(
+                                    "只有读取绩效目标（read = \"target\"）才写指标类别",
+                                    "only read = \"target\" takes a category"
+                                ),
+                            );
+                        }
+                        _ => {}
+                    }
+                    if e.frequency != crate::period::Granularity::Year {
+                        self.s.err(
+                            "bad_project_frequency",
+                            &format!("{path}.frequency"),
+                            t!(
+                                "从预算项目读取的数据项按年度填报（frequency = \"year\"）",
+                                "an element read from budget projects is annual (frequency = \"year\")"
+                            ),
+                        );
+                    }
+                }
+                _ => {}
+            }
             let formula = match (&e.formula, e.source) {
                 (Some(text), _) => {
                     if e.source != Source::Computed {

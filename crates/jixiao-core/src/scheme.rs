@@ -454,6 +454,11 @@ pub enum Source {
     /// Counted from the rectification tasks (整改) of the unit and period: a rate or a count,
     /// written by the server whenever a task changes (`rectification = { measure = "rate" }`).
     Rectification,
+    /// Read from a first-class budget project (预算项目) once finance has approved its
+    /// targets: its amount, an approved performance target, or the spending of its year-end
+    /// monitoring report (`project = { read = "target", category = "output.quantity" }`);
+    /// written by the server, never typed again.
+    Project,
     /// Rolled up from the results of the unit's children in another class of the scheme
     /// (区-街-村: a sub-district answers for its villages), e.g.
     /// `children = { class = "village", measure = "mean_total" }`; computed by the engine from
@@ -538,15 +543,53 @@ impl ChildrenMeasure {
 #[serde(deny_unknown_fields)]
 pub struct RectificationSpec {
     pub measure: RectificationMeasure,
-    /// Only tasks from these sources (`warning`, `inspection`, `enforcement`, `evaluation`,
+    /// Only tasks from these sources (`warning`, `monitoring`, `inspection`, `enforcement`, `evaluation`,
     /// `appeal`, `manual`); empty: all.
     #[serde(default)]
     pub from: Vec<String>,
 }
 
+/// What a project element reads from the budget project it scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    pub read: ProjectRead,
+    /// For `read = "target"`: the target's category `level1.level2` in the standard
+    /// indicator system (`output.quantity`, `output.cost`, `benefit.economic`,
+    /// `benefit.social`, `satisfaction.satisfaction`, …); the first approved target of that
+    /// category is read.
+    #[serde(default)]
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectRead {
+    /// The project's amount for its year (万元).
+    Amount,
+    /// An approved performance target's value.
+    Target,
+    /// Spent to the year-end monitoring date (12-31) of the project's year (万元).
+    Spent,
+}
+
+/// The target categories of the standard indicator system (财预〔2020〕10号), `level1.level2`.
+pub const TARGET_CATEGORIES: [&str; 9] = [
+    "output.quantity",
+    "output.quality",
+    "output.timeliness",
+    "output.cost",
+    "benefit.economic",
+    "benefit.social",
+    "benefit.ecological",
+    "benefit.sustainable",
+    "satisfaction.satisfaction",
+];
+
 /// The task sources a rectification element may name.
-pub const RECTIFICATION_SOURCES: [&str; 6] = [
+pub const RECTIFICATION_SOURCES: [&str; 7] = [
     "warning",
+    "monitoring",
     "inspection",
     "enforcement",
     "evaluation",
@@ -638,6 +681,9 @@ pub struct Element {
     /// For `source = "rectification"`: what it counts over the unit's rectification tasks,
     /// e.g. `{ measure = "rate", from = ["inspection"] }` for 隐患整改率.
     pub rectification: Option<RectificationSpec>,
+    /// For `source = "project"`: what it reads from the budget project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectSpec>,
     /// For `source = "children"`: the roll-up over the unit's children's results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<ChildrenSpec>,

@@ -201,6 +201,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         formula: None,
                         feed: None,
                         rectification: None,
+                        project: None,
                         children: None,
                     },
                 );
@@ -350,6 +351,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         formula: None,
                         feed: None,
                         rectification: None,
+                        project: None,
                         children: None,
                     },
                 );

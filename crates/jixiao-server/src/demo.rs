@@ -181,6 +181,10 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         )
         .await?;
     }
+    // Elements the evaluation schemes read from the budget projects: in the server they come
+    // from the projects' amounts, approved targets and year-end monitoring (see
+    // `budget_story`), never from the data files, which carry them for the command line.
+    let mut from_projects: Vec<String> = Vec::new();
     for (content, reason) in [
         (SCHEME, "发布年度目标绩效考核方案"),
         (BUDGET, "发布项目支出绩效自评方案"),
@@ -189,6 +193,13 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         let scheme: jixiao_core::scheme::Scheme = SourceText::new("scheme.toml", content)
             .parse()
             .map_err(err)?;
+        from_projects.extend(
+            scheme
+                .elements
+                .iter()
+                .filter(|(_, e)| e.source == jixiao_core::scheme::Source::Project)
+                .map(|(code, _)| code.to_string()),
+        );
         let kind = if scheme.kind == jixiao_core::scheme::SchemeKind::Budget {
             "budget"
         } else {
@@ -243,6 +254,9 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
                 .iter()
                 .any(|(u, e, p)| r.unit == *u && r.item == *e && r.period.to_string() == *p)
             {
+                continue;
+            }
+            if from_projects.contains(&r.item) {
                 continue;
             }
             let period = r.period.to_string();
@@ -342,6 +356,8 @@ async fn budget_story(state: &AppState) -> Result<(), Error> {
         fund_source: source.into(),
         kind: kind.into(),
         major,
+        classes: vec!["project_self".into()],
+        funds: Vec::new(),
         reason: "2026年预算项目申报".into(),
     };
     let version = |d: &projects::Detail| d.item.project.version;
@@ -535,26 +551,99 @@ async fn budget_story(state: &AppState) -> Result<(), Error> {
     )
     .await?;
     projects::assign(state, &finance, "XM2026-03", &to_experts(&d)).await?;
-    // Last year's projects (before jixiao: recorded with their amounts and approved targets),
-    // which the 2025 self-evaluation scores: the budget-adjustment table reads their amounts.
-    let mut tx = state.store.write().await?;
-    for (code, name, dept, amount) in [
+    // Last year's projects (before jixiao: recorded with their amounts and approved targets, and
+    // their year-end monitoring), which the 2025 evaluations score: the amount, the approved
+    // targets and the year-end spending reach the schemes from here, never retyped.
+    type Last<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        [(&'a str, &'a str, &'a str); 4],
+        (&'a str, &'a str, &'a str),
+    );
+    // code, name, department, amount, classes, targets (quantity, cost, economic, social: name,
+    // value, unit), year-end (spent, quantity done, measures)
+    let last: [Last; 5] = [
         (
             "P2025-01",
             "乡村振兴产业发展项目（潦河镇食用菌基地）",
             "NYJ",
-            "800",
+            "1200",
+            &["project_self", "project_eval"],
+            [
+                ("食用菌标准化大棚建设数量", "50", "座"),
+                ("项目总成本", "1200", "万元"),
+                ("带动农户增收", "400", "万元"),
+                ("受益农户人数", "2000", "人"),
+            ],
+            ("1152", "48", ""),
         ),
-        ("P2025-02", "老旧小区改造项目", "CGJ", "1500"),
-        ("P2025-03", "企业智能审批一体机建设项目", "SPJ", "120"),
-        ("P2025-04", "农村公路养护项目", "JTJ", "600"),
+        (
+            "P2025-02",
+            "老旧小区改造项目",
+            "CGJ",
+            "3500",
+            &["project_self"],
+            [
+                ("改造老旧小区数量", "12", "个"),
+                ("项目总成本", "3500", "万元"),
+                ("带动相关消费", "5", "亿元"),
+                ("受益居民人数", "4500", "人"),
+            ],
+            ("3080", "11", "剩余1个小区因管线迁改延期，2026年一季度完工"),
+        ),
+        (
+            "P2025-03",
+            "企业智能审批一体机建设项目",
+            "SPJ",
+            "600",
+            &["project_self"],
+            [
+                ("智能审批一体机布设数量", "6", "台"),
+                ("项目总成本", "600", "万元"),
+                ("节省企业办事时间", "3", "万小时"),
+                ("服务企业群众", "10000", "人次"),
+            ],
+            ("600", "6", ""),
+        ),
+        (
+            "P2025-04",
+            "农村公路养护项目",
+            "JTJ",
+            "900",
+            &["project_self", "project_eval"],
+            [
+                ("养护农村公路里程", "120", "公里"),
+                ("项目总成本", "900", "万元"),
+                ("降低群众出行成本", "100", "万元"),
+                ("沿线受益群众", "35000", "人"),
+            ],
+            (
+                "666",
+                "80",
+                "汛期水毁路段抢修挤占工期，剩余40公里列入2026年养护计划",
+            ),
+        ),
         (
             "P2025-05",
             "新型研发机构扶持资金（合成生物研究院）",
             "KJJ",
-            "500",
+            "2000",
+            &["project_self"],
+            [
+                ("新立项研发项目数", "10", "项"),
+                ("项目总成本", "2000", "万元"),
+                ("转化科技成果", "8", "项"),
+                ("引进培养研发人员", "150", "人"),
+            ],
+            ("1900", "9", "1个研发项目因设备到货延迟顺延至2026年"),
         ),
-    ] {
+    ];
+    let mut tx = state.store.write().await?;
+    for (code, name, dept, amount, classes, targets, _) in &last {
+        let classes: Vec<String> = classes.iter().map(|c| (*c).to_owned()).collect();
         let created = jixiao_store::projects::create(
             &mut tx,
             &finance.actor,
@@ -569,11 +658,26 @@ async fn budget_story(state: &AppState) -> Result<(), Error> {
                 kind: "continuing",
                 major: false,
                 exante_required: false,
+                classes: &classes,
             },
             "启用系统前的2025年预算项目（按批复录入）",
         )
         .await?
         .ok_or_else(|| err(format!("demo project {code} exists")))?;
+        let [q, c, e, so] = targets;
+        jixiao_store::projects::set_targets(
+            &mut tx,
+            &finance.actor,
+            code,
+            &[
+                t("output", "quantity", q.0, "at_least", q.1, q.2),
+                t("output", "cost", c.0, "at_most", c.1, c.2),
+                t("benefit", "economic", e.0, "at_least", e.1, e.2),
+                t("benefit", "social", so.0, "at_least", so.1, so.2),
+            ],
+            "2025年批复的绩效目标（按批复文件录入）",
+        )
+        .await?;
         jixiao_store::projects::update(
             &mut tx,
             &finance.actor,
@@ -589,6 +693,21 @@ async fn budget_story(state: &AppState) -> Result<(), Error> {
         .await?;
     }
     tx.commit().await.map_err(jixiao_store::StoreError::from)?;
+    for (code, _, _, _, _, _, (spent, done, measures)) in &last {
+        projects::monitor(
+            state,
+            &finance,
+            code,
+            &crate::ops::projects::Progress {
+                date: "2025-12-31".into(),
+                spent: (*spent).into(),
+                completed: vec![(*done).into()],
+                note: "年末运行监控（按部门报表录入）".into(),
+                measures: (*measures).into(),
+            },
+        )
+        .await?;
+    }
     // 4. 社区养老服务补贴: below the threshold, its targets still to declare.
     projects::create(
         state,
@@ -602,6 +721,341 @@ async fn budget_story(state: &AppState) -> Result<(), Error> {
             "continuing",
             false,
         ),
+    )
+    .await?;
+    // 5–8: one waiting for finance's review of its targets, one returned, one red at the
+    // latest monitoring date (a rectification task for the department), one small one on track.
+    let through_exante = |code: &'static str, xs: [&'static str; 5], comment: &'static str| {
+        let (finance, expert) = (finance.clone(), expert.clone());
+        async move {
+            let d = projects::get(state, &finance, code).await?;
+            let d = projects::assign(state, &finance, code, &to_experts(&d)).await?;
+            projects::score(state, &expert, code, &scores(xs, comment)).await?;
+            projects::conclude(
+                state,
+                &finance,
+                code,
+                &Decide {
+                    version: version(&d),
+                    reason: "专家评审完成".into(),
+                },
+            )
+            .await
+        }
+    };
+    let declared = |code: &'static str, targets: Vec<jixiao_store::projects::TargetRow>| {
+        let finance = finance.clone();
+        async move {
+            let d = projects::get(state, &finance, code).await?;
+            projects::declare_targets(
+                state,
+                &finance,
+                code,
+                &Targets {
+                    targets,
+                    version: version(&d),
+                    reason: "申报绩效目标".into(),
+                },
+            )
+            .await
+        }
+    };
+    for (code, name, dept, amount, kind, major) in [
+        (
+            "XM2026-05",
+            "城区雨污分流管网改造工程",
+            "CGJ",
+            "2400",
+            "new",
+            true,
+        ),
+        (
+            "XM2026-06",
+            "中小学智慧课堂建设",
+            "JTY",
+            "180",
+            "new",
+            false,
+        ),
+        (
+            "XM2026-07",
+            "农村饮水安全巩固提升工程",
+            "NYJ",
+            "450",
+            "continuing",
+            false,
+        ),
+        (
+            "XM2026-08",
+            "区级应急物资储备库建设",
+            "YJJ",
+            "95",
+            "new",
+            false,
+        ),
+    ] {
+        let mut p = declare(code, name, dept, amount, "一般公共预算", kind, major);
+        if code == "XM2026-05" {
+            // Two years, two sources in the first.
+            let fund = |year: i64, source: &str, amount: &str| jixiao_store::projects::FundRow {
+                year,
+                source: source.into(),
+                amount: amount.into(),
+            };
+            p.funds = vec![
+                fund(2026, "一般公共预算", "1400"),
+                fund(2026, "政府专项债券", "1000"),
+                fund(2027, "一般公共预算", "1600"),
+            ];
+        }
+        projects::create(state, &finance, &p).await?;
+    }
+    through_exante(
+        "XM2026-05",
+        ["18", "17", "16", "17", "18"],
+        "管网改造必要性充分，建议分片区实施",
+    )
+    .await?;
+    declared(
+        "XM2026-05",
+        vec![
+            t(
+                "output",
+                "quantity",
+                "改造雨污分流管网长度",
+                "at_least",
+                "36",
+                "公里",
+            ),
+            t(
+                "output",
+                "quality",
+                "管网闭水试验合格率",
+                "at_least",
+                "100",
+                "%",
+            ),
+            t("output", "cost", "每公里改造成本", "at_most", "66", "万元"),
+            t(
+                "benefit",
+                "ecological",
+                "城区污水收集率",
+                "at_least",
+                "95",
+                "%",
+            ),
+            t(
+                "satisfaction",
+                "satisfaction",
+                "沿线居民满意度",
+                "at_least",
+                "90",
+                "%",
+            ),
+        ],
+    )
+    .await?;
+    through_exante(
+        "XM2026-06",
+        ["15", "13", "12", "14", "16"],
+        "绩效目标偏笼统，需补充可衡量的数量和满意度指标",
+    )
+    .await?;
+    let d = declared(
+        "XM2026-06",
+        vec![
+            t(
+                "output",
+                "quantity",
+                "建设智慧教室数量",
+                "at_least",
+                "60",
+                "间",
+            ),
+            t("benefit", "social", "教学质量提升", "at_least", "1", "项"),
+        ],
+    )
+    .await?;
+    projects::review_targets(
+        state,
+        &finance,
+        "XM2026-06",
+        &Review {
+            decision: "return".into(),
+            version: version(&d),
+            reason: "效益指标不可衡量，缺少满意度指标；请按事前评估意见修改".into(),
+        },
+    )
+    .await?;
+    through_exante(
+        "XM2026-07",
+        ["17", "16", "16", "15", "17"],
+        "民生必需，建议加快前期工作",
+    )
+    .await?;
+    let d = declared(
+        "XM2026-07",
+        vec![
+            t(
+                "output",
+                "quantity",
+                "新建改造集中供水工程",
+                "at_least",
+                "15",
+                "处",
+            ),
+            t("output", "quality", "水质达标率", "at_least", "95", "%"),
+            t(
+                "output",
+                "cost",
+                "每处工程平均造价",
+                "at_most",
+                "30",
+                "万元",
+            ),
+            t(
+                "benefit",
+                "social",
+                "受益农村人口",
+                "at_least",
+                "28000",
+                "人",
+            ),
+            t(
+                "satisfaction",
+                "satisfaction",
+                "受益群众满意度",
+                "at_least",
+                "90",
+                "%",
+            ),
+        ],
+    )
+    .await?;
+    projects::review_targets(
+        state,
+        &finance,
+        "XM2026-07",
+        &Review {
+            decision: "approve".into(),
+            version: version(&d),
+            reason: "予以批复".into(),
+        },
+    )
+    .await?;
+    for (date, spent, done, measures) in [
+        (
+            "2026-06-30",
+            "60",
+            "2",
+            "招标延期，7月完成施工招标，8月全面开工",
+        ),
+        (
+            "2026-09-30",
+            "150",
+            "5",
+            "增加施工队伍，实行周调度；未开工的4处调整至2027年实施并申请调减预算",
+        ),
+    ] {
+        projects::monitor(
+            state,
+            &finance,
+            "XM2026-07",
+            &crate::ops::projects::Progress {
+                date: date.into(),
+                spent: spent.into(),
+                completed: vec![done.into()],
+                note: "农业农村局报送".into(),
+                measures: measures.into(),
+            },
+        )
+        .await?;
+    }
+    let d = declared(
+        "XM2026-08",
+        vec![
+            t(
+                "output",
+                "quantity",
+                "新增储备物资品类",
+                "at_least",
+                "40",
+                "类",
+            ),
+            t(
+                "output",
+                "timeliness",
+                "年底前建成投用",
+                "at_least",
+                "1",
+                "处",
+            ),
+            t(
+                "benefit",
+                "social",
+                "可保障应急转移人数",
+                "at_least",
+                "5000",
+                "人",
+            ),
+        ],
+    )
+    .await?;
+    projects::review_targets(
+        state,
+        &finance,
+        "XM2026-08",
+        &Review {
+            decision: "approve".into(),
+            version: version(&d),
+            reason: "予以批复".into(),
+        },
+    )
+    .await?;
+    projects::monitor(
+        state,
+        &finance,
+        "XM2026-08",
+        &crate::ops::projects::Progress {
+            date: "2026-09-30".into(),
+            spent: "70".into(),
+            completed: vec!["31".into()],
+            note: "应急管理局报送".into(),
+            measures: String::new(),
+        },
+    )
+    .await?;
+    // Finance reviews last year's table and publishes it: road maintenance is a statutory
+    // expense, kept at its amount whatever the cut the rules suggest.
+    let q = crate::ops::applied::AppliedQuery {
+        kind: Some(crate::live::Kind::Provisional),
+        publication: None,
+    };
+    let table =
+        crate::ops::adjustment::table(state, &finance, "wolong-budget-self-2025", "2025", &q)
+            .await?;
+    let decisions = table
+        .lines
+        .iter()
+        .filter(|l| l.project == "P2025-04")
+        .filter_map(|l| l.amount.clone())
+        .map(|amount| crate::ops::adjustment::Decision {
+            project: "P2025-04".into(),
+            amount,
+            reason: "农村公路养护属法定支出，保持原规模，通过整改提高执行率".into(),
+        })
+        .collect();
+    crate::ops::adjustment::publish(
+        state,
+        &finance,
+        "wolong-budget-self-2025",
+        "2025",
+        &crate::ops::adjustment::Publish {
+            publication: None,
+            kind: Some(crate::live::Kind::Provisional),
+            decisions,
+            reason: "2026年预算编制：按2025年度项目支出绩效自评结果调整".into(),
+        },
     )
     .await?;
     Ok(())

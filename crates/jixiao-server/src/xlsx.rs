@@ -461,6 +461,50 @@ pub fn column_letter(i: usize) -> String {
     s
 }
 
+/// The cells of an uploaded table, trimmed: the first sheet of a workbook (XLSX), or a CSV in
+/// UTF-8 (with or without its byte-order mark). A file that cannot be read is one problem of the
+/// whole file, in both languages.
+pub fn read_grid(
+    file: &str,
+    bytes: &[u8],
+) -> std::result::Result<Vec<Vec<String>>, jixiao_core::issue::Issues> {
+    use jixiao_core::issue::{Issue, Issues, Location};
+    let whole =
+        |code: &'static str, t: Text| Issues(vec![Issue::error(code, file, Location::File, t)]);
+    if bytes.starts_with(b"PK") {
+        return first_sheet(bytes).map_err(|t| whole("unreadable", t));
+    }
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
+        |_| {
+            whole(
+                "encoding",
+                Text::new(
+                    "CSV 文件不是 UTF-8 编码；请在 Excel 中另存为“CSV UTF-8”或直接上传 Excel 文件",
+                    "the CSV file is not UTF-8; save it as `CSV UTF-8` or upload the workbook",
+                ),
+            )
+        },
+    )?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            whole(
+                "unreadable",
+                Text::new(
+                    format!("CSV 无法读取：{e}"),
+                    format!("the CSV cannot be read: {e}"),
+                ),
+            )
+        })?;
+        rows.push(rec.iter().map(|c| c.trim().to_owned()).collect());
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

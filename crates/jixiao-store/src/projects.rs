@@ -29,6 +29,9 @@ pub struct ProjectRow {
     pub exante_at: Option<String>,
     pub exante_by: Option<String>,
     pub return_reason: String,
+    /// The evaluation classes that score it once its targets are approved (`project_self`,
+    /// `project_eval`).
+    pub classes: Vec<String>,
     pub created_by: String,
     pub created_at: String,
     pub version: i64,
@@ -53,6 +56,11 @@ fn row(r: &sqlx::any::AnyRow) -> Result<ProjectRow> {
         exante_at: get_opt(r, "exante_at")?,
         exante_by: get_opt(r, "exante_by")?,
         return_reason: get_str(r, "return_reason")?,
+        classes: get_str(r, "classes")?
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
         created_by: get_str(r, "created_by")?,
         created_at: get_str(r, "created_at")?,
         version: get_i64(r, "version")?,
@@ -120,6 +128,7 @@ pub struct New<'a> {
     pub kind: &'a str,
     pub major: bool,
     pub exante_required: bool,
+    pub classes: &'a [String],
 }
 
 pub async fn get(store: &Store, code: &str) -> Result<Option<ProjectRow>> {
@@ -193,7 +202,7 @@ pub async fn create(
     if get_in(tx, p.code).await?.is_some() {
         return Ok(None);
     }
-    let r = sqlx::query("INSERT INTO budget_projects (code, name_zh, name_en, dept, year, amount, fund_source, kind, major, stage, exante_required, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12) RETURNING *")
+    let r = sqlx::query("INSERT INTO budget_projects (code, name_zh, name_en, dept, year, amount, fund_source, kind, major, stage, exante_required, created_by, created_at, classes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12, $13) RETURNING *")
         .bind(p.code)
         .bind(p.name_zh)
         .bind(p.name_en)
@@ -206,6 +215,7 @@ pub async fn create(
         .bind(i64::from(p.exante_required))
         .bind(&actor.name)
         .bind(now())
+        .bind(p.classes.join(","))
         .fetch_one(&mut **tx)
         .await?;
     let created = row(&r)?;
@@ -519,6 +529,156 @@ pub async fn report_monitoring(
             entity_id: &m.project,
             before: before.as_ref().map(json),
             after: Some(json(m)),
+            reason,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A published budget-adjustment table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdjustmentRow {
+    pub id: i64,
+    pub scheme: String,
+    pub period: String,
+    /// The publication of the evaluation the table was drawn from.
+    pub publication: Option<i64>,
+    /// The table's rows as published (JSON).
+    pub rows: String,
+    pub published_by: String,
+    pub published_at: String,
+    pub reason: String,
+}
+
+fn adjustment_row(r: &sqlx::any::AnyRow) -> Result<AdjustmentRow> {
+    Ok(AdjustmentRow {
+        id: get_i64(r, "id")?,
+        scheme: get_str(r, "scheme")?,
+        period: get_str(r, "period")?,
+        publication: sqlx::Row::try_get::<Option<i64>, _>(r, "publication")?,
+        rows: get_str(r, "rows")?,
+        published_by: get_str(r, "published_by")?,
+        published_at: get_str(r, "published_at")?,
+        reason: get_str(r, "reason")?,
+    })
+}
+
+/// Records a budget-adjustment table as published, audited with its rows.
+pub async fn publish_adjustment(
+    tx: &mut Tx,
+    actor: &Actor,
+    scheme: &str,
+    period: &str,
+    publication: Option<i64>,
+    rows: &str,
+    reason: &str,
+) -> Result<AdjustmentRow> {
+    let r = sqlx::query("INSERT INTO budget_adjustments (scheme, period, publication, rows, published_by, published_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *")
+        .bind(scheme)
+        .bind(period)
+        .bind(publication)
+        .bind(rows)
+        .bind(&actor.name)
+        .bind(now())
+        .bind(reason)
+        .fetch_one(&mut **tx)
+        .await?;
+    let a = adjustment_row(&r)?;
+    append(
+        tx,
+        actor,
+        Change {
+            action: "adjustment.publish",
+            entity: "adjustment",
+            entity_id: &format!("{scheme}/{period}"),
+            before: None,
+            after: Some(rows.to_owned()),
+            reason,
+        },
+    )
+    .await?;
+    Ok(a)
+}
+
+/// The latest published budget-adjustment table of a scheme and period.
+pub async fn published_adjustment(
+    store: &Store,
+    scheme: &str,
+    period: &str,
+) -> Result<Option<AdjustmentRow>> {
+    sqlx::query(
+        "SELECT * FROM budget_adjustments WHERE scheme = $1 AND period = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(scheme)
+    .bind(period)
+    .fetch_optional(&store.pool)
+    .await?
+    .as_ref()
+    .map(adjustment_row)
+    .transpose()
+}
+
+/// A project's funding in one year from one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FundRow {
+    pub year: i64,
+    pub source: String,
+    /// 万元, exact decimal text.
+    pub amount: String,
+}
+
+/// A project's funding, by year and source.
+pub async fn funds(store: &Store, project: &str) -> Result<Vec<FundRow>> {
+    sqlx::query("SELECT * FROM project_funds WHERE project = $1 ORDER BY year, source")
+        .bind(project)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(FundRow {
+                year: get_i64(r, "year")?,
+                source: get_str(r, "source")?,
+                amount: get_str(r, "amount")?,
+            })
+        })
+        .collect()
+}
+
+/// Records a new project's funding (audited with the rows).
+pub async fn set_funds(
+    tx: &mut Tx,
+    actor: &Actor,
+    project: &str,
+    funds: &[FundRow],
+    reason: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM project_funds WHERE project = $1")
+        .bind(project)
+        .execute(&mut **tx)
+        .await?;
+    for f in funds {
+        sqlx::query(
+            "INSERT INTO project_funds (project, year, source, amount) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(project)
+        .bind(f.year)
+        .bind(&f.source)
+        .bind(&f.amount)
+        .execute(&mut **tx)
+        .await?;
+    }
+    append(
+        tx,
+        actor,
+        Change {
+            action: "project.funds",
+            entity: "project",
+            entity_id: project,
+            before: None,
+            after: Some(json(&funds)),
             reason,
         },
     )

@@ -9,7 +9,7 @@ use serde::Serialize;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskRow {
     pub id: i64,
-    /// `warning`, `inspection`, `enforcement`, `evaluation`, `appeal` or `manual`.
+    /// `warning`, `monitoring`, `inspection`, `enforcement`, `evaluation`, `appeal` or `manual`.
     pub source_kind: String,
     /// The source's id (a warning's number, …); empty for a task added by hand.
     pub source_id: String,

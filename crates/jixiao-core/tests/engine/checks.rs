@@ -350,6 +350,56 @@ const CASES: &[Case] = &[
         "units[0].class[1]",
         "在本方案中属于多个类别（c, c2）",
     ),
+    (
+        "a project element without what it reads",
+        &[(
+            "[elements.b1]\nname = { zh = \"乙\" }",
+            "[elements.b1]\nname = { zh = \"乙\" }\nsource = \"project\"",
+        )],
+        &[],
+        "elements.b1.project",
+        "须写明读取项目的什么",
+    ),
+    (
+        "a project element reading a target of no category",
+        &[(
+            "[elements.b1]\nname = { zh = \"乙\" }",
+            "[elements.b1]\nname = { zh = \"乙\" }\nsource = \"project\"\nproject = { read = \"target\", category = \"output.speed\" }",
+        )],
+        &[],
+        "elements.b1.project.category",
+        "读取绩效目标须写明指标类别",
+    ),
+    (
+        "a category on the amount",
+        &[(
+            "[elements.b1]\nname = { zh = \"乙\" }",
+            "[elements.b1]\nname = { zh = \"乙\" }\nsource = \"project\"\nproject = { read = \"amount\", category = \"output.cost\" }",
+        )],
+        &[],
+        "elements.b1.project.category",
+        "只有读取绩效目标",
+    ),
+    (
+        "a project element of a quarter",
+        &[(
+            "[elements.b1]\nname = { zh = \"乙\" }\nfrequency = \"year\"",
+            "[elements.b1]\nname = { zh = \"乙\" }\nfrequency = \"quarter\"\nsource = \"project\"\nproject = { read = \"spent\" }",
+        )],
+        &[],
+        "elements.b1.frequency",
+        "按年度填报",
+    ),
+    (
+        "what a project element reads on an element of another source",
+        &[(
+            "[elements.b1]\nname = { zh = \"乙\" }",
+            "[elements.b1]\nname = { zh = \"乙\" }\nproject = { read = \"amount\" }",
+        )],
+        &[],
+        "elements.b1.source",
+        "来源应为 project",
+    ),
 ];
 
 #[test]

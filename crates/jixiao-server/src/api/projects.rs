@@ -154,3 +154,35 @@ pub async fn monitoring_report(
         crate::ops::projects::monitoring_report(&state, &caller, &date).await?,
     ))
 }
+
+/// Declare many projects at once (a list from a table): checked whole, every problem at
+/// `projects[i].field`; all written or none.
+#[utoipa::path(post, path = "/projects/import", tag = "budget", request_body = crate::ops::project_imports::ProjectList,
+    responses((status = 201, body = crate::ops::project_imports::Imported), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<crate::ops::project_imports::ProjectList>,
+) -> Result<(StatusCode, Json<crate::ops::project_imports::Imported>)> {
+    use crate::ops::project_imports::{Imported, Places, declare_many};
+    match declare_many(&state, &caller, &b, &Places::Json("projects")).await? {
+        Ok(written) => Ok((StatusCode::CREATED, Json(Imported { written }))),
+        Err(i) => Err(crate::error::Error::invalid(&i)),
+    }
+}
+
+/// Monitoring reports of many projects at once (figures from a table): each checked as one
+/// reported by hand, every problem at `reports[i].field`; all written or none.
+#[utoipa::path(post, path = "/monitoring/import", tag = "budget", request_body = crate::ops::project_imports::ProgressList,
+    responses((status = 200, body = crate::ops::project_imports::Imported), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn import_monitoring(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<crate::ops::project_imports::ProgressList>,
+) -> Result<Json<crate::ops::project_imports::Imported>> {
+    use crate::ops::project_imports::{Imported, Places, report_many};
+    match report_many(&state, &caller, &b, &Places::Json("reports")).await? {
+        Ok(written) => Ok(Json(Imported { written })),
+        Err(i) => Err(crate::error::Error::invalid(&i)),
+    }
+}

@@ -25,7 +25,7 @@ pub struct AppliedQuery {
 }
 
 /// Where a report's outcomes come from.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Source {
     /// `official`, `provisional` or `published`.
     pub kind: String,

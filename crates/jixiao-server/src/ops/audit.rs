@@ -137,7 +137,7 @@ impl Names {
             }
             "unit" | "district" => Self::of(&self.units, id, lang).to_owned(),
             "user" => self.person(id, lang).to_owned(),
-            "period" => match id.split_once('/') {
+            "period" | "adjustment" => match id.split_once('/') {
                 Some((s, p)) => format!("{} · {p}", Self::of(&self.schemes, s, lang)),
                 None => id.to_owned(),
             },

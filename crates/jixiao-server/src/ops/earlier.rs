@@ -378,38 +378,7 @@ pub fn read_upload(
 ) -> std::result::Result<(Vec<RecordRow>, Upload), Issues> {
     let whole =
         |code: &'static str, t: Text| Issues(vec![Issue::error(code, file, Location::File, t)]);
-    let table: Vec<Vec<String>> = if bytes.starts_with(b"PK") {
-        crate::xlsx::first_sheet(bytes).map_err(|t| whole("unreadable", t))?
-    } else {
-        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-            .map_err(|_| {
-                whole(
-                    "encoding",
-                    Text::new(
-                        "CSV 文件不是 UTF-8 编码；请在 Excel 中另存为“CSV UTF-8”或直接上传 Excel 文件",
-                        "the CSV file is not UTF-8; save it as `CSV UTF-8` or upload the workbook",
-                    ),
-                )
-            })?;
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut rows = Vec::new();
-        for rec in rdr.records() {
-            let rec = rec.map_err(|e| {
-                whole(
-                    "unreadable",
-                    Text::new(
-                        format!("CSV 无法读取：{e}"),
-                        format!("the CSV cannot be read: {e}"),
-                    ),
-                )
-            })?;
-            rows.push(rec.iter().map(|c| c.trim().to_owned()).collect());
-        }
-        rows
-    };
+    let table = crate::xlsx::read_grid(file, bytes)?;
     let mut rows = table.into_iter();
     let header = rows.next().unwrap_or_default();
     let col = |i: usize| {

@@ -27,6 +27,7 @@ pub mod imports;
 pub mod keys;
 pub mod notices;
 pub mod periods;
+pub mod project_imports;
 pub mod projects;
 pub mod publications;
 pub mod rectifications;

@@ -107,6 +107,8 @@ pub struct Detail {
     #[schema(value_type = Option<Object>)]
     pub exante: Option<ExAnteResult>,
     pub targets: Vec<TargetRow>,
+    /// The funding by year and source (the amount is the sum for the project's year).
+    pub funds: Vec<jixiao_store::projects::FundRow>,
     /// The targets monitored (the approved ≥ targets, in order): what each report's
     /// `completed` gives, one by one.
     pub goals: Vec<TargetRow>,
@@ -272,6 +274,7 @@ fn scored(experts: &[ExpertRow]) -> Option<Vec<ExpertScores>> {
 pub async fn get(state: &AppState, caller: &Caller, code: &str) -> Result<Detail> {
     let (p, mut experts) = load(state, code).await?;
     let targets = jixiao_store::projects::targets(&state.store, code).await?;
+    let funds = jixiao_store::projects::funds(&state.store, code).await?;
     let goals = if p.stage == "targets_approved" {
         goals_of(&targets)
     } else {
@@ -334,6 +337,7 @@ pub async fn get(state: &AppState, caller: &Caller, code: &str) -> Result<Detail
         allowed.push("monitor");
     }
     Ok(Detail {
+        funds,
         item: item(&live, p),
         dimensions: rules.dimensions.clone(),
         experts,
@@ -363,6 +367,16 @@ pub struct NewProject {
     pub kind: String,
     #[serde(default)]
     pub major: bool,
+    /// The evaluation classes that will score it once its targets are approved (classes of
+    /// the budget schemes, e.g. `project_self`, `project_eval`); none: not evaluated in jixiao.
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// The funding by year and source, for a project over several years or from several
+    /// sources; the rows of its own year add up to `amount`. None: `amount` from `fund_source`.
+    #[serde(default)]
+    pub funds: Vec<jixiao_store::projects::FundRow>,
+    /// Why (required; in a list, the list's reason serves an item without one).
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -377,86 +391,184 @@ fn problem(field: &str, zh: String, en: String) -> Issue {
     )
 }
 
-/// Declares a project (its department's people or finance). Whether it needs an ex-ante
-/// evaluation follows from its amount and the district's threshold.
-pub async fn create(state: &AppState, caller: &Caller, b: &NewProject) -> Result<Detail> {
-    require_reason(&b.reason)?;
+/// What is wrong with a project to declare (each problem at its field), given the
+/// organisation and the loaded schemes; the caller's right to declare for the department is
+/// checked apart.
+pub(crate) fn check_new(live: &Live, b: &NewProject) -> Issues {
     let mut issues = Issues::new();
-    {
-        let live = state.live.read().await;
-        allow_in(&live, caller, Action::DeclareProject { unit: &b.dept })?;
-        if jixiao_core::code::Code::parse(b.code.trim()).is_err() {
+    let amount = jixiao_core::data::parse_number(&b.amount);
+    if jixiao_core::code::Code::parse(b.code.trim()).is_err() {
+        issues.push(problem(
+            "code",
+            format!("项目代码“{}”只能用字母、数字、-、_、.", b.code),
+            format!(
+                "project code `{}` may use letters, digits, -, _ and . only",
+                b.code
+            ),
+        ));
+    }
+    if b.name_zh.trim().is_empty() {
+        issues.push(problem(
+            "name_zh",
+            "请填写项目名称".into(),
+            "the project needs a name".into(),
+        ));
+    }
+    if !live.units.contains(b.dept.trim()) {
+        issues.push(problem(
+            "dept",
+            format!("部门“{}”不在本区的组织机构中", b.dept),
+            format!(
+                "department `{}` is not in the district's organisation",
+                b.dept
+            ),
+        ));
+    }
+    if !(2000..=2100).contains(&b.year) {
+        issues.push(problem(
+            "year",
+            format!("年度 {} 不在 2000–2100 之间", b.year),
+            format!("year {} is not within 2000–2100", b.year),
+        ));
+    }
+    match amount {
+        Some(a) if a > Decimal::ZERO => {}
+        _ => issues.push(problem(
+            "amount",
+            format!("金额“{}”应为大于0的数（万元）", b.amount),
+            format!(
+                "amount `{}` should be a number above 0 (10,000 yuan)",
+                b.amount
+            ),
+        )),
+    }
+    if b.fund_source.trim().is_empty() {
+        issues.push(problem(
+            "fund_source",
+            "请填写资金来源".into(),
+            "the fund source is required".into(),
+        ));
+    }
+    if !matches!(b.kind.as_str(), "new" | "continuing") {
+        issues.push(problem(
+            "kind",
+            format!("项目类型“{}”应为 new（新增）或 continuing（延续）", b.kind),
+            format!("kind `{}` should be new or continuing", b.kind),
+        ));
+    }
+    let mut own_year = Decimal::ZERO;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, f) in b.funds.iter().enumerate() {
+        let at = |field: &str| format!("funds[{i}].{field}");
+        if !(b.year..b.year + 10).contains(&f.year) {
             issues.push(problem(
-                "code",
-                format!("项目代码“{}”只能用字母、数字、-、_、.", b.code),
+                &at("year"),
+                format!("资金年度 {} 应在项目年度 {} 起的十年内", f.year, b.year),
                 format!(
-                    "project code `{}` may use letters, digits, -, _ and . only",
-                    b.code
+                    "funding year {} should fall within ten years from {}",
+                    f.year, b.year
                 ),
             ));
         }
-        if b.name_zh.trim().is_empty() {
+        if f.source.trim().is_empty() {
             issues.push(problem(
-                "name_zh",
-                "请填写项目名称".into(),
-                "the project needs a name".into(),
-            ));
-        }
-        if !live.units.contains(b.dept.trim()) {
-            issues.push(problem(
-                "dept",
-                format!("部门“{}”不在本区的组织机构中", b.dept),
-                format!(
-                    "department `{}` is not in the district's organisation",
-                    b.dept
-                ),
-            ));
-        }
-        if !(2000..=2100).contains(&b.year) {
-            issues.push(problem(
-                "year",
-                format!("年度 {} 不在 2000–2100 之间", b.year),
-                format!("year {} is not within 2000–2100", b.year),
-            ));
-        }
-        match jixiao_core::data::parse_number(&b.amount) {
-            Some(a) if a > Decimal::ZERO => {}
-            _ => issues.push(problem(
-                "amount",
-                format!("金额“{}”应为大于0的数（万元）", b.amount),
-                format!(
-                    "amount `{}` should be a number above 0 (10,000 yuan)",
-                    b.amount
-                ),
-            )),
-        }
-        if b.fund_source.trim().is_empty() {
-            issues.push(problem(
-                "fund_source",
+                &at("source"),
                 "请填写资金来源".into(),
                 "the fund source is required".into(),
             ));
         }
-        if !matches!(b.kind.as_str(), "new" | "continuing") {
+        if !seen.insert((f.year, f.source.trim().to_owned())) {
             issues.push(problem(
-                "kind",
-                format!("项目类型“{}”应为 new（新增）或 continuing（延续）", b.kind),
-                format!("kind `{}` should be new or continuing", b.kind),
+                &at("source"),
+                format!("{}年“{}”重复", f.year, f.source),
+                format!("{} `{}` comes twice", f.year, f.source),
+            ));
+        }
+        match jixiao_core::data::parse_number(&f.amount) {
+            Some(a) if a > Decimal::ZERO => {
+                if f.year == b.year {
+                    own_year += a;
+                }
+            }
+            _ => issues.push(problem(
+                &at("amount"),
+                format!("金额“{}”应为大于0的数（万元）", f.amount),
+                format!("amount `{}` should be a number above 0", f.amount),
+            )),
+        }
+    }
+    if let (false, Some(a)) = (b.funds.is_empty(), amount)
+        && own_year != a
+    {
+        issues.push(problem(
+            "funds",
+            format!(
+                "{}年各资金来源合计 {} 万元，与项目金额 {} 万元不符",
+                b.year,
+                own_year.normalize(),
+                a.normalize()
+            ),
+            format!(
+                "the funding of {} adds up to {}, the amount is {}",
+                b.year,
+                own_year.normalize(),
+                a.normalize()
+            ),
+        ));
+    }
+    let known = project_classes(live);
+    for (i, c) in b.classes.iter().enumerate() {
+        if !known.contains_key(c) {
+            let all = known.keys().cloned().collect::<Vec<_>>().join(", ");
+            issues.push(problem(
+                &format!("classes[{i}]"),
+                format!("评价类别“{c}”不是任何预算评价方案的项目类别（{all}）"),
+                format!("class `{c}` is not a project class of any budget scheme ({all})"),
             ));
         }
     }
-    if issues.errors().next().is_some() {
-        return Err(Error::invalid(&issues));
+    issues
+}
+
+/// Declares a project (its department's people or finance). Whether it needs an ex-ante
+/// evaluation follows from its amount and the district's threshold.
+pub async fn create(state: &AppState, caller: &Caller, b: &NewProject) -> Result<Detail> {
+    require_reason(&b.reason)?;
+    {
+        let live = state.live.read().await;
+        allow_in(&live, caller, Action::DeclareProject { unit: &b.dept })?;
+        let issues = check_new(&live, b);
+        if issues.errors().next().is_some() {
+            return Err(Error::invalid(&issues));
+        }
     }
-    let amount = jixiao_core::data::parse_number(&b.amount)
-        .unwrap_or_default()
-        .normalize()
-        .to_string();
-    let required = jixiao_core::data::parse_number(&b.amount)
-        .is_some_and(|a| a >= state.config.budget.exante_threshold);
     let mut tx = state.store.write().await?;
+    if !insert(&mut tx, state, caller, b).await? {
+        return Err(Error::conflict(
+            "exists",
+            Text::new(
+                format!("项目代码“{}”已被使用", b.code),
+                format!("project code `{}` is taken", b.code),
+            ),
+        ));
+    }
+    commit(tx).await?;
+    get(state, caller, b.code.trim()).await
+}
+
+/// Writes a checked project in `tx`; false when its code is taken.
+pub(crate) async fn insert(
+    tx: &mut jixiao_store::Tx,
+    state: &AppState,
+    caller: &Caller,
+    b: &NewProject,
+) -> Result<bool> {
+    let amount = jixiao_core::data::parse_number(&b.amount).unwrap_or_default();
+    let required = amount >= state.config.budget.exante_threshold;
+    let amount = amount.normalize().to_string();
+    let classes: Vec<String> = b.classes.iter().map(|c| c.trim().to_owned()).collect();
     let created = jixiao_store::projects::create(
-        &mut tx,
+        tx,
         &caller.actor,
         jixiao_store::projects::New {
             code: b.code.trim(),
@@ -469,21 +581,35 @@ pub async fn create(state: &AppState, caller: &Caller, b: &NewProject) -> Result
             kind: &b.kind,
             major: b.major,
             exante_required: required,
+            classes: &classes,
         },
         &b.reason,
     )
     .await?;
     if created.is_none() {
-        return Err(Error::conflict(
-            "exists",
-            Text::new(
-                format!("项目代码“{}”已被使用", b.code),
-                format!("project code `{}` is taken", b.code),
-            ),
-        ));
+        return Ok(false);
     }
-    commit(tx).await?;
-    get(state, caller, b.code.trim()).await
+    let funds: Vec<jixiao_store::projects::FundRow> = if b.funds.is_empty() {
+        vec![jixiao_store::projects::FundRow {
+            year: b.year,
+            source: b.fund_source.trim().to_owned(),
+            amount: amount.clone(),
+        }]
+    } else {
+        b.funds
+            .iter()
+            .map(|f| jixiao_store::projects::FundRow {
+                year: f.year,
+                source: f.source.trim().to_owned(),
+                amount: jixiao_core::data::parse_number(&f.amount)
+                    .unwrap_or_default()
+                    .normalize()
+                    .to_string(),
+            })
+            .collect()
+    };
+    jixiao_store::projects::set_funds(tx, &caller.actor, b.code.trim(), &funds, &b.reason).await?;
+    Ok(true)
 }
 
 fn stale() -> Error {
@@ -509,7 +635,11 @@ fn wrong_stage(p: &ProjectRow, what: &str, what_en: &str) -> Error {
 
 /// A project the caller acts on for its department (404 to whoever may not read it, 403 to a
 /// reader who does not work for it).
-async fn load_for_department(state: &AppState, caller: &Caller, code: &str) -> Result<ProjectRow> {
+pub(crate) async fn load_for_department(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+) -> Result<ProjectRow> {
     let (p, experts) = load(state, code).await?;
     let live = state.live.read().await;
     if !may_read(&live, caller, &p, &experts) {
@@ -1015,6 +1145,9 @@ pub async fn review_targets(
     )
     .await?;
     commit(tx).await?;
+    if stage == "targets_approved" {
+        publish_after_change(state).await;
+    }
     get(state, caller, code).await
 }
 
@@ -1043,31 +1176,63 @@ pub async fn monitor(
     b: &Progress,
 ) -> Result<Detail> {
     let p = load_for_department(state, caller, code).await?;
-    if p.stage != "targets_approved" {
-        return Err(wrong_stage(&p, "报送运行监控", "report monitoring"));
-    }
     let goals = goals_of(&jixiao_store::projects::targets(&state.store, code).await?);
-    let mut issues = Issues::new();
-    if !b.date.starts_with(&format!("{}-", p.year)) {
-        issues.push(problem(
+    let checked = check_progress(&p, &goals, b, caller)?.map_err(invalid_at)?;
+    let mut tx = state.store.write().await?;
+    let red = write_progress(&mut tx, state, caller, &p, &checked).await?;
+    commit(tx).await?;
+    if red {
+        crate::ops::rectifications::publish_after_change(state).await;
+    }
+    publish_after_change(state).await;
+    get(state, caller, code).await
+}
+
+/// A monitoring report checked and computed, ready to store.
+pub struct Checked {
+    row: jixiao_store::projects::MonitorRow,
+    m: jixiao_core::budget::Monitoring,
+}
+
+/// Checks a monitoring report of `p` and computes its levels: the problems by field
+/// (`date`, `spent`, `completed[i]`, `measures`) when it cannot stand.
+pub(crate) fn check_progress(
+    p: &ProjectRow,
+    goals: &[TargetRow],
+    b: &Progress,
+    caller: &Caller,
+) -> Result<std::result::Result<Checked, Vec<(String, Text)>>> {
+    if p.stage != "targets_approved" {
+        return Err(wrong_stage(p, "报送运行监控", "report monitoring"));
+    }
+    let mut ps: Vec<(String, Text)> = Vec::new();
+    let mut problem =
+        |field: &str, zh: String, en: String| ps.push((field.to_owned(), Text::new(zh, en)));
+    if !b.date.starts_with(&format!("{}-", p.year))
+        || crate::ops::warnings::check_day(&b.date, "date").is_err()
+    {
+        problem(
             "date",
-            format!("监控日期“{}”应在项目年度 {} 内", b.date, p.year),
             format!(
-                "the monitoring date `{}` should fall in the project's year {}",
+                "监控日期“{}”应为项目年度 {} 内的日期（YYYY-MM-DD）",
                 b.date, p.year
             ),
-        ));
+            format!(
+                "the monitoring date `{}` should be a day (YYYY-MM-DD) in the project's year {}",
+                b.date, p.year
+            ),
+        );
     }
     let spent = jixiao_core::data::parse_number(&b.spent);
     if spent.is_none() {
-        issues.push(problem(
+        problem(
             "spent",
             format!("支出“{}”不是数字", b.spent),
             format!("spending `{}` is not a number", b.spent),
-        ));
+        );
     }
     if b.completed.len() != goals.len() {
-        issues.push(problem(
+        problem(
             "completed",
             format!(
                 "应报送 {} 项目标的完成值，收到 {} 项",
@@ -1079,38 +1244,42 @@ pub async fn monitor(
                 goals.len(),
                 b.completed.len()
             ),
-        ));
+        );
     }
     let mut done = Vec::new();
     for (i, c) in b.completed.iter().enumerate() {
         match jixiao_core::data::parse_number(c) {
             Some(x) => done.push(x),
-            None => issues.push(problem(
+            None => problem(
                 &format!("completed[{i}]"),
                 format!("完成值“{c}”不是数字"),
                 format!("completion `{c}` is not a number"),
-            )),
+            ),
         }
     }
-    if issues.errors().next().is_some() {
-        return Err(Error::invalid(&issues));
+    if !ps.is_empty() {
+        return Ok(Err(ps));
     }
-    let report = report_of(&p.amount, &goals, &b.date, spent.unwrap_or_default(), &done)
+    let report = report_of(&p.amount, goals, &b.date, spent.unwrap_or_default(), &done)
         .ok_or_else(|| Error::internal(&"a stored amount or target value does not read"))?;
-    let m = jixiao_core::budget::monitor(&jixiao_core::budget::MonitorRules::default(), &report)
-        .map_err(|ps| {
-            // The rules name the goals; the report names them `completed[i]`.
-            invalid_at(
-                ps.into_iter()
-                    .map(|(place, t)| {
-                        let place = place
-                            .replace("goals", "completed")
-                            .replace("].completed", "]");
-                        (place, t)
-                    })
-                    .collect(),
-            )
-        })?;
+    let m = match jixiao_core::budget::monitor(
+        &jixiao_core::budget::MonitorRules::default(),
+        &report,
+    ) {
+        Ok(m) => m,
+        // The rules name the goals; the report names them `completed[i]`.
+        Err(ps) => {
+            return Ok(Err(ps
+                .into_iter()
+                .map(|(place, t)| {
+                    let place = place
+                        .replace("goals", "completed")
+                        .replace("].completed", "]");
+                    (place, t)
+                })
+                .collect()));
+        }
+    };
     let level = match m.level {
         jixiao_core::budget::Level::Green => "green",
         jixiao_core::budget::Level::Yellow => "yellow",
@@ -1122,21 +1291,23 @@ pub async fn monitor(
             .filter(|g| g.level != jixiao_core::budget::Level::Green)
             .map(|g| g.explanation.zh.clone())
             .collect();
-        return Err(Error::invalid(&Issues(vec![problem(
-            "measures",
-            format!(
-                "本次监控为{}，须填写纠偏措施：{}",
-                m.level.name().zh,
-                why.join("；")
+        return Ok(Err(vec![(
+            "measures".to_owned(),
+            Text::new(
+                format!(
+                    "本次监控为{}，须填写纠偏措施：{}",
+                    m.level.name().zh,
+                    why.join("；")
+                ),
+                format!(
+                    "the result is {}: the corrective measures are required",
+                    m.level.name().en
+                ),
             ),
-            format!(
-                "the result is {}: the corrective measures are required",
-                m.level.name().en
-            ),
-        )])));
+        )]));
     }
     let row = jixiao_store::projects::MonitorRow {
-        project: code.to_owned(),
+        project: p.code.clone(),
         day: b.date.clone(),
         spent: spent.unwrap_or_default().normalize().to_string(),
         completed: done.iter().map(|x| x.normalize().to_string()).collect(),
@@ -1146,15 +1317,28 @@ pub async fn monitor(
         reported_by: caller.actor.name.clone(),
         reported_at: String::new(),
     };
-    let mut tx = state.store.write().await?;
-    jixiao_store::projects::report_monitoring(&mut tx, &caller.actor, &row, &b.note).await?;
-    if level != "green" {
+    Ok(Ok(Checked { row, m }))
+}
+
+/// Stores a checked monitoring report in `tx`: yellow and red tell the office; red opens the
+/// department's rectification task (P9), verified by the office, once per project and date (a
+/// corrected report of the date does not open another). True when a task was opened.
+pub(crate) async fn write_progress(
+    tx: &mut jixiao_store::Tx,
+    state: &AppState,
+    caller: &Caller,
+    p: &ProjectRow,
+    c: &Checked,
+) -> Result<bool> {
+    let (row, m) = (&c.row, &c.m);
+    jixiao_store::projects::report_monitoring(tx, &caller.actor, row, &row.note).await?;
+    if row.level != "green" {
         tell(
-            &mut tx,
+            tx,
             state,
             &[To::Office],
-            &p,
-            &format!("monitor-{}", b.date),
+            p,
+            &format!("monitor-{}", row.day),
             Text::new(
                 format!("预算项目运行监控{}：{}", m.level.name().zh, p.name_zh),
                 format!("Budget monitoring {}: {}", m.level.name().en, p.code),
@@ -1162,8 +1346,52 @@ pub async fn monitor(
         )
         .await?;
     }
-    commit(tx).await?;
-    get(state, caller, code).await
+    let source_id = format!("{}@{}", p.code, row.day);
+    let red = row.level == "red"
+        && jixiao_store::rectifications::of_source(tx, "monitoring", &source_id)
+            .await?
+            .is_empty();
+    if red {
+        let why: Vec<String> = std::iter::once(&m.spending)
+            .chain(&m.goals)
+            .filter(|g| g.level == jixiao_core::budget::Level::Red)
+            .map(|g| g.explanation.zh.clone())
+            .collect();
+        let t = jixiao_store::rectifications::open(
+            tx,
+            &caller.actor,
+            &jixiao_store::rectifications::New {
+                source_kind: "monitoring",
+                source_id: &source_id,
+                unit: &p.dept,
+                person: "",
+                period: &quarter_of(&row.day),
+                problem: &format!(
+                    "预算项目“{}”（{}）{} 运行监控为红色：{}",
+                    p.name_zh,
+                    p.code,
+                    row.day,
+                    why.join("；")
+                ),
+                measures: &row.measures,
+                deadline: &crate::ops::warnings::day_after(time::OffsetDateTime::now_utc(), 30),
+                verifier: "office",
+            },
+        )
+        .await?;
+        crate::ops::rectifications::tell_opened(tx, state, &t).await?;
+    }
+    Ok(red)
+}
+
+/// The quarter (`2026Q2`) of a day `2026-06-30`.
+fn quarter_of(day: &str) -> String {
+    let month: u32 = day.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    format!(
+        "{}Q{}",
+        day.get(..4).unwrap_or(""),
+        month.saturating_sub(1) / 3 + 1
+    )
 }
 
 /// One line of the monitoring report of a date.
@@ -1266,4 +1494,174 @@ pub async fn reads_monitoring(state: &AppState, caller: &Caller) -> bool {
         Action::ReadRankings,
         &*state.live.read().await,
     )
+}
+
+/// The project classes of the loaded schemes (classes of kind project, or any class of a budget
+/// scheme): what a project's `classes` may name.
+pub fn project_classes(live: &Live) -> std::collections::BTreeMap<String, Text> {
+    live.schemes
+        .values()
+        .flat_map(|s| {
+            let budget = s.model.scheme.kind == jixiao_core::scheme::SchemeKind::Budget;
+            s.model
+                .scheme
+                .classes
+                .iter()
+                .filter(move |(_, c)| budget || c.kind == jixiao_core::scheme::ClassKind::Project)
+                .map(|(code, c)| (code.to_string(), c.name.clone()))
+        })
+        .collect()
+}
+
+/// The evaluation classes a project may be declared into (code and name), for the form.
+pub async fn class_choices(state: &AppState) -> Vec<(String, Text)> {
+    project_classes(&*state.live.read().await)
+        .into_iter()
+        .collect()
+}
+
+/// The day of a project's year-end monitoring, whose spending is the year's.
+fn year_end(year: i64) -> String {
+    format!("{year}-12-31")
+}
+
+/// Writes what the evaluation schemes read from the projects whose targets are approved
+/// (elements with `source = "project"`): the amount, an approved target by its category, the
+/// spending of the year-end monitoring; for the project's year, as counted values noting where
+/// they came from. A project not yet among the assessed objects joins them first (a unit of
+/// level project under its department, in its evaluation classes, from the first day of its
+/// year). Only the schemes of a project's classes are served. Returns the values written.
+pub async fn publish_elements(state: &AppState) -> Result<usize> {
+    use jixiao_core::scheme::ProjectRead;
+    let (specs, known) = {
+        let live = state.live.read().await;
+        // (element, what it reads, the classes of the schemes that use it)
+        let mut specs: Vec<(String, jixiao_core::scheme::ProjectSpec, Vec<String>)> = Vec::new();
+        for s in live.schemes.values() {
+            let classes: Vec<String> = s
+                .model
+                .scheme
+                .classes
+                .keys()
+                .map(|c| c.to_string())
+                .collect();
+            for e in &s.model.elements {
+                if let Some(spec) = &e.def.project {
+                    match specs.iter_mut().find(|(c, _, _)| *c == e.code.as_str()) {
+                        Some((_, _, cs)) => cs.extend(classes.iter().cloned()),
+                        None => specs.push((e.code.to_string(), spec.clone(), classes.clone())),
+                    }
+                }
+            }
+        }
+        (specs, live.units.clone())
+    };
+    let projects: Vec<ProjectRow> = jixiao_store::projects::list(&state.store)
+        .await?
+        .into_iter()
+        .filter(|p| p.stage == "targets_approved" && !p.classes.is_empty())
+        .collect();
+    if projects.is_empty() {
+        return Ok(0);
+    }
+    let mut wanted: Vec<crate::ops::values::Worked> = Vec::new();
+    for p in &projects {
+        let targets = jixiao_store::projects::targets(&state.store, &p.code).await?;
+        let end = jixiao_store::projects::monitoring(&state.store, &p.code)
+            .await?
+            .into_iter()
+            .find(|m| m.day == year_end(p.year));
+        for (element, spec, classes) in &specs {
+            if !p.classes.iter().any(|c| classes.contains(c)) {
+                continue;
+            }
+            let read = match spec.read {
+                ProjectRead::Amount => {
+                    Some((p.amount.clone(), format!("项目金额（{}年预算）", p.year)))
+                }
+                ProjectRead::Target => targets
+                    .iter()
+                    .find(|t| Some(format!("{}.{}", t.level1, t.level2)) == spec.category)
+                    .map(|t| {
+                        (
+                            t.value.clone(),
+                            format!("批复的绩效目标：{} {}{}", t.name, t.value, t.unit),
+                        )
+                    }),
+                ProjectRead::Spent => end.as_ref().map(|m| {
+                    (
+                        m.spent.clone(),
+                        format!("年末运行监控（{}）累计支出", m.day),
+                    )
+                }),
+            };
+            if let Some((v, note)) = read {
+                let v = jixiao_core::data::parse_number(&v).ok_or_else(|| {
+                    Error::internal(&format!("{}: stored `{v}` does not read", p.code))
+                })?;
+                wanted.push((element.clone(), p.code.clone(), p.year.to_string(), v, note));
+            }
+        }
+    }
+    let actor = jixiao_store::audit::Actor::system("project");
+    let mut tx = state.store.write().await?;
+    let mut joined = 0;
+    for p in projects.iter().filter(|p| !known.contains(&p.code)) {
+        let code = |s: &str| {
+            jixiao_core::code::Code::parse(s)
+                .map_err(|_| Error::internal(&format!("project {}: bad code `{s}`", p.code)))
+        };
+        let class = p
+            .classes
+            .iter()
+            .map(|c| {
+                jixiao_core::code::Ident::parse(c)
+                    .map_err(|_| Error::internal(&format!("project {}: bad class `{c}`", p.code)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let name_en = if p.name_en.is_empty() {
+            p.code.clone()
+        } else {
+            p.name_en.clone()
+        };
+        let unit = jixiao_core::org::Unit {
+            code: code(&p.code)?,
+            name: Text::new(p.name_zh.clone(), name_en),
+            parent: Some(code(&p.dept)?),
+            level: jixiao_core::org::Level::Project,
+            class: jixiao_core::org::Classes(class),
+            coefficients: Default::default(),
+            targets: Default::default(),
+        };
+        jixiao_store::org::create_unit(
+            &mut tx,
+            &actor,
+            &unit,
+            &format!("{}-01-01", p.year),
+            "绩效目标已批复，项目纳入绩效评价",
+        )
+        .await?;
+        joined += 1;
+    }
+    let written =
+        crate::ops::values::write_counted(&mut tx, &actor, &wanted, "value.project").await?;
+    if written.is_empty() && joined == 0 {
+        return Ok(0);
+    }
+    commit(tx).await?;
+    if joined > 0 {
+        state.reload().await?;
+    } else {
+        state.live.write().await.apply_many(&written);
+    }
+    crate::ops::warnings::follow(state, &written).await;
+    Ok(written.len())
+}
+
+/// [`publish_elements`] after a project changed: a failure is logged (the change stands; the
+/// scheduled round writes the elements).
+pub async fn publish_after_change(state: &AppState) {
+    if let Err(e) = publish_elements(state).await {
+        tracing::warn!(error = %e.detail(jixiao_core::text::Lang::En), "could not update the project data elements; the next scheduled round will");
+    }
 }

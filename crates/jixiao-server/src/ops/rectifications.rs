@@ -19,18 +19,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
-pub const SOURCES: [&str; 6] = [
-    "warning",
-    "inspection",
-    "enforcement",
-    "evaluation",
-    "appeal",
-    "manual",
-];
+/// Where a task comes from; `monitoring` is a red result of a budget project's monitoring.
+pub const SOURCES: [&str; 7] = jixiao_core::scheme::RECTIFICATION_SOURCES;
 
 pub fn source_name(kind: &str) -> Text {
     match kind {
         "warning" => Text::new("预警", "warning"),
+        "monitoring" => Text::new("预算运行监控", "budget monitoring"),
         "inspection" => Text::new("检查隐患", "inspection hazard"),
         "enforcement" => Text::new("执法案件审查", "enforcement-case finding"),
         "evaluation" => Text::new("评价发现", "evaluation finding"),
@@ -737,43 +732,8 @@ pub async fn publish_elements(state: &AppState) -> Result<usize> {
     }
     let actor = Actor::system("rectification");
     let mut tx = state.store.write().await?;
-    let mut written = Vec::new();
-    for (element, unit, period, v, note) in &wanted {
-        let value = v.to_string();
-        let content = jixiao_store::values::Content {
-            value: &value,
-            note,
-            state: "counted",
-            return_reason: "",
-        };
-        let row = match jixiao_store::values::get(&mut tx, unit, element, period).await? {
-            None => Some(
-                jixiao_store::values::insert(
-                    &mut tx,
-                    &actor,
-                    jixiao_store::values::Key {
-                        unit,
-                        element,
-                        period,
-                    },
-                    content,
-                )
-                .await?,
-            ),
-            Some(c)
-                if c.state == "counted"
-                    && c.note == *note
-                    && c.value.parse::<rust_decimal::Decimal>().ok() == Some(*v) =>
-            {
-                None
-            }
-            Some(c) => {
-                jixiao_store::values::update(&mut tx, &actor, &c, "value.rectification", content)
-                    .await?
-            }
-        };
-        written.extend(row);
-    }
+    let written =
+        crate::ops::values::write_counted(&mut tx, &actor, &wanted, "value.rectification").await?;
     if written.is_empty() {
         return Ok(0);
     }

@@ -1009,3 +1009,54 @@ fn diff(live: &Live, element: &str, a: &Standing, b: &Standing) -> Effect {
         standings_changed: standing.into_iter().collect(),
     }
 }
+
+/// A value the server works out itself (element, unit, period, value, note).
+pub type Worked = (String, String, String, Decimal, String);
+
+/// Writes values the server works out itself (from rectification tasks, from budget
+/// projects) as counted, in `tx`: new ones inserted, changed ones updated (audited as
+/// `action`), unchanged ones left alone. Returns the rows written.
+pub async fn write_counted(
+    tx: &mut jixiao_store::Tx,
+    actor: &jixiao_store::audit::Actor,
+    wanted: &[Worked],
+    action: &str,
+) -> Result<Vec<ValueRow>> {
+    let mut written = Vec::new();
+    for (element, unit, period, v, note) in wanted {
+        let value = v.normalize().to_string();
+        let content = jixiao_store::values::Content {
+            value: &value,
+            note,
+            state: "counted",
+            return_reason: "",
+        };
+        let row = match jixiao_store::values::get(tx, unit, element, period).await? {
+            None => Some(
+                jixiao_store::values::insert_as(
+                    tx,
+                    actor,
+                    jixiao_store::values::Key {
+                        unit,
+                        element,
+                        period,
+                    },
+                    content,
+                    action,
+                    "",
+                )
+                .await?,
+            ),
+            Some(c)
+                if c.state == "counted"
+                    && c.note == *note
+                    && c.value.parse::<Decimal>().ok() == Some(*v) =>
+            {
+                None
+            }
+            Some(c) => jixiao_store::values::update(tx, actor, &c, action, content).await?,
+        };
+        written.extend(row);
+    }
+    Ok(written)
+}

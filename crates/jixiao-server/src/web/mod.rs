@@ -86,10 +86,26 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
         )
         .route("/applied/{scheme}/{period}", get(applied::report))
         .route("/projects", get(projects::list).post(projects::create))
+        .route(
+            "/projects/import",
+            axum::routing::post(projects::import_projects),
+        )
+        .route(
+            "/projects/import/template",
+            get(projects::projects_template),
+        )
+        .route(
+            "/monitoring/import",
+            axum::routing::post(projects::import_monitoring),
+        )
+        .route(
+            "/monitoring/import/template",
+            get(projects::monitoring_template),
+        )
         .route("/projects/{code}", get(projects::show).post(projects::act))
         .route(
             "/budget-adjustment/{scheme}/{period}",
-            get(adjustment::table),
+            get(adjustment::table).post(adjustment::publish),
         )
         .route("/monitoring", get(projects::monitoring))
         .route("/monitoring/{day}", get(projects::monitoring_on))

@@ -115,7 +115,10 @@ impl AuditPage<'_> {
         if field == "state" && jixiao_core::workflow::ValueState::parse(v).is_some() {
             return crate::i18n::escape(&super::state_label(l, v));
         }
-        if v == "—" || self.chinese(v) {
+        if v.starts_with(['[', '{']) {
+            // Nested JSON (a published table's lines): as code, its Chinese marked as such.
+            format!("<code class=\"json\">{}</code>", l.name(v))
+        } else if v == "—" || self.chinese(v) {
             l.name(v)
         } else {
             format!("<code>{}</code>", crate::i18n::escape(v))

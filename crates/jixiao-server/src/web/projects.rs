@@ -21,11 +21,16 @@ struct ListPage<'a> {
     may_declare: bool,
     /// (code, name) of the departments the caller may declare for.
     depts: Vec<(String, String)>,
+    /// (code, name) of the evaluation classes a project may join.
+    classes: Vec<(String, String)>,
     threshold: String,
     /// Whether the caller reads the monitoring reports (the district's readers).
     may_monitor: bool,
     /// (link, label) of each budget-adjustment table.
     adjustments: Vec<(String, String)>,
+    /// What an import wrote, or why it was refused (each problem at its row and column).
+    imported: Option<usize>,
+    problems: Vec<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -34,36 +39,48 @@ pub struct DoneQuery {
 }
 
 pub async fn list(page: Page, State(state): State<AppState>) -> Response {
-    let r = async {
-        let rows = crate::ops::projects::list(&state, &page.caller).await?;
-        let l = page.ctx.l;
-        let depts: Vec<(String, String)> =
-            crate::ops::projects::declare_choices(&state, &page.caller)
-                .await
-                .into_iter()
-                .map(|(code, name)| (code, l.plain(&name).to_owned()))
-                .collect();
-        render(&ListPage {
-            ctx: &page.ctx,
-            rows,
-            may_declare: !depts.is_empty(),
-            depts,
-            threshold: state.config.budget.exante_threshold.normalize().to_string(),
-            may_monitor: crate::ops::projects::reads_monitoring(&state, &page.caller).await,
-            adjustments: crate::ops::adjustment::choices(&state, &page.caller)
-                .await
-                .into_iter()
-                .map(|(scheme, title, period)| {
-                    (
-                        format!("/budget-adjustment/{scheme}/{period}"),
-                        format!("{} · {period}", l.plain(&title)),
-                    )
-                })
-                .collect(),
-        })
-    }
-    .await;
+    let r = list_page(&page, &state, None, Vec::new()).await;
     page.finish(r)
+}
+
+async fn list_page(
+    page: &Page,
+    state: &AppState,
+    imported: Option<usize>,
+    problems: Vec<String>,
+) -> crate::error::Result<Response> {
+    let rows = crate::ops::projects::list(state, &page.caller).await?;
+    let l = page.ctx.l;
+    let depts: Vec<(String, String)> = crate::ops::projects::declare_choices(state, &page.caller)
+        .await
+        .into_iter()
+        .map(|(code, name)| (code, l.plain(&name).to_owned()))
+        .collect();
+    render(&ListPage {
+        ctx: &page.ctx,
+        rows,
+        may_declare: !depts.is_empty(),
+        depts,
+        classes: crate::ops::projects::class_choices(state)
+            .await
+            .into_iter()
+            .map(|(code, name)| (code, l.plain(&name).to_owned()))
+            .collect(),
+        threshold: state.config.budget.exante_threshold.normalize().to_string(),
+        may_monitor: crate::ops::projects::reads_monitoring(state, &page.caller).await,
+        imported,
+        problems,
+        adjustments: crate::ops::adjustment::choices(state, &page.caller)
+            .await
+            .into_iter()
+            .map(|(scheme, title, period)| {
+                (
+                    format!("/budget-adjustment/{scheme}/{period}"),
+                    format!("{} · {period}", l.plain(&title)),
+                )
+            })
+            .collect(),
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -79,6 +96,9 @@ pub struct NewForm {
     pub kind: String,
     #[serde(default)]
     pub major: Option<String>,
+    /// One evaluation class (the form offers each; the API takes several).
+    #[serde(default)]
+    pub classes: String,
     pub reason: String,
 }
 
@@ -102,6 +122,14 @@ pub async fn create(
                 fund_source: f.fund_source,
                 kind: f.kind,
                 major: f.major.is_some(),
+                classes: f
+                    .classes
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                funds: Vec::new(),
                 reason: f.reason,
             },
         )
@@ -566,5 +594,99 @@ pub async fn monitoring_on(
     Query(q): Query<MonitoringQuery>,
 ) -> Response {
     let r = monitoring_page(&page, &state, Some(day), q.format).await;
+    page.finish(r)
+}
+
+/// The list page after an import: how many were written, or every problem at its place.
+async fn after_import(
+    page: &Page,
+    state: &AppState,
+    outcome: std::result::Result<usize, jixiao_core::issue::Issues>,
+) -> crate::error::Result<Response> {
+    match outcome {
+        Ok(n) => list_page(page, state, Some(n), Vec::new()).await,
+        Err(i) => {
+            let lang = page.lang();
+            let shown = i.iter().map(|x| x.render(lang)).collect();
+            list_page(page, state, None, shown).await
+        }
+    }
+}
+
+/// A project list from a workbook or CSV: declared together or not at all.
+pub async fn import_projects(
+    page: Page,
+    State(state): State<AppState>,
+    Query(q): Query<super::CsrfQuery>,
+    form: axum::extract::Multipart,
+) -> Response {
+    use crate::ops::project_imports::{declare_many, read_projects};
+    let r = async {
+        page.check_csrf(&q.csrf)?;
+        let (name, bytes, picked) = super::imports::fields(form).await?;
+        let reason = super::field(&picked, "reason");
+        let outcome = match read_projects(&name, &bytes, reason) {
+            Ok((list, places)) => declare_many(&state, &page.caller, &list, &places).await?,
+            Err(i) => Err(i),
+        };
+        after_import(&page, &state, outcome).await
+    }
+    .await;
+    page.finish(r)
+}
+
+/// A date's monitoring figures from a workbook or CSV: stored together or not at all.
+pub async fn import_monitoring(
+    page: Page,
+    State(state): State<AppState>,
+    Query(q): Query<super::CsrfQuery>,
+    form: axum::extract::Multipart,
+) -> Response {
+    use crate::ops::project_imports::{read_monitoring, report_many};
+    let r = async {
+        page.check_csrf(&q.csrf)?;
+        let (name, bytes, _) = super::imports::fields(form).await?;
+        let outcome = match read_monitoring(&state, &name, &bytes).await? {
+            Ok((list, places)) => report_many(&state, &page.caller, &list, &places).await?,
+            Err(i) => Err(i),
+        };
+        after_import(&page, &state, outcome).await
+    }
+    .await;
+    page.finish(r)
+}
+
+/// The project list's template.
+pub async fn projects_template(page: Page) -> Response {
+    let r = async {
+        page.caller.require_signed_in()?;
+        let bytes = crate::ops::project_imports::projects_template()?;
+        Ok(crate::http::download::workbook(bytes, "项目清单模板"))
+    }
+    .await;
+    page.finish(r)
+}
+
+#[derive(serde::Deserialize)]
+pub struct DateQuery {
+    #[serde(default)]
+    pub date: String,
+}
+
+/// A date's monitoring template: a row per monitored target of the caller's projects.
+pub async fn monitoring_template(
+    page: Page,
+    State(state): State<AppState>,
+    Query(q): Query<DateQuery>,
+) -> Response {
+    let r = async {
+        let bytes =
+            crate::ops::project_imports::monitoring_template(&state, &page.caller, &q.date).await?;
+        Ok(crate::http::download::workbook(
+            bytes,
+            &format!("运行监控模板-{}", q.date),
+        ))
+    }
+    .await;
     page.finish(r)
 }

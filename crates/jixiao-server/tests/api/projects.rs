@@ -20,8 +20,9 @@ async fn projects_pass_their_gates(db: Db) {
     let expert = app.user("evaluator").await;
     let reporter = app.user("qly_reporter").await;
 
-    // The demo: one approved, one rejected, one with the expert, one below the threshold (and
-    // last year's five, evaluated).
+    // The demo: approved, rejected, with the expert, below the threshold, targets waiting for
+    // review, targets returned, red at the latest monitoring, on track (and last year's five,
+    // evaluated).
     let all = finance.ok_get("/api/v1/projects").await;
     assert_eq!(
         codes(&all),
@@ -30,6 +31,10 @@ async fn projects_pass_their_gates(db: Db) {
             "XM2026-02",
             "XM2026-03",
             "XM2026-04",
+            "XM2026-05",
+            "XM2026-06",
+            "XM2026-07",
+            "XM2026-08",
             "P2025-01",
             "P2025-02",
             "P2025-03",
@@ -57,11 +62,33 @@ async fn projects_pass_their_gates(db: Db) {
     );
     assert_eq!(by("XM2026-03")["stage"], "exante");
     assert_eq!(by("XM2026-04")["exante_required"], false);
-    // The expert sees the three assigned, not the fourth; a street's reporter sees none.
+    // The expert sees the six assigned, not the others; a street's reporter sees none.
     assert_eq!(
         codes(&expert.ok_get("/api/v1/projects").await),
-        ["XM2026-01", "XM2026-02", "XM2026-03"].map(String::from)
+        [
+            "XM2026-01",
+            "XM2026-02",
+            "XM2026-03",
+            "XM2026-05",
+            "XM2026-06",
+            "XM2026-07"
+        ]
+        .map(String::from)
     );
+    assert_eq!(by("XM2026-05")["stage"], "targets_submitted");
+    // Two years and two sources: the 2026 rows add up to its amount.
+    let funds = finance.ok_get("/api/v1/projects/XM2026-05").await["funds"].clone();
+    assert_eq!(
+        funds,
+        json!([
+            { "year": 2026, "source": "一般公共预算", "amount": "1400" },
+            { "year": 2026, "source": "政府专项债券", "amount": "1000" },
+            { "year": 2027, "source": "一般公共预算", "amount": "1600" }
+        ])
+    );
+    assert_eq!(by("XM2026-06")["stage"], "targets_returned");
+    assert_eq!(by("XM2026-06")["exante_conclusion"], "revise");
+    assert_eq!(by("XM2026-07")["stage"], "targets_approved");
     assert_eq!(
         expert.get("/api/v1/projects/XM2026-04").await.status_code(),
         404
@@ -319,7 +346,7 @@ async fn declaring_a_project(db: Db) {
     }
     assert_eq!(
         codes(&finance.ok_get("/api/v1/projects").await).len(),
-        11,
+        15,
         "only the two good ones were added"
     );
     // The office reads projects but does not run the budget gates.
@@ -523,7 +550,15 @@ async fn next_years_budget_adjustment(db: Db) {
         .iter()
         .find(|l| l["project"] == "P2025-01")
         .expect("P2025-01");
-    assert_eq!(p1["amount"], "800");
+    assert_eq!(p1["amount"], "1200");
+    // Beside the grade: the ex-ante conclusion (none: before jixiao) and the latest monitoring.
+    assert!(p1["exante"].is_null(), "{p1}");
+    assert_eq!(p1["monitoring"]["zh"], "2025-12-31 正常", "{p1}");
+    let road = lines
+        .iter()
+        .find(|l| l["project"] == "P2025-04")
+        .expect("P2025-04");
+    assert_eq!(road["monitoring"]["zh"], "2025-12-31 红色", "{road}");
     assert_eq!(p1["dept_name"]["zh"], "区农业农村局");
     assert_eq!(reporter.get(path).await.status_code(), 403);
     let page = finance
@@ -545,3 +580,478 @@ async fn next_years_budget_adjustment(db: Db) {
     );
 }
 scenario!(next_years_budget_adjustment);
+
+/// The target approval → evaluation link: approved targets, the amount and the year-end
+/// monitoring reach the evaluation schemes as values noting where they came from, never typed
+/// again; a project joins the assessed objects when its targets are approved.
+async fn approved_targets_reach_the_evaluation(db: Db) {
+    let app = App::spawn(db).await;
+    let finance = app.user("finance").await;
+
+    // The demo's 2025 projects: the self-evaluation reads their approved targets.
+    let v = finance
+        .ok_get("/api/v1/values/P2025-01/qty_planned/2025")
+        .await;
+    let v = &v["row"];
+    assert_eq!(v["value"], "50", "{v}");
+    assert_eq!(v["state"], "counted", "{v}");
+    assert!(
+        v["note"]
+            .as_str()
+            .expect("note")
+            .starts_with("批复的绩效目标：食用菌标准化大棚建设数量 50座"),
+        "{v}"
+    );
+    let spent = finance.ok_get("/api/v1/values/P2025-04/spent/2025").await;
+    assert_eq!(spent["row"]["value"], "666", "{spent}");
+    // P2025-04 was red at its year-end monitoring (spending 74% and roads 66.7% against 100%):
+    // a rectification task for the transport bureau, from the monitoring.
+    let tasks = finance
+        .ok_get("/api/v1/rectifications?source=monitoring")
+        .await;
+    let from_monitoring: Vec<&Value> = tasks
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| &t["task"])
+        .collect();
+    assert!(
+        from_monitoring
+            .iter()
+            .any(|t| t["source_id"] == "P2025-04@2025-12-31" && t["unit_code"] == "JTJ"),
+        "{tasks}"
+    );
+
+    // A project below the threshold, declared into the self-evaluation: not an assessed object
+    // until its targets are approved.
+    let bad = finance
+        .post(
+            "/api/v1/projects",
+            json!({"code": "P2025-09", "name_zh": "高标准农田灌溉设施维护", "dept": "NYJ",
+                    "year": 2025, "amount": "90", "fund_source": "一般公共预算",
+                    "kind": "continuing", "classes": ["project_selff"], "reason": "补录"}),
+        )
+        .await;
+    assert_eq!(bad.status_code(), 422, "{}", bad.text());
+    assert!(bad.text().contains("classes[0]"), "{}", bad.text());
+    assert!(bad.text().contains("project_self"), "{}", bad.text());
+    let d = finance
+        .ok_post(
+            "/api/v1/projects",
+            json!({"code": "P2025-09", "name_zh": "高标准农田灌溉设施维护", "dept": "NYJ",
+                    "year": 2025, "amount": "90", "fund_source": "一般公共预算",
+                    "kind": "continuing", "classes": ["project_self"], "reason": "补录"}),
+            201,
+        )
+        .await;
+    assert_eq!(d["classes"], json!(["project_self"]));
+    assert_eq!(
+        finance.get("/api/v1/units/P2025-09").await.status_code(),
+        404
+    );
+    let d = finance
+        .ok_put(
+            "/api/v1/projects/P2025-09/targets",
+            json!({"version": d["version"], "reason": "申报目标", "targets": [
+                {"level1": "output", "level2": "quantity", "name": "维护灌溉泵站", "direction": "at_least", "value": "20", "unit": "座"},
+                {"level1": "output", "level2": "cost", "name": "项目总成本", "direction": "at_most", "value": "90", "unit": "万元"},
+                {"level1": "benefit", "level2": "economic", "name": "粮食增产", "direction": "at_least", "value": "30", "unit": "万元"},
+                {"level1": "benefit", "level2": "social", "name": "受益农户", "direction": "at_least", "value": "500", "unit": "户"}
+            ]}),
+        )
+        .await;
+    finance
+        .ok_post(
+            "/api/v1/projects/P2025-09/targets/review",
+            json!({"decision": "approve", "version": d["version"], "reason": "予以批复"}),
+            200,
+        )
+        .await;
+    // Approved: a project under its department in the self-evaluation's class, with its
+    // amount and targets as the evaluation's values.
+    let unit = finance.ok_get("/api/v1/units/P2025-09").await;
+    assert_eq!(unit["unit"]["parent"], "NYJ", "{unit}");
+    assert_eq!(unit["unit"]["level"], "project", "{unit}");
+    for (element, value) in [
+        ("budget", "90"),
+        ("qty_planned", "20"),
+        ("cost_budget", "90"),
+        ("benefit_target", "30"),
+        ("beneficiaries_target", "500"),
+    ] {
+        let v = finance
+            .ok_get(&format!("/api/v1/values/P2025-09/{element}/2025"))
+            .await;
+        assert_eq!(v["row"]["value"], value, "{element}: {v}");
+    }
+    // No year-end monitoring yet: the year's spending is not there.
+    let none = finance.ok_get("/api/v1/values/P2025-09/spent/2025").await;
+    assert!(none["row"].is_null(), "{none}");
+    // The year-end monitoring brings it: 81 of 90 spent (90%, 10 points behind: yellow, with
+    // measures), all 20 pumping stations done.
+    finance
+        .ok_post(
+            "/api/v1/projects/P2025-09/monitoring",
+            json!({"date": "2025-12-31", "spent": "81", "completed": ["20"],
+                    "measures": "结余资金按规定收回"}),
+            200,
+        )
+        .await;
+    let spent = finance.ok_get("/api/v1/values/P2025-09/spent/2025").await;
+    assert_eq!(spent["row"]["value"], "81", "{spent}");
+    assert!(
+        spent["row"]["note"]
+            .as_str()
+            .expect("note")
+            .contains("2025-12-31"),
+        "{spent}"
+    );
+    // The self-evaluation scores it: budget execution 81 / 90 = 90% of its points, traced to
+    // the project's values.
+    let card = finance
+        .ok_get("/api/v1/results/wolong-budget-self-2025/2025/units/P2025-09?kind=provisional")
+        .await;
+    assert_eq!(card["class"]["code"], "project_self", "{card}");
+    let text = card.to_string();
+    assert!(text.contains("81 ÷ 90 × 100 = 90"), "{card}");
+    let quantity = card["row"]["indicators"]
+        .as_array()
+        .expect("indicators")
+        .iter()
+        .find(|i| i["code"] == "quantity")
+        .expect("quantity");
+    assert!(
+        quantity["explanation"]["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .any(|i| i["element"] == "qty_planned" && i["value"] == "20"),
+        "{quantity}"
+    );
+    // The targets stay final: declaring again is refused.
+    let again = finance
+        .put(
+            "/api/v1/projects/P2025-09/targets",
+            json!({"version": 99, "reason": "改", "targets": []}),
+        )
+        .await;
+    assert_eq!(again.status_code(), 409, "{}", again.text());
+}
+scenario!(approved_targets_reach_the_evaluation);
+
+/// Finance's tables: a project list and a date's monitoring figures from files, checked whole
+/// with every problem at its row and column and written all or nothing; the budget-adjustment
+/// table reviewed and published, each department reading its own lines.
+async fn imports_and_the_published_adjustment(db: Db) {
+    let app = App::spawn(db).await;
+    let finance = app.user("finance").await;
+    let csrf = finance.csrf.clone().unwrap_or_default();
+    let upload = |name: &'static str, csv: String, reason: bool| {
+        let form = axum_test::multipart::MultipartForm::new().add_part(
+            "file",
+            axum_test::multipart::Part::bytes(csv.into_bytes()).file_name(name),
+        );
+        if reason {
+            form.add_text("reason", "2026年第二批项目申报")
+        } else {
+            form
+        }
+    };
+    let head = "项目代码,项目名称,主管部门代码,年度,金额（万元）,资金来源,类型（新增/延续）,重大项目（是/否）,绩效评价类别,申报理由\n";
+    let before = codes(&finance.ok_get("/api/v1/projects").await).len();
+    // Row 3: an unknown department (column C) and a bad amount (column E); row 4 repeats row
+    // 2's code. Nothing is declared.
+    let bad = finance
+        .server
+        .post(&format!("/projects/import?csrf={csrf}"))
+        .multipart(upload(
+            "projects.csv",
+            format!(
+                "{head}XM2026-21,城区公厕提升改造,CGJ,2026,85,一般公共预算,新增,否,project_self,\n\
+                 XM2026-22,智慧停车系统,NOPE,2026,十万,一般公共预算,新增,否,,\n\
+                 XM2026-21,重复的项目,CGJ,2026,50,一般公共预算,延续,否,,\n"
+            ),
+            true,
+        ))
+        .await
+        .text();
+    assert!(bad.contains("proj-problems"), "{bad}");
+    for place in ["第3行“C”列", "第3行“E”列", "第4行“A”列"] {
+        assert!(bad.contains(place), "{place}: {bad}");
+    }
+    assert_eq!(
+        codes(&finance.ok_get("/api/v1/projects").await).len(),
+        before
+    );
+    let good = finance
+        .server
+        .post(&format!("/projects/import?csrf={csrf}"))
+        .multipart(upload(
+            "projects.csv",
+            format!(
+                "{head}XM2026-21,城区公厕提升改造,CGJ,2026,85,一般公共预算,新增,否,project_self,\n\
+                 XM2026-22,智慧停车系统,CGJ,2026,320,政府专项债券,新增,是,,\n"
+            ),
+            true,
+        ))
+        .await
+        .text();
+    assert!(good.contains("proj-imported"), "{good}");
+    let d = finance.ok_get("/api/v1/projects/XM2026-22").await;
+    assert_eq!(d["major"], true);
+    assert_eq!(d["exante_required"], true, "320 ≥ the 100 threshold");
+    assert_eq!(d["kind"], "new");
+    assert_eq!(
+        finance.ok_get("/api/v1/projects/XM2026-21").await["classes"],
+        json!(["project_self"])
+    );
+    // Funding over years and sources: the project's year must add up to its amount.
+    let body = |funds: Value| {
+        json!({ "code": "XM2026-23", "name_zh": "城乡供水一体化", "dept": "NYJ", "year": 2026,
+                "amount": "500", "fund_source": "一般公共预算", "kind": "new", "reason": "申报",
+                "funds": funds })
+    };
+    let r = finance
+        .post(
+            "/api/v1/projects",
+            body(json!([
+                { "year": 2026, "source": "一般公共预算", "amount": "300" },
+                { "year": 2026, "source": "一般公共预算", "amount": "100" },
+                { "year": 2040, "source": "", "amount": "0" }
+            ])),
+        )
+        .await;
+    assert_eq!(r.status_code(), 422);
+    let text = r.text();
+    assert!(
+        text.contains("合计 400 万元，与项目金额 500 万元不符"),
+        "{text}"
+    );
+    for place in [
+        "funds[1].source",
+        "funds[2].year",
+        "funds[2].source",
+        "funds[2].amount",
+    ] {
+        assert!(text.contains(place), "{place}: {text}");
+    }
+    let d = finance
+        .ok_post(
+            "/api/v1/projects",
+            body(json!([
+                { "year": 2026, "source": "一般公共预算", "amount": "300" },
+                { "year": 2026, "source": "政府专项债券", "amount": "200" },
+                { "year": 2027, "source": "一般公共预算", "amount": "250.50" }
+            ])),
+            201,
+        )
+        .await;
+    assert_eq!(d["funds"].as_array().expect("funds").len(), 3);
+    assert_eq!(d["funds"][2]["amount"], "250.5");
+    // One source, one year: the amount is its funding.
+    assert_eq!(
+        finance.ok_get("/api/v1/projects/XM2026-21").await["funds"],
+        json!([{ "year": 2026, "source": "一般公共预算", "amount": "85" }])
+    );
+    let template = finance.get("/projects/import/template").await;
+    assert_eq!(&template.as_bytes()[..2], b"PK");
+
+    // Monitoring figures for 2026-10-31: the template lists the approved projects' targets.
+    let template = finance
+        .get("/monitoring/import/template?date=2026-10-31")
+        .await;
+    assert_eq!(&template.as_bytes()[..2], b"PK");
+    let mhead = "项目代码,监控日期,累计支出（万元）,监控目标,累计完成,说明,纠偏措施\n";
+    // XM2026-01: 1200 万元, 42 km; on 2026-10-31 (304 of 365 days: 83.29%) 960 spent (80%),
+    // 36 km (85.71%) — green. XM2026-08: a target that is not its own (row 3, column D).
+    let bad = finance
+        .server
+        .post(&format!("/monitoring/import?csrf={csrf}"))
+        .multipart(upload(
+            "monitoring.csv",
+            format!(
+                "{mhead}XM2026-01,2026-10-31,960,提质改造农村公路里程,36,,\n\
+                 XM2026-08,2026-10-31,80,储备库面积,35,,\n"
+            ),
+            false,
+        ))
+        .await
+        .text();
+    assert!(bad.contains("proj-problems"), "{bad}");
+    assert!(
+        bad.contains("第3行“D”列") && bad.contains("储备库面积"),
+        "{bad}"
+    );
+    let days = |p: &Value| -> Vec<String> {
+        p["monitoring"]
+            .as_array()
+            .expect("monitoring")
+            .iter()
+            .map(|m| m["day"].as_str().expect("day").to_owned())
+            .collect()
+    };
+    let p1 = finance.ok_get("/api/v1/projects/XM2026-01").await;
+    assert!(
+        !days(&p1).contains(&"2026-10-31".to_owned()),
+        "nothing written"
+    );
+    // XM2026-08 now too far behind without measures: named at its row's measures column.
+    let bad = finance
+        .server
+        .post(&format!("/monitoring/import?csrf={csrf}"))
+        .multipart(upload(
+            "monitoring.csv",
+            format!(
+                "{mhead}XM2026-01,2026-10-31,960,提质改造农村公路里程,36,,\n\
+                 XM2026-08,2026-10-31,30,新增储备物资品类,35,,\n"
+            ),
+            false,
+        ))
+        .await
+        .text();
+    assert!(
+        bad.contains("第3行“G”列") && bad.contains("纠偏措施"),
+        "{bad}"
+    );
+    let good = finance
+        .server
+        .post(&format!("/monitoring/import?csrf={csrf}"))
+        .multipart(upload(
+            "monitoring.csv",
+            format!(
+                "{mhead}XM2026-01,2026-10-31,960,提质改造农村公路里程,36,交通运输局报送,\n\
+                 XM2026-08,2026-10-31,80,新增储备物资品类,35,,\n"
+            ),
+            false,
+        ))
+        .await
+        .text();
+    assert!(good.contains("proj-imported"), "{good}");
+    let p1 = finance.ok_get("/api/v1/projects/XM2026-01").await;
+    assert!(days(&p1).contains(&"2026-10-31".to_owned()), "{p1}");
+    let line = finance
+        .ok_get("/api/v1/monitoring/2026-10-31")
+        .await
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["code"] == "XM2026-01")
+        .cloned()
+        .expect("XM2026-01");
+    assert_eq!(line["level"], "green", "{line}");
+    // The same through the API: problems at reports[i].field.
+    let r = finance
+        .post(
+            "/api/v1/monitoring/import",
+            json!({ "reports": [{ "code": "XM2026-08", "date": "2027-01-01", "spent": "x", "completed": [] }] }),
+        )
+        .await;
+    assert_eq!(r.status_code(), 422);
+    for place in [
+        "reports[0].date",
+        "reports[0].spent",
+        "reports[0].completed",
+    ] {
+        assert!(r.text().contains(place), "{place}: {}", r.text());
+    }
+
+    // The published adjustment table (the demo's finance published 2025's, keeping road
+    // maintenance at its amount).
+    let p = finance
+        .ok_get("/api/v1/budget-adjustment/wolong-budget-self-2025/2025/published")
+        .await;
+    let lines = p["table"]["lines"].as_array().expect("lines");
+    let road = lines
+        .iter()
+        .find(|l| l["project"] == "P2025-04")
+        .expect("P2025-04");
+    assert_eq!(road["decided"], "900", "{road}");
+    assert!(
+        road["decided_reason"]
+            .as_str()
+            .expect("why")
+            .contains("法定支出"),
+        "{road}"
+    );
+    let dec = |v: &Value| -> jixiao_core::Decimal { v.as_str().expect("n").parse().expect("d") };
+    let mut total = jixiao_core::Decimal::ZERO;
+    for l in lines {
+        if l["project"] != "P2025-04" {
+            assert_eq!(l["decided"], l["suggested"], "{l}");
+        }
+        total += dec(&l["decided"]);
+    }
+    assert_eq!(dec(&p["table"]["decided_total"]), total);
+    // A bad decision: named, nothing published.
+    let r = finance
+        .post(
+            "/api/v1/budget-adjustment/wolong-budget-self-2025/2025/publish",
+            json!({ "kind": "provisional", "reason": "复核", "decisions": [
+                { "project": "P2025-02", "amount": "-1", "reason": "" },
+                { "project": "NOPE", "amount": "1", "reason": "x" }
+            ] }),
+        )
+        .await;
+    assert_eq!(r.status_code(), 422);
+    for place in [
+        "decisions[0].amount",
+        "decisions[0].reason",
+        "decisions[1].project",
+    ] {
+        assert!(r.text().contains(place), "{place}: {}", r.text());
+    }
+    assert_eq!(
+        finance
+            .ok_get("/api/v1/budget-adjustment/wolong-budget-self-2025/2025/published")
+            .await["id"],
+        p["id"]
+    );
+    // Published again through the page: 2,800 for the compound renovation, with its reason.
+    let r = finance
+        .post_form(
+            "/budget-adjustment/wolong-budget-self-2025/2025",
+            &[
+                ("kind", "provisional"),
+                ("publication", ""),
+                ("amount:P2025-02", "2800"),
+                ("why:P2025-02", "剩余1个小区结转实施"),
+                ("reason", "预算编制复核"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status_code(), 303, "{}", r.text());
+    let again = finance
+        .ok_get("/api/v1/budget-adjustment/wolong-budget-self-2025/2025/published")
+        .await;
+    assert_ne!(again["id"], p["id"]);
+    let compound = again["table"]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["project"] == "P2025-02")
+        .cloned()
+        .expect("P2025-02");
+    assert_eq!(compound["decided"], "2800");
+    let page = finance
+        .get("/budget-adjustment/wolong-budget-self-2025/2025?published=1")
+        .await
+        .text();
+    assert!(
+        page.contains("adj-published") && page.contains("剩余1个小区结转实施"),
+        "{page}"
+    );
+    // A street's people read only their own lines (none here); the audit log has it.
+    let street = app.user("qly_reporter").await;
+    let theirs = street
+        .ok_get("/api/v1/budget-adjustment/wolong-budget-self-2025/2025/published")
+        .await;
+    assert!(
+        theirs["table"]["lines"]
+            .as_array()
+            .expect("lines")
+            .is_empty(),
+        "{theirs}"
+    );
+    assert_eq!(theirs["table"]["decided_total"], "0");
+}
+scenario!(imports_and_the_published_adjustment);
