@@ -17,11 +17,13 @@ after(async () => { await browser?.close(); await demo?.stop(); });
 const PAGES = {
   office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif',
     '/audit', '/publish', '/appeals', '/units', '/import', '/feeds', '/report/wolong-2025/2025Q4/QLY',
-    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025'],
+    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025',
+    '/inspections', '/inspections/1'],
   qly_reporter: ['/', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/appeals'],
   finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-04', '/projects/XM2026-07', '/monitoring/2026-06-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional',
     '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],
   evaluator: ['/projects/XM2026-03'],
+  inspector: ['/inspections/1'],
   public: ['/public', '/login'],
 };
 

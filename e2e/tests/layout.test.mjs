@@ -25,7 +25,8 @@ test('at 360 px the form and the report card fit the screen', async () => {
   for (const [user, paths] of Object.entries({
     finance: ['/projects', '/projects/XM2026-07', '/monitoring', '/monitoring/2026-09-30',
       '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional', '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],
-    office: ['/earlier/wolong-2025'],
+    office: ['/earlier/wolong-2025', '/inspections', '/inspections/1'],
+    inspector: ['/inspections/1'],
   })) {
     const c = await contextAt(browser, demo.base, 360);
     const p = await c.newPage();
@@ -48,11 +49,13 @@ const pages = {
   sfj_reviewer: ['/', '/review'],
   office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY',
     '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4', '/units', '/feeds', '/dhis2', '/import', '/public',
-    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025', '/report/wolong-2025/2025/QLY'],
+    '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025', '/report/wolong-2025/2025/QLY',
+    '/inspections', '/inspections/1'],
   leader: ['/dashboard/wolong-2025/2025Q3'],
   finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-02', '/projects/XM2026-04', '/projects/XM2026-06', '/projects/XM2026-07', '/monitoring', '/monitoring/2026-06-30',
     '/monitoring/2026-09-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional', '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],
   evaluator: ['/projects', '/projects/XM2026-03'],
+  inspector: ['/inspections', '/inspections/1'],
 };
 
 // Words a Chinese page may show in Latin letters: names of formats and products, and the

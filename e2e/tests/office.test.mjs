@@ -37,7 +37,7 @@ test('the audit log shows the chain intact, filters, and downloads', async () =>
   assert.match(await page.textContent('#chain-status'), /哈希链完整/);
   // Actions in words, changes field by field.
   await page.goto('/audit?entity=value');
-  assert.match(await page.textContent('table.audit tbody tr td:nth-child(4)'), /保存数据|导入数据|计入成绩/);
+  assert.match((await page.textContent('table.audit tbody tr td:nth-child(4)')).trim(), /^[^A-Za-z]+$/, 'the action in words');
   const fields = await page.locator('table.diff td:first-child code').allTextContents();
   assert.ok(fields.includes('value') && fields.includes('state'), fields.join(','));
   // Filters by names: a unit typed by its name, an action chosen by its name.
@@ -58,8 +58,9 @@ test('the audit log shows the chain intact, filters, and downloads', async () =>
   // In the workbook too: times are dates (sortable), actions and targets in words.
   assert.ok(ws.getRow(2).getCell(2).value instanceof Date, String(ws.getRow(2).getCell(2).value));
   assert.match(ws.getRow(2).getCell(2).numFmt, /yyyy-mm-dd hh:mm/);
-  assert.equal(cells(ws, 2)[4], '保存数据');
-  assert.match(cells(ws, 2)[5], /^数据：[^A-Za-z]+ · [^A-Za-z]+ · 2025/);
+  // (the newest value entry: a value the server wrote from a budget project, say)
+  assert.match(cells(ws, 2)[4], /^[^A-Za-z]+$/, 'the action in words');
+  assert.match(cells(ws, 2)[5], /^数据：[^A-Za-z]+ · [^A-Za-z]+ · 20\d\d/);
   assert.equal(ws.views[0].state, 'frozen', 'the header row is frozen');
   assert.ok(ws.rowCount > 1);
   // Readers who are not the office do not see it.

@@ -243,6 +243,8 @@ pub enum Action<'a> {
     },
     /// Run the budget gates: assign ex-ante experts and conclude, approve or return targets.
     ManageBudget,
+    /// Set up cross-inspection rounds, their teams and assignments (异地交叉检查).
+    ManageInspections,
 }
 
 fn in_unit(p: &Principal, unit: &str, s: &impl Scope) -> bool {
@@ -403,6 +405,7 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
                 || (matches!(p.role, Reporter | UnitLeader) && in_unit(p, unit, s))
         }
         Action::ManageBudget => matches!(p.role, Admin | Finance),
+        Action::ManageInspections => matches!(p.role, Admin | Office),
     }
 }
 

@@ -24,6 +24,7 @@ pub mod engine;
 pub mod explain;
 pub mod feed;
 pub mod formula;
+pub mod inspection;
 pub mod issue;
 pub mod model;
 pub mod org;

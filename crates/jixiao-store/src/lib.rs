@@ -12,6 +12,7 @@ pub mod dhis2;
 pub mod earlier;
 pub mod evidence;
 pub mod feeds;
+pub mod inspections;
 pub mod keys;
 pub mod notices;
 pub mod org;

@@ -3,6 +3,7 @@
 mod applications;
 mod budget;
 mod checks;
+mod inspection;
 mod methods;
 mod props;
 mod rollup;

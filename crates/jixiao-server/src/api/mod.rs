@@ -17,6 +17,7 @@ pub mod extract;
 pub mod feeds;
 pub mod followup;
 pub mod imports;
+pub mod inspections;
 pub mod keys;
 pub mod periods;
 pub mod projects;
@@ -52,7 +53,8 @@ use utoipa_axum::routes;
         (name = "periods", description = "考核期间 · periods"),
         (name = "values", description = "填报与审核 · reporting and review"),
         (name = "results", description = "实时结果 · live results"),
-        (name = "budget", description = "预算项目：事前评估、绩效目标 · budget projects: ex-ante evaluation, targets"),
+        (name = "budget", description = "预算绩效：事前评估、绩效目标、运行监控、预算调整 · budget performance: ex-ante, targets, monitoring, adjustment"),
+        (name = "inspections", description = "异地交叉检查 · cross-inspection rounds"),
         (name = "publications", description = "公示 · publication"),
         (name = "appeals", description = "申诉复核 · appeals"),
         (name = "warnings", description = "预警跟踪 · warnings followed up"),
@@ -263,6 +265,11 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(projects::monitoring_report))
         .routes(routes!(projects::import))
         .routes(routes!(projects::import_monitoring))
+        .routes(routes!(inspections::list, inspections::create))
+        .routes(routes!(inspections::get))
+        .routes(routes!(inspections::generate))
+        .routes(routes!(inspections::assign))
+        .routes(routes!(inspections::score))
         .routes(routes!(adjustment::table))
         .routes(routes!(adjustment::publish))
         .routes(routes!(adjustment::published))

@@ -24,6 +24,7 @@ pub mod exports;
 pub mod feeds;
 pub mod home;
 pub mod imports;
+pub mod inspections;
 pub mod keys;
 pub mod notices;
 pub mod periods;

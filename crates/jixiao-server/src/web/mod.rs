@@ -14,6 +14,7 @@ pub mod entry;
 pub mod feeds;
 pub mod followup;
 pub mod imports;
+pub mod inspections;
 pub mod office;
 pub mod pages;
 pub mod projects;
@@ -85,6 +86,14 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             get(results::report_card),
         )
         .route("/applied/{scheme}/{period}", get(applied::report))
+        .route(
+            "/inspections",
+            get(inspections::list).post(inspections::create),
+        )
+        .route(
+            "/inspections/{id}",
+            get(inspections::show).post(inspections::act),
+        )
         .route("/projects", get(projects::list).post(projects::create))
         .route(
             "/projects/import",
@@ -297,6 +306,9 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
         Role::Finance | Role::Admin | Role::Evaluator | Role::Reporter | Role::UnitLeader
     ) {
         items.push(("/projects", "nav-projects"));
+    }
+    if matches!(role, Role::Office | Role::Admin | Role::Inspector) {
+        items.push(("/inspections", "nav-inspections"));
     }
     // Finance publishes the budget schemes' results.
     if matches!(role, Role::Office | Role::Admin | Role::Finance) {

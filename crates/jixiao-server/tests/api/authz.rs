@@ -439,6 +439,50 @@ fn table() -> Vec<Case> {
             none,
             READERS,
         ),
+        // Cross-inspection rounds: the office sets them up; the district's readers and the
+        // round's inspectors read them; a team's members record scores.
+        case(
+            "GET",
+            "/api/v1/inspections",
+            "/api/v1/inspections",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "POST",
+            "/api/v1/inspections",
+            "/api/v1/inspections",
+            || json!({ "period": "x", "title": "矩阵", "element": "safety_inspection", "teams": [], "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/inspections/{id}",
+            "/api/v1/inspections/1",
+            none,
+            &["admin", "office", "finance", "leader", "inspector"],
+        ),
+        case(
+            "POST",
+            "/api/v1/inspections/{id}/generate",
+            "/api/v1/inspections/1/generate",
+            || json!({ "version": 999, "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "PUT",
+            "/api/v1/inspections/{id}/assignments",
+            "/api/v1/inspections/1/assignments",
+            || json!({ "assignments": [], "version": 999, "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/inspections/{id}/scores",
+            "/api/v1/inspections/1/scores",
+            || json!({ "unit": "NOPE", "score": "x" }),
+            &["admin", "office", "inspector"],
+        ),
         case(
             "POST",
             "/api/v1/projects/import",
@@ -1007,6 +1051,7 @@ async fn authorization_matrix(db: Db) {
                         .contains(&case.template))
                 || case.template == "/api/v1/rectifications/{id}/act"
                 || case.template.starts_with("/api/v1/projects/{code}")
+                || case.template.starts_with("/api/v1/inspections/{id}")
                 || case.template == "/api/v1/rectifications/{id}/evidence";
             let was_denied = denied(status, &body, hides);
             checked += 1;

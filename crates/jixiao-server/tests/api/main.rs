@@ -15,6 +15,7 @@ mod exports;
 mod feeds;
 mod followup;
 mod imports;
+mod inspections;
 mod nodes;
 mod org;
 mod pages;

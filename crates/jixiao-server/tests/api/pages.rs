@@ -121,6 +121,25 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
             &["admin", "office", "finance", "leader", "evaluator"],
         ),
         ("/earlier/wolong-2025?format=xlsx", OFFICE),
+        // Cross-inspection rounds: a list for everyone (their own); a round to the office, the
+        // district's readers and its inspectors; the published adjustment table to a street's
+        // people too (their own lines).
+        ("/inspections", SIGNED_IN),
+        (
+            "/inspections/1",
+            &["admin", "office", "finance", "leader", "inspector"],
+        ),
+        (
+            "/budget-adjustment/wolong-budget-self-2025/2025?published=1",
+            &[
+                "admin",
+                "office",
+                "finance",
+                "leader",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
         ("/applied/wolong-2025/2025?publication={pub}", READERS),
         (
             "/applied/wolong-2025/2025?kind=provisional&format=xlsx",
@@ -141,9 +160,14 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
 
 /// Pages whose target's existence is private: a 404 is a refusal too.
 fn hides(path: &str) -> bool {
-    ["/warnings/", "/rectifications/", "/projects/"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    [
+        "/warnings/",
+        "/rectifications/",
+        "/projects/",
+        "/inspections/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// Whether an answer refuses: 401/403, or (nobody signed in) a redirect to the sign-in page.

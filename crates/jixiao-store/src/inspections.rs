@@ -1,0 +1,305 @@
+//! Cross-inspection rounds (异地交叉检查): their teams and which team inspects which unit.
+//! Every change is one audited write with its before and after.
+
+use crate::audit::{Actor, Change, append};
+use crate::{Result, Store, Tx, get_i64, get_opt, get_str, now};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundRow {
+    pub id: i64,
+    pub period: String,
+    pub title: String,
+    pub element: String,
+    /// The units it inspects.
+    pub units: Vec<String>,
+    pub no_reciprocal: bool,
+    pub no_repeat: bool,
+    pub balanced: bool,
+    pub seed: Option<i64>,
+    pub created_by: String,
+    pub created_at: String,
+    pub version: i64,
+}
+
+fn round_row(r: &sqlx::any::AnyRow) -> Result<RoundRow> {
+    Ok(RoundRow {
+        id: get_i64(r, "id")?,
+        period: get_str(r, "period")?,
+        title: get_str(r, "title")?,
+        element: get_str(r, "element")?,
+        units: get_str(r, "units")?
+            .split(',')
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        no_reciprocal: get_i64(r, "no_reciprocal")? != 0,
+        no_repeat: get_i64(r, "no_repeat")? != 0,
+        balanced: get_i64(r, "balanced")? != 0,
+        seed: sqlx::Row::try_get::<Option<i64>, _>(r, "seed")?,
+        created_by: get_str(r, "created_by")?,
+        created_at: get_str(r, "created_at")?,
+        version: get_i64(r, "version")?,
+    })
+}
+
+/// A team of a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamRow {
+    pub code: String,
+    pub name: String,
+    /// The unit its inspectors come from.
+    pub home: String,
+    /// Usernames of its inspectors.
+    pub members: Vec<String>,
+}
+
+fn team_row(r: &sqlx::any::AnyRow) -> Result<TeamRow> {
+    Ok(TeamRow {
+        code: get_str(r, "code")?,
+        name: get_str(r, "name")?,
+        home: get_str(r, "home")?,
+        members: get_str(r, "members")?
+            .split(',')
+            .filter(|m| !m.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+/// Which team inspects a unit, and the score once recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignmentRow {
+    pub unit: String,
+    pub team: String,
+    /// `generated` or `manual`.
+    pub source: String,
+    pub score: Option<String>,
+    pub note: String,
+    pub recorded_by: Option<String>,
+    pub recorded_at: Option<String>,
+}
+
+fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
+    Ok(AssignmentRow {
+        unit: get_str(r, "unit")?,
+        team: get_str(r, "team")?,
+        source: get_str(r, "source")?,
+        score: get_opt(r, "score")?,
+        note: get_str(r, "note")?,
+        recorded_by: get_opt(r, "recorded_by")?,
+        recorded_at: get_opt(r, "recorded_at")?,
+    })
+}
+
+fn json<T: Serialize>(t: &T) -> String {
+    serde_json::to_string(t).unwrap_or_default()
+}
+
+/// A new round.
+pub struct NewRound<'a> {
+    pub period: &'a str,
+    pub title: &'a str,
+    pub element: &'a str,
+    pub units: &'a [String],
+    pub no_reciprocal: bool,
+    pub no_repeat: bool,
+    pub balanced: bool,
+}
+
+/// Creates a round with its teams.
+pub async fn create(
+    tx: &mut Tx,
+    actor: &Actor,
+    n: &NewRound<'_>,
+    teams: &[TeamRow],
+    reason: &str,
+) -> Result<RoundRow> {
+    let r = sqlx::query("INSERT INTO inspection_rounds (period, title, element, units, no_reciprocal, no_repeat, balanced, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *")
+        .bind(n.period)
+        .bind(n.title)
+        .bind(n.element)
+        .bind(n.units.join(","))
+        .bind(i64::from(n.no_reciprocal))
+        .bind(i64::from(n.no_repeat))
+        .bind(i64::from(n.balanced))
+        .bind(&actor.name)
+        .bind(now())
+        .fetch_one(&mut **tx)
+        .await?;
+    let round = round_row(&r)?;
+    for t in teams {
+        sqlx::query("INSERT INTO inspection_teams (round_id, code, name, home, members) VALUES ($1, $2, $3, $4, $5)")
+            .bind(round.id)
+            .bind(&t.code)
+            .bind(&t.name)
+            .bind(&t.home)
+            .bind(t.members.join(","))
+            .execute(&mut **tx)
+            .await?;
+    }
+    append(
+        tx,
+        actor,
+        Change {
+            action: "inspection.create",
+            entity: "inspection",
+            entity_id: &round.id.to_string(),
+            before: None,
+            after: Some(json(&serde_json::json!({ "round": round, "teams": teams }))),
+            reason,
+        },
+    )
+    .await?;
+    Ok(round)
+}
+
+pub async fn get(store: &Store, id: i64) -> Result<Option<RoundRow>> {
+    sqlx::query("SELECT * FROM inspection_rounds WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .as_ref()
+        .map(round_row)
+        .transpose()
+}
+
+/// Every round, newest first.
+pub async fn list(store: &Store) -> Result<Vec<RoundRow>> {
+    sqlx::query("SELECT * FROM inspection_rounds ORDER BY id DESC")
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(round_row)
+        .collect()
+}
+
+pub async fn teams(store: &Store, round: i64) -> Result<Vec<TeamRow>> {
+    sqlx::query("SELECT * FROM inspection_teams WHERE round_id = $1 ORDER BY code")
+        .bind(round)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(team_row)
+        .collect()
+}
+
+pub async fn assignments(store: &Store, round: i64) -> Result<Vec<AssignmentRow>> {
+    sqlx::query("SELECT * FROM inspection_assignments WHERE round_id = $1 ORDER BY team, unit")
+        .bind(round)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(assignment_row)
+        .collect()
+}
+
+/// Replaces a round's assignments (none recorded yet: the operations layer checks) at
+/// `version`; false when someone changed the round first.
+pub async fn assign(
+    tx: &mut Tx,
+    actor: &Actor,
+    round: &RoundRow,
+    pairs: &[(String, String)],
+    source: &str,
+    seed: Option<i64>,
+    reason: &str,
+) -> Result<bool> {
+    let before: Vec<AssignmentRow> =
+        sqlx::query("SELECT * FROM inspection_assignments WHERE round_id = $1 ORDER BY team, unit")
+            .bind(round.id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(assignment_row)
+            .collect::<Result<_>>()?;
+    let changed = sqlx::query(
+        "UPDATE inspection_rounds SET version = version + 1, seed = $1 WHERE id = $2 AND version = $3",
+    )
+    .bind(seed)
+    .bind(round.id)
+    .bind(round.version)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM inspection_assignments WHERE round_id = $1")
+        .bind(round.id)
+        .execute(&mut **tx)
+        .await?;
+    for (team, unit) in pairs {
+        sqlx::query("INSERT INTO inspection_assignments (round_id, unit, team, source) VALUES ($1, $2, $3, $4)")
+            .bind(round.id)
+            .bind(unit)
+            .bind(team)
+            .bind(source)
+            .execute(&mut **tx)
+            .await?;
+    }
+    append(
+        tx,
+        actor,
+        Change {
+            action: "inspection.assign",
+            entity: "inspection",
+            entity_id: &round.id.to_string(),
+            before: Some(json(&before)),
+            after: Some(json(
+                &serde_json::json!({ "source": source, "seed": seed, "pairs": pairs }),
+            )),
+            reason,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Records the score a team gave a unit (audited with the before).
+pub async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    round: i64,
+    unit: &str,
+    score: &str,
+    note: &str,
+) -> Result<Option<AssignmentRow>> {
+    let before =
+        sqlx::query("SELECT * FROM inspection_assignments WHERE round_id = $1 AND unit = $2")
+            .bind(round)
+            .bind(unit)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(before) = before.as_ref().map(assignment_row).transpose()? else {
+        return Ok(None);
+    };
+    let at = now();
+    let r = sqlx::query("UPDATE inspection_assignments SET score = $1, note = $2, recorded_by = $3, recorded_at = $4 WHERE round_id = $5 AND unit = $6 RETURNING *")
+        .bind(score)
+        .bind(note)
+        .bind(&actor.name)
+        .bind(&at)
+        .bind(round)
+        .bind(unit)
+        .fetch_one(&mut **tx)
+        .await?;
+    let after = assignment_row(&r)?;
+    append(
+        tx,
+        actor,
+        Change {
+            action: "inspection.score",
+            entity: "inspection",
+            entity_id: &format!("{round}/{unit}"),
+            before: Some(json(&before)),
+            after: Some(json(&after)),
+            reason: note,
+        },
+    )
+    .await?;
+    Ok(Some(after))
+}
