@@ -165,7 +165,7 @@ pub async fn declare_many(
     let mut issues = Issues::new();
     {
         let live = state.live.read().await;
-        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut seen = std::collections::BTreeSet::new();
         for (i, b) in list.projects.iter().enumerate() {
             if !can(
                 &caller.principal,
@@ -182,7 +182,7 @@ pub async fn declare_many(
                 ));
             }
             placed(places, i, check_new(&live, b), &mut issues);
-            if seen.insert(b.code.trim(), i).is_some() {
+            if !seen.insert(b.code.trim()) {
                 issues.push(places.issue(
                     i,
                     "code",
@@ -241,9 +241,9 @@ pub async fn report_many(
     may_declare(state, caller).await?;
     let mut issues = Issues::new();
     let mut ready = Vec::new();
-    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (i, r) in list.reports.iter().enumerate() {
-        if seen.insert((r.code.clone(), r.date.clone()), i).is_some() {
+        if !seen.insert((r.code.clone(), r.date.clone())) {
             issues.push(places.issue(
                 i,
                 "date",

@@ -202,19 +202,31 @@ pub async fn act(
         page.check_csrf(&f.csrf)?;
         match f.action.as_str() {
             "generate" => {
+                let seed = match f.seed.trim() {
+                    "" => None,
+                    t => Some(t.parse::<i64>().map_err(|_| {
+                        crate::error::Error::bad_request(
+                            "bad_seed",
+                            jixiao_core::text::Text::new(
+                                format!("seed：“{t}”不是整数"),
+                                format!("seed: `{t}` is not a whole number"),
+                            ),
+                        )
+                    })?),
+                };
                 crate::ops::inspections::generate(
                     &state,
                     &page.caller,
                     id,
                     &Generate {
-                        seed: f.seed.trim().parse().ok(),
+                        seed,
                         version: f.version,
                         reason: f.reason,
                     },
                 )
                 .await?;
             }
-            _ => {
+            "score" => {
                 crate::ops::inspections::score(
                     &state,
                     &page.caller,
@@ -226,6 +238,17 @@ pub async fn act(
                     },
                 )
                 .await?;
+            }
+            other => {
+                return Err(crate::error::Error::bad_request(
+                    "bad_action",
+                    jixiao_core::text::Text::new(
+                        format!(
+                            "不支持的操作“{other}”：应为 generate（生成安排）或 score（录入得分）"
+                        ),
+                        format!("unsupported action `{other}`: generate or score"),
+                    ),
+                ));
             }
         }
         Ok(see_other(&format!("/inspections/{id}?done={}", f.action)))
