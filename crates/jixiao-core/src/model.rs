@@ -1248,6 +1248,18 @@ impl Builder<'_> {
                             );
                         }
                     }
+                    for v in &spec.severity {
+                        if !crate::scheme::HAZARD_SEVERITIES.contains(&v.as_str()) {
+                            self.s.err(
+                                "bad_rectification_severity",
+                                &format!("{path}.rectification.severity"),
+                                t!(
+                                    "没有“{v}”这种隐患等级（major 重大、general 一般）",
+                                    "no hazard severity `{v}` (major, general)"
+                                ),
+                            );
+                        }
+                    }
                 }
                 _ => {}
             }

@@ -547,6 +547,11 @@ pub struct RectificationSpec {
     /// `appeal`, `manual`); empty: all.
     #[serde(default)]
     pub from: Vec<String>,
+    /// Only tasks of these severities (`major`, `general`: inspection hazards); empty: all.
+    /// `{ measure = "total", from = ["inspection"], severity = ["major"] }` counts the major
+    /// hazards found on inspections.
+    #[serde(default)]
+    pub severity: Vec<String>,
 }
 
 /// What a project element reads from the budget project it scores.
@@ -585,6 +590,9 @@ pub const TARGET_CATEGORIES: [&str; 9] = [
     "benefit.sustainable",
     "satisfaction.satisfaction",
 ];
+
+/// The severities of inspection hazards (一般隐患, 重大隐患).
+pub const HAZARD_SEVERITIES: [&str; 2] = ["general", "major"];
 
 /// The task sources a rectification element may name.
 pub const RECTIFICATION_SOURCES: [&str; 7] = [

@@ -95,6 +95,65 @@ fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
     })
 }
 
+/// An item of a round's checklist (检查项目) with its full marks; a unit's score is the sum of
+/// its items' scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    pub code: String,
+    pub name: String,
+    /// Full marks, exact decimal text (`20`, `12.5`).
+    pub points: String,
+}
+
+/// A unit's score on one checklist item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemScore {
+    pub unit: String,
+    pub item: String,
+    pub score: String,
+}
+
+/// A hazard (隐患) a team found at a unit, and the rectification task it opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HazardRow {
+    pub id: i64,
+    pub round_id: i64,
+    pub unit: String,
+    pub team: String,
+    pub location: String,
+    /// `fire`, `chemicals`, `construction`, `traffic`, `equipment`, `gas`, `industry`, `other`.
+    pub category: String,
+    /// `general` (一般隐患) or `major` (重大隐患).
+    pub severity: String,
+    pub description: String,
+    /// The last day of its rectification (YYYY-MM-DD).
+    pub deadline: String,
+    pub task_id: i64,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+fn hazard_row(r: &sqlx::any::AnyRow) -> Result<HazardRow> {
+    Ok(HazardRow {
+        id: get_i64(r, "id")?,
+        round_id: get_i64(r, "round_id")?,
+        unit: get_str(r, "unit")?,
+        team: get_str(r, "team")?,
+        location: get_str(r, "location")?,
+        category: get_str(r, "category")?,
+        severity: get_str(r, "severity")?,
+        description: get_str(r, "description")?,
+        deadline: get_str(r, "deadline")?,
+        task_id: get_i64(r, "task_id")?,
+        recorded_by: get_str(r, "recorded_by")?,
+        recorded_at: get_str(r, "recorded_at")?,
+    })
+}
+
 fn json<T: Serialize>(t: &T) -> String {
     serde_json::to_string(t).unwrap_or_default()
 }
@@ -116,6 +175,7 @@ pub async fn create(
     actor: &Actor,
     n: &NewRound<'_>,
     teams: &[TeamRow],
+    checklist: &[ChecklistItem],
     reason: &str,
 ) -> Result<RoundRow> {
     let r = sqlx::query("INSERT INTO inspection_rounds (period, title, element, units, no_reciprocal, no_repeat, balanced, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *")
@@ -141,6 +201,16 @@ pub async fn create(
             .execute(&mut **tx)
             .await?;
     }
+    for (i, c) in checklist.iter().enumerate() {
+        sqlx::query("INSERT INTO inspection_checklist (round_id, code, name, points, position) VALUES ($1, $2, $3, $4, $5)")
+            .bind(round.id)
+            .bind(&c.code)
+            .bind(&c.name)
+            .bind(&c.points)
+            .bind(i as i64)
+            .execute(&mut **tx)
+            .await?;
+    }
     append(
         tx,
         actor,
@@ -149,7 +219,9 @@ pub async fn create(
             entity: "inspection",
             entity_id: &round.id.to_string(),
             before: None,
-            after: Some(json(&serde_json::json!({ "round": round, "teams": teams }))),
+            after: Some(json(
+                &serde_json::json!({ "round": round, "teams": teams, "checklist": checklist }),
+            )),
             reason,
         },
     )
@@ -259,13 +331,49 @@ pub async fn assign(
     Ok(true)
 }
 
-/// Records the score a team gave a unit (audited with the before).
+/// A round's checklist, in its order.
+pub async fn checklist(store: &Store, round: i64) -> Result<Vec<ChecklistItem>> {
+    sqlx::query("SELECT * FROM inspection_checklist WHERE round_id = $1 ORDER BY position")
+        .bind(round)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ChecklistItem {
+                code: get_str(r, "code")?,
+                name: get_str(r, "name")?,
+                points: get_str(r, "points")?,
+            })
+        })
+        .collect()
+}
+
+/// The item scores recorded in a round.
+pub async fn item_scores(store: &Store, round: i64) -> Result<Vec<ItemScore>> {
+    sqlx::query("SELECT * FROM inspection_item_scores WHERE round_id = $1 ORDER BY unit, item")
+        .bind(round)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ItemScore {
+                unit: get_str(r, "unit")?,
+                item: get_str(r, "item")?,
+                score: get_str(r, "score")?,
+            })
+        })
+        .collect()
+}
+
+/// Records the score a team gave a unit, with its item scores when the round has a checklist
+/// (audited with the before).
 pub async fn record(
     tx: &mut Tx,
     actor: &Actor,
     round: i64,
     unit: &str,
     score: &str,
+    items: &[(String, String)],
     note: &str,
 ) -> Result<Option<AssignmentRow>> {
     let before =
@@ -277,6 +385,32 @@ pub async fn record(
     let Some(before) = before.as_ref().map(assignment_row).transpose()? else {
         return Ok(None);
     };
+    let items_before: Vec<(String, String)> = sqlx::query(
+        "SELECT item, score FROM inspection_item_scores WHERE round_id = $1 AND unit = $2 ORDER BY item",
+    )
+    .bind(round)
+    .bind(unit)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| Ok((get_str(r, "item")?, get_str(r, "score")?)))
+    .collect::<Result<_>>()?;
+    sqlx::query("DELETE FROM inspection_item_scores WHERE round_id = $1 AND unit = $2")
+        .bind(round)
+        .bind(unit)
+        .execute(&mut **tx)
+        .await?;
+    for (item, s) in items {
+        sqlx::query(
+            "INSERT INTO inspection_item_scores (round_id, unit, item, score) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(round)
+        .bind(unit)
+        .bind(item)
+        .bind(s)
+        .execute(&mut **tx)
+        .await?;
+    }
     let at = now();
     let r = sqlx::query("UPDATE inspection_assignments SET score = $1, note = $2, recorded_by = $3, recorded_at = $4 WHERE round_id = $5 AND unit = $6 RETURNING *")
         .bind(score)
@@ -295,11 +429,83 @@ pub async fn record(
             action: "inspection.score",
             entity: "inspection",
             entity_id: &format!("{round}/{unit}"),
-            before: Some(json(&before)),
-            after: Some(json(&after)),
+            before: Some(json(
+                &serde_json::json!({ "assignment": before, "items": items_before }),
+            )),
+            after: Some(json(
+                &serde_json::json!({ "assignment": after, "items": items }),
+            )),
             reason: note,
         },
     )
     .await?;
     Ok(Some(after))
+}
+
+/// A hazard to record.
+pub struct NewHazard<'a> {
+    pub round_id: i64,
+    pub unit: &'a str,
+    pub team: &'a str,
+    pub location: &'a str,
+    pub category: &'a str,
+    pub severity: &'a str,
+    pub description: &'a str,
+    pub deadline: &'a str,
+    pub task_id: i64,
+}
+
+/// Records a hazard (audited `inspection.hazard`).
+pub async fn add_hazard(tx: &mut Tx, actor: &Actor, n: &NewHazard<'_>) -> Result<HazardRow> {
+    let r = sqlx::query("INSERT INTO inspection_hazards (round_id, unit, team, location, category, severity, description, deadline, task_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *")
+        .bind(n.round_id)
+        .bind(n.unit)
+        .bind(n.team)
+        .bind(n.location)
+        .bind(n.category)
+        .bind(n.severity)
+        .bind(n.description)
+        .bind(n.deadline)
+        .bind(n.task_id)
+        .bind(&actor.name)
+        .bind(now())
+        .fetch_one(&mut **tx)
+        .await?;
+    let h = hazard_row(&r)?;
+    append(
+        tx,
+        actor,
+        Change {
+            action: "inspection.hazard",
+            entity: "inspection",
+            entity_id: &format!("{}/{}", n.round_id, n.unit),
+            before: None,
+            after: Some(json(&h)),
+            reason: "",
+        },
+    )
+    .await?;
+    Ok(h)
+}
+
+/// A round's hazards, in the order recorded.
+pub async fn hazards(store: &Store, round: i64) -> Result<Vec<HazardRow>> {
+    sqlx::query("SELECT * FROM inspection_hazards WHERE round_id = $1 ORDER BY id")
+        .bind(round)
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(hazard_row)
+        .collect()
+}
+
+/// One hazard.
+pub async fn hazard(store: &Store, id: i64) -> Result<Option<HazardRow>> {
+    sqlx::query("SELECT * FROM inspection_hazards WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?
+        .as_ref()
+        .map(hazard_row)
+        .transpose()
 }

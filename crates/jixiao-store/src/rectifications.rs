@@ -13,6 +13,8 @@ pub struct TaskRow {
     pub source_kind: String,
     /// The source's id (a warning's number, …); empty for a task added by hand.
     pub source_id: String,
+    /// For an inspection hazard: `major` (重大隐患) or `general`; empty otherwise.
+    pub severity: String,
     pub unit_code: String,
     /// The person responsible in the unit.
     pub person: String,
@@ -45,6 +47,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<TaskRow> {
         id: get_i64(r, "id")?,
         source_kind: get_str(r, "source_kind")?,
         source_id: get_str(r, "source_id")?,
+        severity: get_str(r, "severity")?,
         unit_code: get_str(r, "unit_code")?,
         person: get_str(r, "person")?,
         period: get_str(r, "period")?,
@@ -74,6 +77,8 @@ fn json(t: &TaskRow) -> String {
 pub struct New<'a> {
     pub source_kind: &'a str,
     pub source_id: &'a str,
+    /// `major` or `general` for an inspection hazard; empty otherwise.
+    pub severity: &'a str,
     pub unit: &'a str,
     pub person: &'a str,
     pub period: &'a str,
@@ -85,8 +90,8 @@ pub struct New<'a> {
 
 pub async fn open(tx: &mut Tx, actor: &Actor, n: &New<'_>) -> Result<TaskRow> {
     let r = sqlx::query(
-        "INSERT INTO rectifications (source_kind, source_id, unit_code, person, period, problem, measures, deadline, verifier_code, state, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11) RETURNING *",
+        "INSERT INTO rectifications (source_kind, source_id, unit_code, person, period, problem, measures, deadline, verifier_code, state, created_by, created_at, severity) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12) RETURNING *",
     )
     .bind(n.source_kind)
     .bind(n.source_id)
@@ -99,6 +104,7 @@ pub async fn open(tx: &mut Tx, actor: &Actor, n: &New<'_>) -> Result<TaskRow> {
     .bind(n.verifier)
     .bind(&actor.name)
     .bind(now())
+    .bind(n.severity)
     .fetch_one(&mut **tx)
     .await?;
     let t = row(&r)?;

@@ -4,7 +4,7 @@ use crate::api::extract::{Json, Path};
 use crate::error::Result;
 use crate::http::Problem;
 use crate::ops::Caller;
-use crate::ops::inspections::{Detail, Generate, Manual, NewRound, Score};
+use crate::ops::inspections::{Detail, Generate, Hazard, Manual, NewHazard, NewRound, Score};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -87,4 +87,40 @@ pub async fn score(
     Ok(Json(
         crate::ops::inspections::score(&state, &caller, id, &b).await?,
     ))
+}
+
+/// A member of the assigned team (or the office) records a hazard found at a unit: it opens a
+/// rectification task for the unit (source `inspection`, with its severity) that the office
+/// verifies; the hazard rectification rate elements follow it.
+#[utoipa::path(post, path = "/inspections/{id}/hazards", tag = "inspections", params(("id" = i64, Path)), request_body = NewHazard,
+    responses((status = 201, body = Hazard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn hazard(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(b): Json<NewHazard>,
+) -> Result<(StatusCode, Json<Hazard>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::ops::inspections::hazard(&state, &caller, id, &b).await?),
+    ))
+}
+
+/// Attach a photo (or another evidence file) to a hazard (multipart field `file`): the office or
+/// the team that recorded it.
+#[utoipa::path(post, path = "/inspections/hazards/{hazard}/photos", tag = "inspections", params(("hazard" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 201), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(hazard): Path<i64>,
+    form: std::result::Result<
+        axum::extract::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<StatusCode> {
+    let upload = crate::http::upload::evidence(&state, crate::http::upload::form(form)?).await?;
+    crate::ops::evidence::attach_to_hazard(&state, &caller, hazard, upload.incoming()).await?;
+    Ok(StatusCode::CREATED)
 }

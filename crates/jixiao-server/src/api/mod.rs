@@ -270,6 +270,8 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(inspections::generate))
         .routes(routes!(inspections::assign))
         .routes(routes!(inspections::score))
+        .routes(routes!(inspections::hazard))
+        .routes(routes!(inspections::photo))
         .routes(routes!(adjustment::table))
         .routes(routes!(adjustment::publish))
         .routes(routes!(adjustment::published))

@@ -225,6 +225,17 @@ pub async fn attach_to_rectification(
     .await
 }
 
+/// Attaches a photo to an inspection hazard: by the office or the team that recorded it.
+pub async fn attach_to_hazard(
+    state: &AppState,
+    caller: &Caller,
+    hazard: i64,
+    file: Option<Incoming<'_>>,
+) -> Result<EvidenceRow> {
+    let h = crate::ops::inspections::photo_allowed(state, caller, hazard).await?;
+    keep(state, caller, ("hazard", h.id, &h.id.to_string()), file).await
+}
+
 /// A stored evidence file with the name and type it was attached with.
 pub struct EvidenceFile {
     pub bytes: Vec<u8>,
@@ -276,6 +287,29 @@ pub async fn download(state: &AppState, caller: &Caller, sha: &str) -> Result<Ev
                     None => false,
                 }
             }
+            // A hazard's photo: whoever reads its rectification task (the unit, its verifier, the
+            // district's readers) or its round (the office, the inspectors).
+            "hazard" => match jixiao_store::inspections::hazard(&state.store, e.owner_id).await? {
+                Some(h) => {
+                    let task = jixiao_store::rectifications::get(&mut conn, h.task_id).await?;
+                    let by_task = match task {
+                        Some(t) => can(
+                            &caller.principal,
+                            Action::ReadRectification {
+                                unit: &t.unit_code,
+                                verifier: &t.verifier_code,
+                            },
+                            &*state.live.read().await,
+                        ),
+                        None => false,
+                    };
+                    by_task
+                        || crate::ops::inspections::get(state, caller, h.round_id)
+                            .await
+                            .is_ok()
+                }
+                None => false,
+            },
             _ => false,
         };
         if ok {

@@ -16,7 +16,9 @@ use jixiao_core::access::{Action, Role};
 use jixiao_core::inspection::{Assignment, Problem, Rules, Team};
 use jixiao_core::issue::{Issue, Issues, Location};
 use jixiao_core::text::Text;
-use jixiao_store::inspections::{AssignmentRow, RoundRow, TeamRow};
+use jixiao_store::inspections::{
+    AssignmentRow, ChecklistItem, HazardRow, ItemScore, RoundRow, TeamRow,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -34,8 +36,54 @@ pub struct Detail {
     pub problems: Vec<Problem>,
     /// The previous round of the same element, whose pairs are not repeated.
     pub previous: Option<i64>,
-    /// `generate`, `assign`, `score`.
+    /// The checklist (检查项目) a unit's score adds up from; empty: one score per unit.
+    pub checklist: Vec<ChecklistItem>,
+    pub item_scores: Vec<ItemScore>,
+    /// The hazards found, with their rectification.
+    pub hazards: Vec<Hazard>,
+    /// `generate`, `assign`, `score`, `hazard`.
     pub allowed: Vec<String>,
+}
+
+/// A hazard with the state of its rectification task and its photos.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Hazard {
+    pub hazard: HazardRow,
+    /// The task's state: `open`, `in_progress`, `submitted`, `verified`, `returned`.
+    pub task_state: String,
+    /// Overdue: not submitted by the deadline.
+    pub overdue: bool,
+    /// Links to the photos and their names.
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub photos: Vec<(String, String)>,
+}
+
+/// The categories of hazards (code, name).
+pub const HAZARD_CATEGORIES: [(&str, &str, &str); 8] = [
+    ("fire", "消防安全", "fire safety"),
+    ("chemicals", "危险化学品", "hazardous chemicals"),
+    ("construction", "建筑施工", "construction"),
+    ("traffic", "道路交通", "road traffic"),
+    ("equipment", "特种设备", "special equipment"),
+    ("gas", "城镇燃气", "gas"),
+    ("industry", "工贸企业", "industry and trade"),
+    ("other", "其他", "other"),
+];
+
+/// A hazard category's name.
+pub fn category_name(code: &str) -> Text {
+    HAZARD_CATEGORIES
+        .iter()
+        .find(|c| c.0 == code)
+        .map_or_else(|| Text::new(code, code), |c| Text::new(c.1, c.2))
+}
+
+/// A severity's name.
+pub fn severity_name(code: &str) -> Text {
+    match code {
+        "major" => Text::new("重大隐患", "major hazard"),
+        _ => Text::new("一般隐患", "general hazard"),
+    }
 }
 
 fn rules_of(r: &RoundRow) -> Rules {
@@ -153,7 +201,24 @@ pub async fn get(state: &AppState, caller: &Caller, id: i64) -> Result<Detail> {
         allowed.extend(["generate", "assign"]);
     }
     if (office || member) && !assignments.is_empty() {
-        allowed.push("score");
+        allowed.extend(["score", "hazard"]);
+    }
+    let checklist = jixiao_store::inspections::checklist(&state.store, id).await?;
+    let item_scores = jixiao_store::inspections::item_scores(&state.store, id).await?;
+    let today = jixiao_store::today();
+    let mut hazards = Vec::new();
+    for h in jixiao_store::inspections::hazards(&state.store, id).await? {
+        let mut conn = crate::ops::conn(state).await?;
+        let task = jixiao_store::rectifications::get(&mut conn, h.task_id).await?;
+        drop(conn);
+        hazards.push(Hazard {
+            task_state: task.as_ref().map(|t| t.state.clone()).unwrap_or_default(),
+            overdue: task
+                .as_ref()
+                .is_some_and(|t| crate::ops::rectifications::is_overdue(t, &today)),
+            photos: crate::ops::evidence::links(state, "hazard", h.id).await?,
+            hazard: h,
+        });
     }
     Ok(Detail {
         round,
@@ -162,6 +227,9 @@ pub async fn get(state: &AppState, caller: &Caller, id: i64) -> Result<Detail> {
         assignments,
         problems,
         previous: prev,
+        checklist,
+        item_scores,
+        hazards,
         allowed: allowed.into_iter().map(str::to_owned).collect(),
     })
 }
@@ -179,6 +247,10 @@ pub struct NewRound {
     #[serde(default)]
     pub units: Vec<String>,
     pub teams: Vec<TeamRow>,
+    /// The checklist (检查项目) with each item's full marks; a unit's score is the sum of its
+    /// items. None: the team records one score.
+    #[serde(default)]
+    pub checklist: Vec<ChecklistItem>,
     /// Which rules apply (all by default).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -274,6 +346,53 @@ pub async fn create(state: &AppState, caller: &Caller, b: &NewRound) -> Result<D
                 ));
             }
         }
+        let max = live
+            .schemes
+            .values()
+            .flat_map(|s| s.model.elements.iter())
+            .find(|e| e.code.as_str() == b.element.trim())
+            .and_then(|e| e.def.max);
+        let mut item_codes = std::collections::BTreeSet::new();
+        let mut sum = Decimal::ZERO;
+        for (i, c) in b.checklist.iter().enumerate() {
+            if c.code.trim().is_empty() || !item_codes.insert(c.code.trim().to_owned()) {
+                issues.push(problem(
+                    format!("checklist[{i}].code"),
+                    format!("检查项目代码“{}”为空或重复", c.code),
+                    format!("checklist item code `{}` is empty or repeated", c.code),
+                ));
+            }
+            if c.name.trim().is_empty() {
+                issues.push(problem(
+                    format!("checklist[{i}].name"),
+                    "请填写检查项目名称".into(),
+                    "the item's name is required".into(),
+                ));
+            }
+            match jixiao_core::data::parse_number(c.points.trim()).filter(|p| *p > Decimal::ZERO) {
+                Some(p) => sum += p,
+                None => issues.push(problem(
+                    format!("checklist[{i}].points"),
+                    format!("分值“{}”应为正数", c.points),
+                    format!("points `{}` should be a positive number", c.points),
+                )),
+            }
+        }
+        if let Some(max) = max.filter(|m| !b.checklist.is_empty() && sum > *m) {
+            issues.push(problem(
+                "checklist".into(),
+                format!(
+                    "检查项目分值合计 {} 超过数据项的上限 {}",
+                    sum.normalize(),
+                    max.normalize()
+                ),
+                format!(
+                    "the items' points add up to {}, above the element's maximum {}",
+                    sum.normalize(),
+                    max.normalize()
+                ),
+            ));
+        }
         for (i, u) in units.iter().enumerate() {
             if !live.units.contains(u) {
                 issues.push(problem(
@@ -311,6 +430,16 @@ pub async fn create(state: &AppState, caller: &Caller, b: &NewRound) -> Result<D
             members: t.members.iter().map(|m| m.trim().to_owned()).collect(),
         })
         .collect();
+    let checklist: Vec<ChecklistItem> = b
+        .checklist
+        .iter()
+        .map(|c| ChecklistItem {
+            code: c.code.trim().to_owned(),
+            name: c.name.trim().to_owned(),
+            points: jixiao_core::data::parse_number(c.points.trim())
+                .map_or_else(String::new, |p| p.normalize().to_string()),
+        })
+        .collect();
     let rules = b.rules.unwrap_or_default();
     let mut tx = state.store.write().await?;
     let round = jixiao_store::inspections::create(
@@ -326,6 +455,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: &NewRound) -> Result<D
             balanced: rules.balanced,
         },
         &teams,
+        &checklist,
         &b.reason,
     )
     .await?;
@@ -497,77 +627,204 @@ pub async fn assign(state: &AppState, caller: &Caller, id: i64, b: &Manual) -> R
 #[serde(deny_unknown_fields)]
 pub struct Score {
     pub unit: String,
-    /// The inspection score, e.g. `86.5`.
+    /// The inspection score, e.g. `86.5`. With a checklist: empty (the sum of the items), or
+    /// the sum.
+    #[serde(default)]
     pub score: String,
+    /// With a checklist: every item's score, within 0 and its points.
+    #[serde(default)]
+    pub items: Vec<ItemEntry>,
     #[serde(default)]
     pub note: String,
 }
 
-/// A member of the team assigned to the unit (or the office) records its score: stored with the
-/// round and written as the unit's value of the round's element for its period.
-pub async fn score(state: &AppState, caller: &Caller, id: i64, b: &Score) -> Result<Detail> {
+/// One checklist item's score.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemEntry {
+    pub item: String,
+    pub score: String,
+}
+
+/// The round, the team assigned to `unit` and whether the caller is the office — if the caller
+/// is the office or a member of that team (a reader only: forbidden; neither: not found).
+async fn at_unit(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    unit: &str,
+) -> Result<(RoundRow, TeamRow, bool)> {
     caller.require_signed_in()?;
     let round = jixiao_store::inspections::get(&state.store, id)
         .await?
         .ok_or_else(not_found)?;
     let teams = jixiao_store::inspections::teams(&state.store, id).await?;
     let assignments = jixiao_store::inspections::assignments(&state.store, id).await?;
-    let (office, bounds) = {
+    let office = {
         let live = state.live.read().await;
         if !may_read(&live, caller, &teams) {
             return Err(not_found());
         }
-        let bounds = live
-            .schemes
-            .values()
-            .flat_map(|s| s.model.elements.iter())
-            .find(|e| e.code.as_str() == round.element)
-            .map(|e| (e.def.min, e.def.max));
-        (manages(&live, caller), bounds)
+        manages(&live, caller)
     };
-    // Only the office and the round's inspectors record scores.
     let member = teams.iter().any(|t| t.members.contains(&caller.actor.name));
     if !office && !member {
         return Err(Error::forbidden());
     }
-    let Some(a) = assignments.iter().find(|a| a.unit == b.unit) else {
+    let Some(a) = assignments.iter().find(|a| a.unit == unit) else {
         return Err(Error::invalid(&Issues(vec![problem(
             "unit".into(),
-            format!("“{}”不在本轮的检查安排中", b.unit),
-            format!("`{}` is not assigned in this round", b.unit),
+            format!("“{unit}”不在本轮的检查安排中"),
+            format!("`{unit}` is not assigned in this round"),
         )])));
     };
-    let team = teams.iter().find(|t| t.code == a.team);
-    if !office && !team.is_some_and(|t| t.members.contains(&caller.actor.name)) {
+    let team = teams
+        .iter()
+        .find(|t| t.code == a.team)
+        .ok_or_else(|| Error::internal(&"an assignment names no team"))?;
+    if !office && !team.members.contains(&caller.actor.name) {
         return Err(Error::forbidden());
     }
+    Ok((round, team.clone(), office))
+}
+
+/// The unit's score from its item scores: each a number within 0 and its points, every item
+/// scored once; the sum (exact). Problems at `items[i]`.
+fn sum_items(
+    checklist: &[ChecklistItem],
+    items: &[ItemEntry],
+) -> Result<(Decimal, Vec<(String, String)>)> {
+    let mut issues = Issues::new();
+    let mut sum = Decimal::ZERO;
+    let mut out = Vec::new();
+    for (i, e) in items.iter().enumerate() {
+        let Some(c) = checklist.iter().find(|c| c.code == e.item.trim()) else {
+            issues.push(problem(
+                format!("items[{i}].item"),
+                format!("“{}”不是本轮的检查项目", e.item),
+                format!("`{}` is not an item of this round's checklist", e.item),
+            ));
+            continue;
+        };
+        if out
+            .iter()
+            .any(|(code, _): &(String, String)| code == &c.code)
+        {
+            issues.push(problem(
+                format!("items[{i}].item"),
+                format!("检查项目“{}”重复", c.name),
+                format!("item `{}` is scored twice", c.code),
+            ));
+            continue;
+        }
+        let points: Decimal = c.points.parse().unwrap_or_default();
+        match jixiao_core::data::parse_number(e.score.trim())
+            .filter(|v| *v >= Decimal::ZERO && *v <= points)
+        {
+            Some(v) => {
+                sum += v;
+                out.push((c.code.clone(), v.normalize().to_string()));
+            }
+            None => issues.push(problem(
+                format!("items[{i}].score"),
+                format!(
+                    "“{}”的得分“{}”应为 0–{} 之间的数",
+                    c.name,
+                    e.score,
+                    points.normalize()
+                ),
+                format!(
+                    "the score `{}` of `{}` should be a number within 0–{}",
+                    e.score,
+                    c.code,
+                    points.normalize()
+                ),
+            )),
+        }
+    }
+    for c in checklist {
+        if !items.iter().any(|e| e.item.trim() == c.code) {
+            issues.push(problem(
+                "items".into(),
+                format!("缺少检查项目“{}”的得分", c.name),
+                format!("the item `{}` has no score", c.code),
+            ));
+        }
+    }
+    if issues.errors().next().is_some() {
+        return Err(Error::invalid(&issues));
+    }
+    Ok((sum, out))
+}
+
+/// A member of the team assigned to the unit (or the office) records its score — the sum of
+/// the checklist items when the round has a checklist: stored with the round and written as
+/// the unit's value of the round's element for its period.
+pub async fn score(state: &AppState, caller: &Caller, id: i64, b: &Score) -> Result<Detail> {
+    let (round, team, _) = at_unit(state, caller, id, &b.unit).await?;
+    let bounds = state
+        .live
+        .read()
+        .await
+        .schemes
+        .values()
+        .flat_map(|s| s.model.elements.iter())
+        .find(|e| e.code.as_str() == round.element)
+        .map(|e| (e.def.min, e.def.max));
+    let checklist = jixiao_store::inspections::checklist(&state.store, id).await?;
     let (lo, hi) = bounds.unwrap_or((None, None));
-    let value: Option<Decimal> = jixiao_core::data::parse_number(&b.score);
-    let Some(value) = value.filter(|v| lo.is_none_or(|l| *v >= l) && hi.is_none_or(|h| *v <= h))
-    else {
-        return Err(Error::invalid(&Issues(vec![problem(
-            "score".into(),
-            format!(
-                "得分“{}”应为数字，且在 {}–{} 之间",
-                b.score,
-                show(lo),
-                show(hi)
-            ),
-            format!(
-                "score `{}` should be a number within {}–{}",
-                b.score,
-                show(lo),
-                show(hi)
-            ),
-        )])));
+    let (value, items) = if checklist.is_empty() {
+        let value = jixiao_core::data::parse_number(&b.score)
+            .filter(|v| lo.is_none_or(|l| *v >= l) && hi.is_none_or(|h| *v <= h));
+        let Some(value) = value else {
+            return Err(Error::invalid(&Issues(vec![problem(
+                "score".into(),
+                format!(
+                    "得分“{}”应为数字，且在 {}–{} 之间",
+                    b.score,
+                    show(lo),
+                    show(hi)
+                ),
+                format!(
+                    "score `{}` should be a number within {}–{}",
+                    b.score,
+                    show(lo),
+                    show(hi)
+                ),
+            )])));
+        };
+        (value, Vec::new())
+    } else {
+        let (sum, items) = sum_items(&checklist, &b.items)?;
+        let typed = jixiao_core::data::parse_number(&b.score);
+        if !b.score.trim().is_empty() && typed != Some(sum) {
+            return Err(Error::invalid(&Issues(vec![problem(
+                "score".into(),
+                format!(
+                    "得分“{}”与检查项目得分合计 {} 不符（可留空）",
+                    b.score,
+                    sum.normalize()
+                ),
+                format!(
+                    "score `{}` is not the items' sum {} (leave it empty)",
+                    b.score,
+                    sum.normalize()
+                ),
+            )])));
+        }
+        (sum, items)
     };
-    let team = team.ok_or_else(|| Error::internal(&"an assignment names no team"))?;
     let note = format!(
-        "第{}轮交叉检查（{}）：{}（来自{}）{}",
+        "第{}轮交叉检查（{}）：{}（来自{}）{}{}",
         round.id,
         round.title,
         team.name,
         team.home,
+        if items.is_empty() {
+            String::new()
+        } else {
+            format!("；{} 个检查项目得分合计", items.len())
+        },
         if b.note.trim().is_empty() {
             String::new()
         } else {
@@ -581,6 +838,7 @@ pub async fn score(state: &AppState, caller: &Caller, id: i64, b: &Score) -> Res
         id,
         &b.unit,
         &value.normalize().to_string(),
+        &items,
         b.note.trim(),
     )
     .await?;
@@ -601,6 +859,154 @@ pub async fn score(state: &AppState, caller: &Caller, id: i64, b: &Score) -> Res
     state.live.write().await.apply_many(&written);
     crate::ops::warnings::follow(state, &written).await;
     get(state, caller, id).await
+}
+
+/// A hazard found at a unit.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewHazard {
+    pub unit: String,
+    /// Where: the site, the address, the part of the building.
+    pub location: String,
+    /// `fire`, `chemicals`, `construction`, `traffic`, `equipment`, `gas`, `industry`, `other`.
+    pub category: String,
+    /// `general` (一般隐患) or `major` (重大隐患).
+    pub severity: String,
+    pub description: String,
+    /// The measures required (optional).
+    #[serde(default)]
+    pub measures: String,
+    /// The last day of its rectification, YYYY-MM-DD, today or later.
+    pub deadline: String,
+}
+
+/// A member of the team assigned to the unit (or the office) records a hazard: it opens a
+/// rectification task (source `inspection`, with its severity) for the unit, verified by the
+/// office, and the rate elements (隐患整改率) follow the task from then on.
+pub async fn hazard(state: &AppState, caller: &Caller, id: i64, b: &NewHazard) -> Result<Hazard> {
+    let (round, team, _) = at_unit(state, caller, id, &b.unit).await?;
+    let mut issues = Issues::new();
+    let required = |field: &str, v: &str, zh: &str, issues: &mut Issues| {
+        if v.trim().is_empty() {
+            issues.push(problem(
+                field.into(),
+                format!("请填写{zh}"),
+                format!("{field} is required"),
+            ));
+        }
+    };
+    required("location", &b.location, "隐患位置", &mut issues);
+    required("description", &b.description, "隐患描述", &mut issues);
+    if !HAZARD_CATEGORIES.iter().any(|c| c.0 == b.category.trim()) {
+        let all: Vec<&str> = HAZARD_CATEGORIES.iter().map(|c| c.0).collect();
+        issues.push(problem(
+            "category".into(),
+            format!("没有“{}”这种隐患类别（{}）", b.category, all.join("、")),
+            format!("no hazard category `{}` ({})", b.category, all.join(", ")),
+        ));
+    }
+    if !jixiao_core::scheme::HAZARD_SEVERITIES.contains(&b.severity.trim()) {
+        issues.push(problem(
+            "severity".into(),
+            format!(
+                "隐患等级“{}”应为 major（重大）或 general（一般）",
+                b.severity
+            ),
+            format!("severity `{}` should be major or general", b.severity),
+        ));
+    }
+    let today = jixiao_store::today();
+    match crate::ops::warnings::check_day(&b.deadline, "deadline") {
+        Ok(d) if d < today => issues.push(problem(
+            "deadline".into(),
+            format!("整改期限 {d} 早于今天（{today}）"),
+            format!("the deadline {d} is before today ({today})"),
+        )),
+        Ok(_) => {}
+        Err(e) => issues.push(problem(
+            "deadline".into(),
+            e.detail(jixiao_core::text::Lang::Zh),
+            e.detail(jixiao_core::text::Lang::En),
+        )),
+    }
+    if issues.errors().next().is_some() {
+        return Err(Error::invalid(&issues));
+    }
+    let (category, severity) = (b.category.trim(), b.severity.trim());
+    let problem_text = format!(
+        "{}异地交叉检查（{}）发现{}（{}）：{}——{}",
+        round.period,
+        team.name,
+        severity_name(severity).zh,
+        category_name(category).zh,
+        b.location.trim(),
+        b.description.trim()
+    );
+    let mut tx = state.store.write().await?;
+    let task = jixiao_store::rectifications::open(
+        &mut tx,
+        &caller.actor,
+        &jixiao_store::rectifications::New {
+            source_kind: "inspection",
+            source_id: &format!("{id}/{}", b.unit),
+            severity,
+            unit: &b.unit,
+            person: "",
+            period: &round.period,
+            problem: &problem_text,
+            measures: b.measures.trim(),
+            deadline: b.deadline.trim(),
+            verifier: "office",
+        },
+    )
+    .await?;
+    let h = jixiao_store::inspections::add_hazard(
+        &mut tx,
+        &caller.actor,
+        &jixiao_store::inspections::NewHazard {
+            round_id: id,
+            unit: &b.unit,
+            team: &team.code,
+            location: b.location.trim(),
+            category,
+            severity,
+            description: b.description.trim(),
+            deadline: b.deadline.trim(),
+            task_id: task.id,
+        },
+    )
+    .await?;
+    crate::ops::rectifications::tell_opened(&mut tx, state, &task).await?;
+    commit(tx).await?;
+    crate::ops::rectifications::publish_after_change(state).await;
+    Ok(Hazard {
+        hazard: h,
+        task_state: task.state,
+        overdue: false,
+        photos: Vec::new(),
+    })
+}
+
+/// Whether the caller may add a photo to the hazard: the office, or a member of the team that
+/// recorded it (the hazard; not found when the caller may not read the round).
+pub async fn photo_allowed(state: &AppState, caller: &Caller, hazard: i64) -> Result<HazardRow> {
+    caller.require_signed_in()?;
+    let not_there = || Error::not_found("隐患", "hazard");
+    let h = jixiao_store::inspections::hazard(&state.store, hazard)
+        .await?
+        .ok_or_else(not_there)?;
+    let teams = jixiao_store::inspections::teams(&state.store, h.round_id).await?;
+    let live = state.live.read().await;
+    if !may_read(&live, caller, &teams) {
+        return Err(not_there());
+    }
+    let member = teams
+        .iter()
+        .any(|t| t.code == h.team && t.members.contains(&caller.actor.name));
+    if !manages(&live, caller) && !member {
+        return Err(Error::forbidden());
+    }
+    Ok(h)
 }
 
 fn show(d: Option<Decimal>) -> String {

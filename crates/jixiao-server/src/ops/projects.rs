@@ -1363,6 +1363,7 @@ pub(crate) async fn write_progress(
             &jixiao_store::rectifications::New {
                 source_kind: "monitoring",
                 source_id: &source_id,
+                severity: "",
                 unit: &p.dept,
                 person: "",
                 period: &quarter_of(&row.day),

@@ -324,6 +324,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: NewTask) -> Result<Det
         &jixiao_store::rectifications::New {
             source_kind: &source,
             source_id: b.source_id.as_deref().unwrap_or(""),
+            severity: "",
             unit: &b.unit,
             person: b.person.trim(),
             period: &b.period,
@@ -713,6 +714,7 @@ pub async fn publish_elements(state: &AppState) -> Result<usize> {
         let mine: Vec<TaskRow> = tasks
             .iter()
             .filter(|t| spec.from.is_empty() || spec.from.contains(&t.source_kind))
+            .filter(|t| spec.severity.is_empty() || spec.severity.contains(&t.severity))
             .filter_map(|t| {
                 let p = Period::parse(&t.period).ok()?.containing(*freq)?;
                 let mut t = t.clone();
@@ -722,9 +724,10 @@ pub async fn publish_elements(state: &AppState) -> Result<usize> {
             .collect();
         for r in rates(&mine) {
             if let Some(v) = measure_value(spec.measure, &r) {
+                // Server-written notes are Chinese (a note is one string, shown on Chinese pages).
                 let note = format!(
-                    "整改任务 {} 项：按期 {}，逾期 {}，未完成 {} / {} rectification tasks: {} on time, {} late, {} open",
-                    r.total, r.on_time, r.late, r.open, r.total, r.on_time, r.late, r.open
+                    "整改任务 {} 项：按期销号 {}，逾期销号 {}，未销号 {}",
+                    r.total, r.on_time, r.late, r.open
                 );
                 wanted.push((element.clone(), r.unit, r.period, v.normalize(), note));
             }

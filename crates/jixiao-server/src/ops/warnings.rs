@@ -843,6 +843,7 @@ pub async fn answer(state: &AppState, caller: &Caller, id: i64, a: Answer) -> Re
             &jixiao_store::rectifications::New {
                 source_kind: "warning",
                 source_id: &saved.id.to_string(),
+                severity: "",
                 unit: &saved.unit_code,
                 person: a.person.as_deref().unwrap_or("").trim(),
                 period: &saved.period,

@@ -411,10 +411,15 @@ fn task_view(l: L, i: &rect::Item) -> TaskView {
         unit: l.html(&i.unit_name),
         unit_code: t.unit_code.clone(),
         source: l.html(&i.source_name),
-        source_link: if t.source_kind == "warning" && !t.source_id.is_empty() {
-            format!("/warnings/{}", urlencode(&t.source_id))
-        } else {
-            String::new()
+        source_link: match (t.source_kind.as_str(), t.source_id.split_once('/')) {
+            ("warning", _) if !t.source_id.is_empty() => {
+                format!("/warnings/{}", urlencode(&t.source_id))
+            }
+            // An inspection hazard's task: `round/unit`.
+            ("inspection", Some((round, _))) if round.parse::<i64>().is_ok() => {
+                format!("/inspections/{round}")
+            }
+            _ => String::new(),
         },
         period: t.period.clone(),
         problem: t.problem.clone(),

@@ -94,6 +94,11 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             "/inspections/{id}",
             get(inspections::show).post(inspections::act),
         )
+        .route("/inspections/{id}/hazards", post(inspections::hazard))
+        .route(
+            "/inspections/{id}/hazards/{hazard}/photo",
+            post(inspections::photo),
+        )
         .route("/projects", get(projects::list).post(projects::create))
         .route(
             "/projects/import",

@@ -485,6 +485,22 @@ fn table() -> Vec<Case> {
         ),
         case(
             "POST",
+            "/api/v1/inspections/{id}/hazards",
+            "/api/v1/inspections/1/hazards",
+            || json!({ "unit": "NOPE", "location": "x", "category": "fire", "severity": "major", "description": "x", "deadline": "2099-01-01" }),
+            &["admin", "office", "inspector"],
+        ),
+        // A hazard's photo: the office, or the team that recorded it (demo hazard 2, at 武侯街道,
+        // is not the inspector's team's).
+        case(
+            "POST",
+            "/api/v1/inspections/hazards/{hazard}/photos",
+            "/api/v1/inspections/hazards/2/photos",
+            none,
+            OFFICE,
+        ),
+        case(
+            "POST",
             "/api/v1/projects/import",
             "/api/v1/projects/import",
             || json!({ "reason": "matrix", "projects": [{ "code": "M-2", "name_zh": "矩阵", "dept": "JTJ", "year": 2026, "amount": "x", "fund_source": "一般公共预算", "kind": "new" }] }),
@@ -928,7 +944,7 @@ async fn call(c: &Client, case: &Case, path: &str) -> (u16, Value) {
             .add_header("x-csrf-token", c.csrf.clone().unwrap_or_default().as_str())
             .multipart(form)
             .await
-    } else if path.ends_with("/evidence") && case.method == "POST" {
+    } else if (path.ends_with("/evidence") || path.ends_with("/photos")) && case.method == "POST" {
         let form = axum_test::multipart::MultipartForm::new().add_part(
             "file",
             axum_test::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec())
@@ -1052,6 +1068,7 @@ async fn authorization_matrix(db: Db) {
                 || case.template == "/api/v1/rectifications/{id}/act"
                 || case.template.starts_with("/api/v1/projects/{code}")
                 || case.template.starts_with("/api/v1/inspections/{id}")
+                || case.template.starts_with("/api/v1/inspections/hazards/")
                 || case.template == "/api/v1/rectifications/{id}/evidence";
             let was_denied = denied(status, &body, hides);
             checked += 1;

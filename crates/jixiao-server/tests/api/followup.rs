@@ -534,19 +534,14 @@ async fn a_warning_is_followed_to_its_end(db: Db) {
         vec!["raised", "escalated", "acknowledged", "resolved"]
     );
 
-    // The rate: one more task, verified on time (the demo has two of QLY's for 2025Q4: one
-    // verified on time, one submitted).
+    // The rate: one more task, verified on time (the demo has three of QLY's for 2025Q4: two
+    // verified on time — one a cross-inspection hazard — and one submitted).
     let qly = qly_rate(&office).await;
     assert_eq!(
         (&qly["total"], &qly["on_time"], &qly["open"], &qly["rate"]),
-        (
-            &json!(3),
-            &json!(2),
-            &json!(1),
-            &json!("66.666666666666666666666666667")
-        )
+        (&json!(4), &json!(3), &json!(1), &json!("75"))
     );
-    assert_eq!(before["total"], json!(2));
+    assert_eq!(before["total"], json!(3));
     // Everything on the audit log.
     let audit = office
         .ok_get("/api/v1/audit?entity=warning")

@@ -130,6 +130,10 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
             &["admin", "office", "finance", "leader", "inspector"],
         ),
         (
+            "/inspections/1?format=xlsx",
+            &["admin", "office", "finance", "leader", "inspector"],
+        ),
+        (
             "/budget-adjustment/wolong-budget-self-2025/2025?published=1",
             &[
                 "admin",
