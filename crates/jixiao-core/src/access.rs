@@ -245,6 +245,8 @@ pub enum Action<'a> {
     ManageBudget,
     /// Set up cross-inspection rounds, their teams and assignments (异地交叉检查).
     ManageInspections,
+    /// Set up citizen satisfaction surveys, issue their one-time codes, close them.
+    ManageSurveys,
 }
 
 fn in_unit(p: &Principal, unit: &str, s: &impl Scope) -> bool {
@@ -406,6 +408,7 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
         }
         Action::ManageBudget => matches!(p.role, Admin | Finance),
         Action::ManageInspections => matches!(p.role, Admin | Office),
+        Action::ManageSurveys => matches!(p.role, Admin | Office),
     }
 }
 

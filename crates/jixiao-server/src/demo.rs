@@ -321,6 +321,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     earlier_years(state).await?;
     budget_story(state).await?;
     inspection_story(state).await?;
+    survey_story(state).await?;
     Ok(Some(accounts))
 }
 
@@ -1255,6 +1256,108 @@ async fn inspection_story(state: &AppState) -> Result<(), Error> {
         .item
         .task;
     }
+    Ok(())
+}
+
+/// The fourth quarter's satisfaction survey of 七里园街道's five communities: answers by code and
+/// by the open link; 金华社区 (QLY-C05) stops one answer short of the minimum sample (30), so the next
+/// citizen who answers by its QR code brings its satisfaction into the data.
+async fn survey_story(state: &AppState) -> Result<(), Error> {
+    use crate::ops::surveys::{self, Answer, IssueCodes, New, Origin};
+    use jixiao_store::surveys::Question;
+    let office = caller(state, "office").await?;
+    let q = |code: &str, text: &str, scale: &str| Question {
+        code: code.into(),
+        text: text.into(),
+        scale: scale.into(),
+    };
+    let units: Vec<String> = (1..=5).map(|i| format!("QLY-C0{i}")).collect();
+    let d = surveys::create(
+        state,
+        &office,
+        &New {
+            title: "2025年第四季度七里园街道群众满意度调查".into(),
+            period: "2025Q4".into(),
+            element: "satisfaction".into(),
+            sample_element: "satisfaction_sample".into(),
+            units: units.clone(),
+            questions: vec![
+                q("service", "您对本社区为民服务工作是否满意？", "three"),
+                q("environment", "您对本社区人居环境整治是否满意？", "three"),
+                q("safety", "请为本社区治安和安全状况打分（5 分最好）", "five"),
+            ],
+            min_sample: Some(30),
+            open_link: Some(true),
+            per_address_daily: None,
+            reason: "季度群众满意度测评".into(),
+        },
+    )
+    .await?;
+    let id = d.survey.id;
+    // (unit, answers by code, by link, the answers' pattern)
+    let plan: [(&str, usize, usize, [i64; 5]); 5] = [
+        ("QLY-C01", 30, 10, [1, 1, 2, 1, 3]),
+        ("QLY-C02", 12, 24, [1, 2, 2, 1, 1]),
+        ("QLY-C03", 20, 11, [2, 1, 3, 2, 1]),
+        ("QLY-C04", 8, 4, [1, 1, 1, 2, 1]),
+        ("QLY-C05", 15, 14, [2, 2, 1, 3, 1]),
+    ];
+    let comments = [
+        "社区网格员上门服务很及时",
+        "希望增加老年人助餐点",
+        "小区路灯坏了两个月还没修",
+        "",
+        "",
+        "",
+        "",
+    ];
+    let mut n = 0usize;
+    for (unit, by_code, by_link, pattern) in plan {
+        let codes = surveys::codes(
+            state,
+            &office,
+            id,
+            &IssueCodes {
+                unit: unit.into(),
+                count: i64::try_from(by_code + 10).unwrap_or(10),
+                reason: "入户发放答卷码".into(),
+            },
+        )
+        .await?;
+        for i in 0..by_code + by_link {
+            n += 1;
+            let pick = |k: usize| pattern[(i + k) % pattern.len()];
+            let choices = [
+                ("service".to_owned(), pick(0).min(3)),
+                ("environment".to_owned(), pick(1).min(3)),
+                ("safety".to_owned(), pick(2)),
+            ]
+            .into_iter()
+            .collect();
+            let device = format!("demo-device-{n:08}-{unit}");
+            let address = format!("10.20.{}.{}", n / 200, n % 200);
+            surveys::answer(
+                state,
+                id,
+                unit,
+                &Answer {
+                    code: if i < by_code {
+                        codes[i].clone()
+                    } else {
+                        String::new()
+                    },
+                    choices,
+                    comment: comments[n % comments.len()].into(),
+                },
+                &Origin {
+                    device: Some(&device),
+                    address: &address,
+                },
+            )
+            .await?;
+        }
+    }
+    surveys::publish(state, id).await?;
     Ok(())
 }
 

@@ -27,6 +27,9 @@ pub struct AppState {
     pub imports: Arc<tokio::sync::Semaphore>,
     /// Work done after a response (the warnings of counted values), in order.
     pub after: Arc<After>,
+    /// Surveys whose answers are waiting to be aggregated into their elements (a short delay
+    /// gathers many answers into one write: [`crate::ops::surveys`]).
+    pub surveys_pending: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
 }
 
 /// Work a request leaves to be done after its response (today: bringing the warnings up to
@@ -106,6 +109,7 @@ impl AppState {
         let seq = jixiao_store::audit::last_seq(&store).await?;
         let live = load_live(&store).await?;
         Ok(AppState {
+            surveys_pending: Arc::default(),
             store,
             live: Arc::new(RwLock::new(live)),
             imports: Arc::new(tokio::sync::Semaphore::new(

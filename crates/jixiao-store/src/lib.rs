@@ -22,6 +22,7 @@ pub mod publications;
 pub mod rectifications;
 pub mod schemes;
 pub mod sessions;
+pub mod surveys;
 pub mod users;
 pub mod values;
 pub mod warnings;

@@ -25,6 +25,7 @@ pub mod publications;
 pub mod results;
 pub mod review;
 pub mod schemes;
+pub mod surveys;
 pub mod units;
 pub mod users;
 pub mod values;
@@ -55,6 +56,7 @@ use utoipa_axum::routes;
         (name = "results", description = "实时结果 · live results"),
         (name = "budget", description = "预算绩效：事前评估、绩效目标、运行监控、预算调整 · budget performance: ex-ante, targets, monitoring, adjustment"),
         (name = "inspections", description = "异地交叉检查 · cross-inspection rounds"),
+        (name = "surveys", description = "群众满意度调查 · citizen satisfaction surveys"),
         (name = "publications", description = "公示 · publication"),
         (name = "appeals", description = "申诉复核 · appeals"),
         (name = "warnings", description = "预警跟踪 · warnings followed up"),
@@ -272,6 +274,12 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(inspections::score))
         .routes(routes!(inspections::hazard))
         .routes(routes!(inspections::photo))
+        .routes(routes!(surveys::list, surveys::create))
+        .routes(routes!(surveys::get))
+        .routes(routes!(surveys::codes))
+        .routes(routes!(surveys::publish))
+        .routes(routes!(surveys::close))
+        .routes(routes!(surveys::public, surveys::answer))
         .routes(routes!(adjustment::table))
         .routes(routes!(adjustment::publish))
         .routes(routes!(adjustment::published))

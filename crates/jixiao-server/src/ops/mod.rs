@@ -36,6 +36,7 @@ pub mod results;
 pub mod review;
 pub mod schedule;
 pub mod schemes;
+pub mod surveys;
 pub mod units;
 pub mod users;
 pub mod values;

@@ -20,6 +20,7 @@ pub mod pages;
 pub mod projects;
 pub mod results;
 pub mod review;
+pub mod surveys;
 pub mod units;
 
 use crate::auth::{AuthSession, User};
@@ -95,6 +96,10 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
             get(inspections::show).post(inspections::act),
         )
         .route("/inspections/{id}/hazards", post(inspections::hazard))
+        .route("/surveys", get(surveys::list).post(surveys::create))
+        .route("/surveys/{id}", get(surveys::show).post(surveys::act))
+        .route("/s/{id}/{unit}", get(surveys::public).post(surveys::answer))
+        .route("/s/{id}/{unit}/qr.svg", get(surveys::qr))
         .route(
             "/inspections/{id}/hazards/{hazard}/photo",
             post(inspections::photo),
@@ -314,6 +319,9 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     }
     if matches!(role, Role::Office | Role::Admin | Role::Inspector) {
         items.push(("/inspections", "nav-inspections"));
+    }
+    if matches!(role, Role::Office | Role::Admin) {
+        items.push(("/surveys", "nav-surveys"));
     }
     // Finance publishes the budget schemes' results.
     if matches!(role, Role::Office | Role::Admin | Role::Finance) {

@@ -499,6 +499,58 @@ fn table() -> Vec<Case> {
             none,
             OFFICE,
         ),
+        // Satisfaction surveys: the office runs them, the district's readers read them; the
+        // questionnaire and the answer are public (a bad answer here: nothing recorded).
+        case("GET", "/api/v1/surveys", "/api/v1/surveys", none, READERS),
+        case(
+            "POST",
+            "/api/v1/surveys",
+            "/api/v1/surveys",
+            || json!({ "title": "矩阵", "period": "x", "element": "satisfaction", "units": [], "questions": [], "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/surveys/{id}",
+            "/api/v1/surveys/1",
+            none,
+            READERS,
+        ),
+        case(
+            "POST",
+            "/api/v1/surveys/{id}/codes",
+            "/api/v1/surveys/1/codes",
+            || json!({ "unit": "QLY-C01", "count": 0, "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/surveys/{id}/publish",
+            "/api/v1/surveys/1/publish",
+            none,
+            OFFICE,
+        ),
+        case(
+            "POST",
+            "/api/v1/surveys/{id}/close",
+            "/api/v1/surveys/1/close",
+            || json!({ "version": 999, "reason": "matrix" }),
+            OFFICE,
+        ),
+        case(
+            "GET",
+            "/api/v1/public/surveys/{id}/{unit}",
+            "/api/v1/public/surveys/1/QLY-C01",
+            none,
+            ALL,
+        ),
+        case(
+            "POST",
+            "/api/v1/public/surveys/{id}/{unit}",
+            "/api/v1/public/surveys/1/QLY-C01",
+            || json!({ "choices": {} }),
+            ALL,
+        ),
         case(
             "POST",
             "/api/v1/projects/import",

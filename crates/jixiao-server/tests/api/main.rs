@@ -24,6 +24,7 @@ mod review;
 mod rollup;
 mod rules;
 mod security;
+mod surveys;
 
 use axum_test::{TestResponse, TestServer};
 use jixiao_server::config::Config;

@@ -133,6 +133,10 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
             "/inspections/1?format=xlsx",
             &["admin", "office", "finance", "leader", "inspector"],
         ),
+        ("/surveys", READERS),
+        ("/surveys/1", READERS),
+        ("/s/1/QLY-C01", ALL),
+        ("/s/1/QLY-C01/qr.svg", ALL),
         (
             "/budget-adjustment/wolong-budget-self-2025/2025?published=1",
             &[
