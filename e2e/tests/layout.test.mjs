@@ -25,7 +25,7 @@ test('at 360 px the form and the report card fit the screen', async () => {
   for (const [user, paths] of Object.entries({
     finance: ['/projects', '/projects/XM2026-07', '/monitoring', '/monitoring/2026-09-30',
       '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional', '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],
-    office: ['/earlier/wolong-2025', '/inspections', '/inspections/1'],
+    office: ['/earlier/wolong-2025', '/inspections', '/inspections/1', '/surveys', '/surveys/1', '/s/1/QLY-C01'],
     inspector: ['/inspections/1'],
   })) {
     const c = await contextAt(browser, demo.base, 360);
@@ -50,7 +50,8 @@ const pages = {
   office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY',
     '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4', '/units', '/feeds', '/dhis2', '/import', '/public',
     '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025', '/report/wolong-2025/2025/QLY',
-    '/inspections', '/inspections/1'],
+    '/inspections', '/inspections/1', '/surveys', '/surveys/1', '/s/1/QLY-C01', '/applied/wolong-rd-2025/2025?kind=provisional',
+    '/dashboard/wolong-bready-2025/2025?kind=provisional'],
   leader: ['/dashboard/wolong-2025/2025Q3'],
   finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-02', '/projects/XM2026-04', '/projects/XM2026-06', '/projects/XM2026-07', '/monitoring', '/monitoring/2026-06-30',
     '/monitoring/2026-09-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional', '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],

@@ -118,7 +118,7 @@ async fn main() {
                     { "code": "environment", "text": "人居环境", "scale": "three" },
                     { "code": "safety", "text": "治安状况", "scale": "five" }
                 ],
-                "min_sample": 30, "per_address_daily": 10_000_000, "reason": "bench"
+                "min_sample": 30, "per_address_daily": 100_000, "reason": "bench"
             })),
         )
         .await;

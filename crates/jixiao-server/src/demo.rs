@@ -17,6 +17,9 @@ const DATA: &[u8] = include_bytes!("../../../examples/wolong/data.csv");
 const BUDGET: &str = include_str!("../../../examples/wolong/budget/scheme.toml");
 const BUDGET_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget/data.csv");
 const EVAL: &str = include_str!("../../../examples/wolong/budget-eval/scheme.toml");
+const RD: &str = include_str!("../../../examples/wolong/rd/scheme.toml");
+const RD_DATA: &[u8] = include_bytes!("../../../examples/wolong/rd/data.csv");
+const BREADY: &str = include_str!("../../../examples/wolong/bready/scheme.toml");
 const FEEDS: &str = include_str!("../../../examples/wolong/feeds.toml");
 const EVAL_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget-eval/data.csv");
 /// The office's results of the two years before jixiao (往期结果), as its tables hold them.
@@ -185,10 +188,13 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     // from the projects' amounts, approved targets and year-end monitoring (see
     // `budget_story`), never from the data files, which carry them for the command line.
     let mut from_projects: Vec<String> = Vec::new();
+    // The special assessments (new R&D institutions, business environment) are yearly.
     for (content, reason) in [
         (SCHEME, "发布年度目标绩效考核方案"),
         (BUDGET, "发布项目支出绩效自评方案"),
         (EVAL, "发布第三方评价方案"),
+        (RD, "发布新型研发机构绩效评价方案"),
+        (BREADY, "发布法治化营商环境专项评价方案"),
     ] {
         let scheme: jixiao_core::scheme::Scheme = SourceText::new("scheme.toml", content)
             .parse()
@@ -221,7 +227,8 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         )
         .await?;
         jixiao_store::schemes::publish(&mut tx, &actor, &row.code, row.version, reason).await?;
-        let periods: &[&str] = if kind == "unit" {
+        let yearly = content == RD || content == BREADY;
+        let periods: &[&str] = if kind == "unit" && !yearly {
             &["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025"]
         } else {
             &["2025"]
@@ -247,6 +254,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         ("data.csv", DATA),
         ("budget/data.csv", BUDGET_DATA),
         ("budget-eval/data.csv", EVAL_DATA),
+        ("rd/data.csv", RD_DATA),
     ] {
         let data = jixiao_core::data::read_csv(name, bytes).map_err(err)?;
         for r in &data.records {

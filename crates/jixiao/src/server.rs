@@ -88,7 +88,7 @@ pub fn demo(a: DemoArgs) -> Outcome {
         let state = jixiao_server::open(c).await.map_err(|e| failed("数据库 database", e))?;
         match jixiao_server::demo::seed(&state).await.map_err(|e| failed("演示数据 demo data", format!("{e:?}")))? {
             Some(accounts) => {
-                println!("演示区已载入：卧龙区（16个区直部门、8个街道乡镇、40个村和社区、5个预算项目），方案已发布，2025年四个季度的数据已计分。");
+                println!("演示区已载入：卧龙区（16个区直部门、8个街道乡镇、40个村和社区、5个预算项目、4个新型研发机构），方案已发布，2025年四个季度的数据已计分。");
                 println!("The demo district is loaded: schemes published, four quarters of 2025 counted.\n");
                 println!("账号（首次登录须修改密码）· accounts (each must change its password at first sign-in):");
                 for acc in &accounts {

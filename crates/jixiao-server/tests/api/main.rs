@@ -24,6 +24,7 @@ mod review;
 mod rollup;
 mod rules;
 mod security;
+mod special;
 mod surveys;
 
 use axum_test::{TestResponse, TestServer};
