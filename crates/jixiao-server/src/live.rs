@@ -460,6 +460,17 @@ impl Live {
         self.history.as_ref()?.of(code).last().map(|v| &v.unit.name)
     }
 
+    /// Whether `period` (e.g. `2025Q4`) lies in the year of a loaded scheme that has the data
+    /// element `element`: where values written for it count.
+    pub fn scheme_year_has(&self, period: &str, element: &str) -> bool {
+        jixiao_core::period::Period::parse(period).is_ok_and(|p| {
+            self.schemes.values().any(|s| {
+                i64::from(s.model.scheme.year) == i64::from(p.year_number())
+                    && s.model.elements.iter().any(|e| e.code.as_str() == element)
+            })
+        })
+    }
+
     /// Every unit's name as it stands today, by code.
     pub fn unit_names(&self) -> std::collections::HashMap<String, jixiao_core::text::Text> {
         self.history

@@ -989,7 +989,7 @@ survey-create = Create the survey
 survey-rule = Points: satisfied 100, fairly satisfied 80, dissatisfied 0; on the 1–5 scale 5 = 100, 4 = 75, 3 = 50, 2 = 25, 1 = 0; the satisfaction is the mean over every question answered; the margin is at 95% confidence.
 survey-answers = Answers
 survey-by-code = By code
-survey-by-link = By link
+survey-by-link = By link (lower trust)
 survey-satisfaction = Satisfaction
 survey-margin = Margin (points)
 survey-enough = Sample

@@ -165,6 +165,20 @@ impl Names {
             },
             "appeal" if en => format!("appeal no. {id}"),
             "appeal" => format!("第{id}号申诉"),
+            // `n` or `n/unit`: the round or survey, and the unit by its name.
+            "inspection" | "survey" => {
+                let (n, unit) = id.split_once('/').map_or((id, None), |(n, u)| (n, Some(u)));
+                let what = match (entity, en) {
+                    ("inspection", true) => format!("round {n}"),
+                    ("inspection", false) => format!("第{n}轮检查"),
+                    (_, true) => format!("survey {n}"),
+                    _ => format!("第{n}次调查"),
+                };
+                match unit {
+                    Some(u) => format!("{what} · {}", Self::of(&self.units, u, lang)),
+                    None => what,
+                }
+            }
             _ => id.to_owned(),
         }
     }

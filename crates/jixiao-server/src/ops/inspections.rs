@@ -283,16 +283,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: &NewRound) -> Result<D
         let live = state.live.read().await;
         allow_in(&live, caller, Action::ManageInspections)?;
         // The period of a scheme that has the element: the scores land where they count.
-        let in_scheme = jixiao_core::period::Period::parse(b.period.trim()).is_ok_and(|p| {
-            live.schemes.values().any(|s| {
-                i64::from(s.model.scheme.year) == i64::from(p.year_number())
-                    && s.model
-                        .elements
-                        .iter()
-                        .any(|e| e.code.as_str() == b.element.trim())
-            })
-        });
-        if !in_scheme {
+        if !live.scheme_year_has(b.period.trim(), b.element.trim()) {
             issues.push(problem(
                 "period".into(),
                 format!(
@@ -814,12 +805,17 @@ pub async fn score(state: &AppState, caller: &Caller, id: i64, b: &Score) -> Res
         }
         (sum, items)
     };
+    let home = state
+        .live
+        .read()
+        .await
+        .unit_name(&team.home)
+        .map_or_else(|| team.home.clone(), |n| n.zh.clone());
     let note = format!(
-        "第{}轮交叉检查（{}）：{}（来自{}）{}{}",
+        "第{}轮交叉检查（{}）：{}（来自{home}）{}{}",
         round.id,
         round.title,
         team.name,
-        team.home,
         if items.is_empty() {
             String::new()
         } else {

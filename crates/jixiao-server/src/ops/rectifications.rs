@@ -733,17 +733,13 @@ pub async fn publish_elements(state: &AppState) -> Result<usize> {
             }
         }
     }
-    let actor = Actor::system("rectification");
-    let mut tx = state.store.write().await?;
-    let written =
-        crate::ops::values::write_counted(&mut tx, &actor, &wanted, "value.rectification").await?;
-    if written.is_empty() {
-        return Ok(0);
-    }
-    commit(tx).await?;
-    state.live.write().await.apply_many(&written);
-    crate::ops::warnings::follow(state, &written).await;
-    Ok(written.len())
+    crate::ops::values::write_counted_now(
+        state,
+        &Actor::system("rectification"),
+        &wanted,
+        "value.rectification",
+    )
+    .await
 }
 
 /// [`publish_elements`] after a task changed: a failure is logged (the task's change stands;

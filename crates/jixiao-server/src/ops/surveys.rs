@@ -280,16 +280,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: &New) -> Result<Detail
                 "the title is required".into(),
             ));
         }
-        let in_scheme = jixiao_core::period::Period::parse(b.period.trim()).is_ok_and(|p| {
-            live.schemes.values().any(|s| {
-                i64::from(s.model.scheme.year) == i64::from(p.year_number())
-                    && s.model
-                        .elements
-                        .iter()
-                        .any(|e| e.code.as_str() == b.element.trim())
-            })
-        });
-        if !in_scheme {
+        if !live.scheme_year_has(b.period.trim(), b.element.trim()) {
             issues.push(problem(
                 "period",
                 format!(
@@ -611,17 +602,13 @@ pub async fn publish(state: &AppState, id: i64) -> Result<usize> {
             ));
         }
     }
-    let actor = jixiao_store::audit::Actor::system("survey");
-    let mut tx = state.store.write().await?;
-    let written =
-        crate::ops::values::write_counted(&mut tx, &actor, &wanted, "value.survey").await?;
-    if written.is_empty() {
-        return Ok(0);
-    }
-    commit(tx).await?;
-    state.live.write().await.apply_many(&written);
-    crate::ops::warnings::follow(state, &written).await;
-    Ok(written.len())
+    crate::ops::values::write_counted_now(
+        state,
+        &jixiao_store::audit::Actor::system("survey"),
+        &wanted,
+        "value.survey",
+    )
+    .await
 }
 
 /// After answers arrive: the results are written once after a short delay, however many

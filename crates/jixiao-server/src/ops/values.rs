@@ -1013,6 +1013,25 @@ fn diff(live: &Live, element: &str, a: &Standing, b: &Standing) -> Effect {
 /// A value the server works out itself (element, unit, period, value, note).
 pub type Worked = (String, String, String, Decimal, String);
 
+/// [`write_counted`] in a transaction of its own, then the live results and the warnings brought
+/// up to date: how many values changed (none: nothing committed).
+pub async fn write_counted_now(
+    state: &AppState,
+    actor: &jixiao_store::audit::Actor,
+    wanted: &[Worked],
+    action: &str,
+) -> Result<usize> {
+    let mut tx = state.store.write().await?;
+    let written = write_counted(&mut tx, actor, wanted, action).await?;
+    if written.is_empty() {
+        return Ok(0);
+    }
+    crate::ops::commit(tx).await?;
+    state.live.write().await.apply_many(&written);
+    crate::ops::warnings::follow(state, &written).await;
+    Ok(written.len())
+}
+
 /// Writes values the server works out itself (from rectification tasks, from budget
 /// projects) as counted, in `tx`: new ones inserted, changed ones updated (audited as
 /// `action`), unchanged ones left alone. Returns the rows written.
