@@ -20,6 +20,7 @@ pub mod check;
 pub mod code;
 pub mod data;
 pub mod doc;
+pub mod enforcement;
 pub mod engine;
 pub mod explain;
 pub mod feed;

@@ -3,6 +3,7 @@
 mod applications;
 mod budget;
 mod checks;
+mod enforcement;
 mod inspection;
 mod methods;
 mod props;
