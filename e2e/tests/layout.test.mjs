@@ -44,14 +44,16 @@ const han = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 
 // Every page, for every kind of user (both language scans read this list).
 const pages = {
-  qly_reporter: ['/', '/entry', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/auth/password', '/appeals', '/import'],
+  qly_reporter: ['/', '/entry', '/entry/QLY/2025Q4', '/report/wolong-2025/2025Q4/QLY', '/auth/password', '/appeals', '/import',
+    '/enforcement', '/enforcement/cases/256', '/enforcement/new'],
   qly_leader: ['/', '/review'],
-  sfj_reviewer: ['/', '/review'],
+  sfj_reviewer: ['/', '/review', '/enforcement', '/enforcement?rule=time_limit&state=flagged', '/enforcement/cases/115',
+    '/enforcement/cases/48', '/enforcement/cases/2', '/enforcement/rules'],
   office: ['/', '/review', '/dashboard/wolong-2025/2025Q4', '/dashboard/wolong-2025/2025Q4?kind=provisional', '/publish', '/report/wolong-2025/2025Q4/QLY',
     '/audit', '/appeals', '/schemes/wolong-2025', '/schemes/wolong-2025/whatif', '/entry/QLY/2025Q4', '/units', '/feeds', '/dhis2', '/import', '/public',
     '/applied/wolong-2025/2025?kind=provisional', '/chain/wolong-2025/2025Q4/mediation', '/earlier/wolong-2025', '/report/wolong-2025/2025/QLY',
     '/inspections', '/inspections/1', '/surveys', '/surveys/1', '/s/1/QLY-C01', '/applied/wolong-rd-2025/2025?kind=provisional',
-    '/dashboard/wolong-bready-2025/2025?kind=provisional'],
+    '/dashboard/wolong-bready-2025/2025?kind=provisional', '/enforcement/rules'],
   leader: ['/dashboard/wolong-2025/2025Q3'],
   finance: ['/projects', '/projects/XM2026-01', '/projects/XM2026-02', '/projects/XM2026-04', '/projects/XM2026-06', '/projects/XM2026-07', '/monitoring', '/monitoring/2026-06-30',
     '/monitoring/2026-09-30', '/budget-adjustment/wolong-budget-self-2025/2025?kind=provisional', '/budget-adjustment/wolong-budget-self-2025/2025?published=1'],

@@ -10,15 +10,15 @@ after(async () => { await browser?.close(); await demo?.stop(); });
 
 // role → the navigation it must see, and a home-page section only it (or its kind) has.
 const expected = {
-  admin: { role: 'admin', nav: ['首页', '数据导入', '审核', '排名总览', '考核方案', '预算项目', '交叉检查', '满意度调查', '发布公示', '申诉', '预警', '整改', '组织机构', '数据接口', '审计日志', '通知渠道', '公示结果'] },
-  office: { role: 'office', nav: ['首页', '数据导入', '审核', '排名总览', '考核方案', '交叉检查', '满意度调查', '发布公示', '申诉', '预警', '整改', '组织机构', '数据接口', '审计日志', '公示结果'] },
+  admin: { role: 'admin', nav: ['首页', '数据导入', '审核', '排名总览', '考核方案', '预算项目', '交叉检查', '满意度调查', '执法监督', '发布公示', '申诉', '预警', '整改', '组织机构', '数据接口', '审计日志', '通知渠道', '公示结果'] },
+  office: { role: 'office', nav: ['首页', '数据导入', '审核', '排名总览', '考核方案', '交叉检查', '满意度调查', '执法监督', '发布公示', '申诉', '预警', '整改', '组织机构', '数据接口', '审计日志', '公示结果'] },
   finance: { role: 'finance', nav: ['首页', '排名总览', '考核方案', '预算项目', '发布公示', '预警', '整改', '公示结果'] },
-  sfj_reviewer: { role: 'lead_reviewer', nav: ['首页', '审核', '考核方案', '预警', '整改', '公示结果'] },
-  qly_reporter: { role: 'reporter', nav: ['首页', '数据填报', '数据导入', '成绩单', '预算项目', '申诉', '预警', '整改', '公示结果'], section: '待填报' },
-  qly_leader: { role: 'unit_leader', nav: ['首页', '审核', '成绩单', '预算项目', '申诉', '预警', '整改', '公示结果'], section: '待审核' },
+  sfj_reviewer: { role: 'lead_reviewer', nav: ['首页', '审核', '考核方案', '执法监督', '预警', '整改', '公示结果'] },
+  qly_reporter: { role: 'reporter', nav: ['首页', '数据填报', '数据导入', '成绩单', '预算项目', '执法监督', '申诉', '预警', '整改', '公示结果'], section: '待填报' },
+  qly_leader: { role: 'unit_leader', nav: ['首页', '审核', '成绩单', '预算项目', '执法监督', '申诉', '预警', '整改', '公示结果'], section: '待审核' },
   evaluator: { role: 'evaluator', nav: ['首页', '数据填报', '数据导入', '预算项目', '公示结果'], section: '待填报' },
   inspector: { role: 'inspector', nav: ['首页', '数据填报', '数据导入', '交叉检查', '公示结果'], section: '待填报' },
-  leader: { role: 'leader', nav: ['首页', '排名总览', '考核方案', '申诉', '预警', '整改', '公示结果'] },
+  leader: { role: 'leader', nav: ['首页', '排名总览', '考核方案', '执法监督', '申诉', '预警', '整改', '公示结果'] },
 };
 
 test('each role signs in, changes the seeded password and sees its home page', async () => {

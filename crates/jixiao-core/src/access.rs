@@ -247,6 +247,23 @@ pub enum Action<'a> {
     ManageInspections,
     /// Set up citizen satisfaction surveys, issue their one-time codes, close them.
     ManageSurveys,
+    /// Enforcement cases of `unit` and their legality flags. `legal_office`: the unit the rule
+    /// file names as the legal office (司法局), whose people read every department's cases.
+    ReadEnforcement {
+        unit: &'a str,
+        legal_office: Option<&'a str>,
+    },
+    /// Record (import, enter, feed) enforcement cases of `unit`: its own people or machine
+    /// feed, the legal office, the assessment office.
+    RecordEnforcement {
+        unit: &'a str,
+        legal_office: Option<&'a str>,
+    },
+    /// Confirm or dismiss legality flags, change the rule file: the legal office's reviewers
+    /// and leaders, or the assessment office.
+    ReviewEnforcement {
+        legal_office: Option<&'a str>,
+    },
 }
 
 fn in_unit(p: &Principal, unit: &str, s: &impl Scope) -> bool {
@@ -409,6 +426,28 @@ pub fn can(p: &Principal, action: Action<'_>, s: &impl Scope) -> bool {
         Action::ManageBudget => matches!(p.role, Admin | Finance),
         Action::ManageInspections => matches!(p.role, Admin | Office),
         Action::ManageSurveys => matches!(p.role, Admin | Office),
+        Action::ReadEnforcement { unit, legal_office } => match p.role {
+            Admin | Office | Leader => true,
+            LeadReviewer | UnitLeader | Reporter => {
+                (legal_office.is_some() && p.unit.as_deref() == legal_office) || in_unit(p, unit, s)
+            }
+            _ => false,
+        },
+        Action::RecordEnforcement { unit, legal_office } => match p.role {
+            Admin | Office => true,
+            LeadReviewer | UnitLeader | Reporter => {
+                (legal_office.is_some() && p.unit.as_deref() == legal_office)
+                    || (p.role != LeadReviewer && in_unit(p, unit, s))
+            }
+            Feed => in_unit(p, unit, s),
+            _ => false,
+        },
+        Action::ReviewEnforcement { legal_office } => {
+            everything
+                || (matches!(p.role, LeadReviewer | UnitLeader)
+                    && legal_office.is_some()
+                    && p.unit.as_deref() == legal_office)
+        }
     }
 }
 

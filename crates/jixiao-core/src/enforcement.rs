@@ -112,6 +112,20 @@ pub struct Officer {
     pub valid_until: Option<Day>,
 }
 
+impl Officer {
+    /// Whether the certificate is valid on `on` (through its last day; no end date: not valid).
+    pub fn valid_on(&self, on: Day) -> bool {
+        self.valid_from.is_none_or(|f| f <= on) && self.valid_until.is_some_and(|u| u >= on)
+    }
+}
+
+impl Case {
+    /// The day the case is dated by: its decision, else its filing.
+    pub fn day(&self) -> Option<Day> {
+        self.decided.or(self.filed)
+    }
+}
+
 /// An enforcement case, as much as the rules need (party names are not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -173,6 +187,9 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
+    /// The unit of the legal office (司法局) that reviews the flags, e.g. `SFJ`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_office: Option<String>,
     #[serde(default)]
     pub time_limit: Option<TimeLimit>,
     #[serde(default)]
@@ -260,6 +277,53 @@ pub enum RuleId {
     Hearing,
     Surcharge,
     DateOrder,
+}
+
+impl RuleId {
+    pub const ALL: [RuleId; 8] = [
+        RuleId::TimeLimit,
+        RuleId::Discretion,
+        RuleId::SimpleProcedure,
+        RuleId::LegalReview,
+        RuleId::Certificates,
+        RuleId::Hearing,
+        RuleId::Surcharge,
+        RuleId::DateOrder,
+    ];
+
+    /// The id as written in the rule file and stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            RuleId::TimeLimit => "time_limit",
+            RuleId::Discretion => "discretion",
+            RuleId::SimpleProcedure => "simple_procedure",
+            RuleId::LegalReview => "legal_review",
+            RuleId::Certificates => "certificates",
+            RuleId::Hearing => "hearing",
+            RuleId::Surcharge => "surcharge",
+            RuleId::DateOrder => "date_order",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleId> {
+        RuleId::ALL.into_iter().find(|r| r.code() == s)
+    }
+}
+
+impl RuleSet {
+    /// The name of rule `id` as the file gives it (`None`: not in the file).
+    pub fn name_of(&self, id: RuleId) -> Option<&Text> {
+        match id {
+            RuleId::TimeLimit => self.time_limit.as_ref().map(|r| &r.name),
+            RuleId::Discretion => self.discretion.as_ref().map(|r| &r.name),
+            RuleId::SimpleProcedure => self.simple_procedure.as_ref().map(|r| &r.name),
+            RuleId::LegalReview => self.legal_review.as_ref().map(|r| &r.name),
+            RuleId::Certificates => self.certificates.as_ref().map(|r| &r.name),
+            RuleId::Hearing => self.hearing.as_ref().map(|r| &r.name),
+            RuleId::Surcharge => self.surcharge.as_ref().map(|r| &r.name),
+            RuleId::DateOrder => self.date_order.as_ref().map(|r| &r.name),
+        }
+    }
 }
 
 /// A flag: the case breaks a rule.
@@ -433,9 +497,7 @@ pub fn check(rules: &RuleSet, c: &Case) -> Vec<Flag> {
     if let Some(r) = &rules.certificates {
         // The case's date: the decision, else the filing.
         if let Some(on) = c.decided.or(c.filed) {
-            let valid = |o: &Officer| {
-                o.valid_from.is_none_or(|f| f <= on) && o.valid_until.is_some_and(|u| u >= on)
-            };
+            let valid = |o: &Officer| o.valid_on(on);
             let bad: Vec<&Officer> = c.officers.iter().filter(|o| !valid(o)).collect();
             let good = c.officers.len() - bad.len();
             if !bad.is_empty() || good < r.min_officers as usize {

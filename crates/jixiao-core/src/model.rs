@@ -1263,6 +1263,29 @@ impl Builder<'_> {
                 }
                 _ => {}
             }
+            match (&e.enforcement, e.source) {
+                (None, Source::Enforcement) => {
+                    self.s.err(
+                    "missing_enforcement",
+                    &format!("{path}.enforcement"),
+                    t!(
+                        "来源为 enforcement 的数据项须写明统计什么，如 enforcement = {{ measure = \"major_reviewed\" }}",
+                        "an element with source = \"enforcement\" needs what it counts, e.g. enforcement = {{ measure = \"major_reviewed\" }}"
+                    ),
+                );
+                }
+                (Some(_), src) if src != Source::Enforcement => {
+                    self.s.err(
+                        "source_mismatch",
+                        &format!("{path}.source"),
+                        t!(
+                            "按执法案件统计的数据项来源应为 enforcement",
+                            "an element counted from enforcement cases must have source = \"enforcement\""
+                        ),
+                    );
+                }
+                _ => {}
+            }
             match (&e.project, e.source) {
                 (None, Source::Project) => {
                     self.s.err(

@@ -464,6 +464,10 @@ pub enum Source {
     /// `children = { class = "village", measure = "mean_total" }`; computed by the engine from
     /// the children's live results, never entered.
     Children,
+    /// Counted from the enforcement cases of the unit (行政执法案件) and their legality flags
+    /// (`enforcement = { measure = "major_reviewed" }`), written by the server whenever a
+    /// case, a flag or the rule file changes.
+    Enforcement,
     /// 五链: for a department, the district-wide score rate of the indicators it leads or
     /// cooperates on (in the other classes), weighted by its share of responsibility
     /// (`source = "responsibility"`); computed by the engine, never entered.
@@ -552,6 +556,38 @@ pub struct RectificationSpec {
     /// hazards found on inspections.
     #[serde(default)]
     pub severity: Vec<String>,
+}
+
+/// What an enforcement element counts over a unit's cases decided in the period (a case
+/// without a decision counts in the period of its filing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnforcementSpec {
+    pub measure: EnforcementMeasure,
+    /// For `measure = "confirmed"`: only flags of this rule (`time_limit`, `legal_review`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<crate::enforcement::RuleId>,
+}
+
+/// The measures over enforcement cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnforcementMeasure {
+    /// Cases (办案数).
+    Cases,
+    /// Cases with a flag that is open or confirmed (not dismissed).
+    Flagged,
+    /// Violations the legal office confirmed (of `rule`, or of any rule).
+    Confirmed,
+    /// Major decisions (重大执法决定数).
+    Major,
+    /// Major decisions without a confirmed legal-review violation (决定前经法制审核数): an open
+    /// flag is a suspicion until the legal office confirms it.
+    MajorReviewed,
+    /// Distinct officers (certificates) on the cases.
+    Officers,
+    /// Of those, the officers whose certificate was valid on every case of theirs.
+    OfficersCertified,
 }
 
 /// What a project element reads from the budget project it scores.
@@ -692,6 +728,9 @@ pub struct Element {
     /// For `source = "project"`: what it reads from the budget project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<ProjectSpec>,
+    /// For `source = "enforcement"`: what it counts over the unit's enforcement cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<EnforcementSpec>,
     /// For `source = "children"`: the roll-up over the unit's children's results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<ChildrenSpec>,

@@ -202,6 +202,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         feed: None,
                         rectification: None,
                         project: None,
+                        enforcement: None,
                         children: None,
                     },
                 );
@@ -352,6 +353,7 @@ pub fn scheme_and_org(spec: &Spec) -> (Scheme, Org) {
                         feed: None,
                         rectification: None,
                         project: None,
+                        enforcement: None,
                         children: None,
                     },
                 );

@@ -139,8 +139,8 @@ impl Route {
         use crate::scheme::Source::*;
         match source {
             Reported | Computed => Route::Unit,
-            Fed | Survey | Inspection | Evaluator | Rectification | Project | Children
-            | Responsibility => Route::External,
+            Fed | Survey | Inspection | Evaluator | Rectification | Project | Enforcement
+            | Children | Responsibility => Route::External,
         }
     }
 }

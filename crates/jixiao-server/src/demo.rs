@@ -21,6 +21,10 @@ const RD: &str = include_str!("../../../examples/wolong/rd/scheme.toml");
 const RD_DATA: &[u8] = include_bytes!("../../../examples/wolong/rd/data.csv");
 const BREADY: &str = include_str!("../../../examples/wolong/bready/scheme.toml");
 const FEEDS: &str = include_str!("../../../examples/wolong/feeds.toml");
+/// The legal office's rule file and the year's enforcement cases (written by
+/// `tools/gen-enforcement-demo.py`, with the violations it seeded in `expected.csv`).
+pub const ENFORCEMENT_RULES: &str = include_str!("../../../examples/wolong/enforcement/rules.toml");
+pub const ENFORCEMENT_CASES: &str = include_str!("../../../examples/wolong/enforcement/cases.csv");
 const EVAL_DATA: &[u8] = include_bytes!("../../../examples/wolong/budget-eval/data.csv");
 /// The office's results of the two years before jixiao (往期结果), as its tables hold them.
 const EARLIER: [(&str, &[u8]); 2] = [
@@ -199,11 +203,18 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         let scheme: jixiao_core::scheme::Scheme = SourceText::new("scheme.toml", content)
             .parse()
             .map_err(err)?;
+        // Elements counted from the enforcement cases likewise (see `enforcement_story`).
         from_projects.extend(
             scheme
                 .elements
                 .iter()
-                .filter(|(_, e)| e.source == jixiao_core::scheme::Source::Project)
+                .filter(|(_, e)| {
+                    matches!(
+                        e.source,
+                        jixiao_core::scheme::Source::Project
+                            | jixiao_core::scheme::Source::Enforcement
+                    )
+                })
                 .map(|(code, _)| code.to_string()),
         );
         let kind = if scheme.kind == jixiao_core::scheme::SchemeKind::Budget {
@@ -330,6 +341,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     budget_story(state).await?;
     inspection_story(state).await?;
     survey_story(state).await?;
+    enforcement_story(state).await?;
     Ok(Some(accounts))
 }
 
@@ -1270,6 +1282,80 @@ async fn inspection_story(state: &AppState) -> Result<(), Error> {
 /// The fourth quarter's satisfaction survey of 七里园街道's five communities: answers by code and
 /// by the open link; 金华社区 (QLY-C05) stops one answer short of the minimum sample (30), so the next
 /// citizen who answers by its QR code brings its satisfaction into the data.
+/// The legal office's rules and the year's enforcement cases of the departments and streets,
+/// imported from the case file; the legal office has confirmed three flags (one with a
+/// rectification task) and dismissed one with its reason; the rest wait for review.
+async fn enforcement_story(state: &AppState) -> Result<(), Error> {
+    use crate::ops::enforcement::{self, Decision, NewRules};
+    let office = caller(state, "office").await?;
+    enforcement::set_rules(
+        state,
+        &office,
+        NewRules {
+            toml: ENFORCEMENT_RULES.into(),
+            reason: "司法局发布行政执法案件合法性审查规则".into(),
+        },
+    )
+    .await?;
+    let sfj = caller(state, "sfj_reviewer").await?;
+    let (cases, places) =
+        enforcement::read_cases("cases.csv", ENFORCEMENT_CASES.as_bytes()).map_err(err)?;
+    enforcement::record(
+        state,
+        &sfj,
+        &cases,
+        &places,
+        "import",
+        "导入2025年度行政执法案件（案件管理系统导出）",
+    )
+    .await?
+    .map_err(err)?;
+    let flags = jixiao_store::enforcement::flags(&state.store).await?;
+    let first = |rule: &str, nth: usize| flags.iter().filter(|f| f.rule == rule).nth(nth).cloned();
+    let decisions = [
+        (
+            first("time_limit", 0),
+            "confirmed",
+            "经核查案卷，未见延长办案期限的审批材料，超期属实",
+            Some("2027-01-31"),
+        ),
+        (
+            first("certificates", 0),
+            "confirmed",
+            "执法证件已过有效期仍参与办案，属实",
+            None,
+        ),
+        (
+            first("simple_procedure", 0),
+            "confirmed",
+            "当场处罚金额超过简易程序上限，属实",
+            None,
+        ),
+        (
+            first("discretion", 0),
+            "dismissed",
+            "当事人有主动消除违法后果情节，经集体讨论在从轻档次外适用，理由已记录在案卷",
+            None,
+        ),
+    ];
+    for (f, to, reason, by) in decisions {
+        let Some(f) = f else { continue };
+        enforcement::decide(
+            state,
+            &sfj,
+            f.id,
+            Decision {
+                state: to.into(),
+                reason: reason.into(),
+                version: f.version,
+                rectify_by: by.map(str::to_owned),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn survey_story(state: &AppState) -> Result<(), Error> {
     use crate::ops::surveys::{self, Answer, IssueCodes, New, Origin};
     use jixiao_store::surveys::Question;

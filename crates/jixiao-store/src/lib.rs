@@ -10,6 +10,7 @@ pub mod appeals;
 pub mod audit;
 pub mod dhis2;
 pub mod earlier;
+pub mod enforcement;
 pub mod evidence;
 pub mod feeds;
 pub mod inspections;

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod chain;
 pub mod dhis2;
 pub mod earlier;
+pub mod enforcement;
 pub mod exports;
 pub mod extract;
 pub mod feeds;
@@ -57,6 +58,7 @@ use utoipa_axum::routes;
         (name = "budget", description = "预算绩效：事前评估、绩效目标、运行监控、预算调整 · budget performance: ex-ante, targets, monitoring, adjustment"),
         (name = "inspections", description = "异地交叉检查 · cross-inspection rounds"),
         (name = "surveys", description = "群众满意度调查 · citizen satisfaction surveys"),
+        (name = "enforcement", description = "行政执法案件合法性审查 · legality checks of enforcement cases"),
         (name = "publications", description = "公示 · publication"),
         (name = "appeals", description = "申诉复核 · appeals"),
         (name = "warnings", description = "预警跟踪 · warnings followed up"),
@@ -280,6 +282,12 @@ pub fn router(limiter: Limiter) -> OpenApiRouter<AppState> {
         .routes(routes!(surveys::publish))
         .routes(routes!(surveys::close))
         .routes(routes!(surveys::public, surveys::answer))
+        .routes(routes!(enforcement::list, enforcement::record))
+        .routes(routes!(enforcement::import))
+        .routes(routes!(enforcement::template))
+        .routes(routes!(enforcement::get))
+        .routes(routes!(enforcement::decide))
+        .routes(routes!(enforcement::rules, enforcement::set_rules))
         .routes(routes!(adjustment::table))
         .routes(routes!(adjustment::publish))
         .routes(routes!(adjustment::published))

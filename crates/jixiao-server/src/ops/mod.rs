@@ -18,6 +18,7 @@ pub mod auth;
 pub mod chain;
 pub mod dhis2;
 pub mod earlier;
+pub mod enforcement;
 pub mod entry;
 pub mod evidence;
 pub mod exports;

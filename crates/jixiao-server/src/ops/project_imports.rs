@@ -88,7 +88,7 @@ pub enum Places {
 }
 
 impl Places {
-    fn issue(&self, i: usize, field: &str, t: Text) -> Issue {
+    pub fn issue(&self, i: usize, field: &str, t: Text) -> Issue {
         match self {
             Places::Json(list) => Issue::error(
                 "invalid",
@@ -122,7 +122,7 @@ impl Places {
         }
     }
 
-    fn file(&self) -> &str {
+    pub fn file(&self) -> &str {
         match self {
             Places::Json(_) => "request",
             Places::File { file, .. } => file,
@@ -318,7 +318,7 @@ pub async fn report_many(
 
 /// The header's column of each field (Chinese or English header), or the problem naming the
 /// missing ones.
-fn header_columns(
+pub(crate) fn header_columns(
     file: &str,
     header: &[String],
     columns: &'static [(&'static str, &'static str)],

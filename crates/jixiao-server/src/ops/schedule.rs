@@ -50,6 +50,7 @@ async fn run(state: &AppState, now: time::OffsetDateTime) -> Result<Round> {
     r.reminded = deadlines(state, now).await?;
     crate::ops::rectifications::publish_elements(state).await?;
     crate::ops::projects::publish_elements(state).await?;
+    crate::ops::enforcement::publish_elements(state).await?;
     crate::ops::warnings::follow_all(state).await?;
     r.escalated = crate::ops::warnings::escalate(state, now).await?;
     let today = crate::ops::warnings::day_after(now, 0);

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod charts;
 pub mod dhis2;
 pub mod earlier;
+pub mod enforcement;
 pub mod entry;
 pub mod feeds;
 pub mod followup;
@@ -97,6 +98,19 @@ pub fn router(limiter: crate::http::Limiter) -> Router<AppState> {
         )
         .route("/inspections/{id}/hazards", post(inspections::hazard))
         .route("/surveys", get(surveys::list).post(surveys::create))
+        .route("/enforcement", get(enforcement::list))
+        .route("/enforcement/import", post(enforcement::import))
+        .route("/enforcement/template", get(enforcement::template))
+        .route(
+            "/enforcement/new",
+            get(enforcement::new_form).post(enforcement::create),
+        )
+        .route("/enforcement/cases/{id}", get(enforcement::show))
+        .route("/enforcement/flags/{id}", post(enforcement::decide))
+        .route(
+            "/enforcement/rules",
+            get(enforcement::rules).post(enforcement::set_rules),
+        )
         .route("/surveys/{id}", get(surveys::show).post(surveys::act))
         .route("/s/{id}/{unit}", get(surveys::public).post(surveys::answer))
         .route("/s/{id}/{unit}/qr.svg", get(surveys::qr))
@@ -322,6 +336,17 @@ fn nav_for(l: L, role: Role, path: &str) -> Vec<Nav> {
     }
     if matches!(role, Role::Office | Role::Admin) {
         items.push(("/surveys", "nav-surveys"));
+    }
+    if matches!(
+        role,
+        Role::Office
+            | Role::Admin
+            | Role::Leader
+            | Role::LeadReviewer
+            | Role::Reporter
+            | Role::UnitLeader
+    ) {
+        items.push(("/enforcement", "nav-enforcement"));
     }
     // Finance publishes the budget schemes' results.
     if matches!(role, Role::Office | Role::Admin | Role::Finance) {

@@ -551,6 +551,97 @@ fn table() -> Vec<Case> {
             || json!({ "choices": {} }),
             ALL,
         ),
+        // Enforcement cases: a department (QLY) its own, the legal office (SFJ) and the
+        // district's readers all; the legal office decides the flags and keeps the rule file.
+        case(
+            "GET",
+            "/api/v1/enforcement/cases",
+            "/api/v1/enforcement/cases",
+            none,
+            &[
+                "admin",
+                "office",
+                "leader",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "POST",
+            "/api/v1/enforcement/cases",
+            "/api/v1/enforcement/cases",
+            || json!({ "cases": [], "reason": "matrix" }),
+            &[
+                "admin",
+                "office",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "POST",
+            "/api/v1/enforcement/import",
+            "/api/v1/enforcement/import",
+            none,
+            &[
+                "admin",
+                "office",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "GET",
+            "/api/v1/enforcement/template",
+            "/api/v1/enforcement/template",
+            none,
+            SIGNED_IN,
+        ),
+        case(
+            "GET",
+            "/api/v1/enforcement/cases/{id}",
+            "/api/v1/enforcement/cases/{ecase}",
+            none,
+            &[
+                "admin",
+                "office",
+                "leader",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "POST",
+            "/api/v1/enforcement/flags/{id}",
+            "/api/v1/enforcement/flags/{eflag}",
+            || json!({ "state": "dismissed", "reason": "matrix", "version": 999 }),
+            &["admin", "office", "sfj_reviewer"],
+        ),
+        case(
+            "GET",
+            "/api/v1/enforcement/rules",
+            "/api/v1/enforcement/rules",
+            none,
+            &[
+                "admin",
+                "office",
+                "leader",
+                "sfj_reviewer",
+                "qly_reporter",
+                "qly_leader",
+            ],
+        ),
+        case(
+            "PUT",
+            "/api/v1/enforcement/rules",
+            "/api/v1/enforcement/rules",
+            || json!({ "toml": "days = ", "reason": "matrix" }),
+            &["admin", "office", "sfj_reviewer"],
+        ),
         case(
             "POST",
             "/api/v1/projects/import",
@@ -1054,6 +1145,20 @@ async fn authorization_matrix(db: Db) {
         )
         .await;
     let pub_id = publication["id"].to_string();
+    // A case of QLY, and a flag (of another department's case).
+    let ecase = jixiao_store::enforcement::cases(&app.state.store, Some("QLY"))
+        .await
+        .expect("cases")[0]
+        .id
+        .to_string();
+    let eflag = jixiao_store::enforcement::flags(&app.state.store)
+        .await
+        .expect("flags")
+        .iter()
+        .find(|f| f.raised && f.state == "open")
+        .expect("an open flag")
+        .id
+        .to_string();
     let leader = by("qly_leader");
     let appeal = leader.ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "litigation_loss", "reason": "setup" }), 201).await;
     let appeal_id = appeal["id"].to_string();
@@ -1097,7 +1202,9 @@ async fn authorization_matrix(db: Db) {
             .replace("{appeal}", &appeal_id)
             .replace("{warning}", &warning_id)
             .replace("{task}", &task_id)
-            .replace("{channel}", &channel_id);
+            .replace("{channel}", &channel_id)
+            .replace("{ecase}", &ecase)
+            .replace("{eflag}", &eflag);
         for (who, client) in WHO.iter().zip(&clients) {
             let (status, body) = if case.template == "/api/v1/appeals" && case.method == "POST" {
                 // Point the appeal at the real publication.
@@ -1121,7 +1228,9 @@ async fn authorization_matrix(db: Db) {
                 || case.template.starts_with("/api/v1/projects/{code}")
                 || case.template.starts_with("/api/v1/inspections/{id}")
                 || case.template.starts_with("/api/v1/inspections/hazards/")
-                || case.template == "/api/v1/rectifications/{id}/evidence";
+                || case.template == "/api/v1/rectifications/{id}/evidence"
+                || case.template.starts_with("/api/v1/enforcement/cases/")
+                || case.template.starts_with("/api/v1/enforcement/flags/");
             let was_denied = denied(status, &body, hides);
             checked += 1;
             // An allowed caller must reach the operation itself: a 404 would mean the row

@@ -10,6 +10,7 @@ mod contract;
 mod cycle;
 mod dhis2;
 mod earlier;
+mod enforcement;
 mod entry;
 mod exports;
 mod feeds;

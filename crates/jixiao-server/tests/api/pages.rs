@@ -163,8 +163,32 @@ fn pages() -> Vec<(&'static str, &'static [&'static str])> {
         ("/rectifications?format=xlsx", SIGNED_IN),
         ("/rectifications/{task}", QLY_READERS),
         ("/channels", &["admin"]),
+        // Enforcement cases: QLY its own, the legal office and the district's readers all;
+        // recording for those who may record some department's cases.
+        ("/enforcement", ENF_READERS),
+        ("/enforcement?rule=time_limit&state=open", ENF_READERS),
+        ("/enforcement/cases/{ecase}", ENF_READERS),
+        ("/enforcement/rules", ENF_READERS),
+        ("/enforcement/new", ENF_RECORDERS),
+        ("/enforcement/template", SIGNED_IN),
     ]
 }
+
+const ENF_READERS: &[&str] = &[
+    "admin",
+    "office",
+    "leader",
+    "sfj_reviewer",
+    "qly_reporter",
+    "qly_leader",
+];
+const ENF_RECORDERS: &[&str] = &[
+    "admin",
+    "office",
+    "sfj_reviewer",
+    "qly_reporter",
+    "qly_leader",
+];
 
 /// Pages whose target's existence is private: a 404 is a refusal too.
 fn hides(path: &str) -> bool {
@@ -173,6 +197,8 @@ fn hides(path: &str) -> bool {
         "/rectifications/",
         "/projects/",
         "/inspections/",
+        "/enforcement/cases/",
+        "/enforcement/flags/",
     ]
     .iter()
     .any(|p| path.starts_with(p))
@@ -190,13 +216,15 @@ async fn pages_answer_by_role_and_unit(db: Db) {
     let pub_id = publication["id"].to_string();
     let (warning, task, _) =
         crate::followup::something_to_follow(&clients[1], &clients[4], &clients[0]).await;
+    let (ecase, _) = crate::enforcement::qly_case_and_flag(&app).await;
     let mut failures = Vec::new();
     let mut table = Vec::new();
     for (path, allowed) in pages() {
         let path = path
             .replace("{pub}", &pub_id)
             .replace("{warning}", &warning)
-            .replace("{task}", &task);
+            .replace("{task}", &task)
+            .replace("{ecase}", &ecase);
         let mut row = vec![path.clone()];
         for (who, c) in WHO.iter().zip(&clients) {
             let r = c.get(&path).await;
@@ -386,6 +414,18 @@ fn posts() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
         ("/channels", "name=&kind=webhook&target=", &["admin"]),
         ("/channels/999999/enabled", "enabled=true", &["admin"]),
         ("/dashboard/wolong-2025/2031Q1/remind", "x=1", OFFICE),
+        ("/enforcement/import", "multipart", ENF_RECORDERS),
+        ("/enforcement/new", "number=&reason=", ENF_RECORDERS),
+        (
+            "/enforcement/flags/{eflag}",
+            "state=dismissed&reason=&version=999",
+            &["admin", "office", "sfj_reviewer"],
+        ),
+        (
+            "/enforcement/rules",
+            "toml=days%20%3D&reason=matrix",
+            &["admin", "office", "sfj_reviewer"],
+        ),
     ]
 }
 
@@ -398,6 +438,7 @@ async fn page_forms_answer_by_role_and_unit(db: Db) {
         .ok_post("/api/v1/appeals", json!({ "publication_id": publication["id"], "unit": "QLY", "indicator": "litigation_loss", "reason": "matrix" }), 201)
         .await;
     let (pub_id, appeal_id) = (publication["id"].to_string(), appeal["id"].to_string());
+    let (_, eflag) = crate::enforcement::qly_case_and_flag(&app).await;
     let last_seq = || async {
         jixiao_store::audit::last_seq(&app.state.store)
             .await
@@ -410,7 +451,8 @@ async fn page_forms_answer_by_role_and_unit(db: Db) {
             .replace("{pub}", &pub_id)
             .replace("{appeal}", &appeal_id)
             .replace("{warning}", &warning)
-            .replace("{task}", &task);
+            .replace("{task}", &task)
+            .replace("{eflag}", &eflag);
         let body = body.replace("{pub}", &pub_id);
         let mut row = vec![path.clone()];
         for (who, c) in WHO.iter().zip(&clients) {
