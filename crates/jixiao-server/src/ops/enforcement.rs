@@ -1371,14 +1371,21 @@ pub struct RulesInfo {
     pub created_by: String,
     pub created_at: String,
     pub reason: String,
-    /// The rules applied: (id, name).
-    #[schema(value_type = Vec<Object>)]
-    pub rules: Vec<(String, Text)>,
+    /// The rules applied.
+    pub rules: Vec<RuleName>,
     pub legal_office: Option<String>,
     pub allowed: Vec<String>,
     /// After a change: flags raised and cleared by checking every case again.
     pub flags_raised: usize,
     pub flags_cleared: usize,
+}
+
+/// A rule in force: its id and name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleName {
+    pub rule: String,
+    #[schema(value_type = Object)]
+    pub name: Text,
 }
 
 /// A new version of the rule file.
@@ -1408,9 +1415,10 @@ pub async fn rules(state: &AppState, caller: &Caller) -> Result<RulesInfo> {
         rules: RuleId::ALL
             .iter()
             .filter_map(|id| {
-                set.as_ref()
-                    .and_then(|s| s.name_of(*id))
-                    .map(|n| (id.code().to_owned(), n.clone()))
+                set.as_ref().and_then(|s| s.name_of(*id)).map(|n| RuleName {
+                    rule: id.code().to_owned(),
+                    name: n.clone(),
+                })
             })
             .collect(),
         legal_office: office.map(str::to_owned),
