@@ -403,8 +403,20 @@ pub fn read_numbered_table(
         idx(Col::Note),
     );
     let mut records = Vec::new();
-    let mut seen: std::collections::HashMap<(String, String, Period), usize> =
-        std::collections::HashMap::new();
+    // Duplicates are found on integer keys: each unit and item code is interned once (a
+    // lookup by `&str` allocates nothing), so a row costs no key strings of its own.
+    let mut unit_ids: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
+    let mut item_ids: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
+    let mut seen: rustc_hash::FxHashMap<(u32, u32, Period), usize> =
+        rustc_hash::FxHashMap::default();
+    let intern = |ids: &mut rustc_hash::FxHashMap<String, u32>, code: &str| -> u32 {
+        if let Some(&id) = ids.get(code) {
+            return id;
+        }
+        let id = ids.len() as u32;
+        ids.insert(code.to_owned(), id);
+        id
+    };
     for row in rows {
         let (rowno, row) = match row {
             Ok(r) => r,
@@ -543,7 +555,11 @@ pub fn read_numbered_table(
             );
             continue;
         };
-        let key = (unit.to_owned(), item.to_owned(), period);
+        let key = (
+            intern(&mut unit_ids, unit),
+            intern(&mut item_ids, item),
+            period,
+        );
         if let Some(first) = seen.get(&key) {
             issues.push(
                 Issue::error(

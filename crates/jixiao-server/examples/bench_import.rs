@@ -90,16 +90,34 @@ async fn fresh(
 async fn run(state: &jixiao_server::state::AppState, name: &str, bytes: &[u8], n: usize) {
     let caller = office();
     let t = Instant::now();
-    let dry = import(state, &caller, name, bytes, Mode::AllOrNothing, true, None)
-        .await
-        .expect("dry run");
+    let dry = import(
+        state,
+        &caller,
+        name,
+        bytes,
+        Mode::AllOrNothing,
+        true,
+        None,
+        None,
+    )
+    .await
+    .expect("dry run");
     let dry_s = t.elapsed().as_secs_f64();
     assert!(dry.problems.is_empty(), "{:?}", dry.problems.first());
     assert_eq!(dry.imported, n);
     let t = Instant::now();
-    let r = import(state, &caller, name, bytes, Mode::AllOrNothing, false, None)
-        .await
-        .expect("import");
+    let r = import(
+        state,
+        &caller,
+        name,
+        bytes,
+        Mode::AllOrNothing,
+        false,
+        None,
+        None,
+    )
+    .await
+    .expect("import");
     let s = t.elapsed().as_secs_f64();
     assert!(r.committed && r.imported == n, "{} of {n}", r.imported);
     println!(

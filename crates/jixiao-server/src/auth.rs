@@ -107,6 +107,7 @@ impl AuthUser for User {
 #[derive(Clone)]
 pub struct Backend {
     pub store: Store,
+    pub cache: std::sync::Arc<SessionCache>,
 }
 
 pub struct Credentials {
@@ -127,17 +128,118 @@ impl AuthnBackend for Backend {
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<User>, Self::Error> {
+        if let Some(u) = self.cache.user(*id) {
+            return Ok(u);
+        }
+        let generation = self.cache.generation();
         let row = jixiao_store::users::by_id(&self.store, *id).await?;
-        Ok(row.filter(|r| !r.disabled).and_then(|r| User::from_row(&r)))
+        let user = row.filter(|r| !r.disabled).and_then(|r| User::from_row(&r));
+        self.cache.keep_user(*id, user.clone(), generation);
+        Ok(user)
     }
 }
 
 pub type AuthSession = axum_login::AuthSession<Backend>;
 
-/// Sessions in the database, so they survive restarts and work the same on both backends.
+/// How far the expiry a session keeps in memory may run ahead of the one in the database before
+/// it is written again: a request that only extends an inactivity expiry writes nothing until
+/// then (a session may so end up to this long early after a restart).
+const EXPIRY_SLACK_SECONDS: i64 = 60;
+
+/// At most this many sessions are kept in memory; beyond it the cache starts again empty.
+const MAX_CACHED: usize = 100_000;
+
+/// Sessions and their users held in memory, with the database as the record: a request with a
+/// session cookie reads neither (P14). Forgotten whenever a user changes — here through the
+/// operations that change users, and on every node through the audit log it follows (a sign-out,
+/// a new password, a disabled account are audited as `user` changes).
+#[derive(Default)]
+pub struct SessionCache {
+    records: std::sync::Mutex<std::collections::HashMap<Id, (Record, i64)>>,
+    users: std::sync::Mutex<std::collections::HashMap<i64, Option<User>>>,
+    /// Bumped when everything is forgotten, so a read begun before cannot put back what it read.
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for SessionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCache").finish_non_exhaustive()
+    }
+}
+
+impl SessionCache {
+    /// Forgets every session and user held (they are read again from the database).
+    pub fn forget_all(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        lock(&self.records).clear();
+        lock(&self.users).clear();
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn user(&self, id: i64) -> Option<Option<User>> {
+        lock(&self.users).get(&id).cloned()
+    }
+
+    fn keep_user(&self, id: i64, user: Option<User>, generation: u64) {
+        let mut users = lock(&self.users);
+        if self.generation() == generation {
+            if users.len() >= MAX_CACHED {
+                users.clear();
+            }
+            users.insert(id, user);
+        }
+    }
+
+    /// A session held, unexpired.
+    fn record(&self, id: &Id, now: i64) -> Option<Record> {
+        let mut records = lock(&self.records);
+        match records.get(id) {
+            Some((r, _)) if r.expiry_date.unix_timestamp() > now => Some(r.clone()),
+            Some(_) => {
+                records.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// The expiry in the database of a session held with the same data, if any.
+    fn stored_expiry(&self, record: &Record) -> Option<i64> {
+        lock(&self.records)
+            .get(&record.id)
+            .filter(|(r, _)| r.data == record.data)
+            .map(|(_, stored)| *stored)
+    }
+
+    fn keep(&self, record: &Record, stored_expiry: i64, generation: u64) {
+        let mut records = lock(&self.records);
+        if self.generation() == generation {
+            if records.len() >= MAX_CACHED {
+                records.clear();
+            }
+            records.insert(record.id, (record.clone(), stored_expiry));
+        }
+    }
+
+    fn forget(&self, id: &Id) {
+        lock(&self.records).remove(id);
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sessions in the database, so they survive restarts and work the same on both backends;
+/// held in memory too ([`SessionCache`]).
 #[derive(Clone, Debug)]
 pub struct DbSessions {
     pub store: Store,
+    pub cache: std::sync::Arc<SessionCache>,
 }
 
 fn backend_err(e: impl std::fmt::Display) -> session_store::Error {
@@ -159,6 +261,11 @@ impl SessionStore for DbSessions {
             .await
             .map_err(backend_err)?
             {
+                self.cache.keep(
+                    record,
+                    record.expiry_date.unix_timestamp(),
+                    self.cache.generation(),
+                );
                 return Ok(());
             }
             record.id = Id::default();
@@ -166,34 +273,48 @@ impl SessionStore for DbSessions {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let expiry = record.expiry_date.unix_timestamp();
+        let generation = self.cache.generation();
+        // The same data with an expiry only a little further on (an inactivity expiry extended
+        // by a request): kept in memory; the database is written when it falls behind.
+        if let Some(stored) = self.cache.stored_expiry(record)
+            && expiry - stored < EXPIRY_SLACK_SECONDS
+        {
+            self.cache.keep(record, stored, generation);
+            return Ok(());
+        }
         let data =
             serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        jixiao_store::sessions::save(
-            &self.store,
-            &record.id.to_string(),
-            &data,
-            record.expiry_date.unix_timestamp(),
-        )
-        .await
-        .map_err(backend_err)
+        jixiao_store::sessions::save(&self.store, &record.id.to_string(), &data, expiry)
+            .await
+            .map_err(backend_err)?;
+        self.cache.keep(record, expiry, generation);
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Some(r) = self.cache.record(id, now) {
+            return Ok(Some(r));
+        }
+        let generation = self.cache.generation();
         match jixiao_store::sessions::load(&self.store, &id.to_string(), now)
             .await
             .map_err(backend_err)?
         {
             Some(data) => {
-                Ok(Some(serde_json::from_slice(&data).map_err(|e| {
-                    session_store::Error::Decode(e.to_string())
-                })?))
+                let record: Record = serde_json::from_slice(&data)
+                    .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+                self.cache
+                    .keep(&record, record.expiry_date.unix_timestamp(), generation);
+                Ok(Some(record))
             }
             None => Ok(None),
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.cache.forget(id);
         jixiao_store::sessions::delete(&self.store, &id.to_string())
             .await
             .map_err(backend_err)

@@ -69,6 +69,7 @@ pub fn build_app(state: AppState) -> Router {
     let (api, openapi) = api::routes(limiter.clone());
     let sessions = SessionManagerLayer::new(DbSessions {
         store: state.store.clone(),
+        cache: state.sessions.clone(),
     })
     .with_name("jixiao_session")
     .with_http_only(true)
@@ -80,6 +81,7 @@ pub fn build_app(state: AppState) -> Router {
     let auth = AuthManagerLayerBuilder::new(
         Backend {
             store: state.store.clone(),
+            cache: state.sessions.clone(),
         },
         sessions,
     )

@@ -30,6 +30,8 @@ pub struct AppState {
     /// Surveys whose answers are waiting to be aggregated into their elements (a short delay
     /// gathers many answers into one write: [`crate::ops::surveys`]).
     pub surveys_pending: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    /// Sessions and users held in memory (the database is the record).
+    pub sessions: Arc<crate::auth::SessionCache>,
 }
 
 /// Work a request leaves to be done after its response (today: bringing the warnings up to
@@ -110,6 +112,7 @@ impl AppState {
         let live = load_live(&store).await?;
         Ok(AppState {
             surveys_pending: Arc::default(),
+            sessions: Arc::default(),
             store,
             live: Arc::new(RwLock::new(live)),
             imports: Arc::new(tokio::sync::Semaphore::new(
@@ -173,6 +176,11 @@ impl AppState {
                 return Ok(read);
             };
             read += changes.len();
+            // A user changed (signed out, a new password, disabled) through any node: the
+            // sessions and users held in memory are read again.
+            if changes.iter().any(|(_, entity, _)| entity == "user") {
+                self.sessions.forget_all();
+            }
             let structural = changes.iter().any(|(_, entity, _)| {
                 matches!(entity.as_str(), "unit" | "district" | "scheme" | "period")
             });

@@ -165,6 +165,17 @@ pub async fn insert_many(
     actor: &Actor,
     rows: &[(Key<'_>, Content<'_>)],
 ) -> Result<Vec<ValueRow>> {
+    insert_many_as(tx, actor, rows, "value.save", "").await
+}
+
+/// [`insert_many`] audited as `action` with `reason` (the office's import counted at once).
+pub async fn insert_many_as(
+    tx: &mut Tx,
+    actor: &Actor,
+    rows: &[(Key<'_>, Content<'_>)],
+    action: &str,
+    reason: &str,
+) -> Result<Vec<ValueRow>> {
     let mut out = Vec::with_capacity(rows.len());
     let at = now();
     let postgres = tx.backend_name() == "PostgreSQL";
@@ -252,12 +263,12 @@ pub async fn insert_many(
         .iter()
         .zip(&keys)
         .map(|(v, k)| Change {
-            action: "value.save",
+            action,
             entity: "value",
             entity_id: k,
             before: None,
             after: Some(json(v)),
-            reason: "",
+            reason,
         })
         .collect();
     crate::audit::append_many(tx, actor, changes).await?;
@@ -272,6 +283,19 @@ pub async fn update(
     before: &ValueRow,
     action: &str,
     c: Content<'_>,
+) -> Result<Option<ValueRow>> {
+    let reason = c.return_reason;
+    update_as(tx, actor, before, action, c, reason).await
+}
+
+/// [`update`] audited with `reason` (the return reason is the content's own).
+pub async fn update_as(
+    tx: &mut Tx,
+    actor: &Actor,
+    before: &ValueRow,
+    action: &str,
+    c: Content<'_>,
+    reason: &str,
 ) -> Result<Option<ValueRow>> {
     let (value, note, state, return_reason) = (c.value, c.note, c.state, c.return_reason);
     let at = now();
@@ -299,7 +323,7 @@ pub async fn update(
             entity_id: &key(&after),
             before: Some(json(before)),
             after: Some(json(&after)),
-            reason: return_reason,
+            reason,
         },
     )
     .await?;

@@ -101,6 +101,9 @@ pub struct ImportArgs {
     /// 按单位一行、数据项一列的表没有期间列时的期间 · the period of a wide sheet without a period column
     #[arg(long)]
     pub period: Option<String>,
+    /// 直接计入（不经审核），须写原因；仅考核办 · count the values at once, with this reason (the office only)
+    #[arg(long, value_name = "REASON")]
+    pub counted: Option<String>,
     /// 以 JSON 输出报告 · print the report as JSON
     #[arg(long)]
     pub json: bool,

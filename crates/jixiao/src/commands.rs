@@ -318,7 +318,11 @@ fn cmd_score(a: ScoreArgs) -> Outcome {
             )]))
         })?,
     };
-    write_out(&a.output, &bytes)
+    let out = write_out(&a.output, &bytes);
+    // The process ends after this: freeing every value, score and row one by one would only
+    // cost time (a second at millions of values), so they are left to the exit.
+    std::mem::forget((l, scoring, r));
+    out
 }
 
 /// The units' grades in earlier results (JSON outputs of `jixiao score`), newest first.

@@ -235,6 +235,7 @@ pub fn import(a: ImportArgs) -> Outcome {
             mode,
             a.dry_run,
             a.period.as_deref(),
+            a.counted.as_deref(),
         )
         .await
         .map_err(|e| failed("导入 import", e.message.zh.clone()))?;

@@ -239,6 +239,21 @@ pub fn total_in(ranking: &Value, unit: &str) -> Option<String> {
 
 /// Runs wrk (two threads, `connections` connections) and returns (requests/s, p50 ms, p99 ms, non-2xx responses).
 pub fn wrk(url: &str, key: &str, seconds: u64, connections: u32) -> Option<(f64, f64, f64, u64)> {
+    wrk_with(
+        url,
+        &format!("Authorization: Bearer {key}"),
+        seconds,
+        connections,
+    )
+}
+
+/// [`wrk`] with any one header (`Cookie: …` for a signed-in session).
+pub fn wrk_with(
+    url: &str,
+    header: &str,
+    seconds: u64,
+    connections: u32,
+) -> Option<(f64, f64, f64, u64)> {
     let out = std::process::Command::new("wrk")
         .args([
             "-t2",
@@ -246,7 +261,7 @@ pub fn wrk(url: &str, key: &str, seconds: u64, connections: u32) -> Option<(f64,
             &format!("-d{seconds}s"),
             "--latency",
             "-H",
-            &format!("Authorization: Bearer {key}"),
+            header,
             url,
         ])
         .output()

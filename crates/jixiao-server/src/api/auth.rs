@@ -57,8 +57,13 @@ pub async fn login(
 
 /// Sign out.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout(mut session: AuthSession) -> Result<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    mut session: AuthSession,
+) -> Result<StatusCode> {
     crate::http::session::end(&mut session).await?;
+    crate::ops::auth::signed_out(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

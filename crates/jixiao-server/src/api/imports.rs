@@ -19,10 +19,15 @@ pub struct ImportQuery {
     /// The period of a wide sheet (one row per unit, one column per element) without a period
     /// column.
     pub period: Option<String>,
+    /// The office (or an office key): the values count at once, replacing what is stored, each
+    /// change audited with this reason (`value.import.count`). Without it, imported values are
+    /// submitted for review.
+    pub counted_reason: Option<String>,
 }
 
 /// Import values from a CSV (UTF-8 or GBK), XLSX (long, or one row per unit and one column per
-/// element) or JSON file (multipart field `file`). Imported values are submitted for review.
+/// element) or JSON file (multipart field `file`). Imported values are submitted for review
+/// (the office may count them at once with `counted_reason`).
 /// All or nothing unless `mode=valid_rows`; `dry_run=true` only reports. The report counts what
 /// was imported, updated, unchanged and rejected and names every problem's row and column.
 #[utoipa::path(post, path = "/imports", tag = "values", params(ImportQuery),
@@ -54,6 +59,7 @@ pub async fn create(
         q.mode.unwrap_or_default(),
         q.dry_run.unwrap_or(false),
         q.period.as_deref(),
+        q.counted_reason.as_deref(),
     )
     .await?;
     Ok(Json(report))

@@ -40,6 +40,10 @@ pub struct ActBody {
     #[serde(default)]
     pub reason: String,
     pub values: Vec<Picked>,
+    /// One transaction: every value moves or none does (the first that cannot is named).
+    /// Default: each value in its own, stopping at the first that cannot.
+    #[serde(default)]
+    pub all_or_nothing: bool,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -48,9 +52,10 @@ pub struct Acted {
     pub done: usize,
 }
 
-/// Moves many values at once, each in its own transaction with its version checked. When one
-/// cannot move (someone else acted first: 409) the answer says how many were done before it
-/// and which value was not; those before it stay done.
+/// Moves many values at once. With `all_or_nothing`, in one transaction: all move or none (the
+/// first that cannot is named). Otherwise each in its own transaction with its version checked:
+/// when one cannot move (someone else acted first: 409) the answer says how many were done
+/// before it and which value was not; those before it stay done.
 #[utoipa::path(post, path = "/review", tag = "values", request_body = ActBody,
     responses((status = 200, body = Acted), (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn act(
@@ -76,6 +81,10 @@ pub async fn act(
         .iter()
         .map(|p| (ValueKey::new(&p.unit, &p.element, &p.period), p.version))
         .collect();
-    let done = crate::ops::review::act(&state, &caller, decision, &b.reason, &picked).await?;
+    let done = if b.all_or_nothing {
+        crate::ops::review::act_together(&state, &caller, decision, &b.reason, &picked).await?
+    } else {
+        crate::ops::review::act(&state, &caller, decision, &b.reason, &picked).await?
+    };
     Ok(Json(Acted { done }))
 }

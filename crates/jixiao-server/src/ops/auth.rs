@@ -158,5 +158,32 @@ pub async fn change_password(state: &AppState, caller: &Caller, b: &PasswordBody
         .ok_or_else(Error::unauthorized)?;
     let user = User::from_row(&row).ok_or_else(|| Error::internal(&"unknown role"))?;
     commit(tx).await?;
+    // The other sessions of this user end (their auth hash no longer matches once the user is
+    // read again).
+    state.sessions.forget_all();
     Ok(user)
+}
+
+/// Records a sign-out in the audit log: who signed out and when — and so every node, following
+/// the log, forgets the sessions it holds in memory (the session row itself is deleted by the
+/// session layer).
+pub async fn signed_out(state: &AppState, caller: &Caller) -> Result<()> {
+    let Some(user) = &caller.user else {
+        return Ok(());
+    };
+    let mut tx = state.store.write().await?;
+    jixiao_store::audit::append(
+        &mut tx,
+        &caller.actor,
+        jixiao_store::audit::Change {
+            action: "user.logout",
+            entity: "user",
+            entity_id: &user.username,
+            before: None,
+            after: None,
+            reason: "",
+        },
+    )
+    .await?;
+    commit(tx).await
 }

@@ -593,6 +593,10 @@ enum Plan {
 }
 
 /// Imports the values of a file for the caller.
+///
+/// `counted`: the office's import counted at once, with this reason (values in any state are
+/// replaced, each change audited as `value.import.count` with the reason); only who may count.
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     state: &AppState,
     caller: &Caller,
@@ -601,8 +605,26 @@ pub async fn import(
     mode: Mode,
     dry_run: bool,
     period: Option<&str>,
+    counted: Option<&str>,
 ) -> crate::error::Result<Report> {
     require_importer(caller)?;
+    if let Some(reason) = counted {
+        crate::ops::allow(state, caller, Action::CountValue).await?;
+        if reason.trim().is_empty() {
+            return Err(Error::bad_request(
+                "reason_required",
+                Text::new(
+                    "直接计入的导入须写明原因",
+                    "an import counted at once needs a reason",
+                ),
+            ));
+        }
+    }
+    let new_state = if counted.is_some() {
+        "counted"
+    } else {
+        "submitted"
+    };
     let _turn = state.imports.try_acquire().map_err(|_| {
         Error::new(
             Kind::TooManyRequests,
@@ -775,6 +797,8 @@ pub async fn import(
                     == Some(v)
                     && c.note == note;
                 match c.state.as_str() {
+                    _ if counted.is_some() && same && c.state == "counted" => Plan::Unchanged,
+                    _ if counted.is_some() => Plan::Update(Box::new(c)),
                     _ if same && c.state != "draft" && c.state != "returned" => Plan::Unchanged,
                     "draft" | "returned" => Plan::Update(Box::new(c)),
                     _ => {
@@ -910,23 +934,29 @@ pub async fn import(
                 Content {
                     value,
                     note,
-                    state: "submitted",
+                    state: new_state,
                     return_reason: "",
                 },
             )
         })
         .collect();
-    let mut written = jixiao_store::values::insert_many(&mut tx, &actor, &inserts).await?;
+    let (insert_action, update_action, reason) = match counted {
+        Some(reason) => ("value.import.count", "value.import.count", reason.trim()),
+        None => ("value.save", "value.import", ""),
+    };
+    let mut written =
+        jixiao_store::values::insert_many_as(&mut tx, &actor, &inserts, insert_action, reason)
+            .await?;
     for (r, value, note, plan) in &plans {
         let content = Content {
             value,
             note,
-            state: "submitted",
+            state: new_state,
             return_reason: "",
         };
         let row = match plan {
             Plan::Unchanged | Plan::Insert => continue,
-            Plan::Update(c) => jixiao_store::values::update(&mut tx, &actor, c, "value.import", content)
+            Plan::Update(c) => jixiao_store::values::update_as(&mut tx, &actor, c, update_action, content, reason)
                 .await?
                 .ok_or_else(|| {
                     Error::conflict(
@@ -951,6 +981,7 @@ pub async fn import(
 /// the report when something was imported or checked or nothing was wrong, forbidden when
 /// every row was outside the caller's scope, and `import_rejected` (with the report) when
 /// problems stopped an all-or-nothing import.
+#[allow(clippy::too_many_arguments)]
 pub async fn upload(
     state: &AppState,
     caller: &Caller,
@@ -958,6 +989,7 @@ pub async fn upload(
     mode: Mode,
     dry_run: bool,
     period: Option<&str>,
+    counted: Option<&str>,
 ) -> crate::error::Result<Report> {
     require_importer(caller)?;
     let (name, bytes) = file.ok_or_else(|| {
@@ -972,7 +1004,7 @@ pub async fn upload(
     if bytes.len() > MAX_BYTES {
         return Err(Error::new(Kind::TooLarge, "too_large", too_large()));
     }
-    let report = import(state, caller, name, bytes, mode, dry_run, period).await?;
+    let report = import(state, caller, name, bytes, mode, dry_run, period, counted).await?;
     let accepted = report.imported + report.updated + report.unchanged;
     if accepted == 0
         && !report.problems.is_empty()

@@ -409,18 +409,29 @@ pub enum Decision {
     Return,
 }
 
-/// Moves each picked value (the version the reviewer saw) forward, or returns it with the
-/// reason. Each value moves in its own transaction with its version checked: when someone else
-/// acted first, the error says how many were done and which value was not, and stops there;
-/// the ones before it stay done. Returns how many moved.
-pub async fn act(
-    state: &AppState,
+/// The transition `decision` takes `key` by for the caller: return, or forward — approve,
+/// verify or count, whichever the caller may do now.
+fn transition_for(
+    live: &crate::live::Live,
     caller: &Caller,
     decision: Decision,
-    reason: &str,
-    picked: &[(ValueKey, i64)],
-) -> Result<usize> {
-    caller.require_signed_in()?;
+    key: &ValueKey,
+) -> Transition {
+    match decision {
+        Decision::Return => Transition::Return,
+        Decision::Forward => live
+            .values
+            .get(&(key.unit.clone(), key.element.clone(), key.period.clone()))
+            .map(|r| allowed_now(live, &caller.principal, r))
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| matches!(a.as_str(), "approve" | "verify" | "count"))
+            .and_then(|a| Transition::parse(&a))
+            .unwrap_or(Transition::Approve),
+    }
+}
+
+fn check_picked(decision: Decision, reason: &str, picked: &[(ValueKey, i64)]) -> Result<()> {
     if picked.is_empty() {
         return Err(Error::bad_request(
             "nothing_picked",
@@ -436,22 +447,100 @@ pub async fn act(
             ),
         ));
     }
+    Ok(())
+}
+
+/// A value as people name it: unit · element · period.
+async fn named(state: &AppState, key: &ValueKey) -> String {
+    let live = state.live.read().await;
+    let unit = live
+        .unit_name(&key.unit)
+        .map_or(key.unit.clone(), |n| n.zh.clone());
+    let element = live
+        .element(&key.element)
+        .map_or(key.element.clone(), |(_, e)| e.def.name.zh.clone());
+    format!("{unit} · {element} · {}", key.period)
+}
+
+/// [`act`] in one transaction: every picked value moves, or none does (the first that cannot
+/// — someone acted first, a closed period, a value the caller may not move — is named, and
+/// nothing is changed). The live results and the warnings follow once. How many moved.
+pub async fn act_together(
+    state: &AppState,
+    caller: &Caller,
+    decision: Decision,
+    reason: &str,
+    picked: &[(ValueKey, i64)],
+) -> Result<usize> {
+    caller.require_signed_in()?;
+    check_picked(decision, reason, picked)?;
+    let mut tx = state.store.write().await?;
+    let guard = crate::ops::values::Guard::load(&mut tx, state).await?;
+    let mut rows = Vec::with_capacity(picked.len());
+    for (i, (key, version)) in picked.iter().enumerate() {
+        let t = transition_for(&*state.live.read().await, caller, decision, key);
+        let moved = match crate::ops::values::known(state, key).await {
+            Ok(()) => {
+                crate::ops::values::apply_in(
+                    &mut tx,
+                    &guard,
+                    state,
+                    caller,
+                    key,
+                    t,
+                    Some(*version),
+                    None,
+                    reason,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match moved {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                let what = named(state, key).await;
+                return Err(Error::new(
+                    e.kind,
+                    e.code,
+                    Text::new(
+                        format!(
+                            "第{}条“{what}”无法处理，全部未处理：{}",
+                            i + 1,
+                            e.detail(jixiao_core::text::Lang::Zh)
+                        ),
+                        format!(
+                            "values[{i}] `{what}` cannot move, so none did: {}",
+                            e.detail(jixiao_core::text::Lang::En)
+                        ),
+                    ),
+                ));
+            }
+        }
+    }
+    crate::ops::commit(tx).await?;
+    state.live.write().await.apply_many(&rows);
+    let n = rows.len();
+    crate::ops::warnings::follow_later(state, rows);
+    Ok(n)
+}
+
+/// Moves each picked value (the version the reviewer saw) forward, or returns it with the
+/// reason. Each value moves in its own transaction with its version checked: when someone else
+/// acted first, the error says how many were done and which value was not, and stops there;
+/// the ones before it stay done. Returns how many moved.
+pub async fn act(
+    state: &AppState,
+    caller: &Caller,
+    decision: Decision,
+    reason: &str,
+    picked: &[(ValueKey, i64)],
+) -> Result<usize> {
+    caller.require_signed_in()?;
+    check_picked(decision, reason, picked)?;
     let mut done = 0usize;
     for (key, version) in picked {
-        let t = match decision {
-            Decision::Return => Transition::Return,
-            Decision::Forward => {
-                let live = state.live.read().await;
-                live.values
-                    .get(&(key.unit.clone(), key.element.clone(), key.period.clone()))
-                    .map(|r| allowed_now(&live, &caller.principal, r))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .find(|a| matches!(a.as_str(), "approve" | "verify" | "count"))
-                    .and_then(|a| Transition::parse(&a))
-                    .unwrap_or(Transition::Approve)
-            }
-        };
+        let t = transition_for(&*state.live.read().await, caller, decision, key);
         let r = crate::ops::values::transition(
             state,
             caller,
@@ -464,16 +553,7 @@ pub async fn act(
         )
         .await;
         if let Err(e) = r {
-            let what = {
-                let live = state.live.read().await;
-                let unit = live
-                    .unit_name(&key.unit)
-                    .map_or(key.unit.clone(), |n| n.zh.clone());
-                let element = live
-                    .element(&key.element)
-                    .map_or(key.element.clone(), |(_, e)| e.def.name.zh.clone());
-                format!("{unit} · {element} · {}", key.period)
-            };
+            let what = named(state, key).await;
             return Err(Error::new(
                 e.kind,
                 e.code,

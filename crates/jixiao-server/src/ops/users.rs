@@ -125,5 +125,7 @@ pub async fn disable(
         .await?
         .ok_or_else(|| Error::not_found("用户", "user"))?;
     commit(tx).await?;
+    // A disabled account's sessions end at its next request.
+    state.sessions.forget_all();
     Ok(row)
 }

@@ -807,7 +807,7 @@ async fn apply(
 /// together): checked against the row as the transaction reads it and against `guard`; the
 /// row as it now stands. Nothing is committed and the live results are not touched.
 #[allow(clippy::too_many_arguments)]
-async fn apply_in(
+pub(crate) async fn apply_in(
     tx: &mut jixiao_store::Tx,
     guard: &Guard,
     state: &AppState,

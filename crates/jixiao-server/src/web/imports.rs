@@ -20,6 +20,14 @@ struct ImportPage<'a> {
     ctx: &'a Ctx,
     report: Option<Report>,
     choices: Choices,
+    /// The office may count the file at once (with a reason).
+    may_count: bool,
+}
+
+async fn may_count(state: &AppState, page: &Page) -> bool {
+    crate::ops::allow(state, &page.caller, jixiao_core::access::Action::CountValue)
+        .await
+        .is_ok()
 }
 
 /// What templates can be asked for: schemes, their classes, their periods.
@@ -69,6 +77,7 @@ pub async fn form(page: Page, State(state): State<AppState>) -> Response {
             ctx: &page.ctx,
             report: None,
             choices: choices(&state, &page).await?,
+            may_count: may_count(&state, &page).await,
         })
     }
     .await;
@@ -116,9 +125,19 @@ pub async fn upload(
         let as_xlsx = get("action") == "report";
         let dry_run = as_xlsx || get("dry_run") == "on";
         let period = Some(get("period").trim()).filter(|p| !p.is_empty());
-        let report =
-            crate::ops::imports::import(&state, &page.caller, &name, &bytes, mode, dry_run, period)
-                .await?;
+        // The office's choice to count the file at once, with its reason.
+        let counted = (get("counted") == "on").then(|| get("counted_reason"));
+        let report = crate::ops::imports::import(
+            &state,
+            &page.caller,
+            &name,
+            &bytes,
+            mode,
+            dry_run,
+            period,
+            counted,
+        )
+        .await?;
         if as_xlsx {
             return report_workbook(page.ctx.l, &report);
         }
@@ -126,6 +145,7 @@ pub async fn upload(
             ctx: &page.ctx,
             report: Some(report),
             choices: choices(&state, &page).await?,
+            may_count: may_count(&state, &page).await,
         })
     }
     .await;

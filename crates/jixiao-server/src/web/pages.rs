@@ -165,14 +165,25 @@ pub async fn login(
     }
 }
 
-pub async fn logout(page: Page, axum::Form(f): axum::Form<CsrfForm>) -> Response {
+pub async fn logout(
+    page: Page,
+    State(state): State<AppState>,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Response {
     if let Err(e) = page.check_csrf(&f.csrf) {
         return page.finish(Err(e));
     }
     let Page {
-        ctx, mut session, ..
+        ctx,
+        mut session,
+        caller,
+        ..
     } = page;
-    match crate::http::session::end(&mut session).await {
+    let ended = match crate::http::session::end(&mut session).await {
+        Ok(()) => crate::ops::auth::signed_out(&state, &caller).await,
+        Err(e) => Err(e),
+    };
+    match ended {
         Ok(()) => see_other("/login"),
         Err(e) => super::error_page(&ctx, &e),
     }

@@ -185,6 +185,7 @@ async fn the_server_takes_in_what_the_command_line_wrote(db: Db) {
         jixiao_server::ops::imports::Mode::AllOrNothing,
         false,
         None,
+        None,
     )
     .await
     .expect("import");

@@ -722,3 +722,64 @@ async fn a_date_in_a_number_cell_is_refused(db: Db) {
     );
 }
 scenario!(a_date_in_a_number_cell_is_refused);
+
+/// The office imports values counted at once, with a reason: they count (in the live results at
+/// once), each change audited with the reason; without a reason, or for anyone who may not
+/// count, nothing is written.
+async fn the_office_counts_an_import_with_a_reason(db: Db) {
+    let app = App::spawn(db).await;
+    let office = app.user("office").await;
+    let street = app.user("qly_reporter").await;
+    let csv =
+        "unit,item,period,value\nQLY,mediation_cases,2025Q4,58\nMXI,mediation_cases,2025Q4,47\n";
+    let before = footprint(&app).await;
+    let (status, body) = upload(
+        &office,
+        "?counted_reason=",
+        "m.csv",
+        csv.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = upload(
+        &street,
+        "?counted_reason=%E6%A0%B8%E5%AE%9A",
+        "m.csv",
+        csv.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(footprint(&app).await, before, "nothing written");
+    let (status, body) = upload(
+        &office,
+        "?counted_reason=%E5%8C%BA%E5%8F%B8%E6%B3%95%E5%B1%80%E6%A0%B8%E5%AE%9A%E6%95%B0",
+        "m.csv",
+        csv.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["committed"], true, "{body}");
+    for (unit, value) in [("QLY", "58"), ("MXI", "47")] {
+        let v = office
+            .ok_get(&format!("/api/v1/values/{unit}/mediation_cases/2025Q4"))
+            .await;
+        assert_eq!(v["row"]["state"], "counted", "{v}");
+        assert_eq!(v["row"]["value"], value, "{v}");
+        assert_eq!(
+            app.live_row(&[unit, "mediation_cases", "2025Q4"])
+                .await
+                .map(|(v, _)| v),
+            Some(value.to_owned())
+        );
+    }
+    let n: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'value.import.count' AND reason = '区司法局核定数'")
+            .fetch_one(&app.state.store.pool)
+            .await
+            .expect("count"),
+        "n",
+    )
+    .expect("n");
+    assert_eq!(n, 2);
+}
+scenario!(the_office_counts_an_import_with_a_reason);

@@ -25,6 +25,7 @@ mod review;
 mod rollup;
 mod rules;
 mod security;
+mod sessions;
 mod special;
 mod surveys;
 

@@ -124,6 +124,28 @@ async fn a_reviewer_sees_what_to_decide_by(db: Db) {
     assert!(text.contains("退回必须填写原因"), "{text}");
     assert_eq!(text.matches(" checked>").count(), 1, "the tick kept");
 
+    // All or nothing: a stale version among them names it, and neither moves.
+    let r = sfj
+        .post(
+            "/api/v1/review",
+            json!({ "action": "forward", "all_or_nothing": true, "values": [
+                { "unit": "QLY", "element": now[0].0, "period": "2025Q4", "version": now[0].1 },
+                { "unit": "QLY", "element": now[1].0, "period": "2025Q4", "version": now[1].1 - 1 },
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status_code(), 409, "{}", r.text());
+    let body: Value = r.json();
+    let msg = body["message"]["zh"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("第2条") && msg.contains("全部未处理"),
+        "{body}"
+    );
+    for (e, version) in &now {
+        let v = sfj.ok_get(&format!("{V}/{e}/2025Q4")).await;
+        assert_eq!(v["row"]["version"], *version, "{e} did not move");
+    }
+
     // A program moves both in one request; a stale version stops it with names and a count.
     let r = sfj
         .post(
@@ -144,7 +166,7 @@ async fn a_reviewer_sees_what_to_decide_by(db: Db) {
     let moved = sfj
         .ok_post(
             "/api/v1/review",
-            json!({ "action": "forward", "values": [
+            json!({ "action": "forward", "all_or_nothing": true, "values": [
                 { "unit": "QLY", "element": now[1].0, "period": "2025Q4", "version": now[1].1 },
             ]}),
             200,
