@@ -13,8 +13,9 @@ use std::str::FromStr;
 /// against a model by [`crate::values::Values::build`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub unit: String,
-    pub item: String,
+    /// Shared by every row of the unit (interned once per file): a row allocates no codes.
+    pub unit: std::sync::Arc<str>,
+    pub item: std::sync::Arc<str>,
     pub period: Period,
     pub value: Decimal,
     /// The value was written with a `%` sign.
@@ -244,48 +245,75 @@ pub fn read_csv_lenient(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), I
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut header: Option<Vec<String>> = None;
     // Each row is numbered by the line it starts on, so blank lines (which the reader skips,
     // and leaves out of its own line count) do not shift the row numbers a problem is
     // reported at: lines are counted here from the byte where each record starts.
     let bytes = text.as_bytes();
     let (mut counted_to, mut line) = (0usize, 1usize);
-    let rows = rdr.records().map(|r| {
-        let r = r.map_err(|e| csv_error(file, &e))?;
-        let mut start = r.position().map_or(counted_to, |p| p.byte() as usize).min(bytes.len());
+    // One record is reused for every row: no `String` per cell.
+    let mut rec = csv::StringRecord::new();
+    let mut table: Option<Table> = None;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let issue = csv_error(file, &e);
+                match &mut table {
+                    Some(t) => t.issues.push(issue),
+                    None => return Err(Issues(vec![issue])),
+                }
+                continue;
+            }
+        }
+        let mut start = rec
+            .position()
+            .map_or(counted_to, |p| p.byte() as usize)
+            .min(bytes.len());
         // A record's position is where the reader began looking for it, before the blank lines
         // it skipped.
         while matches!(bytes.get(start), Some(b'\n' | b'\r')) {
             start += 1;
         }
         if start > counted_to {
-            line += bytes[counted_to..start].iter().filter(|&&b| b == b'\n').count();
+            line += bytes[counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             counted_to = start;
         }
-        let cells: Vec<String> = r.iter().map(str::to_owned).collect();
-        let Some(h) = &header else {
-            header = Some(cells.clone());
-            return Ok((line, cells));
+        let Some(t) = &mut table else {
+            let mut t = Table::start(file, rec.iter().map(str::to_owned).collect())?;
+            // The rows' vector sized once for every line, instead of doubling (and copying
+            // every row) as rows come. (Sizing the duplicate check's map up front was measured
+            // slower: a map of every row from the start misses the cache on every insert.)
+            t.reserve(bytes.iter().filter(|&&b| b == b'\n').count());
+            table = Some(t);
+            continue;
         };
         // In a CSV file a cell over several lines is a quote opened and never closed, which
         // swallowed the rows after it: refused where it opened, not stored as one long note.
-        if let Some(i) = cells.iter().position(|c| c.contains(['\n', '\r'])) {
-            return Err(Issue::error(
+        if let Some(i) = rec.iter().position(|c| c.contains(['\n', '\r'])) {
+            t.issues.push(Issue::error(
                 "unclosed_quote",
                 file,
                 Location::Cell {
                     row: line,
-                    column: Some(h.get(i).map_or_else(|| (i + 1).to_string(), |c| c.trim().to_owned())),
+                    column: Some(t.header.get(i).map_or_else(|| (i + 1).to_string(), |c| c.trim().to_owned())),
                 },
                 crate::t!(
                     "单元格跨了多行：本行有一个引号（\"）没有闭合，吞掉了后面的行；请补上或删去这个引号",
                     "the cell runs over several lines: a quote (\") opened in this row is never closed and swallowed the rows after it; close it or remove it"
                 ),
             ));
+            continue;
         }
-        Ok((line, cells))
-    });
-    read_numbered_table(file, encoding, rows)
+        t.row(line, &rec);
+    }
+    match table {
+        Some(t) => Ok(t.finish(encoding)),
+        None => Err(Issues(vec![empty_file(file)])),
+    }
 }
 
 /// Reads a table of rows (the first is the header) by the data file's rules: the CSV reader's
@@ -312,153 +340,221 @@ pub fn read_numbered_table(
     encoding: &'static str,
     rows: impl IntoIterator<Item = Result<(usize, Vec<String>), Issue>>,
 ) -> Result<(DataSet, Issues), Issues> {
-    let mut issues = Issues::new();
     let mut rows = rows.into_iter();
     let header = match rows.next() {
         Some(Ok((_, h))) => h,
         Some(Err(e)) => return Err(Issues(vec![e])),
-        None => {
-            return Err(Issues(vec![
-                Issue::error(
-                    "empty_file",
-                    file,
-                    Location::File,
-                    crate::t!("文件为空", "the file is empty"),
-                )
-                .with_hint(header_hint()),
-            ]));
-        }
+        None => return Err(Issues(vec![empty_file(file)])),
     };
-    let mut cols: Vec<Option<Col>> = Vec::new();
-    let mut names: [String; 4] = Default::default();
-    for h in header.iter() {
-        let c = column_of(h);
-        if c.is_none() && !h.trim().is_empty() {
-            let h = h.trim();
-            issues.push(
-                Issue::error(
-                    "unknown_column",
-                    file,
-                    Location::Cell {
-                        row: 1,
-                        column: Some(h.to_owned()),
-                    },
-                    crate::t!("未知列名“{h}”", "unknown column `{h}`"),
-                )
-                .with_hint(header_hint()),
-            );
-        }
-        if let Some(c) = c {
-            if cols.contains(&Some(c)) {
-                let h = h.trim();
-                issues.push(Issue::error(
-                    "duplicate_column",
-                    file,
-                    Location::Cell {
-                        row: 1,
-                        column: Some(h.to_owned()),
-                    },
-                    crate::t!("列“{h}”重复", "column `{h}` appears twice"),
-                ));
-            }
-            if let Some(slot) = [Col::Unit, Col::Item, Col::Period, Col::Value]
-                .iter()
-                .position(|x| *x == c)
-            {
-                names[slot] = h.trim().to_owned();
-            }
-        }
-        cols.push(c);
-    }
-    for (c, zh, en) in [
-        (Col::Unit, "单位", "unit"),
-        (Col::Item, "数据项", "item"),
-        (Col::Period, "期间", "period"),
-        (Col::Value, "数值", "value"),
-    ] {
-        if !cols.contains(&Some(c)) {
-            issues.push(
-                Issue::error(
-                    "missing_column",
-                    file,
-                    Location::Cell {
-                        row: 1,
-                        column: None,
-                    },
-                    crate::t!("缺少“{zh}”列", "the `{en}` column is missing"),
-                )
-                .with_hint(header_hint()),
-            );
-        }
-    }
-    if issues.has_errors() {
-        return Err(issues);
-    }
-    let idx = |c: Col| cols.iter().position(|x| *x == Some(c));
-    let (ui, ii, pi, vi, ni) = (
-        idx(Col::Unit),
-        idx(Col::Item),
-        idx(Col::Period),
-        idx(Col::Value),
-        idx(Col::Note),
-    );
-    let mut records = Vec::new();
-    // Duplicates are found on integer keys: each unit and item code is interned once (a
-    // lookup by `&str` allocates nothing), so a row costs no key strings of its own.
-    let mut unit_ids: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
-    let mut item_ids: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
-    let mut seen: rustc_hash::FxHashMap<(u32, u32, Period), usize> =
-        rustc_hash::FxHashMap::default();
-    let intern = |ids: &mut rustc_hash::FxHashMap<String, u32>, code: &str| -> u32 {
-        if let Some(&id) = ids.get(code) {
-            return id;
-        }
-        let id = ids.len() as u32;
-        ids.insert(code.to_owned(), id);
-        id
-    };
+    let mut table = Table::start(file, header)?;
     for row in rows {
-        let (rowno, row) = match row {
-            Ok(r) => r,
-            Err(e) => {
-                issues.push(e);
-                continue;
+        match row {
+            Ok((rowno, cells)) => table.row(rowno, cells.as_slice()),
+            Err(e) => table.issues.push(e),
+        }
+    }
+    Ok(table.finish(encoding))
+}
+
+fn empty_file(file: &str) -> Issue {
+    Issue::error(
+        "empty_file",
+        file,
+        Location::File,
+        crate::t!("文件为空", "the file is empty"),
+    )
+    .with_hint(header_hint())
+}
+
+/// The cells of one row, as the CSV reader holds them (without a `String` per cell) or as a
+/// spreadsheet's rows arrive.
+trait Cells {
+    fn count(&self) -> usize;
+    fn cell(&self, i: usize) -> Option<&str>;
+}
+
+impl Cells for [String] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+}
+
+/// A control character (a NUL) would cut or garble what is stored. Printable ASCII, what
+/// nearly every cell is, is passed without decoding.
+fn has_control(c: &str) -> bool {
+    !c.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && c.chars()
+            .any(|ch| ch.is_control() && !matches!(ch, '\t' | '\n' | '\r'))
+}
+
+/// A data table being read: the header's columns, the good rows so far, the problems so far,
+/// and the keys seen (each unit and item code interned once, so the duplicate check runs on
+/// integer keys and a lookup by `&str` allocates nothing).
+struct Table<'f> {
+    file: &'f str,
+    header: Vec<String>,
+    cols: Vec<Option<Col>>,
+    names: [String; 4],
+    at: [Option<usize>; 5],
+    issues: Issues,
+    records: Vec<Record>,
+    unit_ids: rustc_hash::FxHashMap<std::sync::Arc<str>, u32>,
+    item_ids: rustc_hash::FxHashMap<std::sync::Arc<str>, u32>,
+    /// The first row of each key, as `u32` (a row number past four billion cannot occur in a
+    /// file this program reads whole): 16 bytes an entry, so more of the map stays in cache.
+    seen: rustc_hash::FxHashMap<(u32, u32, Period), u32>,
+}
+
+/// The code's id and its one shared copy.
+fn intern(
+    ids: &mut rustc_hash::FxHashMap<std::sync::Arc<str>, u32>,
+    code: &str,
+) -> (u32, std::sync::Arc<str>) {
+    if let Some((shared, &id)) = ids.get_key_value(code) {
+        return (id, shared.clone());
+    }
+    let id = ids.len() as u32;
+    let shared: std::sync::Arc<str> = code.into();
+    ids.insert(shared.clone(), id);
+    (id, shared)
+}
+
+impl<'f> Table<'f> {
+    /// Reads the header; problems with it (unknown, repeated or missing columns) are an error.
+    fn start(file: &'f str, header: Vec<String>) -> Result<Table<'f>, Issues> {
+        let mut issues = Issues::new();
+        let mut cols: Vec<Option<Col>> = Vec::new();
+        let mut names: [String; 4] = Default::default();
+        for h in header.iter() {
+            let c = column_of(h);
+            if c.is_none() && !h.trim().is_empty() {
+                let h = h.trim();
+                issues.push(
+                    Issue::error(
+                        "unknown_column",
+                        file,
+                        Location::Cell {
+                            row: 1,
+                            column: Some(h.to_owned()),
+                        },
+                        crate::t!("未知列名“{h}”", "unknown column `{h}`"),
+                    )
+                    .with_hint(header_hint()),
+                );
             }
-        };
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            if let Some(c) = c {
+                if cols.contains(&Some(c)) {
+                    let h = h.trim();
+                    issues.push(Issue::error(
+                        "duplicate_column",
+                        file,
+                        Location::Cell {
+                            row: 1,
+                            column: Some(h.to_owned()),
+                        },
+                        crate::t!("列“{h}”重复", "column `{h}` appears twice"),
+                    ));
+                }
+                if let Some(slot) = [Col::Unit, Col::Item, Col::Period, Col::Value]
+                    .iter()
+                    .position(|x| *x == c)
+                {
+                    names[slot] = h.trim().to_owned();
+                }
+            }
+            cols.push(c);
+        }
+        for (c, zh, en) in [
+            (Col::Unit, "单位", "unit"),
+            (Col::Item, "数据项", "item"),
+            (Col::Period, "期间", "period"),
+            (Col::Value, "数值", "value"),
+        ] {
+            if !cols.contains(&Some(c)) {
+                issues.push(
+                    Issue::error(
+                        "missing_column",
+                        file,
+                        Location::Cell {
+                            row: 1,
+                            column: None,
+                        },
+                        crate::t!("缺少“{zh}”列", "the `{en}` column is missing"),
+                    )
+                    .with_hint(header_hint()),
+                );
+            }
+        }
+        if issues.has_errors() {
+            return Err(issues);
+        }
+        let idx = |c: Col| cols.iter().position(|x| *x == Some(c));
+        let at = [
+            idx(Col::Unit),
+            idx(Col::Item),
+            idx(Col::Period),
+            idx(Col::Value),
+            idx(Col::Note),
+        ];
+        Ok(Table {
+            file,
+            header,
+            cols,
+            names,
+            at,
+            issues,
+            records: Vec::new(),
+            unit_ids: Default::default(),
+            item_ids: Default::default(),
+            seen: Default::default(),
+        })
+    }
+
+    /// Reads one row (`rowno` counts the header as row 1): a good row becomes a record, a bad
+    /// one a problem naming its row and column.
+    fn row<C: Cells + ?Sized>(&mut self, rowno: usize, row: &C) {
+        let file = self.file;
+        let n = row.count();
+        let cells = || (0..n).map(|i| row.cell(i).unwrap_or(""));
+        if cells().all(|c| c.trim().is_empty()) {
+            return;
         }
         // A control character (a NUL) would cut or garble what is stored: refused, not stored
         // as something else.
-        let bad_cell = row.iter().enumerate().find_map(|(i, c)| {
-            let at = header.get(i).map_or_else(|| (i + 1).to_string(), |h| h.trim().to_owned());
-            if c.chars().any(|ch| ch.is_control() && !matches!(ch, '\t' | '\n' | '\r')) {
-                Some((
-                    "control_character",
-                    at,
-                    crate::t!(
-                        "单元格里有不可见的控制字符（如 NUL）；请删去后再导入",
-                        "the cell holds an invisible control character (such as NUL); remove it and import again"
-                    ),
-                ))
-            } else {
-                None
-            }
-        });
-        if let Some((code, column, message)) = bad_cell {
-            issues.push(Issue::error(
-                code,
+        if let Some(i) = cells().position(has_control) {
+            let column = self
+                .header
+                .get(i)
+                .map_or_else(|| (i + 1).to_string(), |h| h.trim().to_owned());
+            self.issues.push(Issue::error(
+                "control_character",
                 file,
                 Location::Cell {
                     row: rowno,
                     column: Some(column),
                 },
-                message,
+                crate::t!(
+                    "单元格里有不可见的控制字符（如 NUL）；请删去后再导入",
+                    "the cell holds an invisible control character (such as NUL); remove it and import again"
+                ),
             ));
-            continue;
+            return;
         }
-        if row.len() > cols.len() && row.iter().skip(cols.len()).any(|c| !c.trim().is_empty()) {
-            issues.push(Issue::error(
+        let width = self.cols.len();
+        if n > width && cells().skip(width).any(|c| !c.trim().is_empty()) {
+            self.issues.push(Issue::error(
                 "extra_cells",
                 file,
                 Location::Cell {
@@ -471,18 +567,14 @@ pub fn read_numbered_table(
                 ),
             ));
         }
-        let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map(|s| s.trim()).unwrap_or("");
+        let [ui, ii, pi, vi, ni] = self.at;
+        let cell = |i: Option<usize>| i.and_then(|i| row.cell(i)).map_or("", str::trim);
         let (unit, item, period_s, value_s) = (cell(ui), cell(ii), cell(pi), cell(vi));
         let mut ok = true;
-        for (v, col) in [
-            (unit, &names[0]),
-            (item, &names[1]),
-            (period_s, &names[2]),
-            (value_s, &names[3]),
-        ] {
+        for (v, col) in [unit, item, period_s, value_s].into_iter().zip(&self.names) {
             if v.is_empty() {
                 ok = false;
-                issues.push(
+                self.issues.push(
                     Issue::error(
                         "empty_cell",
                         file,
@@ -497,16 +589,16 @@ pub fn read_numbered_table(
             }
         }
         if !ok {
-            continue;
+            return;
         }
         let period = match Period::parse(period_s) {
             Ok(p) => p,
             Err(_) => {
-                issues.push(
+                self.issues.push(
                     Issue::error(
                         "bad_period",
                         file,
-                        Location::cell(rowno, &names[2]),
+                        Location::cell(rowno, &self.names[2]),
                         crate::t!(
                             "期间“{period_s}”格式不对",
                             "period `{period_s}` is not valid"
@@ -518,7 +610,7 @@ pub fn read_numbered_table(
                         "write 2025, 2025H1, 2025Q2 or 2025-06"
                     )),
                 );
-                continue;
+                return;
             }
         };
         let (num, percent_sign) = match value_s.strip_suffix(['%', '％']) {
@@ -533,11 +625,11 @@ pub fn read_numbered_table(
                     .split(['-', ' ', ':'])
                     .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
                 && value_s.matches('-').count() == 2;
-            issues.push(
+            self.issues.push(
                 Issue::error(
                     "not_a_number",
                     file,
-                    Location::cell(rowno, &names[3]),
+                    Location::cell(rowno, &self.names[3]),
                     crate::t!("“{value_s}”不是数字", "`{value_s}` is not a number"),
                 )
                 .with_value(value_s)
@@ -553,56 +645,62 @@ pub fn read_numbered_table(
                     )
                 }),
             );
-            continue;
+            return;
         };
-        let key = (
-            intern(&mut unit_ids, unit),
-            intern(&mut item_ids, item),
-            period,
-        );
-        if let Some(first) = seen.get(&key) {
-            issues.push(
-                Issue::error(
-                    "duplicate_row",
-                    file,
-                    Location::Cell {
-                        row: rowno,
-                        column: None,
-                    },
-                    crate::t!(
-                        "与第{first}行重复：同一单位、数据项和期间只能有一个值",
-                        "repeats row {first}: one value per unit, item and period"
-                    ),
-                )
-                .with_hint(crate::t!("删除其中一行", "delete one of the two rows")),
-            );
-            continue;
+        let (unit_id, unit) = intern(&mut self.unit_ids, unit);
+        let (item_id, item) = intern(&mut self.item_ids, item);
+        let key = (unit_id, item_id, period);
+        match self.seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = *first.get();
+                self.issues.push(
+                    Issue::error(
+                        "duplicate_row",
+                        file,
+                        Location::Cell {
+                            row: rowno,
+                            column: None,
+                        },
+                        crate::t!(
+                            "与第{first}行重复：同一单位、数据项和期间只能有一个值",
+                            "repeats row {first}: one value per unit, item and period"
+                        ),
+                    )
+                    .with_hint(crate::t!("删除其中一行", "delete one of the two rows")),
+                );
+                return;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(u32::try_from(rowno).unwrap_or(u32::MAX));
+            }
         }
-        seen.insert(key, rowno);
-        let note = ni
-            .and_then(|i| row.get(i))
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        records.push(Record {
-            unit: unit.to_owned(),
-            item: item.to_owned(),
+        let note = cell(ni);
+        self.records.push(Record {
+            unit,
+            item,
             period,
             value,
             percent_sign,
-            note,
+            note: (!note.is_empty()).then(|| note.to_owned()),
             row: rowno,
         });
     }
-    Ok((
-        DataSet {
-            file: file.to_owned(),
-            encoding,
-            records,
-            columns: names,
-        },
-        issues,
-    ))
+
+    fn reserve(&mut self, rows: usize) {
+        self.records.reserve(rows);
+    }
+
+    fn finish(self, encoding: &'static str) -> (DataSet, Issues) {
+        (
+            DataSet {
+                file: self.file.to_owned(),
+                encoding,
+                records: self.records,
+                columns: self.names,
+            },
+            self.issues,
+        )
+    }
 }
 
 fn header_hint() -> Text {

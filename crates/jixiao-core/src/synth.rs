@@ -508,8 +508,8 @@ pub fn dataset(spec: &Spec) -> DataSet {
             for i in 0..spec.indicators {
                 if let Some(v) = value(spec, &mut rng, i) {
                     records.push(Record {
-                        unit: format!("U{u:05}"),
-                        item: format!("e{c}_{i}"),
+                        unit: format!("U{u:05}").into(),
+                        item: format!("e{c}_{i}").into(),
                         period: q,
                         value: v,
                         percent_sign: false,
@@ -530,8 +530,8 @@ pub fn dataset(spec: &Spec) -> DataSet {
                     };
                     if n > 0 {
                         records.push(Record {
-                            unit: format!("U{u:05}"),
-                            item: e,
+                            unit: format!("U{u:05}").into(),
+                            item: e.into(),
                             period: q,
                             value: d(n),
                             percent_sign: false,

@@ -167,7 +167,7 @@ impl Values {
                 let by_name = model
                     .units
                     .iter()
-                    .find(|u| u.name.zh == r.unit || u.name.en == r.unit);
+                    .find(|u| *u.name.zh == *r.unit || *u.name.en == *r.unit);
                 let hint = match by_name {
                     Some(u) => Some(Text::new(
                         format!("“{}”是单位名称，请填写单位代码“{}”", r.unit, u.code),
@@ -199,7 +199,7 @@ impl Values {
                 let by_name = model
                     .elements
                     .iter()
-                    .find(|e| e.def.name.zh == r.item || e.def.name.en == r.item);
+                    .find(|e| *e.def.name.zh == *r.item || *e.def.name.en == *r.item);
                 let hint = match by_name {
                     Some(e) => Some(Text::new(
                         format!("“{}”是数据项名称，请填写代码“{}”", r.item, e.code),

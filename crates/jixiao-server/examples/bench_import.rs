@@ -159,7 +159,7 @@ async fn main() {
         .expect("csv");
     for r in &data.records {
         w.write_record([
-            r.unit.as_str(),
+            &*r.unit,
             &r.item,
             &r.period.to_string(),
             &r.value.normalize().to_string(),
@@ -180,8 +180,8 @@ async fn main() {
     }
     for (i, r) in data.records.iter().take(n).enumerate() {
         let row = i as u32 + 1;
-        ws.write_string(row, 0, &r.unit).expect("cell");
-        ws.write_string(row, 1, &r.item).expect("cell");
+        ws.write_string(row, 0, &*r.unit).expect("cell");
+        ws.write_string(row, 1, &*r.item).expect("cell");
         ws.write_string(row, 2, r.period.to_string()).expect("cell");
         ws.write_number(row, 3, r.value.to_string().parse::<f64>().expect("number"))
             .expect("cell");

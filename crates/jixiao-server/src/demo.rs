@@ -271,11 +271,11 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         for r in &data.records {
             if LEFT_FOR_REPORTER
                 .iter()
-                .any(|(u, e, p)| r.unit == *u && r.item == *e && r.period.to_string() == *p)
+                .any(|(u, e, p)| &*r.unit == *u && &*r.item == *e && r.period.to_string() == *p)
             {
                 continue;
             }
-            if from_projects.contains(&r.item) {
+            if from_projects.iter().any(|x| **x == *r.item) {
                 continue;
             }
             let period = r.period.to_string();

@@ -712,8 +712,8 @@ pub async fn import(
             column: Some(place.column.clone().unwrap_or_else(|| col.to_owned())),
             // An unknown code is the value at fault; otherwise the number.
             value: match (e.code, col) {
-                ("unknown_unit", _) => r.unit.clone(),
-                ("unknown_item", _) => r.item.clone(),
+                ("unknown_unit", _) => r.unit.to_string(),
+                ("unknown_item", _) => r.item.to_string(),
                 _ => text.clone(),
             },
             message: ProblemText {
@@ -722,7 +722,7 @@ pub async fn import(
             },
         };
         let checked = (|| {
-            if !live.units.contains(r.unit.as_str()) {
+            if !live.units.contains(&*r.unit) {
                 let u = &r.unit;
                 return Err((
                     Error::new(
@@ -782,7 +782,7 @@ pub async fn import(
         };
         let current = live
             .values
-            .get(&(r.unit.clone(), r.item.clone(), period.clone()))
+            .get(&(r.unit.to_string(), r.item.to_string(), period.clone()))
             .cloned();
         // A file without a note leaves the stored note as it is.
         let note = r
@@ -838,7 +838,7 @@ pub async fn import(
                 .iter()
                 .filter_map(|(r, v, _, _)| {
                     Some((
-                        (r.unit.clone(), r.item.clone(), r.period.to_string()),
+                        (r.unit.to_string(), r.item.to_string(), r.period.to_string()),
                         v.parse().ok()?,
                     ))
                 })
@@ -849,7 +849,7 @@ pub async fn import(
             .zip(kept_places.drain(..))
             .map(|((a, b, c, d), e)| (a, b, c, d, e))
         {
-            let unit = r.unit.clone();
+            let unit = r.unit.to_string();
             let look = |e: &str, p: jixiao_core::period::Period| {
                 incoming
                     .get(&(unit.clone(), e.to_owned(), p.to_string()))
