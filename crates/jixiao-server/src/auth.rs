@@ -157,6 +157,8 @@ const MAX_CACHED: usize = 100_000;
 pub struct SessionCache {
     records: std::sync::Mutex<std::collections::HashMap<Id, (Record, i64)>>,
     users: std::sync::Mutex<std::collections::HashMap<i64, Option<User>>>,
+    /// API keys found, by prefix (unknown prefixes are not held: guessing cannot fill memory).
+    keys: std::sync::Mutex<std::collections::HashMap<String, jixiao_store::keys::KeyRow>>,
     /// Bumped when everything is forgotten, so a read begun before cannot put back what it read.
     generation: std::sync::atomic::AtomicU64,
 }
@@ -174,6 +176,29 @@ impl SessionCache {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         lock(&self.records).clear();
         lock(&self.users).clear();
+        lock(&self.keys).clear();
+    }
+
+    /// An API key held, by prefix.
+    pub fn key(&self, prefix: &str) -> Option<jixiao_store::keys::KeyRow> {
+        lock(&self.keys).get(prefix).cloned()
+    }
+
+    /// Holds a key read from the database, unless everything was forgotten since the read
+    /// began (`generation` from [`SessionCache::generation_now`]).
+    pub fn keep_key(&self, key: jixiao_store::keys::KeyRow, generation: u64) {
+        let mut keys = lock(&self.keys);
+        if self.generation() == generation {
+            if keys.len() >= MAX_CACHED {
+                keys.clear();
+            }
+            keys.insert(key.prefix.clone(), key);
+        }
+    }
+
+    /// The generation to pass to [`SessionCache::keep_key`], taken before reading.
+    pub fn generation_now(&self) -> u64 {
+        self.generation()
     }
 
     fn generation(&self) -> u64 {

@@ -176,9 +176,12 @@ impl AppState {
                 return Ok(read);
             };
             read += changes.len();
-            // A user changed (signed out, a new password, disabled) through any node: the
-            // sessions and users held in memory are read again.
-            if changes.iter().any(|(_, entity, _)| entity == "user") {
+            // A user changed (signed out, a new password, disabled) or an API key was revoked
+            // through any node: the sessions, users and keys held in memory are read again.
+            if changes
+                .iter()
+                .any(|(_, entity, _)| matches!(entity.as_str(), "user" | "apikey"))
+            {
                 self.sessions.forget_all();
             }
             let structural = changes.iter().any(|(_, entity, _)| {

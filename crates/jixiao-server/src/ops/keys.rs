@@ -79,7 +79,9 @@ pub async fn revoke(state: &AppState, caller: &Caller, prefix: &str, b: RevokeBo
     if !jixiao_store::keys::revoke(&mut tx, &caller.actor, prefix, &b.reason).await? {
         return Err(Error::not_found("有效的 API 密钥", "active API key"));
     }
-    commit(tx).await
+    commit(tx).await?;
+    state.sessions.forget_all();
+    Ok(())
 }
 
 /// What a missing, malformed, unknown or revoked key is told.
@@ -101,9 +103,19 @@ pub async fn authenticate(state: &AppState, token: &str, request_id: String) -> 
     else {
         return Err(bad_key());
     };
-    let key = jixiao_store::keys::by_prefix(&state.store, prefix)
-        .await?
-        .ok_or_else(bad_key)?;
+    // Keys are held in memory once read (P14: a key request costs no database read); a
+    // revocation through any node empties what every node holds (see `AppState::sync`).
+    let key = match state.sessions.key(prefix) {
+        Some(k) => k,
+        None => {
+            let generation = state.sessions.generation_now();
+            let k = jixiao_store::keys::by_prefix(&state.store, prefix)
+                .await?
+                .ok_or_else(bad_key)?;
+            state.sessions.keep_key(k.clone(), generation);
+            k
+        }
+    };
     if key.revoked_at.is_some()
         || !constant_time_eq(
             jixiao_store::sha256_hex(secret.as_bytes()).as_bytes(),

@@ -1,6 +1,7 @@
 //! Sessions held in memory (P14) end when they must: a new password ends the user's other
 //! sessions, a disabled account's session ends at its next request, a sign-out is audited — and
-//! on two nodes, a sign-out through one ends the session held in the other's memory.
+//! on two nodes, a sign-out through one ends the session held in the other's memory, and a key
+//! revoked through one is refused by the other.
 
 use crate::{App, Db, fresh_database, own_password, scenario};
 use axum_test::TestServer;
@@ -167,4 +168,44 @@ async fn a_sign_out_through_one_node_ends_the_session_on_the_other_postgres() {
         ended,
         "node B still serves a session signed out through node A"
     );
+
+    // API keys are held in memory too: a key revoked through A stops working on B.
+    let (admin, admin_csrf) = signed_in(&a_server, &a, "admin").await;
+    let r = a_server
+        .post("/api/v1/api-keys")
+        .add_header("cookie", admin.as_str())
+        .add_header("x-csrf-token", admin_csrf.as_str())
+        .json(&json!({ "name": "two-nodes", "role": "office" }))
+        .await;
+    assert_eq!(r.status_code(), 201, "{}", r.text());
+    let key: Value = r.json();
+    let bearer = format!("Bearer {}", key["key"].as_str().expect("key"));
+    let prefix = key["row"]["prefix"].as_str().expect("prefix");
+    let key_on_b = async || {
+        b_server
+            .get("/api/v1/periods")
+            .add_header("authorization", bearer.as_str())
+            .await
+            .status_code()
+            .as_u16()
+    };
+    // B reads the key once and holds it.
+    assert_eq!(key_on_b().await, 200);
+    assert_eq!(key_on_b().await, 200);
+    let r = a_server
+        .post(&format!("/api/v1/api-keys/{prefix}/revoke"))
+        .add_header("cookie", admin.as_str())
+        .add_header("x-csrf-token", admin_csrf.as_str())
+        .json(&json!({ "reason": "leaked" }))
+        .await;
+    assert_eq!(r.status_code(), 204, "{}", r.text());
+    let mut refused = false;
+    for _ in 0..300 {
+        if key_on_b().await == 401 {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "node B still accepts a key revoked through node A");
 }
