@@ -1,7 +1,7 @@
 //! Loading and checking a scheme, an organisation and data together: what `jixiao check` runs
 //! and what every other command runs before it scores anything.
 
-use crate::data::{DataSet, read_csv};
+use crate::data::{DataSet, duplicate_rows, in_row_order, read_csv, read_csv_deferring_duplicates};
 use crate::doc::SourceText;
 use crate::engine::band_index;
 use crate::issue::{Issue, Issues, Location};
@@ -63,9 +63,59 @@ pub fn load(
     })
 }
 
+/// [`load`] for a data file the caller hands over: its bytes are freed as soon as its rows are
+/// read, before the value table is built (a file of millions of rows is hundreds of megabytes).
+pub fn load_owned(
+    scheme: &SourceText<'_>,
+    org: &SourceText<'_>,
+    data_name: &str,
+    data_bytes: Vec<u8>,
+) -> Result<Loaded, Issues> {
+    let (model, mut warnings) = Model::from_sources(scheme, org)?;
+    let read = read_csv_deferring_duplicates(data_name, &data_bytes)?;
+    drop(data_bytes);
+    let (data, values, w) = check_data(&model, read)?;
+    warnings.extend(w);
+    Ok(Loaded {
+        model,
+        data,
+        values,
+        warnings,
+    })
+}
+
 fn load_data(model: &Model, d: DataFile<'_>) -> Result<(DataSet, Values, Issues), Issues> {
-    let data = read_csv(d.name, d.bytes)?;
-    let (values, mut issues) = Values::build(model, &data)?;
+    check_data(model, read_csv_deferring_duplicates(d.name, d.bytes)?)
+}
+
+/// The rows are read without the reader's map of every row's key (the largest cost of a big
+/// file): the value table shows a repeated row as a cell written twice, and only then — or when
+/// anything else is wrong — is the file searched for repeats, so the problems reported are
+/// exactly those [`read_csv`] reports, in its order, before any check against the scheme.
+fn check_data(
+    model: &Model,
+    (data, read_issues): (DataSet, Issues),
+) -> Result<(DataSet, Values, Issues), Issues> {
+    let with_repeats = |mut issues: Issues, repeats: Issues| {
+        issues.extend(repeats);
+        in_row_order(&mut issues);
+        issues
+    };
+    if read_issues.has_errors() {
+        return Err(with_repeats(read_issues, duplicate_rows(&data)));
+    }
+    let built = match Values::build_noting_repeats(model, &data) {
+        (Ok(built), false) => Ok(built),
+        (built, _) => {
+            let repeats = duplicate_rows(&data);
+            if repeats.has_errors() {
+                return Err(with_repeats(read_issues, repeats));
+            }
+            built
+        }
+    };
+    // The reader reports nothing but errors, so there is nothing of it to keep here.
+    let (values, mut issues) = built?;
     let mut more = qualitative_conflicts(model, &data, &values);
     more.extend(element_checks(model, &data, &values));
     let has_errors = more.has_errors();
@@ -136,8 +186,28 @@ fn element_checks(model: &Model, data: &DataSet, values: &Values) -> Issues {
 /// the rating's row (the number to correct), with the band's row in the message.
 fn qualitative_conflicts(model: &Model, data: &DataSet, values: &Values) -> Issues {
     let mut issues = Issues::new();
+    // The elements that hold a chosen band: only their rows are looked at (most schemes
+    // have none, and then no row is).
+    let mut is_band = vec![false; model.elements.len()];
+    for class in &model.classes {
+        for leaf in &class.leaves {
+            if let MethodModel::Qualitative {
+                band_slot: Some(bs),
+                ..
+            } = &leaf.method
+            {
+                is_band[class.slots[*bs as usize].elem as usize] = true;
+            }
+        }
+    }
+    if !is_band.contains(&true) {
+        return issues;
+    }
     for r in &data.records {
-        let (Some(uid), Some(eid)) = (model.unit(&r.unit), model.element(&r.item)) else {
+        let Some(eid) = model.element(&r.item).filter(|e| is_band[*e as usize]) else {
+            continue;
+        };
+        let Some(uid) = model.unit(&r.unit) else {
             continue;
         };
         let Some((cid, _)) = model.class_of(uid) else {

@@ -20,7 +20,7 @@ pub struct Record {
     pub value: Decimal,
     /// The value was written with a `%` sign.
     pub percent_sign: bool,
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
     /// 1-based row in the file, counting the header as row 1.
     pub row: usize,
 }
@@ -59,11 +59,12 @@ fn column_of(name: &str) -> Option<Col> {
     }
 }
 
-/// Decodes a text file from Excel or elsewhere: returns the text and the encoding's name.
-pub fn decode(file: &str, bytes: &[u8]) -> Result<(String, &'static str), Issue> {
+/// Decodes a text file from Excel or elsewhere: returns the text and the encoding's name. Text
+/// already in UTF-8 is borrowed, not copied (a data file can be hundreds of megabytes).
+pub fn decode<'b>(file: &str, bytes: &'b [u8]) -> Result<(Cow<'b, str>, &'static str), Issue> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
-            .map(|s| (s.to_owned(), "UTF-8 (BOM)"))
+            .map(|s| (Cow::Borrowed(s), "UTF-8 (BOM)"))
             .map_err(|e| bad_utf8(file, rest, e.valid_up_to()));
     }
     for (bom, enc, name) in [
@@ -72,7 +73,7 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<(String, &'static str), Issue>
     ] {
         if let Some(rest) = bytes.strip_prefix(bom) {
             return match enc.decode_without_bom_handling_and_without_replacement(rest) {
-                Some(s) => Ok((s.into_owned(), name)),
+                Some(s) => Ok((s, name)),
                 None => Err(Issue::error(
                     "encoding",
                     file,
@@ -86,7 +87,7 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<(String, &'static str), Issue>
         }
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok((s.to_owned(), "UTF-8")),
+        Ok(s) => Ok((Cow::Borrowed(s), "UTF-8")),
         Err(e) => {
             // Nearly any byte string decodes as GB18030, so a file in another CJK encoding
             // (a Big5 note from Taiwan or Hong Kong, Shift_JIS) would be stored as mojibake:
@@ -127,8 +128,7 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<(String, &'static str), Issue>
                 )));
             }
             match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-                Some(Cow::Borrowed(s)) => Ok((s.to_owned(), "GBK")),
-                Some(Cow::Owned(s)) => Ok((s, "GBK")),
+                Some(s) => Ok((s, "GBK")),
                 None => Err(bad_utf8(file, bytes, e.valid_up_to())),
             }
         }
@@ -233,6 +233,68 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<DataSet, Issues> {
 /// Reads a data file keeping the good rows: problems of the whole file (encoding, header) are
 /// an error; problems of single rows come back beside the rows that are good.
 pub fn read_csv_lenient(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), Issues> {
+    read_csv_with(file, bytes, true)
+}
+
+/// [`read_csv_lenient`] without the check for repeated unit × item × period rows: for a
+/// reader that puts every row into a dense table of its own, where a repeat shows as a cell
+/// written twice at no cost, and that then runs [`duplicate_rows`] only when it saw one (or
+/// any other problem). A map of every row's key is the largest cost of reading a big file.
+pub fn read_csv_deferring_duplicates(
+    file: &str,
+    bytes: &[u8],
+) -> Result<(DataSet, Issues), Issues> {
+    read_csv_with(file, bytes, false)
+}
+
+/// Every row that repeats an earlier row's unit, item and period, reported exactly as
+/// [`read_csv`] reports it.
+pub fn duplicate_rows(data: &DataSet) -> Issues {
+    let mut issues = Issues::new();
+    let mut seen: rustc_hash::FxHashMap<(&str, &str, Period), usize> = Default::default();
+    for r in &data.records {
+        match seen.entry((&*r.unit, &*r.item, r.period)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                issues.push(duplicate_issue(&data.file, r.row, *first.get()));
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(r.row);
+            }
+        }
+    }
+    issues
+}
+
+/// Problems sorted by the row they name, stably (problems of the whole file first): the order
+/// [`read_csv`] reports them in as it reads, for problems found in two passes.
+pub fn in_row_order(issues: &mut Issues) {
+    issues.0.sort_by_key(|i| match i.location {
+        Location::Cell { row, .. } => row,
+        _ => 0,
+    });
+}
+
+fn duplicate_issue(file: &str, rowno: usize, first: usize) -> Issue {
+    Issue::error(
+        "duplicate_row",
+        file,
+        Location::Cell {
+            row: rowno,
+            column: None,
+        },
+        crate::t!(
+            "与第{first}行重复：同一单位、数据项和期间只能有一个值",
+            "repeats row {first}: one value per unit, item and period"
+        ),
+    )
+    .with_hint(crate::t!("删除其中一行", "delete one of the two rows"))
+}
+
+fn read_csv_with(
+    file: &str,
+    bytes: &[u8],
+    check_duplicates: bool,
+) -> Result<(DataSet, Issues), Issues> {
     let (text, encoding) = decode(file, bytes).map_err(|i| Issues(vec![i]))?;
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
@@ -284,6 +346,7 @@ pub fn read_csv_lenient(file: &str, bytes: &[u8]) -> Result<(DataSet, Issues), I
         }
         let Some(t) = &mut table else {
             let mut t = Table::start(file, rec.iter().map(str::to_owned).collect())?;
+            t.check_duplicates = check_duplicates;
             // The rows' vector sized once for every line, instead of doubling (and copying
             // every row) as rows come. (Sizing the duplicate check's map up front was measured
             // slower: a map of every row from the start misses the cache on every insert.)
@@ -415,6 +478,9 @@ struct Table<'f> {
     /// The first row of each key, as `u32` (a row number past four billion cannot occur in a
     /// file this program reads whole): 16 bytes an entry, so more of the map stays in cache.
     seen: rustc_hash::FxHashMap<(u32, u32, Period), u32>,
+    /// Off: repeated rows are kept, for the reader to find ([`read_csv_deferring_duplicates`]).
+    check_duplicates: bool,
+    last_unit: Option<(u32, std::sync::Arc<str>)>,
 }
 
 /// The code's id and its one shared copy.
@@ -519,6 +585,8 @@ impl<'f> Table<'f> {
             unit_ids: Default::default(),
             item_ids: Default::default(),
             seen: Default::default(),
+            check_duplicates: true,
+            last_unit: None,
         })
     }
 
@@ -647,31 +715,26 @@ impl<'f> Table<'f> {
             );
             return;
         };
-        let (unit_id, unit) = intern(&mut self.unit_ids, unit);
-        let (item_id, item) = intern(&mut self.item_ids, item);
-        let key = (unit_id, item_id, period);
-        match self.seen.entry(key) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let first = *first.get();
-                self.issues.push(
-                    Issue::error(
-                        "duplicate_row",
-                        file,
-                        Location::Cell {
-                            row: rowno,
-                            column: None,
-                        },
-                        crate::t!(
-                            "与第{first}行重复：同一单位、数据项和期间只能有一个值",
-                            "repeats row {first}: one value per unit, item and period"
-                        ),
-                    )
-                    .with_hint(crate::t!("删除其中一行", "delete one of the two rows")),
-                );
-                return;
+        // Rows usually come unit by unit: the last unit's code is compared before any hashing.
+        let (unit_id, unit) = match &self.last_unit {
+            Some((id, code)) if **code == *unit => (*id, code.clone()),
+            _ => {
+                let interned = intern(&mut self.unit_ids, unit);
+                self.last_unit = Some(interned.clone());
+                interned
             }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(u32::try_from(rowno).unwrap_or(u32::MAX));
+        };
+        let (item_id, item) = intern(&mut self.item_ids, item);
+        if self.check_duplicates {
+            match self.seen.entry((unit_id, item_id, period)) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let first = *first.get() as usize;
+                    self.issues.push(duplicate_issue(file, rowno, first));
+                    return;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(u32::try_from(rowno).unwrap_or(u32::MAX));
+                }
             }
         }
         let note = cell(ni);
@@ -681,7 +744,7 @@ impl<'f> Table<'f> {
             period,
             value,
             percent_sign,
-            note: (!note.is_empty()).then(|| note.to_owned()),
+            note: (!note.is_empty()).then(|| note.into()),
             row: rowno,
         });
     }

@@ -155,15 +155,42 @@ impl Values {
     /// Checks every record against the model and stores it. All problems are reported at once;
     /// values are returned only when there are no errors.
     pub fn build(model: &Model, data: &DataSet) -> Result<(Values, Issues), Issues> {
+        Values::build_noting_repeats(model, data).0
+    }
+
+    /// [`Values::build`], also telling whether a row wrote a value another row had written
+    /// (the same unit, element and period): for data read without its duplicate check
+    /// ([`crate::data::read_csv_deferring_duplicates`]), which the caller then runs.
+    pub fn build_noting_repeats(
+        model: &Model,
+        data: &DataSet,
+    ) -> (Result<(Values, Issues), Issues>, bool) {
+        let mut repeated = false;
         let mut v = Values::empty(model, &data.file);
         let mut issues = Issues::new();
         let file = data.file.as_str();
         let [ucol, icol, pcol, vcol] = &data.columns;
         let year = model.scheme.year;
         let mut unused: BTreeMap<(ElemId, u32), (usize, usize)> = BTreeMap::new();
+        // The model's code maps hash with SipHash; a file names the same few thousand codes
+        // millions of times, so each code is looked up there once and then here, with a fast
+        // hash (and a file's rows usually come unit by unit: the last unit is checked first).
+        let mut unit_of: rustc_hash::FxHashMap<&str, Option<UnitId>> = Default::default();
+        let mut elem_of: rustc_hash::FxHashMap<&str, Option<ElemId>> = Default::default();
+        let mut last_unit: Option<(&str, Option<UnitId>)> = None;
         for r in &data.records {
             let row = r.row;
-            let Some(uid) = model.unit(&r.unit) else {
+            let unit = match last_unit {
+                Some((code, id)) if code == &*r.unit => id,
+                _ => {
+                    let id = *unit_of
+                        .entry(&r.unit)
+                        .or_insert_with(|| model.unit(&r.unit));
+                    last_unit = Some((&r.unit, id));
+                    id
+                }
+            };
+            let Some(uid) = unit else {
                 let by_name = model
                     .units
                     .iter()
@@ -195,7 +222,10 @@ impl Values {
                 issues.push(Issue::error("unit_not_assessed", file, Location::cell(row, ucol), crate::t!("单位“{u}”不参加本方案考核（未分类或类别不在本方案中）", "unit `{u}` is not assessed by this scheme (no class, or its class is not in the scheme)")));
                 continue;
             };
-            let Some(eid) = model.element(&r.item) else {
+            let elem = *elem_of
+                .entry(&r.item)
+                .or_insert_with(|| model.element(&r.item));
+            let Some(eid) = elem else {
                 let by_name = model
                     .elements
                     .iter()
@@ -304,9 +334,9 @@ impl Values {
                 let entry = unused.entry((eid, cid)).or_insert((row, 0));
                 entry.1 += 1;
             }
-            v.put(uid, eid, p, Some(r.value), Origin::Row { row: row as u32 });
+            repeated |= v.replace(uid, eid, p, Some(r.value), Origin::Row { row: row as u32 });
             if let Some(n) = &r.note {
-                v.notes.insert((uid, eid, p), n.clone());
+                v.notes.insert((uid, eid, p), n.to_string());
             }
         }
         for ((eid, cid), (row, n)) in unused {
@@ -317,7 +347,7 @@ impl Values {
             let class_en = &model.classes[cid as usize].code;
             issues.push(Issue::warning("unused_value", file, Location::Cell { row, column: Some(icol.clone()) }, crate::t!("“{class}”类别不使用数据项“{code}”，共{n}行（首见此行）未参与计分", "class `{class_en}` does not use element `{code}`: {n} row(s), first here, are not scored")));
         }
-        issues.into_result(v)
+        (issues.into_result(v), repeated)
     }
 
     fn table_mut(&mut self, p: Period) -> &mut Table {
@@ -337,27 +367,41 @@ impl Values {
         value: Option<Decimal>,
         origin: Origin,
     ) {
-        match self.layout.index(unit, elem) {
+        self.replace(unit, elem, period, value, origin);
+    }
+
+    /// [`Values::put`], telling whether there was a value before.
+    fn replace(
+        &mut self,
+        unit: UnitId,
+        elem: ElemId,
+        period: Period,
+        value: Option<Decimal>,
+        origin: Origin,
+    ) -> bool {
+        let had = match self.layout.index(unit, elem) {
             Some(i) => {
                 let t = self.table_mut(period);
+                let had = t.cells[i].is_some();
                 t.cells[i] = value;
                 t.rows[i] = match origin {
                     Origin::Row { row } => row,
                     Origin::Set => 0,
                 };
+                had
             }
             None => match value {
-                Some(v) => {
-                    self.extra.insert((period, unit, elem), (v, origin));
-                }
-                None => {
-                    self.extra.remove(&(period, unit, elem));
-                }
+                Some(v) => self
+                    .extra
+                    .insert((period, unit, elem), (v, origin))
+                    .is_some(),
+                None => self.extra.remove(&(period, unit, elem)).is_some(),
             },
-        }
+        };
         if value.is_none() {
             self.notes.remove(&(unit, elem, period));
         }
+        had
     }
 
     /// The stored value, exactly as reported.
@@ -557,8 +601,8 @@ pub fn dependents(model: &Model, elem: ElemId) -> Vec<ElemId> {
 
 /// A value outside what the element allows, said in words.
 pub fn range_problem(e: &crate::scheme::Element, v: Decimal) -> Option<Text> {
+    // Written out only for a message: this runs on every value of every file.
     let f = |d: Decimal| d.normalize().to_string();
-    let vs = f(v);
     let min = e.min.or(match e.kind {
         ValueKind::Count | ValueKind::Flag | ValueKind::Amount => Some(Decimal::ZERO),
         _ => None,
@@ -568,20 +612,21 @@ pub fn range_problem(e: &crate::scheme::Element, v: Decimal) -> Option<Text> {
         _ => None,
     });
     if matches!(e.kind, ValueKind::Count | ValueKind::Flag) && !v.fract().is_zero() {
+        let vs = f(v);
         return Some(crate::t!(
             "{vs}不是整数；次数、人数等计数必须是整数",
             "{vs} is not a whole number; counts must be whole numbers"
         ));
     }
     if let Some(m) = min.filter(|m| v < *m) {
-        let m = f(m);
+        let (vs, m) = (f(v), f(m));
         return Some(crate::t!(
             "{vs}小于允许的最小值{m}",
             "{vs} is below the allowed minimum {m}"
         ));
     }
     if let Some(m) = max.filter(|m| v > *m) {
-        let m = f(m);
+        let (vs, m) = (f(v), f(m));
         return Some(crate::t!(
             "{vs}大于允许的最大值{m}",
             "{vs} is above the allowed maximum {m}"

@@ -5,7 +5,7 @@ use crate::cli::{
     CheckArgs, CheckFormat, Command, ExplainArgs, Inputs, ScoreArgs, ScoreFormat, WhatifArgs,
 };
 use crate::output;
-use jixiao_core::check::{DataFile, Loaded, check, load};
+use jixiao_core::check::{DataFile, Loaded, check, load_owned};
 
 use jixiao_core::doc::SourceText;
 use jixiao_core::engine::Scoring;
@@ -102,7 +102,7 @@ fn read_text(path: &Path) -> Result<(String, String), Failure> {
     let name = path.display().to_string();
     let (text, _) =
         jixiao_core::data::decode(&name, &bytes).map_err(|i| Failure::Invalid(Issues(vec![i])))?;
-    Ok((name, text))
+    Ok((name, text.into_owned()))
 }
 
 fn files(i: &Inputs, need_data: bool) -> Result<Files, Failure> {
@@ -139,26 +139,20 @@ fn files(i: &Inputs, need_data: bool) -> Result<Files, Failure> {
     })
 }
 
-fn load_all(i: &Inputs) -> Result<(Loaded, Files), Failure> {
+fn load_all(i: &Inputs) -> Result<Loaded, Failure> {
     let f = files(i, true)?;
-    let (dn, db) = f
-        .data
-        .as_ref()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .unwrap_or(("", &[]));
-    let loaded = load(
+    let (dn, db) = f.data.unwrap_or_default();
+    let loaded = load_owned(
         &SourceText::new(&f.scheme.0, &f.scheme.1),
         &SourceText::new(&f.org.0, &f.org.1),
-        DataFile {
-            name: dn,
-            bytes: db,
-        },
+        &dn,
+        db,
     )
     .map_err(Failure::Invalid)?;
     for w in loaded.warnings.warnings() {
         eprintln!("警告 warning: {}", w.render(Lang::Zh));
     }
-    Ok((loaded, f))
+    Ok(loaded)
 }
 
 fn period(s: &str) -> Result<Period, Failure> {
@@ -280,7 +274,7 @@ fn class_filter(model: &Model, c: &Option<String>) -> Result<Option<u32>, Failur
 }
 
 fn cmd_score(a: ScoreArgs) -> Outcome {
-    let (l, _) = load_all(&a.inputs)?;
+    let l = load_all(&a.inputs)?;
     let p = scored_period(&l.model, &a.period)?;
     let class = class_filter(&l.model, &a.class)?;
     if a.format == ScoreFormat::Xlsx && a.output.is_none() {
@@ -428,7 +422,7 @@ fn find_unit(model: &Model, s: &str) -> Result<u32, Failure> {
 }
 
 fn cmd_explain(a: ExplainArgs) -> Outcome {
-    let (l, _) = load_all(&a.inputs)?;
+    let l = load_all(&a.inputs)?;
     let p = scored_period(&l.model, &a.period)?;
     let m = &l.model;
     let unit = find_unit(m, &a.unit)?;
@@ -493,7 +487,7 @@ fn cmd_explain(a: ExplainArgs) -> Outcome {
 
 /// `[class/]code=value`
 fn cmd_whatif(a: WhatifArgs) -> Outcome {
-    let (l, _) = load_all(&a.inputs)?;
+    let l = load_all(&a.inputs)?;
     let p = scored_period(&l.model, &a.period)?;
     let mut adj = Vec::new();
     for (list, lever) in [

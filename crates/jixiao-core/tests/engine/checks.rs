@@ -555,3 +555,78 @@ fn a_coefficient_of_another_scheme_is_a_warning() {
         .unwrap_or_else(|| panic!("not reported:\n{i}"));
     assert_eq!(hit.severity, Severity::Warning);
 }
+
+/// Loading reads a file without the reader's own duplicate check (the value table finds
+/// repeats); what it reports must still be exactly what the reader reports, in its order, and
+/// the same whether the caller keeps the bytes (`load`) or hands them over (`load_owned`).
+#[test]
+fn repeated_rows_are_reported_as_the_reader_reports_them() {
+    let head = "unit,item,period,value\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            "a repeat alone",
+            "D1,a1,2025,90\nD1,b1,2025,80\nD1,a1,2025,91\n",
+        ),
+        (
+            "a repeat beside a bad number and a bad period, in row order",
+            "D1,a1,2025,90\nD1,b1,2025,x\nD1,a1,2025,91\nS1,a1,2025Q9,1\nS1,b1,2025,70\nS1,b1,2025,71\n",
+        ),
+        (
+            "a repeat among rows the scheme refuses (an unknown unit, another year)",
+            "ZZ,a1,2025,1\nZZ,a1,2025,2\nD1,a1,2023,5\nD1,a1,2025,90\n",
+        ),
+        (
+            "a repeat of an element the class does not use",
+            "D1,n1,2025,0\nD1,n1,2025,0\n",
+        ),
+    ];
+    for (what, rows) in cases {
+        let text = format!("{head}{rows}");
+        let want = jixiao_core::data::read_csv("data.csv", text.as_bytes())
+            .expect_err("the reader finds the repeat");
+        let load_err = |loaded: Result<Loaded, Issues>| match loaded {
+            Ok(_) => panic!("{what}: loaded although a row repeats"),
+            Err(e) => e,
+        };
+        let (scheme, org) = (
+            SourceText::new("s.toml", SCHEME),
+            SourceText::new("o.toml", ORG),
+        );
+        let got = load_err(load(
+            &scheme,
+            &org,
+            DataFile {
+                name: "data.csv",
+                bytes: text.as_bytes(),
+            },
+        ));
+        assert_eq!(got, want, "{what}");
+        let owned = load_err(jixiao_core::check::load_owned(
+            &scheme,
+            &org,
+            "data.csv",
+            text.clone().into_bytes(),
+        ));
+        assert_eq!(owned, want, "{what}: load_owned");
+        assert!(
+            got.iter().any(|i| i.code == "duplicate_row"),
+            "{what}: {got}"
+        );
+    }
+    // Without a repeat, the scheme's own checks speak (here: the unknown unit).
+    let text = format!("{head}ZZ,a1,2025,1\nD1,a1,2025,90\n");
+    let e = load(
+        &SourceText::new("s.toml", SCHEME),
+        &SourceText::new("o.toml", ORG),
+        DataFile {
+            name: "data.csv",
+            bytes: text.as_bytes(),
+        },
+    )
+    .err()
+    .expect("an unknown unit is an error");
+    assert_eq!(
+        e.iter().map(|i| i.code).collect::<Vec<_>>(),
+        vec!["unknown_unit"]
+    );
+}

@@ -787,7 +787,8 @@ pub async fn import(
         // A file without a note leaves the stored note as it is.
         let note = r
             .note
-            .clone()
+            .as_deref()
+            .map(str::to_owned)
             .or_else(|| current.as_ref().map(|c| c.note.clone()))
             .unwrap_or_default();
         let plan = match current {
