@@ -128,45 +128,8 @@ def read_data(path, units, elements):
     return d
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--scheme", required=True)
-    ap.add_argument("--org", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--period", required=True)
-    a = ap.parse_args()
-    if not pd.Series([a.period]).str.fullmatch(r"\d{4}Q[1-4]").all():
-        die("only a quarter is implemented (e.g. 2025Q2)")
-    with open(a.scheme, encoding="utf-8") as f:
-        scheme = json.load(f)
-    with open(a.org, encoding="utf-8") as f:
-        org = json.load(f)
-    rules = scheme["rules"]
-    if rules.get("bonus") or scheme.get("bonus") or scheme.get("deductions") or scheme.get("vetoes"):
-        die("scheme-wide adjustments are not implemented")
-    if rules.get("missing", "zero") != "zero":
-        die("only missing = zero is implemented")
-    ind = indicator_table(scheme)
-
-    units = pd.DataFrame(
-        {
-            "unit": [u["code"] for u in org["units"]],
-            "cls": [u.get("class") for u in org["units"]],
-        }
-    )
-    units["order"] = np.arange(len(units))
-    coef = pd.DataFrame(
-        [(u["code"], k, float(v)) for u in org["units"] for k, v in (u.get("coefficients") or {}).items()],
-        columns=["unit", "code", "k"],
-    )
-
-    data = read_data(a.data, set(units["unit"]), set(scheme["elements"]))
-    data = data[data["period"] == a.period][["unit", "item", "value"]]
-
-    # Every unit × every indicator of its class; a value not reported scores 0.
-    grid = units.merge(ind, on="cls")
-    grid = grid.merge(data, left_on=["unit", "element"], right_on=["unit", "item"], how="left")
-    grid = grid.merge(coef, on=["unit", "code"], how="left")
+def indicator_scores(grid):
+    """Every indicator's score, vectorised (numpy; the rank method through pandas)."""
     k = grid["k"].where(grid["elastic"]).to_numpy()
     has_k = ~np.isnan(k)
     a_ = grid["value"].to_numpy()
@@ -213,8 +176,12 @@ def main():
         ri = grid.loc[is_rank]
         raw[is_rank] = np.maximum(ri["w"] - (rk - 1) * ri["step"], ri["rmin"]).to_numpy()
     score = np.where(missing, 0.0, np.maximum(raw, 0.0))
-    grid["score"] = score
+    return score
 
+
+
+def standings(grid, units, rules):
+    """Totals, ranks (shared on ties), grades and the quota, per class (pandas)."""
     # Totals, compared on 9 decimals so that exact ties stay ties in floating point.
     total = grid.groupby("unit", sort=False)["score"].sum()
     res = units.set_index("unit").join(total.rename("total"))
@@ -264,6 +231,79 @@ def main():
         over = (res["band"] == qgrade) & (start_cum + group_cum > allowed)
         band = np.where(over, demote, band)
     res["grade"] = names[band]
+    return res
+
+
+def time_scoring(grid, units, rules, rounds=5):
+    """The scoring alone, on values already in memory (the peer of the engine's full
+    recompute): medians of `rounds` runs, to standard error."""
+    import time
+
+    n = len(grid)
+    a, b = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        grid["score"] = indicator_scores(grid)
+        a.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        standings(grid, units, rules)
+        b.append(time.perf_counter() - t)
+    sa, sb = sorted(a)[rounds // 2], sorted(b)[rounds // 2]
+    print(
+        f"numpy peer, one quarter: {n} indicator scores in {sa:.3f} s = {n / sa / 1e6:.2f} M/s; "
+        f"totals, ranks, grades {sb:.3f} s; together {n / (sa + sb) / 1e6:.2f} M/s",
+        file=sys.stderr,
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scheme", required=True)
+    ap.add_argument("--org", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--period", required=True)
+    ap.add_argument(
+        "--time-scoring",
+        action="store_true",
+        help="also time the scoring alone on the loaded values (to standard error)",
+    )
+    a = ap.parse_args()
+    if not pd.Series([a.period]).str.fullmatch(r"\d{4}Q[1-4]").all():
+        die("only a quarter is implemented (e.g. 2025Q2)")
+    with open(a.scheme, encoding="utf-8") as f:
+        scheme = json.load(f)
+    with open(a.org, encoding="utf-8") as f:
+        org = json.load(f)
+    rules = scheme["rules"]
+    if rules.get("bonus") or scheme.get("bonus") or scheme.get("deductions") or scheme.get("vetoes"):
+        die("scheme-wide adjustments are not implemented")
+    if rules.get("missing", "zero") != "zero":
+        die("only missing = zero is implemented")
+    ind = indicator_table(scheme)
+
+    units = pd.DataFrame(
+        {
+            "unit": [u["code"] for u in org["units"]],
+            "cls": [u.get("class") for u in org["units"]],
+        }
+    )
+    units["order"] = np.arange(len(units))
+    coef = pd.DataFrame(
+        [(u["code"], k, float(v)) for u in org["units"] for k, v in (u.get("coefficients") or {}).items()],
+        columns=["unit", "code", "k"],
+    )
+
+    data = read_data(a.data, set(units["unit"]), set(scheme["elements"]))
+    data = data[data["period"] == a.period][["unit", "item", "value"]]
+
+    # Every unit × every indicator of its class; a value not reported scores 0.
+    grid = units.merge(ind, on="cls")
+    grid = grid.merge(data, left_on=["unit", "element"], right_on=["unit", "item"], how="left")
+    grid = grid.merge(coef, on=["unit", "code"], how="left")
+    grid["score"] = indicator_scores(grid)
+    res = standings(grid, units, rules)
+    if a.time_scoring:
+        time_scoring(grid, units, rules)
     res["total_2"] = np.floor(res["total"] * 100 + 0.5 + 1e-9) / 100
     out = res.reset_index()[["cls", "rank", "unit", "total_2", "grade"]]
     out.columns = ["class_code", "rank", "unit_code", "total", "grade"]

@@ -181,7 +181,7 @@ impl Values {
         for r in &data.records {
             let row = r.row;
             let unit = match last_unit {
-                Some((code, id)) if code == &*r.unit => id,
+                Some((code, id)) if code == r.unit.as_str() => id,
                 _ => {
                     let id = *unit_of
                         .entry(&r.unit)

@@ -271,7 +271,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
         for r in &data.records {
             if LEFT_FOR_REPORTER
                 .iter()
-                .any(|(u, e, p)| &*r.unit == *u && &*r.item == *e && r.period.to_string() == *p)
+                .any(|(u, e, p)| r.unit.as_str() == *u && r.item.as_str() == *e && r.period.to_string() == *p)
             {
                 continue;
             }

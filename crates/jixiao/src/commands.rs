@@ -274,7 +274,10 @@ fn class_filter(model: &Model, c: &Option<String>) -> Result<Option<u32>, Failur
 }
 
 fn cmd_score(a: ScoreArgs) -> Outcome {
-    let l = load_all(&a.inputs)?;
+    let mut l = load_all(&a.inputs)?;
+    // The rows were needed for their checks; the value table holds what scoring reads. Freed
+    // before scoring, so that the rows and the results are never in memory together.
+    drop(std::mem::take(&mut l.data.records));
     let p = scored_period(&l.model, &a.period)?;
     let class = class_filter(&l.model, &a.class)?;
     if a.format == ScoreFormat::Xlsx && a.output.is_none() {

@@ -752,8 +752,8 @@ pub async fn whatif(
         })
         .filter_map(|r| {
             Some(jixiao_core::data::Record {
-                unit: r.unit_code.as_str().into(),
-                item: r.element.as_str().into(),
+                unit: r.unit_code.clone().into(),
+                item: r.element.clone().into(),
                 period: Period::parse(&r.period).ok()?,
                 value: std::str::FromStr::from_str(&r.value).ok()?,
                 percent_sign: false,
