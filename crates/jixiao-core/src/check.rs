@@ -282,7 +282,9 @@ fn qualitative_conflicts(model: &Model, data: &DataSet, values: &Values) -> Issu
                 let at = data
                     .records
                     .iter()
-                    .find(|x| x.unit == r.unit && x.item.as_str() == rating_item && x.period == r.period)
+                    .find(|x| {
+                        x.unit == r.unit && x.item.as_str() == rating_item && x.period == r.period
+                    })
                     .map_or(col.clone(), |x| Location::cell(x.row, &data.columns[3]));
                 let band_row = r.row;
                 issues.push(Issue::error(

@@ -485,6 +485,16 @@ struct Table<'f> {
     /// Off: repeated rows are kept, for the reader to find ([`read_csv_deferring_duplicates`]).
     check_duplicates: bool,
     last_unit: Option<(u32, SharedCode)>,
+    last_period: Option<(String, Period)>,
+}
+
+/// `str::trim`, skipping the work for the common cell that starts and ends with a visible
+/// ASCII character.
+fn trim(c: &str) -> &str {
+    match (c.as_bytes().first(), c.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => c,
+        _ => c.trim(),
+    }
 }
 
 /// Each code read so far: its id and its one shared copy.
@@ -591,6 +601,7 @@ impl<'f> Table<'f> {
             seen: Default::default(),
             check_duplicates: true,
             last_unit: None,
+            last_period: None,
         })
     }
 
@@ -600,7 +611,7 @@ impl<'f> Table<'f> {
         let file = self.file;
         let n = row.count();
         let cells = || (0..n).map(|i| row.cell(i).unwrap_or(""));
-        if cells().all(|c| c.trim().is_empty()) {
+        if cells().all(|c| trim(c).is_empty()) {
             return;
         }
         // A control character (a NUL) would cut or garble what is stored: refused, not stored
@@ -640,7 +651,7 @@ impl<'f> Table<'f> {
             ));
         }
         let [ui, ii, pi, vi, ni] = self.at;
-        let cell = |i: Option<usize>| i.and_then(|i| row.cell(i)).map_or("", str::trim);
+        let cell = |i: Option<usize>| i.and_then(|i| row.cell(i)).map_or("", trim);
         let (unit, item, period_s, value_s) = (cell(ui), cell(ii), cell(pi), cell(vi));
         let mut ok = true;
         for (v, col) in [unit, item, period_s, value_s].into_iter().zip(&self.names) {
@@ -663,8 +674,18 @@ impl<'f> Table<'f> {
         if !ok {
             return;
         }
-        let period = match Period::parse(period_s) {
-            Ok(p) => p,
+        // Rows usually come period by period: the last period's text is compared first.
+        let parsed = match &self.last_period {
+            Some((text, p)) if text.as_str() == period_s => Ok(*p),
+            _ => Period::parse(period_s),
+        };
+        let period = match parsed {
+            Ok(p) => {
+                if self.last_period.as_ref().is_none_or(|(_, last)| *last != p) {
+                    self.last_period = Some((period_s.to_owned(), p));
+                }
+                p
+            }
             Err(_) => {
                 self.issues.push(
                     Issue::error(
@@ -842,6 +863,37 @@ mod tests {
                 column: None
             }
         );
+    }
+
+    /// The reader's shortcuts (the last unit and period compared before any parsing or
+    /// hashing, cells trimmed only when they need it) read what the plain path reads.
+    #[test]
+    fn shortcuts_read_what_the_plain_path_reads() {
+        let text = "unit,item,period,value\nD01, gdp ,2025Q1,1\nD01,gdp,2025Q2,2\n\u{3000}D01\u{3000},cpi,2025Q2 ,3\nD02,gdp,2025Q2,4\nD01,gdp,2025Q1 ,5\n";
+        let e = read_csv("x.csv", text.as_bytes()).expect_err("row 6 repeats row 2");
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert_eq!(e.0[0].code, "duplicate_row");
+        assert!(e.0[0].message.en.contains("row 2"), "{e}");
+        let (d, _) = read_csv_deferring_duplicates("x.csv", text.as_bytes()).expect("reads");
+        let got: Vec<(&str, &str, String)> = d
+            .records
+            .iter()
+            .map(|r| (r.unit.as_str(), r.item.as_str(), r.period.to_string()))
+            .collect();
+        let want = [
+            ("D01", "gdp", "2025Q1"),
+            ("D01", "gdp", "2025Q2"),
+            ("D01", "cpi", "2025Q2"),
+            ("D02", "gdp", "2025Q2"),
+            ("D01", "gdp", "2025Q1"),
+        ];
+        assert_eq!(
+            got,
+            want.iter()
+                .map(|(u, i, p)| (*u, *i, p.to_string()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(duplicate_rows(&d), e);
     }
 
     #[test]

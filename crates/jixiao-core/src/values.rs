@@ -177,6 +177,9 @@ impl Values {
         // hash (and a file's rows usually come unit by unit: the last unit is checked first).
         let mut unit_of: rustc_hash::FxHashMap<&str, Option<UnitId>> = Default::default();
         let mut elem_of: rustc_hash::FxHashMap<&str, Option<ElemId>> = Default::default();
+        // A file's rows share one copy of each code (`SharedCode`): its address finds the
+        // element without hashing the text. Bounded, for rows made one by one elsewhere.
+        let mut elem_at: rustc_hash::FxHashMap<usize, Option<ElemId>> = Default::default();
         let mut last_unit: Option<(&str, Option<UnitId>)> = None;
         for r in &data.records {
             let row = r.row;
@@ -222,9 +225,19 @@ impl Values {
                 issues.push(Issue::error("unit_not_assessed", file, Location::cell(row, ucol), crate::t!("单位“{u}”不参加本方案考核（未分类或类别不在本方案中）", "unit `{u}` is not assessed by this scheme (no class, or its class is not in the scheme)")));
                 continue;
             };
-            let elem = *elem_of
-                .entry(&r.item)
-                .or_insert_with(|| model.element(&r.item));
+            let at = std::sync::Arc::as_ptr(&r.item) as usize;
+            let elem = match elem_at.get(&at) {
+                Some(e) => *e,
+                None => {
+                    let e = *elem_of
+                        .entry(&r.item)
+                        .or_insert_with(|| model.element(&r.item));
+                    if elem_at.len() < 1 << 16 {
+                        elem_at.insert(at, e);
+                    }
+                    e
+                }
+            };
             let Some(eid) = elem else {
                 let by_name = model
                     .elements

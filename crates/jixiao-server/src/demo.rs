@@ -269,10 +269,9 @@ pub async fn seed(state: &AppState) -> Result<Option<Vec<Account>>, Error> {
     ] {
         let data = jixiao_core::data::read_csv(name, bytes).map_err(err)?;
         for r in &data.records {
-            if LEFT_FOR_REPORTER
-                .iter()
-                .any(|(u, e, p)| r.unit.as_str() == *u && r.item.as_str() == *e && r.period.to_string() == *p)
-            {
+            if LEFT_FOR_REPORTER.iter().any(|(u, e, p)| {
+                r.unit.as_str() == *u && r.item.as_str() == *e && r.period.to_string() == *p
+            }) {
                 continue;
             }
             if from_projects.iter().any(|x| **x == *r.item) {

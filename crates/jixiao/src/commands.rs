@@ -276,7 +276,9 @@ fn class_filter(model: &Model, c: &Option<String>) -> Result<Option<u32>, Failur
 fn cmd_score(a: ScoreArgs) -> Outcome {
     let mut l = load_all(&a.inputs)?;
     // The rows were needed for their checks; the value table holds what scoring reads. Freed
-    // before scoring, so that the rows and the results are never in memory together.
+    // before scoring, so that the rows and the results are never in memory together. (Freeing
+    // them on a thread of their own beside the scoring was measured: no faster at 4 M rows,
+    // and 13 MiB more at the peak.)
     drop(std::mem::take(&mut l.data.records));
     let p = scored_period(&l.model, &a.period)?;
     let class = class_filter(&l.model, &a.class)?;
