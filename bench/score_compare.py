@@ -19,8 +19,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JIXIAO = ROOT / "target" / "release" / "jixiao"
-SYNTH = ROOT / "target" / "release" / "examples" / "synth_files"
 
 
 def run(cmd, out_path):
@@ -46,7 +44,14 @@ def main():
     ap.add_argument("--sizes", default="500x50,2000x100,5000x200")
     ap.add_argument("--dir", default="/tmp/jixiao-score-bench")
     ap.add_argument("--period", default="2025Q2")
+    ap.add_argument(
+        "--bin",
+        default=str(ROOT / "target" / "release"),
+        help="where jixiao and examples/synth_files are (tools/peer-check.sh: the debug build)",
+    )
     a = ap.parse_args()
+    JIXIAO = Path(a.bin) / "jixiao"
+    SYNTH = Path(a.bin) / "examples" / "synth_files"
     for tool in (JIXIAO, SYNTH):
         if not tool.exists():
             sys.exit(f"{tool} is missing: build it first (see the top of this file)")

@@ -3,7 +3,8 @@
 # directory, on loopback, trust auth, stopped and removed on exit) unless JIXIAO_TEST_POSTGRES
 # already names one; installs PostgreSQL 15 from Debian if its binaries are missing.
 # Extra arguments go to `cargo test` (e.g. `tools/test.sh -p jixiao-server`); without them the
-# browser tests (tools/e2e.sh) run afterwards; JIXIAO_SKIP_E2E=1 skips them.
+# browser tests (tools/e2e.sh) run afterwards; JIXIAO_SKIP_E2E=1 skips them; then the pandas
+# peer's agreement with `jixiao score` (tools/peer-check.sh; JIXIAO_SKIP_PEER=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +53,10 @@ cargo test --workspace "$@"
 # The browser tests run with the whole suite (not when only some crates were asked for).
 if [ $# -eq 0 ] && [ "${JIXIAO_SKIP_E2E:-}" != 1 ]; then
     tools/e2e.sh
+fi
+# The pandas/numpy peer of `jixiao score` agrees with it unit by unit (bench/score_compare.py).
+if [ $# -eq 0 ] && [ "${JIXIAO_SKIP_PEER:-}" != 1 ]; then
+    tools/peer-check.sh
 fi
 # Generated requests over every API operation as four callers (schemathesis; a bounded run).
 if [ $# -eq 0 ] && [ "${JIXIAO_SKIP_FUZZ:-}" != 1 ]; then
