@@ -52,15 +52,9 @@ pub fn load(
     org: &SourceText<'_>,
     data: DataFile<'_>,
 ) -> Result<Loaded, Issues> {
-    let (model, mut warnings) = Model::from_sources(scheme, org)?;
-    let (data, values, w) = load_data(&model, data)?;
-    warnings.extend(w);
-    Ok(Loaded {
-        model,
-        data,
-        values,
-        warnings,
-    })
+    let (model, warnings) = Model::from_sources(scheme, org)?;
+    let read = read_csv_deferring_duplicates(data.name, data.bytes)?;
+    assemble(model, warnings, read)
 }
 
 /// [`load`] for a data file the caller hands over: its bytes are freed as soon as its rows are
@@ -71,9 +65,13 @@ pub fn load_owned(
     data_name: &str,
     data_bytes: Vec<u8>,
 ) -> Result<Loaded, Issues> {
-    let (model, mut warnings) = Model::from_sources(scheme, org)?;
+    let (model, warnings) = Model::from_sources(scheme, org)?;
     let read = read_csv_deferring_duplicates(data_name, &data_bytes)?;
     drop(data_bytes);
+    assemble(model, warnings, read)
+}
+
+fn assemble(model: Model, mut warnings: Issues, read: (DataSet, Issues)) -> Result<Loaded, Issues> {
     let (data, values, w) = check_data(&model, read)?;
     warnings.extend(w);
     Ok(Loaded {

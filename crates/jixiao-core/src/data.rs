@@ -271,7 +271,7 @@ pub fn duplicate_rows(data: &DataSet) -> Issues {
 
 /// Problems sorted by the row they name, stably (problems of the whole file first): the order
 /// [`read_csv`] reports them in as it reads, for problems found in two passes.
-pub fn in_row_order(issues: &mut Issues) {
+pub(crate) fn in_row_order(issues: &mut Issues) {
     issues.0.sort_by_key(|i| match i.location {
         Location::Cell { row, .. } => row,
         _ => 0,

@@ -2,7 +2,7 @@
 //! with where it came from; and the rules that turn them into the number an indicator needs for
 //! a period (aggregating quarters into a year, evaluating computed elements, 同比/环比).
 
-use crate::data::DataSet;
+use crate::data::{DataSet, SharedCode};
 use crate::formula::{EvalError, Shift};
 use crate::issue::{Issue, Issues, Location};
 use crate::model::{ElemId, Model, UnitId, suggest};
@@ -141,6 +141,31 @@ pub enum Why {
     },
 }
 
+/// A file's codes looked up by the address of their one shared copy (`SharedCode`): a file
+/// names a few thousand codes millions of times, and the model's maps hash the text with
+/// SipHash. Bounded, for rows made one by one elsewhere (each with its own copy).
+struct ByAddress<T>(rustc_hash::FxHashMap<usize, Option<T>>);
+
+impl<T> Default for ByAddress<T> {
+    fn default() -> Self {
+        ByAddress(Default::default())
+    }
+}
+
+impl<T: Copy> ByAddress<T> {
+    fn get(&mut self, code: &SharedCode, look_up: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let at = std::sync::Arc::as_ptr(code) as usize;
+        if let Some(id) = self.0.get(&at) {
+            return *id;
+        }
+        let id = look_up(code);
+        if self.0.len() < 1 << 16 {
+            self.0.insert(at, id);
+        }
+        id
+    }
+}
+
 impl Values {
     pub fn empty(model: &Model, file: &str) -> Values {
         Values {
@@ -172,27 +197,10 @@ impl Values {
         let [ucol, icol, pcol, vcol] = &data.columns;
         let year = model.scheme.year;
         let mut unused: BTreeMap<(ElemId, u32), (usize, usize)> = BTreeMap::new();
-        // The model's code maps hash with SipHash; a file names the same few thousand codes
-        // millions of times, so each code is looked up there once and then here, with a fast
-        // hash (and a file's rows usually come unit by unit: the last unit is checked first).
-        let mut unit_of: rustc_hash::FxHashMap<&str, Option<UnitId>> = Default::default();
-        let mut elem_of: rustc_hash::FxHashMap<&str, Option<ElemId>> = Default::default();
-        // A file's rows share one copy of each code (`SharedCode`): its address finds the
-        // element without hashing the text. Bounded, for rows made one by one elsewhere.
-        let mut elem_at: rustc_hash::FxHashMap<usize, Option<ElemId>> = Default::default();
-        let mut last_unit: Option<(&str, Option<UnitId>)> = None;
+        let (mut unit_of, mut elem_of) = (ByAddress::default(), ByAddress::default());
         for r in &data.records {
             let row = r.row;
-            let unit = match last_unit {
-                Some((code, id)) if code == r.unit.as_str() => id,
-                _ => {
-                    let id = *unit_of
-                        .entry(&r.unit)
-                        .or_insert_with(|| model.unit(&r.unit));
-                    last_unit = Some((&r.unit, id));
-                    id
-                }
-            };
+            let unit = unit_of.get(&r.unit, |c| model.unit(c));
             let Some(uid) = unit else {
                 let by_name = model
                     .units
@@ -225,19 +233,7 @@ impl Values {
                 issues.push(Issue::error("unit_not_assessed", file, Location::cell(row, ucol), crate::t!("单位“{u}”不参加本方案考核（未分类或类别不在本方案中）", "unit `{u}` is not assessed by this scheme (no class, or its class is not in the scheme)")));
                 continue;
             };
-            let at = std::sync::Arc::as_ptr(&r.item) as usize;
-            let elem = match elem_at.get(&at) {
-                Some(e) => *e,
-                None => {
-                    let e = *elem_of
-                        .entry(&r.item)
-                        .or_insert_with(|| model.element(&r.item));
-                    if elem_at.len() < 1 << 16 {
-                        elem_at.insert(at, e);
-                    }
-                    e
-                }
-            };
+            let elem = elem_of.get(&r.item, |c| model.element(c));
             let Some(eid) = elem else {
                 let by_name = model
                     .elements
@@ -347,7 +343,7 @@ impl Values {
                 let entry = unused.entry((eid, cid)).or_insert((row, 0));
                 entry.1 += 1;
             }
-            repeated |= v.replace(uid, eid, p, Some(r.value), Origin::Row { row: row as u32 });
+            repeated |= v.put(uid, eid, p, Some(r.value), Origin::Row { row: row as u32 });
             if let Some(n) = &r.note {
                 v.notes.insert((uid, eid, p), n.to_string());
             }
@@ -371,20 +367,8 @@ impl Values {
         })
     }
 
-    /// Stores (or with `None` removes) a value.
+    /// Stores (or with `None` removes) a value; tells whether there was one before.
     pub fn put(
-        &mut self,
-        unit: UnitId,
-        elem: ElemId,
-        period: Period,
-        value: Option<Decimal>,
-        origin: Origin,
-    ) {
-        self.replace(unit, elem, period, value, origin);
-    }
-
-    /// [`Values::put`], telling whether there was a value before.
-    fn replace(
         &mut self,
         unit: UnitId,
         elem: ElemId,
