@@ -200,6 +200,15 @@ async fn counted(state: &jixiao_server::state::AppState, bytes: &[u8], n: usize,
 #[tokio::main]
 async fn main() {
     let a = args();
+    // The import's own log line says where its time went (checks, writing, commit, live
+    // results, warnings); JIXIAO_LOG=off silences it.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JIXIAO_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("jixiao_server::ops::imports=info")
+            }),
+        )
+        .init();
     let dir = tempfile::tempdir().expect("temp dir");
     let spec = Spec {
         units: a.units,

@@ -52,6 +52,11 @@ pub struct Entry {
     pub hash: String,
     /// The hash signed with the seal's key (`None` before the database was sealed).
     pub mac: Option<String>,
+    /// For one value's change within a batch entry (`seq`, entity `values`): its place in the
+    /// batch (0, 1, …), shown with entity `value` and the value's key, before and after; the
+    /// hashes are the batch entry's. `None` for the log's own entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<i64>,
 }
 
 /// The hash of an entry: SHA-256 over its fields and the previous hash, each length-prefixed so
@@ -137,6 +142,7 @@ pub async fn append(tx: &mut Tx, actor: &Actor, c: Change<'_>) -> Result<i64> {
         prev_hash,
         hash: String::new(),
         mac: None,
+        part: None,
     };
     e.hash = entry_hash(&e);
     e.mac = tx.seal.as_ref().map(|s| s.sign(&e.hash));
@@ -206,6 +212,7 @@ pub async fn append_many(tx: &mut Tx, actor: &Actor, changes: Vec<Change<'_>>) -
             prev_hash: std::mem::take(&mut prev_hash),
             hash: String::new(),
             mac: None,
+            part: None,
         };
         e.hash = entry_hash(&e);
         e.mac = tx.seal.as_ref().map(|s| s.sign(&e.hash));
@@ -258,6 +265,114 @@ pub async fn append_many(tx: &mut Tx, actor: &Actor, changes: Vec<Change<'_>>) -
     Ok(())
 }
 
+/// One value's change within a batch ([`append_values`]): the value's key (`unit/element/period`)
+/// and its content before and after, as a single entry for it would carry them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueChange {
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Value changes per batch entry.
+pub const BATCH: usize = 5000;
+
+/// The entity of a batch entry.
+pub const BATCH_ENTITY: &str = "values";
+
+/// The digest a batch entry commits to: SHA-256 over every change in order, each field
+/// length-prefixed (as [`entry_hash`] does), a missing before/after as one NUL.
+pub fn batch_digest<'a>(
+    changes: impl IntoIterator<Item = (&'a str, Option<&'a str>, Option<&'a str>)>,
+) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for (key, before, after) in changes {
+        for f in [key, before.unwrap_or("\u{0}"), after.unwrap_or("\u{0}")] {
+            h.update((f.len() as u64).to_be_bytes());
+            h.update(f.as_bytes());
+        }
+    }
+    crate::hex(&h.finalize())
+}
+
+/// What a batch entry's `after` holds: how many changes and their digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchSeal {
+    pub values: usize,
+    pub digest: String,
+}
+
+/// Appends many value changes made by one write (an import): one entry per [`BATCH`] changes —
+/// entity [`BATCH_ENTITY`], the periods they touch as its id, `after` the count and
+/// [`batch_digest`] of the changes — chained and signed as every entry is, and each change as a
+/// row of `audit_values` under that entry. The chain thus commits to every change, as one entry
+/// per value would, at a fraction of the writing (`docs/performance.md`); the audit viewer,
+/// [`changes_since`] and [`verify`] read the changes one by one (the view `audit_changes`).
+pub async fn append_values(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    reason: &str,
+    changes: &[ValueChange],
+) -> Result<()> {
+    let postgres = tx.backend_name() == "PostgreSQL";
+    let sql = if postgres {
+        "INSERT INTO audit_values (seq, idx, entity_id, before, after) SELECT $1, (i - 1)::int, r->>0, r->>1, r->>2 FROM json_array_elements($2::text::json) WITH ORDINALITY AS t(r, i)"
+    } else {
+        "INSERT INTO audit_values (seq, idx, entity_id, before, after) SELECT $1, key, value->>0, value->>1, value->>2 FROM json_each($2)"
+    };
+    for chunk in changes.chunks(BATCH) {
+        let periods: std::collections::BTreeSet<&str> = chunk
+            .iter()
+            .filter_map(|c| c.key.rsplit_once('/').map(|(_, p)| p))
+            .collect();
+        let periods = periods.into_iter().collect::<Vec<_>>().join(",");
+        let seal = BatchSeal {
+            values: chunk.len(),
+            digest: batch_digest(
+                chunk
+                    .iter()
+                    .map(|c| (c.key.as_str(), c.before.as_deref(), c.after.as_deref())),
+            ),
+        };
+        let seq = append(
+            tx,
+            actor,
+            Change {
+                action,
+                entity: BATCH_ENTITY,
+                entity_id: &periods,
+                before: None,
+                after: Some(
+                    serde_json::to_string(&seal).map_err(|e| StoreError::Corrupt {
+                        table: "audit_log",
+                        what: e.to_string(),
+                    })?,
+                ),
+                reason,
+            },
+        )
+        .await?;
+        let rows = serde_json::to_string(
+            &chunk
+                .iter()
+                .map(|c| (&c.key, &c.before, &c.after))
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| StoreError::Corrupt {
+            table: "audit_values",
+            what: e.to_string(),
+        })?;
+        sqlx::query(sql)
+            .bind(seq)
+            .bind(&rows)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 fn entry(row: &sqlx::any::AnyRow) -> Result<Entry> {
     Ok(Entry {
         seq: get_i64(row, "seq")?,
@@ -274,6 +389,7 @@ fn entry(row: &sqlx::any::AnyRow) -> Result<Entry> {
         prev_hash: get_str(row, "prev_hash")?,
         hash: get_str(row, "hash")?,
         mac: get_opt(row, "mac")?,
+        part: None,
     })
 }
 
@@ -289,29 +405,64 @@ pub struct Filter {
 }
 
 pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Entry>)> {
-    let like = format!("%{}%", f.contains);
-    let total = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR LOWER(entity_id) LIKE LOWER($5))")
-        .bind(&f.actor)
-        .bind(&f.action)
-        .bind(&f.entity)
-        .bind(&f.entity_id)
-        .bind(&like)
-        .fetch_one(&store.pool)
-        .await?;
-    let rows = sqlx::query("SELECT * FROM audit_log WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4) AND ($5 = '%%' OR LOWER(entity_id) LIKE LOWER($5)) ORDER BY seq DESC LIMIT $6 OFFSET $7")
-        .bind(&f.actor)
-        .bind(&f.action)
-        .bind(&f.entity)
-        .bind(&f.entity_id)
-        .bind(&like)
+    // Only the filters given become conditions, so each can use its index (a value's history
+    // is found through `audit_values_entity` among a million batch rows).
+    let mut conditions = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    for (column, v) in [
+        ("actor", &f.actor),
+        ("action", &f.action),
+        ("entity", &f.entity),
+        ("entity_id", &f.entity_id),
+    ] {
+        if !v.is_empty() {
+            binds.push(v.clone());
+            conditions.push(format!("{column} = ${}", binds.len()));
+        }
+    }
+    if !f.contains.is_empty() {
+        binds.push(format!("%{}%", f.contains));
+        conditions.push(format!("LOWER(entity_id) LIKE LOWER(${})", binds.len()));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let count = format!("SELECT COUNT(*) AS n FROM audit_changes{filter}");
+    // Safe: the text is built from fixed column names; every value is bound.
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(count));
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let total = q.fetch_one(&store.pool).await?;
+    let select = format!(
+        "SELECT * FROM audit_changes{filter} ORDER BY seq DESC, part DESC LIMIT ${} OFFSET ${}",
+        binds.len() + 1,
+        binds.len() + 2
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(select));
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q
         .bind(page.limit)
         .bind(page.offset)
         .fetch_all(&store.pool)
         .await?;
     Ok((
         get_i64(&total, "n")?,
-        rows.iter().map(entry).collect::<Result<_>>()?,
+        rows.iter().map(change).collect::<Result<_>>()?,
     ))
+}
+
+/// A row of the view `audit_changes`: an entry of the log, or one value's change in a batch.
+fn change(row: &sqlx::any::AnyRow) -> Result<Entry> {
+    let part = get_i64(row, "part")?;
+    Ok(Entry {
+        part: (part >= 0).then_some(part),
+        ..entry(row)?
+    })
 }
 
 /// A column of the log whose values a filter offers to choose from.
@@ -332,6 +483,9 @@ pub async fn distinct(store: &Store, column: Column) -> Result<Vec<String>> {
     let rows = sqlx::query(sql).fetch_all(&store.pool).await?;
     rows.iter().map(|r| get_str(r, "v")).collect()
 }
+
+/// A value change kept under a batch entry: (seq, key, before, after).
+type Kept = (i64, String, Option<String>, Option<String>);
 
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -731,15 +885,76 @@ pub async fn verify(store: &Store) -> Result<Verification> {
             return Ok(result);
         }
     }
-    // Every value row as its last audit entry left it.
+    // Every value row as its last audit entry left it: entries for one value, and the changes
+    // of batch entries — each batch's changes first checked against the digest its entry
+    // committed to.
     let mut last: std::collections::HashMap<String, (i64, String)> =
         std::collections::HashMap::new();
+    let mut batches = std::collections::BTreeMap::new();
     for row in &rows {
-        if get_str(row, "entity")? == "value"
+        let entity = get_str(row, "entity")?;
+        if entity == "value"
             && let Some(after) = get_opt(row, "after")?
         {
             last.insert(get_str(row, "entity_id")?, (get_i64(row, "seq")?, after));
+        } else if entity == BATCH_ENTITY {
+            let seq = get_i64(row, "seq")?;
+            let seal: Option<BatchSeal> =
+                get_opt(row, "after")?.and_then(|a| serde_json::from_str(&a).ok());
+            batches.insert(seq, seal);
         }
+    }
+    let items = sqlx::query(
+        "SELECT seq, idx, entity_id, before, after FROM audit_values ORDER BY seq, idx",
+    )
+    .fetch_all(&mut *snap)
+    .await?;
+    let mut changes: Vec<Kept> = Vec::new();
+    for r in &items {
+        changes.push((
+            get_i64(r, "seq")?,
+            get_str(r, "entity_id")?,
+            get_opt(r, "before")?,
+            get_opt(r, "after")?,
+        ));
+    }
+    let mut found: std::collections::BTreeMap<i64, &[Kept]> = std::collections::BTreeMap::new();
+    for group in changes.chunk_by(|a, b| a.0 == b.0) {
+        found.insert(group[0].0, group);
+    }
+    for (&seq, seal) in &batches {
+        let group = found.remove(&seq).unwrap_or(&[]);
+        let digest = batch_digest(
+            group
+                .iter()
+                .map(|(_, k, b, a)| (k.as_str(), b.as_deref(), a.as_deref())),
+        );
+        let sound = seal
+            .as_ref()
+            .is_some_and(|s| s.values == group.len() && s.digest == digest);
+        if !sound {
+            result.broken_at = Some(seq);
+            result.problem = Some(format!(
+                "the value changes of batch entry {seq} ({} kept) are not the ones it committed to: changed, added or removed outside jixiao",
+                group.len()
+            ));
+            return Ok(result);
+        }
+        for (_, key, _, after) in group {
+            // Later in the log wins; within one batch, later in it.
+            if let Some(after) = after
+                && last.get(key).is_none_or(|(s, _)| *s <= seq)
+            {
+                last.insert(key.clone(), (seq, after.clone()));
+            }
+        }
+    }
+    if let Some((&seq, _)) = found.iter().next() {
+        result.broken_at = Some(seq);
+        result.problem = Some(format!(
+            "value changes are kept under entry {seq}, which is not a batch entry: added outside jixiao"
+        ));
+        return Ok(result);
     }
     let values = sqlx::query(
         "SELECT unit_code, element, period, value, note, state, return_reason, version FROM data_values ORDER BY id",
@@ -800,14 +1015,17 @@ pub async fn last_seq_in(tx: &mut Tx) -> Result<i64> {
     get_i64(&r, "n")
 }
 
-/// What changed after entry `after`, in order, at most `limit` entries: (seq, entity, entity id).
+/// What changed after entry `after`, in order, at most `limit` changes: (seq, entity, entity id) —
+/// a batch entry, then each value it changed (entity `value`, sharing its `seq`). When `limit`
+/// changes come back, a batch may be cut short: the caller must not take the last `seq` as read
+/// through (the server rebuilds its results then, reading everything).
 pub async fn changes_since(
     store: &Store,
     after: i64,
     limit: i64,
 ) -> Result<Vec<(i64, String, String)>> {
     let rows = sqlx::query(
-        "SELECT seq, entity, entity_id FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        "SELECT seq, entity, entity_id FROM audit_changes WHERE seq > $1 ORDER BY seq, part LIMIT $2",
     )
     .bind(after)
     .bind(limit)

@@ -2,7 +2,7 @@
 //! collected once and serves every scheme that uses it. Every change checks the row's version
 //! (optimistic locking): of two people acting at once, one wins and the other is told.
 
-use crate::audit::{Actor, Change, append};
+use crate::audit::{Actor, Change, ValueChange, append};
 use crate::{Page, Result, Store, Tx, get_i64, get_str, now};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -156,8 +156,9 @@ pub async fn insert_as(
 /// Rows per bulk INSERT statement.
 const INSERT_CHUNK: usize = 5000;
 
-/// Inserts many new values (none may exist yet), each audited as [`insert`] audits one: what a
-/// bulk import of a new period writes. Each statement carries its rows as one JSON array that
+/// Inserts many new values (none may exist yet), audited by batch ([`crate::audit::append_values`]:
+/// each value's change as [`insert`] would record it, committed to by one entry per batch): what
+/// a bulk import of a new period writes. Each statement carries its rows as one JSON array that
 /// the database unpacks (`json_each` on SQLite, `json_array_elements` on PostgreSQL): binding
 /// nine parameters per row through the driver cost more than the inserts themselves.
 pub async fn insert_many(
@@ -258,20 +259,15 @@ pub async fn insert_many_as(
             });
         }
     }
-    let keys: Vec<String> = out.iter().map(key).collect();
-    let changes = out
+    let changes: Vec<ValueChange> = out
         .iter()
-        .zip(&keys)
-        .map(|(v, k)| Change {
-            action,
-            entity: "value",
-            entity_id: k,
+        .map(|v| ValueChange {
+            key: key(v),
             before: None,
             after: Some(json(v)),
-            reason,
         })
         .collect();
-    crate::audit::append_many(tx, actor, changes).await?;
+    crate::audit::append_values(tx, actor, action, reason, &changes).await?;
     Ok(out)
 }
 

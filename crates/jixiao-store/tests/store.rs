@@ -142,3 +142,196 @@ async fn values_and_audit_chain_on_every_backend() {
         );
     }
 }
+
+/// A bulk insert is audited by batch: one chained entry per `BATCH` values committing to each
+/// value's change, every change still listed and found one by one, `verify` recomputing each
+/// batch's digest — and a change altered or removed behind jixiao's back is reported.
+#[tokio::test]
+async fn bulk_inserts_are_audited_by_batch() {
+    use jixiao_store::audit::{BATCH, BATCH_ENTITY, changes_since};
+    for (store, _keep) in stores().await {
+        let postgres = store.backend == jixiao_store::Backend::Postgres;
+        let a = actor();
+        let n = BATCH + 3;
+        let units: Vec<String> = (0..n).map(|i| format!("U{i:05}")).collect();
+        let numbers: Vec<String> = (0..n).map(|i| format!("{i}.5")).collect();
+        let rows: Vec<(values::Key, values::Content)> = units
+            .iter()
+            .zip(&numbers)
+            .map(|(u, v)| {
+                (
+                    values::Key {
+                        unit: u,
+                        element: "cert",
+                        period: if u.as_str() < "U00010" {
+                            "2025Q1"
+                        } else {
+                            "2025Q2"
+                        },
+                    },
+                    values::Content {
+                        value: v,
+                        note: "",
+                        state: "counted",
+                        return_reason: "",
+                    },
+                )
+            })
+            .collect();
+        let mut tx = store.write().await.expect("tx");
+        let written = values::insert_many_as(&mut tx, &a, &rows, "value.import.count", "核定数")
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+        assert_eq!(written.len(), n);
+        // A later change of one of them, audited on its own.
+        let mut tx = store.write().await.expect("tx");
+        let changed = values::update(
+            &mut tx,
+            &a,
+            &written[1],
+            "value.return",
+            values::Content {
+                value: "7",
+                note: "",
+                state: "returned",
+                return_reason: "重报",
+            },
+        )
+        .await
+        .expect("update")
+        .expect("not raced");
+        tx.commit().await.expect("commit");
+
+        let batches = list(
+            &store,
+            &Filter {
+                entity: BATCH_ENTITY.into(),
+                ..Default::default()
+            },
+            Page::default(),
+        )
+        .await
+        .expect("batches");
+        assert_eq!(batches.0, 2, "{BATCH} values per batch entry");
+        assert_eq!(batches.1[1].entity_id, "2025Q1,2025Q2");
+        assert_eq!(batches.1[0].entity_id, "2025Q2");
+        assert!(
+            batches.1[0]
+                .after
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"values\":3")
+        );
+        let (total, _) = list(
+            &store,
+            &Filter {
+                entity: "value".into(),
+                ..Default::default()
+            },
+            Page::default(),
+        )
+        .await
+        .expect("values");
+        assert_eq!(
+            total,
+            n as i64 + 1,
+            "every value's change is listed on its own"
+        );
+        // One value's history: its change within the second batch.
+        let last = format!("{}/cert/2025Q2", units[n - 1]);
+        let (k, history) = list(
+            &store,
+            &Filter {
+                entity_id: last.clone(),
+                ..Default::default()
+            },
+            Page::default(),
+        )
+        .await
+        .expect("history");
+        assert_eq!(k, 1);
+        let h = &history[0];
+        assert_eq!(
+            (
+                h.entity.as_str(),
+                h.part,
+                h.action.as_str(),
+                h.reason.as_str(),
+                h.actor.as_str()
+            ),
+            ("value", Some(2), "value.import.count", "核定数", "tester")
+        );
+        assert_eq!(h.seq, batches.1[0].seq);
+        assert_eq!(h.hash, batches.1[0].hash);
+        assert!(
+            h.after
+                .as_deref()
+                .unwrap_or("")
+                .contains(&format!("\"{}\"", numbers[n - 1]))
+        );
+        // A value changed after its batch: both entries, newest first.
+        let (k, history) = list(
+            &store,
+            &Filter {
+                contains: format!("{}/", units[1]),
+                ..Default::default()
+            },
+            Page::default(),
+        )
+        .await
+        .expect("history");
+        assert_eq!(k, 2);
+        assert_eq!(
+            (history[0].action.as_str(), history[0].part),
+            ("value.return", None)
+        );
+        assert_eq!(history[1].part, Some(1));
+        // Followers read each change.
+        let changes = changes_since(&store, 0, 100_000).await.expect("changes");
+        assert_eq!(changes.len(), 2 + n + 1);
+        assert_eq!(changes[0].1, BATCH_ENTITY);
+        assert_eq!(changes[1].1, "value");
+        assert_eq!(
+            changes.last().map(|c| c.2.as_str()),
+            Some(&*format!("{}/cert/2025Q1", units[1]))
+        );
+        let ok = verify(&store).await.expect("verify");
+        assert_eq!(
+            (
+                ok.entries,
+                ok.broken_at,
+                ok.values_checked,
+                ok.value_problem.clone()
+            ),
+            (3, None, n as i64, None),
+            "{:?}",
+            ok.problem
+        );
+        assert_eq!(changed.state, "returned");
+
+        // The changes refuse updates through the normal path …
+        assert!(
+            sqlx::query("UPDATE audit_values SET after = NULL WHERE idx = 0")
+                .execute(&store.pool)
+                .await
+                .is_err()
+        );
+        // … and one changed behind jixiao's back is found.
+        let drop = if postgres {
+            "DROP TRIGGER audit_values_no_update ON audit_values"
+        } else {
+            "DROP TRIGGER audit_values_no_update"
+        };
+        sqlx::query(drop).execute(&store.pool).await.expect("drop");
+        sqlx::query(
+            "UPDATE audit_values SET after = REPLACE(after, '\"1.5\"', '\"99\"') WHERE idx = 1",
+        )
+        .execute(&store.pool)
+        .await
+        .expect("tamper");
+        let bad = verify(&store).await.expect("verify");
+        assert_eq!(bad.broken_at, Some(batches.1[1].seq), "{:?}", bad.problem);
+        assert!(bad.problem.unwrap_or_default().contains("batch entry"));
+    }
+}

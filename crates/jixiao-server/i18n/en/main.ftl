@@ -478,6 +478,7 @@ ent-scheme = scheme
 ent-unit = unit
 ent-user = account
 ent-value = value
+ent-values = batch of values
 audit-contains-hint = a unit or item, by name or code
 audit-export-cut = Only the first { $shown } of { $total } entries; narrow the filters (who, action, kind) and export in parts
 act-apikey-create = API key created

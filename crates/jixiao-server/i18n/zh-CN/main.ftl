@@ -478,6 +478,7 @@ ent-scheme = 考核方案
 ent-unit = 单位
 ent-user = 账号
 ent-value = 数据
+ent-values = 批量数据
 audit-contains-hint = 单位、数据项名称或代码，如 七里园街道
 audit-export-cut = 仅导出前 { $shown } 条，共 { $total } 条：请缩小筛选条件（操作人、操作、对象）分批导出
 act-apikey-create = 创建接口密钥

@@ -220,6 +220,10 @@ pub async fn audit(
         .map(|e| {
             vec![
                 Cell::Num(Decimal::from(e.seq)),
+                // A value's change within a batch entry: its place in the batch, from 1.
+                e.part
+                    .map_or_else(String::new, |p| (p + 1).to_string())
+                    .into(),
                 Cell::Time(e.at),
                 e.actor.into(),
                 e.source.into(),
@@ -242,6 +246,7 @@ pub async fn audit(
     }
     let headers = vec![
         h("序号", "seq"),
+        h("批内序号", "part"),
         h("时间", "at"),
         h("操作人", "actor"),
         h("来源", "source"),

@@ -607,6 +607,7 @@ pub async fn import(
     period: Option<&str>,
     counted: Option<&str>,
 ) -> crate::error::Result<Report> {
+    let started = std::time::Instant::now();
     require_importer(caller)?;
     if let Some(reason) = counted {
         crate::ops::allow(state, caller, Action::CountValue).await?;
@@ -902,6 +903,7 @@ pub async fn import(
         return Ok(report);
     }
     // One transaction for every write: all of it lands, or none.
+    let checked = started.elapsed();
     let mut actor = caller.actor.clone();
     actor.source = "import".into();
     let mut tx = state.store.write().await?;
@@ -971,10 +973,23 @@ pub async fn import(
         };
         written.push(row);
     }
+    let wrote = started.elapsed();
     crate::ops::commit(tx).await?;
+    let committed = started.elapsed();
     state.live.write().await.apply_many(&written);
+    let applied = started.elapsed();
     crate::ops::warnings::follow(state, &written).await;
     report.committed = true;
+    tracing::info!(
+        file,
+        values = written.len(),
+        checked_ms = checked.as_millis() as u64,
+        written_ms = (wrote - checked).as_millis() as u64,
+        committed_ms = (committed - wrote).as_millis() as u64,
+        applied_ms = (applied - committed).as_millis() as u64,
+        warnings_ms = (started.elapsed() - applied).as_millis() as u64,
+        "import committed"
+    );
     Ok(report)
 }
 

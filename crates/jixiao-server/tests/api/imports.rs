@@ -405,6 +405,10 @@ async fn a_bulk_import_scores_like_one_value_at_a_time(db: Db) {
     let before = office.ok_get("/api/v1/audit/verify").await["entries"]
         .as_i64()
         .expect("entries");
+    let changes = "/api/v1/audit?entity=value&limit=1";
+    let changes_before = office.ok_get(changes).await["total"]
+        .as_i64()
+        .expect("total");
     let results = "/api/v1/results/wolong-2025/2025Q4?kind=provisional";
     let untouched = office.ok_get(results).await;
     let (s, r) = upload(
@@ -419,7 +423,14 @@ async fn a_bulk_import_scores_like_one_value_at_a_time(db: Db) {
     assert!(imported > 500, "{r}");
     let v = office.ok_get("/api/v1/audit/verify").await;
     assert_eq!(v["broken_at"], Value::Null, "{v}");
-    assert_eq!(v["entries"].as_i64(), Some(before + imported));
+    // The new values are audited by batch (one chained entry for fewer than 5,000 of them,
+    // each value's change kept under it); a value changed is audited on its own.
+    let updated = r["updated"].as_i64().expect("updated");
+    assert_eq!(v["entries"].as_i64(), Some(before + 1 + updated), "{v}");
+    assert_eq!(
+        office.ok_get(changes).await["total"].as_i64(),
+        Some(changes_before + imported + updated)
+    );
     let live = office.ok_get(results).await;
     assert!(
         live != untouched,
@@ -773,7 +784,8 @@ async fn the_office_counts_an_import_with_a_reason(db: Db) {
         );
     }
     let n: i64 = sqlx::Row::try_get(
-        &sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'value.import.count' AND reason = '区司法局核定数'")
+        // Each value's change, whether audited on its own or within a batch entry.
+        &sqlx::query("SELECT COUNT(*) AS n FROM audit_changes WHERE entity = 'value' AND action = 'value.import.count' AND reason = '区司法局核定数'")
             .fetch_one(&app.state.store.pool)
             .await
             .expect("count"),

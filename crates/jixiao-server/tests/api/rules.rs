@@ -731,6 +731,7 @@ async fn audit_tampering_is_detected(db: Db) {
                     prev_hash: r.get("prev_hash"),
                     hash: r.get("hash"),
                     mac: r.get("mac"),
+                    part: None,
                 })
                 .collect::<Vec<_>>()
         }

@@ -178,6 +178,7 @@ fn audit_verify_backup_and_restore() {
             prev_hash: hash,
             hash: String::new(),
             mac: None,
+            part: None,
         };
         e.hash = jixiao_store::audit::entry_hash(&e);
         sqlx::query("INSERT INTO audit_log (seq, at, actor, source, request_id, action, entity, entity_id, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
