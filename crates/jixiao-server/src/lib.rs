@@ -16,6 +16,7 @@ pub mod live;
 pub mod ops;
 pub mod pdf;
 pub mod state;
+pub mod stored;
 pub mod web;
 pub mod xlsx;
 

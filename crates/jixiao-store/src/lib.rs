@@ -147,6 +147,12 @@ impl Default for PoolOptions {
     }
 }
 
+/// SQLite's page cache per connection, in KiB (its default is 2 MiB). A bulk import writes
+/// index pages all over a large table; with the default cache they are spilled to the log and
+/// read back again and again within the one transaction (measured: a million values' rows 1.3×
+/// slower). The cache fills only as pages are used.
+const CACHE_KIB: u32 = 64 * 1024;
+
 impl Store {
     /// Connects (creating a SQLite file if needed) and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Store> {
@@ -173,7 +179,7 @@ impl Store {
             // than fail — another process's writer (a long import from the command line) as
             // long as a request waits for a connection.
             let pragmas = format!(
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{CACHE_KIB};",
                 pool.acquire_timeout.as_millis().clamp(1_000, 600_000)
             );
             options = options.after_connect(move |conn, _| {

@@ -208,16 +208,12 @@ pub async fn chain(
                             })
                             .map(|&e| {
                                 let el = &m.elements[e as usize];
-                                let row = live.values.get(&(
-                                    code.clone(),
-                                    el.code.to_string(),
-                                    period_s.clone(),
-                                ));
+                                let row = live.values.get(&code, el.code.as_str(), &period_s);
                                 Number {
                                     element: el.code.to_string(),
                                     name: el.def.name.clone(),
-                                    value: row.map(|r| r.value.clone()),
-                                    state: row.map(|r| r.state.clone()),
+                                    state: row.as_ref().map(|r| r.state.clone()),
+                                    value: row.map(|r| r.value),
                                 }
                             })
                             .collect();

@@ -238,11 +238,7 @@ pub fn forms_for(live: &Live, p: &Principal) -> Vec<FormLink> {
             }
             let states: Vec<Option<&str>> = codes
                 .iter()
-                .map(|e| {
-                    live.values
-                        .get(&(code.to_owned(), (*e).to_owned(), pr.period.clone()))
-                        .map(|r| r.state.as_str())
-                })
+                .map(|e| live.values.state(code, e, &pr.period))
                 .collect();
             let todo = states
                 .iter()
@@ -309,8 +305,8 @@ pub fn compute(
             Shift::YearEarlier => period.year_earlier(),
         };
         live.values
-            .get(&(unit.to_owned(), code.to_owned(), at.to_string()))
-            .and_then(|r| r.value.parse().ok())
+            .number(unit, code, &at.to_string())
+            .and_then(|(n, _)| n)
     })
     .ok()
 }
@@ -368,7 +364,7 @@ pub fn reporting(live: &Live, unit: &str, p: Period, deadline: Option<&str>) -> 
         r.expected += 1;
         let row = live
             .values
-            .get(&(unit.to_owned(), e.code.clone(), period.clone()))
+            .get(unit, &e.code, &period)
             .filter(|v| jixiao_store::values::is_reported(&v.state));
         let Some(row) = row else {
             r.missing += 1;

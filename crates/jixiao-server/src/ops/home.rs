@@ -61,8 +61,7 @@ pub async fn home(state: &AppState, caller: &Caller) -> Result<Home> {
         .then(|| queue_of(&live, p).len());
         let returned: Vec<Returned> = live
             .values
-            .values()
-            .filter(|r| r.state == "returned")
+            .rows_where(|s| s.state == "returned")
             .filter(|r| {
                 can(
                     p,

@@ -781,10 +781,7 @@ pub async fn import(
                 continue;
             }
         };
-        let current = live
-            .values
-            .get(&(r.unit.to_string(), r.item.to_string(), period.clone()))
-            .cloned();
+        let current = live.values.get(&r.unit, &r.item, &period);
         // A file without a note leaves the stored note as it is.
         let note = r
             .note
@@ -1127,11 +1124,7 @@ pub async fn class_template(
         .map(|(u, _)| {
             columns
                 .iter()
-                .map(|c| {
-                    live.values
-                        .get(&(u.clone(), c.code.clone(), period.to_owned()))
-                        .map(|r| r.value.clone())
-                })
+                .map(|c| live.values.get(u, &c.code, period).map(|r| r.value))
                 .collect()
         })
         .collect();

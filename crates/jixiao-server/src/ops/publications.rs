@@ -26,20 +26,12 @@ use utoipa::ToSchema;
 fn counted(live: &Live, model: &Model) -> Vec<[String; 4]> {
     let mut v: Vec<[String; 4]> = live
         .values
-        .values()
-        .filter(|r| {
-            ValueState::parse(&r.state) == Some(ValueState::Counted)
-                && model.element(&r.element).is_some()
-                && model.unit(&r.unit_code).is_some()
+        .rows_where(|s| {
+            ValueState::parse(s.state) == Some(ValueState::Counted)
+                && model.element(s.element).is_some()
+                && model.unit(s.unit).is_some()
         })
-        .map(|r| {
-            [
-                r.unit_code.clone(),
-                r.element.clone(),
-                r.period.clone(),
-                r.value.clone(),
-            ]
-        })
+        .map(|r| [r.unit_code, r.element, r.period, r.value])
         .collect();
     v.sort();
     v

@@ -470,10 +470,7 @@ pub async fn card(
                 }
                 for b in base {
                     let e = &m.elements[b as usize];
-                    let Some(v) =
-                        live.values
-                            .get(&(unit.to_owned(), e.code.to_string(), per.clone()))
-                    else {
+                    let Some(v) = live.values.get(unit, e.code.as_str(), &per) else {
                         continue;
                     };
                     if e.code.as_str() != i.element.as_str() {
@@ -744,11 +741,10 @@ pub async fn whatif(
     // The official values as a data set, so the what-if rebuilds them against its own model.
     let records = live
         .values
-        .values()
-        .filter(|r| {
-            jixiao_core::workflow::ValueState::parse(&r.state).is_some_and(|st| st.official())
-                && model.element(&r.element).is_some()
-                && model.unit(&r.unit_code).is_some()
+        .rows_where(|s| {
+            jixiao_core::workflow::ValueState::parse(s.state).is_some_and(|st| st.official())
+                && model.element(s.element).is_some()
+                && model.unit(s.unit).is_some()
         })
         .filter_map(|r| {
             Some(jixiao_core::data::Record {

@@ -133,11 +133,9 @@ pub fn context(live: &Live, unit: &str, element: &str, period: Period) -> Contex
                 .iter()
                 .filter_map(|e| {
                     let code = m.elements[*e as usize].code.as_str();
-                    let r = live
-                        .values
-                        .get(&(unit.to_owned(), code.to_owned(), period.to_string()))
-                        .filter(|r| r.state != "returned")?;
-                    Some((code.to_owned(), r.value.parse().ok()?))
+                    let (n, state) = live.values.number(unit, code, &period.to_string())?;
+                    (state != "returned").then_some(())?;
+                    Some((code.to_owned(), n?))
                 })
                 .collect();
             let computed = match &leaf.actual {
@@ -180,11 +178,11 @@ pub fn context(live: &Live, unit: &str, element: &str, period: Period) -> Contex
 fn last_of(live: &Live, r: &ValueRow) -> Option<Last> {
     let before = Period::parse(&r.period).ok()?.previous().to_string();
     live.values
-        .get(&(r.unit_code.clone(), r.element.clone(), before.clone()))
+        .get(&r.unit_code, &r.element, &before)
         .filter(|h| !matches!(h.state.as_str(), "draft" | "returned"))
         .map(|h| Last {
             period: before,
-            value: h.value.clone(),
+            value: h.value,
         })
 }
 
@@ -207,11 +205,11 @@ fn outlier(live: &Live, r: &ValueRow, threshold: f64) -> Option<Outlier> {
     let this = Period::parse(&r.period).ok()?;
     let history: Vec<jixiao_core::Decimal> = live
         .values
-        .values()
-        .filter(|h| h.unit_code == r.unit_code && h.element == r.element && h.period != r.period)
-        .filter(|h| !matches!(h.state.as_str(), "draft" | "returned"))
-        .filter(|h| Period::parse(&h.period).is_ok_and(|p| p.granularity() == this.granularity()))
-        .filter_map(|h| h.value.parse().ok())
+        .each()
+        .filter(|h| h.unit == r.unit_code && h.element == r.element && h.period != r.period)
+        .filter(|h| !matches!(h.state, "draft" | "returned"))
+        .filter(|h| Period::parse(h.period).is_ok_and(|p| p.granularity() == this.granularity()))
+        .filter_map(|h| h.number)
         .collect();
     let x: jixiao_core::Decimal = r.value.parse().ok()?;
     let z = jixiao_core::quality::modified_z(&history, x)?;
@@ -246,10 +244,9 @@ fn flag(live: &Live, items: &mut [Item], threshold: f64) {
 pub fn queue_of(live: &Live, p: &Principal) -> Vec<Item> {
     let mut items: Vec<Item> = live
         .values
-        .values()
-        .filter(|r| matches!(r.state.as_str(), "submitted" | "approved" | "verified"))
+        .rows_where(|s| matches!(s.state, "submitted" | "approved" | "verified"))
         .filter_map(|r| {
-            let allowed = allowed_now(live, p, r);
+            let allowed = allowed_now(live, p, &r);
             if !allowed
                 .iter()
                 .any(|a| matches!(a.as_str(), "approve" | "verify" | "count"))
@@ -358,13 +355,10 @@ pub async fn effects(state: &AppState, caller: &Caller, picked: &[(ValueKey, i64
     let live = state.live.read().await;
     let mut out: Vec<Text> = Vec::new();
     for (key, _) in picked {
-        let Some(r) = live
-            .values
-            .get(&(key.unit.clone(), key.element.clone(), key.period.clone()))
-        else {
+        let Some(r) = live.values.get(&key.unit, &key.element, &key.period) else {
             continue;
         };
-        let now = allowed_now(&live, &caller.principal, r);
+        let now = allowed_now(&live, &caller.principal, &r);
         let t = match now
             .iter()
             .map(String::as_str)
@@ -421,8 +415,8 @@ fn transition_for(
         Decision::Return => Transition::Return,
         Decision::Forward => live
             .values
-            .get(&(key.unit.clone(), key.element.clone(), key.period.clone()))
-            .map(|r| allowed_now(live, &caller.principal, r))
+            .get(&key.unit, &key.element, &key.period)
+            .map(|r| allowed_now(live, &caller.principal, &r))
             .unwrap_or_default()
             .into_iter()
             .find(|a| matches!(a.as_str(), "approve" | "verify" | "count"))

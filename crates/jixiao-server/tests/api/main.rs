@@ -140,8 +140,8 @@ impl App {
             .read()
             .await
             .values
-            .get(&(key[0].to_owned(), key[1].to_owned(), key[2].to_owned()))
-            .map(|r| (r.value.clone(), r.version))
+            .get(key[0], key[1], key[2])
+            .map(|r| (r.value, r.version))
     }
 
     pub fn client(&self) -> Client {
