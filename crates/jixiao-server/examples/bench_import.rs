@@ -197,6 +197,59 @@ async fn counted(state: &jixiao_server::state::AppState, bytes: &[u8], n: usize,
     );
 }
 
+/// `sqlite3 .import` of the CSV, then one INSERT … SELECT into a copy of `data_values` (same
+/// columns, same indexes, the same page cache), timed as a whole process. Skipped without a
+/// `sqlite3` on the PATH.
+fn peer(dir: &std::path::Path, csv: &[u8], n: usize) {
+    let file = dir.join("peer.csv");
+    std::fs::write(&file, csv).expect("write csv");
+    let script = format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;
+CREATE TABLE data_values (id INTEGER PRIMARY KEY, unit_code TEXT NOT NULL, element TEXT NOT NULL, period TEXT NOT NULL, value TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, return_reason TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 1, source TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL, reported_at TEXT, UNIQUE (unit_code, element, period));
+CREATE INDEX data_values_period ON data_values (period, element);
+CREATE TEMP TABLE f (unit TEXT, item TEXT, period TEXT, value TEXT);
+.import --csv --skip 1 {} f
+BEGIN;
+INSERT INTO data_values (unit_code, element, period, value, state, source, updated_by, updated_at, reported_at) SELECT unit, item, period, value, 'counted', 'import', 'office', '2026-12-04T00:00:00Z', '2026-12-04T00:00:00Z' FROM f;
+COMMIT;
+SELECT COUNT(*) FROM data_values;
+",
+        file.display()
+    );
+    let t = Instant::now();
+    let out = std::process::Command::new("sqlite3")
+        .arg(dir.join("peer.db"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .expect("stdin")
+                .write_all(script.as_bytes())?;
+            c.wait_with_output()
+        });
+    let s = t.elapsed().as_secs_f64();
+    match out {
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .ends_with(&n.to_string()) =>
+        {
+            println!(
+                "peer: sqlite3 .import + INSERT of the same {n} values (rows and indexes only): {s:.2} s = {:.0} values/s",
+                n as f64 / s
+            )
+        }
+        Ok(o) => println!(
+            "peer: sqlite3 did not load the file: {}",
+            String::from_utf8_lossy(&o.stdout)
+        ),
+        Err(e) => println!("peer: no sqlite3 to compare with ({e})"),
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let a = args();
@@ -254,6 +307,13 @@ async fn main() {
     let state = fresh(&a, dir.path(), "counted", &spec).await;
     counted(&state, &bytes, data.records.len(), spec.units).await;
     state.store.pool.close().await;
+
+    // The peer, in the same run: the `sqlite3` shell loading the same file into a table with
+    // the value table's columns and indexes — SQLite's own floor for the rows alone (no checks,
+    // no audit, no live results).
+    if a.postgres.is_none() {
+        peer(dir.path(), &bytes, data.records.len());
+    }
 
     // XLSX: the first values, one sheet.
     let n = a.xlsx_values.min(data.records.len());
