@@ -306,6 +306,40 @@ async fn main() {
     // until the class ranking of 2025Q4 ranks every unit on the new values.
     let state = fresh(&a, dir.path(), "counted", &spec).await;
     counted(&state, &bytes, data.records.len(), spec.units).await;
+    // A corrected file over it: every stored value replaced (all updates, none new).
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["unit", "item", "period", "value"])
+        .expect("csv");
+    for r in &data.records {
+        w.write_record([
+            &*r.unit,
+            &r.item,
+            &r.period.to_string(),
+            &(r.value + rust_decimal::Decimal::ONE).normalize().to_string(),
+        ])
+        .expect("csv");
+    }
+    let corrected = w.into_inner().expect("csv");
+    let t = Instant::now();
+    let r = import(
+        &state,
+        &office(),
+        "corrected.csv",
+        &corrected,
+        Mode::AllOrNothing,
+        false,
+        None,
+        Some("bench: the office counts a corrected file"),
+    )
+    .await
+    .expect("corrected import");
+    let s = t.elapsed().as_secs_f64();
+    assert!(r.committed && r.updated == data.records.len(), "{} updated", r.updated);
+    println!(
+        "corrected.csv counted over the stored values: {} values replaced in {s:.2} s = {:.0} values/s",
+        r.updated,
+        r.updated as f64 / s
+    );
     state.store.pool.close().await;
 
     // The peer, in the same run: the `sqlite3` shell loading the same file into a table with

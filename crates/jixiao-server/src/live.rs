@@ -208,7 +208,7 @@ impl Live {
         history: Option<History>,
         schemes: Vec<SchemeRow>,
         periods: Vec<PeriodRow>,
-        values: Vec<ValueRow>,
+        values: crate::stored::StoredValues,
     ) -> Live {
         let today = jixiao_store::today();
         let mut live = Live {
@@ -219,7 +219,7 @@ impl Live {
             periods,
             ..Live::default()
         };
-        live.values = values.into_iter().collect();
+        live.values = values;
         let Some(history) = live.history.clone() else {
             return live;
         };

@@ -316,7 +316,8 @@ pub async fn load_live(store: &Store) -> Result<Live, jixiao_store::StoreError> 
     let history = jixiao_store::org::history(store).await?;
     let schemes = jixiao_store::schemes::published(store).await?;
     let periods = jixiao_store::periods::list(store).await?;
-    let values = jixiao_store::values::all(store).await?;
+    let mut values = crate::stored::StoredValues::new();
+    jixiao_store::values::each(store, |r| values.insert(&r)).await?;
     let earlier = jixiao_store::earlier::all(store).await?;
     let mut live = Live::build(history, schemes, periods, values);
     live.earlier = crate::live::earlier_of(&earlier);

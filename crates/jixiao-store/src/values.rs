@@ -319,6 +319,102 @@ pub async fn insert_many_as(
     Ok(out)
 }
 
+/// Changes many values at once, each only if still at its `before.version`, audited by batch as
+/// [`insert_many_as`] is (each change recorded as [`update_as`] would record it, with `reason`):
+/// what an import over stored values writes. [`Raced`] when any of them was changed by someone
+/// else first — nothing is then to be kept (the caller rolls the transaction back).
+pub async fn update_many_as(
+    tx: &mut Tx,
+    actor: &Actor,
+    changes: &[(&ValueRow, Content<'_>)],
+    action: &str,
+    reason: &str,
+) -> Result<std::result::Result<Vec<ValueRow>, Raced>> {
+    let at = now();
+    let postgres = tx.backend_name() == "PostgreSQL";
+    let sql = if postgres {
+        "UPDATE data_values AS d SET value = r->>2, note = r->>3, state = r->>4, return_reason = r->>5, version = d.version + 1, source = $2, updated_by = $3, updated_at = $4, reported_at = COALESCE(d.reported_at, r->>6) FROM json_array_elements($1::text::json) AS t(r) WHERE d.id = (r->>0)::bigint AND d.version = (r->>1)::bigint"
+    } else {
+        "UPDATE data_values SET value = j.value->>2, note = j.value->>3, state = j.value->>4, return_reason = j.value->>5, version = data_values.version + 1, source = $2, updated_by = $3, updated_at = $4, reported_at = COALESCE(data_values.reported_at, j.value->>6) FROM json_each($1) AS j WHERE data_values.id = j.value->>0 AND data_values.version = j.value->>1"
+    };
+    let mut out = Vec::with_capacity(changes.len());
+    for chunk in changes.chunks(INSERT_CHUNK) {
+        let array = serde_json::to_string(
+            &chunk
+                .iter()
+                .map(|(b, c)| {
+                    (
+                        b.id,
+                        b.version,
+                        c.value,
+                        c.note,
+                        c.state,
+                        c.return_reason,
+                        is_reported(c.state).then_some(at.as_str()),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| crate::StoreError::Corrupt {
+            table: "data_values",
+            what: e.to_string(),
+        })?;
+        let done = sqlx::query(sql)
+            .bind(&array)
+            .bind(&actor.source)
+            .bind(&actor.name)
+            .bind(&at)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        if done != chunk.len() as u64 {
+            // Which one: a row of the chunk not at the version and time this statement gave.
+            let which = if postgres {
+                "SELECT (r->>0)::bigint AS id FROM json_array_elements($1::text::json) AS t(r) LEFT JOIN data_values d ON d.id = (r->>0)::bigint AND d.version = (r->>1)::bigint + 1 AND d.updated_at = $2 WHERE d.id IS NULL LIMIT 1"
+            } else {
+                "SELECT j.value->>0 AS id FROM json_each($1) AS j LEFT JOIN data_values d ON d.id = j.value->>0 AND d.version = j.value->>1 + 1 AND d.updated_at = $2 WHERE d.id IS NULL LIMIT 1"
+            };
+            let id = sqlx::query(which)
+                .bind(&array)
+                .bind(&at)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| get_i64(&r, "id"))
+                .transpose()?;
+            return Ok(Err(Raced { id }));
+        }
+        out.extend(chunk.iter().map(|(b, c)| ValueRow {
+            value: c.value.to_owned(),
+            note: c.note.to_owned(),
+            state: c.state.to_owned(),
+            return_reason: c.return_reason.to_owned(),
+            version: b.version + 1,
+            source: actor.source.clone(),
+            updated_by: actor.name.clone(),
+            updated_at: at.clone(),
+            reported_at: b.reported_at.clone().or_else(|| reported_now(c.state, &at)),
+            ..(*b).clone()
+        }));
+    }
+    let audited: Vec<ValueChange> = changes
+        .iter()
+        .zip(&out)
+        .map(|((b, _), a)| ValueChange {
+            key: key(a),
+            before: Some(json(b)),
+            after: Some(json(a)),
+        })
+        .collect();
+    crate::audit::append_values(tx, actor, action, reason, &audited).await?;
+    Ok(Ok(out))
+}
+
+/// Someone changed a value first: which one, when it could be told (its id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raced {
+    pub id: Option<i64>,
+}
+
 /// Changes the number, note and state if the row is still at `before.version`. `None` when
 /// someone else changed it first.
 pub async fn update(
@@ -414,11 +510,16 @@ pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Val
 }
 
 /// Every value (any state), for building the live results.
-pub async fn all(store: &Store) -> Result<Vec<ValueRow>> {
-    let rows = sqlx::query("SELECT * FROM data_values ORDER BY id")
-        .fetch_all(&store.pool)
-        .await?;
-    rows.iter().map(value_row).collect()
+/// Every stored value, handed to `f` one at a time as it is read: a million values are never
+/// all in memory at once, neither as the driver's rows nor as [`ValueRow`]s (the server's start
+/// keeps them compactly).
+pub async fn each(store: &Store, mut f: impl FnMut(ValueRow)) -> Result<()> {
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query("SELECT * FROM data_values ORDER BY id").fetch(&store.pool);
+    while let Some(r) = rows.try_next().await? {
+        f(value_row(&r)?);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -335,3 +335,142 @@ async fn bulk_inserts_are_audited_by_batch() {
         assert!(bad.problem.unwrap_or_default().contains("batch entry"));
     }
 }
+
+/// Many stored values changed at once: each only if still at the version read, each change
+/// audited in a batch with its before and after; a value changed by someone else first stops
+/// the whole write and is named.
+#[tokio::test]
+async fn bulk_updates_check_versions_and_are_audited_by_batch() {
+    for (store, _keep) in stores().await {
+        let a = actor();
+        let rows: Vec<(values::Key, values::Content)> = ["QLY", "MXI", "SFJ"]
+            .iter()
+            .map(|u| {
+                (
+                    values::Key {
+                        unit: u,
+                        element: "cert",
+                        period: "2025Q1",
+                    },
+                    values::Content {
+                        value: "1",
+                        note: "",
+                        state: "draft",
+                        return_reason: "",
+                    },
+                )
+            })
+            .collect();
+        let mut tx = store.write().await.expect("tx");
+        let stored = values::insert_many(&mut tx, &a, &rows)
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+        let counted = |v: &'static str| values::Content {
+            value: v,
+            note: "核定",
+            state: "counted",
+            return_reason: "",
+        };
+        let mut tx = store.write().await.expect("tx");
+        let changed = values::update_many_as(
+            &mut tx,
+            &a,
+            &[(&stored[0], counted("5")), (&stored[2], counted("7.5"))],
+            "value.import.count",
+            "区司法局核定数",
+        )
+        .await
+        .expect("update")
+        .expect("no race");
+        tx.commit().await.expect("commit");
+        assert_eq!(changed.len(), 2);
+        let mut conn = store.read().await.expect("read");
+        let now = values::by_id(&mut conn, stored[2].id)
+            .await
+            .expect("read")
+            .expect("row");
+        drop(conn);
+        assert_eq!(now, changed[1], "the rows returned are the rows stored");
+        assert_eq!(
+            (now.value.as_str(), now.version, now.note.as_str()),
+            ("7.5", 2, "核定")
+        );
+        assert!(now.reported_at.is_some());
+        let (n, history) = list(
+            &store,
+            &Filter {
+                entity_id: "SFJ/cert/2025Q1".into(),
+                ..Default::default()
+            },
+            Page::default(),
+        )
+        .await
+        .expect("history");
+        assert_eq!(n, 2);
+        assert_eq!(
+            (
+                history[0].action.as_str(),
+                history[0].reason.as_str(),
+                history[0].part
+            ),
+            ("value.import.count", "区司法局核定数", Some(1))
+        );
+        assert!(
+            history[0]
+                .before
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"draft\"")
+        );
+        assert!(
+            history[0]
+                .after
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"counted\"")
+        );
+        let ok = verify(&store).await.expect("verify");
+        assert_eq!(
+            (ok.broken_at, ok.value_problem.clone(), ok.values_checked),
+            (None, None, 3)
+        );
+
+        // Someone changes MXI first; a write still holding its old version stops, naming it.
+        let mut tx = store.write().await.expect("tx");
+        values::update(&mut tx, &a, &stored[1], "value.save", counted("2"))
+            .await
+            .expect("update")
+            .expect("not raced");
+        tx.commit().await.expect("commit");
+        let mut tx = store.write().await.expect("tx");
+        let raced = values::update_many_as(
+            &mut tx,
+            &a,
+            &[(&changed[0], counted("6")), (&stored[1], counted("3"))],
+            "value.import.count",
+            "x",
+        )
+        .await
+        .expect("update");
+        drop(tx);
+        assert_eq!(
+            raced,
+            Err(values::Raced {
+                id: Some(stored[1].id)
+            })
+        );
+        let mut conn = store.read().await.expect("read");
+        let qly = values::by_id(&mut conn, stored[0].id)
+            .await
+            .expect("read")
+            .expect("row");
+        assert_eq!(
+            (qly.value.as_str(), qly.version),
+            ("5", 2),
+            "nothing of the stopped write kept"
+        );
+        drop(conn);
+        assert_eq!(verify(&store).await.expect("verify").broken_at, None);
+    }
+}

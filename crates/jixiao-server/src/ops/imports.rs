@@ -947,28 +947,49 @@ pub async fn import(
     let mut written =
         jixiao_store::values::insert_many_as(&mut tx, &actor, &inserts, insert_action, reason)
             .await?;
-    for (r, value, note, plan) in &plans {
-        let content = Content {
-            value,
-            note,
-            state: new_state,
-            return_reason: "",
-        };
-        let row = match plan {
-            Plan::Unchanged | Plan::Insert => continue,
-            Plan::Update(c) => jixiao_store::values::update_as(&mut tx, &actor, c, update_action, content, reason)
-                .await?
-                .ok_or_else(|| {
-                    Error::conflict(
-                        "version_conflict",
-                        Text::new(
-                            format!("第{}行：该值刚被他人修改，未导入任何数据，请重试", r.row),
-                            format!("row {}: someone changed this value just now; nothing was imported, try again", r.row),
+    // Stored values replaced, in multi-row statements too, each only if still as checked.
+    let updates: Vec<(&jixiao_store::values::ValueRow, Content)> = plans
+        .iter()
+        .filter_map(|(_, value, note, plan)| match plan {
+            Plan::Update(c) => Some((
+                &**c,
+                Content {
+                    value,
+                    note,
+                    state: new_state,
+                    return_reason: "",
+                },
+            )),
+            Plan::Unchanged | Plan::Insert => None,
+        })
+        .collect();
+    if !updates.is_empty() {
+        match jixiao_store::values::update_many_as(&mut tx, &actor, &updates, update_action, reason)
+            .await?
+        {
+            Ok(rows) => written.extend(rows),
+            Err(raced) => {
+                let row = plans.iter().find_map(|(r, .., p)| match p {
+                    Plan::Update(c) if Some(c.id) == raced.id => Some(r.row),
+                    _ => None,
+                });
+                return Err(Error::conflict(
+                    "version_conflict",
+                    match row {
+                        Some(row) => Text::new(
+                            format!("第{row}行：该值刚被他人修改，未导入任何数据，请重试"),
+                            format!(
+                                "row {row}: someone changed this value just now; nothing was imported, try again"
+                            ),
                         ),
-                    )
-                })?,
-        };
-        written.push(row);
+                        None => Text::new(
+                            "有值刚被他人修改，未导入任何数据，请重试",
+                            "someone changed a value just now; nothing was imported, try again",
+                        ),
+                    },
+                ));
+            }
+        }
     }
     let wrote = started.elapsed();
     crate::ops::commit(tx).await?;
