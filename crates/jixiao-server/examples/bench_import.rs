@@ -315,7 +315,9 @@ async fn main() {
             &*r.unit,
             &r.item,
             &r.period.to_string(),
-            &(r.value + rust_decimal::Decimal::ONE).normalize().to_string(),
+            &(r.value + rust_decimal::Decimal::ONE)
+                .normalize()
+                .to_string(),
         ])
         .expect("csv");
     }
@@ -334,7 +336,11 @@ async fn main() {
     .await
     .expect("corrected import");
     let s = t.elapsed().as_secs_f64();
-    assert!(r.committed && r.updated == data.records.len(), "{} updated", r.updated);
+    assert!(
+        r.committed && r.updated == data.records.len(),
+        "{} updated",
+        r.updated
+    );
     println!(
         "corrected.csv counted over the stored values: {} values replaced in {s:.2} s = {:.0} values/s",
         r.updated,

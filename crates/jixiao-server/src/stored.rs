@@ -100,6 +100,9 @@ struct Slot {
 pub struct StoredValues {
     texts: Texts,
     slots: FxHashMap<[u32; 3], Slot>,
+    /// Every period some value is stored for (a handful), to look a unit's element up across
+    /// them without scanning every value.
+    periods: rustc_hash::FxHashSet<u32>,
 }
 
 /// A stored value's key, its unit, element and period codes.
@@ -208,6 +211,12 @@ impl StoredValues {
             reported_at: r.reported_at.as_deref().map_or(NONE, |t| self.texts.id(t)),
         };
         self.slots.insert(k, slot);
+        self.periods.insert(k[2]);
+    }
+
+    /// Every period some value is stored for, in no particular order.
+    pub fn periods(&self) -> impl Iterator<Item = &str> {
+        self.periods.iter().map(|&p| self.texts.get(p))
     }
 
     /// Each stored value's key, state and number, in no particular order.
@@ -334,5 +343,8 @@ mod tests {
         let mut keys: Vec<String> = v.each().map(|s| s.period.to_owned()).collect();
         keys.sort();
         assert_eq!(keys, ["2025Q3", "2025Q4"]);
+        let mut periods: Vec<&str> = v.periods().collect();
+        periods.sort();
+        assert_eq!(periods, ["2025Q3", "2025Q4"]);
     }
 }

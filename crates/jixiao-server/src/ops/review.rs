@@ -203,13 +203,16 @@ pub struct Filter {
 /// same length (submitted and beyond), when beyond `threshold`.
 fn outlier(live: &Live, r: &ValueRow, threshold: f64) -> Option<Outlier> {
     let this = Period::parse(&r.period).ok()?;
+    // The unit's element in each other period of the same length that holds values (a few
+    // lookups, not a scan of every stored value).
     let history: Vec<jixiao_core::Decimal> = live
         .values
-        .each()
-        .filter(|h| h.unit == r.unit_code && h.element == r.element && h.period != r.period)
-        .filter(|h| !matches!(h.state, "draft" | "returned"))
-        .filter(|h| Period::parse(h.period).is_ok_and(|p| p.granularity() == this.granularity()))
-        .filter_map(|h| h.number)
+        .periods()
+        .filter(|p| *p != r.period)
+        .filter(|p| Period::parse(p).is_ok_and(|p| p.granularity() == this.granularity()))
+        .filter_map(|p| live.values.number(&r.unit_code, &r.element, p))
+        .filter(|(_, state)| !matches!(*state, "draft" | "returned"))
+        .filter_map(|(n, _)| n)
         .collect();
     let x: jixiao_core::Decimal = r.value.parse().ok()?;
     let z = jixiao_core::quality::modified_z(&history, x)?;

@@ -179,3 +179,31 @@ async fn a_reviewer_sees_what_to_decide_by(db: Db) {
     }
 }
 scenario!(a_reviewer_sees_what_to_decide_by);
+
+/// A value far from the unit's own reports of the element in the other quarters is flagged
+/// with how far (the modified z-score) and the history's median; one in line with them is not.
+/// The demo has QLY's mediation cases for Q1–Q3 (35, 48, 53): median 48.
+async fn an_outlier_is_flagged_against_the_units_history(db: Db) {
+    let app = App::spawn(db).await;
+    let reporter = app.user("qly_reporter").await;
+    let leader = app.user("qly_leader").await;
+    for (e, v) in [("mediation_cases", "4000"), ("mediation_agreements", "30")] {
+        reporter
+            .put_and_submit(&format!("{V}/{e}/2025Q4"), json!({ "value": v }))
+            .await;
+    }
+    let queue = leader.ok_get("/api/v1/review").await;
+    let items = queue["items"].as_array().expect("items");
+    let item = |e: &str| -> &Value {
+        items
+            .iter()
+            .find(|i| i["row"]["element"] == e)
+            .expect("the value is in the queue")
+    };
+    let cases = &item("mediation_cases")["outlier"];
+    assert_eq!(cases["median"], json!(48.0), "{cases}");
+    assert!(cases["z"].as_f64().is_some_and(|z| z > 3.5), "{cases}");
+    let agreements = &item("mediation_agreements")["outlier"];
+    assert!(agreements.is_null(), "{agreements}");
+}
+scenario!(an_outlier_is_flagged_against_the_units_history);
