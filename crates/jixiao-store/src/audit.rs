@@ -405,31 +405,56 @@ pub struct Filter {
 }
 
 pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Entry>)> {
-    // Only the filters given become conditions, so each can use its index (a value's history
-    // is found through `audit_values_entity` among a million batch rows).
-    let mut conditions = Vec::new();
+    // The log's entries and the batches' changes (what the view `audit_changes` joins), read
+    // as two ordered streams merged — so a page of the newest is read from the two indexes
+    // rather than sorting a million changes — with only the filters given as conditions, so
+    // each can use its index (a value's history through `audit_values_entity`).
     let mut binds: Vec<String> = Vec::new();
-    for (column, v) in [
-        ("actor", &f.actor),
-        ("action", &f.action),
-        ("entity", &f.entity),
-        ("entity_id", &f.entity_id),
-    ] {
+    let mut bind = |v: String| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    let (mut log, mut batched) = (Vec::new(), Vec::new());
+    let mut joined = false;
+    for (column, v) in [("actor", &f.actor), ("action", &f.action)] {
         if !v.is_empty() {
-            binds.push(v.clone());
-            conditions.push(format!("{column} = ${}", binds.len()));
+            let b = bind(v.clone());
+            log.push(format!("{column} = {b}"));
+            batched.push(format!("l.{column} = {b}"));
+            joined = true;
         }
     }
-    if !f.contains.is_empty() {
-        binds.push(format!("%{}%", f.contains));
-        conditions.push(format!("LOWER(entity_id) LIKE LOWER(${})", binds.len()));
+    if !f.entity.is_empty() {
+        let b = bind(f.entity.clone());
+        log.push(format!("entity = {b}"));
+        batched.push(format!("'value' = {b}"));
     }
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conditions.join(" AND "))
+    if !f.entity_id.is_empty() {
+        let b = bind(f.entity_id.clone());
+        log.push(format!("entity_id = {b}"));
+        batched.push(format!("v.entity_id = {b}"));
+    }
+    if !f.contains.is_empty() {
+        let b = bind(format!("%{}%", f.contains));
+        log.push(format!("LOWER(entity_id) LIKE LOWER({b})"));
+        batched.push(format!("LOWER(v.entity_id) LIKE LOWER({b})"));
+    }
+    let filter = |c: &[String]| {
+        if c.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", c.join(" AND "))
+        }
     };
-    let count = format!("SELECT COUNT(*) AS n FROM audit_changes{filter}");
+    let (log, batched) = (filter(&log), filter(&batched));
+    let join = if joined {
+        " JOIN audit_log l ON l.seq = v.seq"
+    } else {
+        ""
+    };
+    let count = format!(
+        "SELECT (SELECT COUNT(*) FROM audit_log{log}) + (SELECT COUNT(*) FROM audit_values v{join}{batched}) AS n"
+    );
     // Safe: the text is built from fixed column names; every value is bound.
     let mut q = sqlx::query(sqlx::AssertSqlSafe(count));
     for b in &binds {
@@ -437,7 +462,9 @@ pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Ent
     }
     let total = q.fetch_one(&store.pool).await?;
     let select = format!(
-        "SELECT * FROM audit_changes{filter} ORDER BY seq DESC, part DESC LIMIT ${} OFFSET ${}",
+        "SELECT seq, -1 AS part, at, actor, source, request_id, action, entity, entity_id, before, after, reason, prev_hash, hash, mac FROM audit_log{log} \
+         UNION ALL SELECT v.seq, v.idx, l.at, l.actor, l.source, l.request_id, l.action, 'value', v.entity_id, v.before, v.after, l.reason, l.prev_hash, l.hash, l.mac FROM audit_values v JOIN audit_log l ON l.seq = v.seq{batched} \
+         ORDER BY seq DESC, part DESC LIMIT ${} OFFSET ${}",
         binds.len() + 1,
         binds.len() + 2
     );
