@@ -359,6 +359,23 @@ pub async fn update_many_as(
             table: "data_values",
             what: e.to_string(),
         })?;
+        // First, which value (if any) is no longer at the version read: on SQLite this
+        // transaction holds the write lock, so what it finds stands; on PostgreSQL a change
+        // committed in between is still caught by the update's own version check below.
+        let stale = if postgres {
+            "SELECT (r->>0)::bigint AS id FROM json_array_elements($1::text::json) AS t(r) LEFT JOIN data_values d ON d.id = (r->>0)::bigint AND d.version = (r->>1)::bigint WHERE d.id IS NULL LIMIT 1"
+        } else {
+            "SELECT j.value->>0 AS id FROM json_each($1) AS j LEFT JOIN data_values d ON d.id = j.value->>0 AND d.version = j.value->>1 WHERE d.id IS NULL LIMIT 1"
+        };
+        if let Some(r) = sqlx::query(stale)
+            .bind(&array)
+            .fetch_optional(&mut **tx)
+            .await?
+        {
+            return Ok(Err(Raced {
+                id: Some(get_i64(&r, "id")?),
+            }));
+        }
         let done = sqlx::query(sql)
             .bind(&array)
             .bind(&actor.source)
@@ -368,20 +385,7 @@ pub async fn update_many_as(
             .await?
             .rows_affected();
         if done != chunk.len() as u64 {
-            // Which one: a row of the chunk not at the version and time this statement gave.
-            let which = if postgres {
-                "SELECT (r->>0)::bigint AS id FROM json_array_elements($1::text::json) AS t(r) LEFT JOIN data_values d ON d.id = (r->>0)::bigint AND d.version = (r->>1)::bigint + 1 AND d.updated_at = $2 WHERE d.id IS NULL LIMIT 1"
-            } else {
-                "SELECT j.value->>0 AS id FROM json_each($1) AS j LEFT JOIN data_values d ON d.id = j.value->>0 AND d.version = j.value->>1 + 1 AND d.updated_at = $2 WHERE d.id IS NULL LIMIT 1"
-            };
-            let id = sqlx::query(which)
-                .bind(&array)
-                .bind(&at)
-                .fetch_optional(&mut **tx)
-                .await?
-                .map(|r| get_i64(&r, "id"))
-                .transpose()?;
-            return Ok(Err(Raced { id }));
+            return Ok(Err(Raced { id: None }));
         }
         out.extend(chunk.iter().map(|(b, c)| ValueRow {
             value: c.value.to_owned(),
@@ -409,7 +413,9 @@ pub async fn update_many_as(
     Ok(Ok(out))
 }
 
-/// Someone changed a value first: which one, when it could be told (its id).
+/// Someone changed a value first: which one (its id), found by checking every version before
+/// writing; `None` only when, on PostgreSQL, a change was committed between that check and the
+/// write (the write's own version check still stops it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Raced {
     pub id: Option<i64>,
