@@ -197,6 +197,24 @@ async fn counted(state: &jixiao_server::state::AppState, bytes: &[u8], n: usize,
     );
 }
 
+/// Every value of the data set as a long CSV (unit, item, period, value), each value moved by
+/// `shift` (a corrected file).
+fn long_csv(data: &jixiao_core::data::DataSet, shift: rust_decimal::Decimal) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["unit", "item", "period", "value"])
+        .expect("csv");
+    for r in &data.records {
+        w.write_record([
+            &*r.unit,
+            &r.item,
+            &r.period.to_string(),
+            &(r.value + shift).normalize().to_string(),
+        ])
+        .expect("csv");
+    }
+    w.into_inner().expect("csv")
+}
+
 /// `sqlite3 .import` of the CSV, then one INSERT … SELECT into a copy of `data_values` (same
 /// columns, same indexes, the same page cache), timed as a whole process. Skipped without a
 /// `sqlite3` on the PATH.
@@ -285,19 +303,7 @@ async fn main() {
     );
 
     // CSV: every value.
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["unit", "item", "period", "value"])
-        .expect("csv");
-    for r in &data.records {
-        w.write_record([
-            &*r.unit,
-            &r.item,
-            &r.period.to_string(),
-            &r.value.normalize().to_string(),
-        ])
-        .expect("csv");
-    }
-    let bytes = w.into_inner().expect("csv");
+    let bytes = long_csv(&data, rust_decimal::Decimal::ZERO);
     let state = fresh(&a, dir.path(), "csv", &spec).await;
     run(&state, "district.csv", &bytes, data.records.len()).await;
     state.store.pool.close().await;
@@ -307,21 +313,7 @@ async fn main() {
     let state = fresh(&a, dir.path(), "counted", &spec).await;
     counted(&state, &bytes, data.records.len(), spec.units).await;
     // A corrected file over it: every stored value replaced (all updates, none new).
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["unit", "item", "period", "value"])
-        .expect("csv");
-    for r in &data.records {
-        w.write_record([
-            &*r.unit,
-            &r.item,
-            &r.period.to_string(),
-            &(r.value + rust_decimal::Decimal::ONE)
-                .normalize()
-                .to_string(),
-        ])
-        .expect("csv");
-    }
-    let corrected = w.into_inner().expect("csv");
+    let corrected = long_csv(&data, rust_decimal::Decimal::ONE);
     let t = Instant::now();
     let r = import(
         &state,

@@ -111,7 +111,7 @@ pub struct Stored<'a> {
     pub element: &'a str,
     pub period: &'a str,
     pub state: &'a str,
-    /// The number, when its text is one (not read for [`StoredValues::rows_where`]).
+    /// The number, when its text is one.
     pub number: Option<Decimal>,
 }
 
@@ -241,15 +241,10 @@ impl StoredValues {
                 element: self.texts.get(k[1]),
                 period: self.texts.get(k[2]),
                 state: self.texts.get(s.state),
-                number: None,
+                number: s.number.decimal(),
             };
             keep(&seen).then(|| self.row(k, s))
         })
-    }
-
-    /// Each stored value as the store's row (for tests and tools; allocates each row).
-    pub fn rows(&self) -> impl Iterator<Item = ValueRow> + '_ {
-        self.slots.iter().map(|(k, s)| self.row(k, s))
     }
 }
 
@@ -306,7 +301,7 @@ mod tests {
                 Some(r.clone()),
                 "{value}"
             );
-            assert_eq!(v.rows().collect::<Vec<_>>(), vec![r]);
+            assert_eq!(v.rows_where(|_| true).collect::<Vec<_>>(), vec![r]);
         }
     }
 

@@ -344,26 +344,18 @@ pub async fn append_values(
                 entity: BATCH_ENTITY,
                 entity_id: &periods,
                 before: None,
-                after: Some(
-                    serde_json::to_string(&seal).map_err(|e| StoreError::Corrupt {
-                        table: "audit_log",
-                        what: e.to_string(),
-                    })?,
-                ),
+                after: Some(crate::json_text("audit_log", &seal)?),
                 reason,
             },
         )
         .await?;
-        let rows = serde_json::to_string(
+        let rows = crate::json_text(
+            "audit_values",
             &chunk
                 .iter()
                 .map(|c| (&c.key, &c.before, &c.after))
                 .collect::<Vec<_>>(),
-        )
-        .map_err(|e| StoreError::Corrupt {
-            table: "audit_values",
-            what: e.to_string(),
-        })?;
+        )?;
         sqlx::query(sql)
             .bind(seq)
             .bind(&rows)

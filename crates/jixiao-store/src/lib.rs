@@ -347,6 +347,18 @@ pub fn in_seconds(secs: i64) -> String {
 }
 
 /// Hex SHA-256.
+/// `v` as JSON text for a statement to unpack (bulk writes send their rows as one JSON array);
+/// `table` names where the text was going, should serializing fail.
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(
+    table: &'static str,
+    v: &T,
+) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt {
+        table,
+        what: e.to_string(),
+    })
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex(&sha2::Sha256::digest(bytes))

@@ -200,7 +200,8 @@ pub async fn insert_many_as(
     let at = now();
     let postgres = tx.backend_name() == "PostgreSQL";
     for chunk in rows.chunks(INSERT_CHUNK) {
-        let array = serde_json::to_string(
+        let array = crate::json_text(
+            "data_values",
             &chunk
                 .iter()
                 .map(|(k, c)| {
@@ -215,11 +216,7 @@ pub async fn insert_many_as(
                     )
                 })
                 .collect::<Vec<_>>(),
-        )
-        .map_err(|e| crate::StoreError::Corrupt {
-            table: "data_values",
-            what: e.to_string(),
-        })?;
+        )?;
         let made = |i: usize, id: i64| {
             let (k, c) = &chunk[i];
             ValueRow {
@@ -339,7 +336,8 @@ pub async fn update_many_as(
     };
     let mut out = Vec::with_capacity(changes.len());
     for chunk in changes.chunks(INSERT_CHUNK) {
-        let array = serde_json::to_string(
+        let array = crate::json_text(
+            "data_values",
             &chunk
                 .iter()
                 .map(|(b, c)| {
@@ -354,11 +352,7 @@ pub async fn update_many_as(
                     )
                 })
                 .collect::<Vec<_>>(),
-        )
-        .map_err(|e| crate::StoreError::Corrupt {
-            table: "data_values",
-            what: e.to_string(),
-        })?;
+        )?;
         // First, which value (if any) is no longer at the version read: on SQLite this
         // transaction holds the write lock, so what it finds stands; on PostgreSQL a change
         // committed in between is still caught by the update's own version check below.
