@@ -31,6 +31,10 @@ struct Args {
     /// Indicators per class; one district per number given.
     #[arg(long, default_values_t = [50, 200])]
     indicators: Vec<usize>,
+    /// Seed into this directory and keep it (to profile a start: run this command with
+    /// `--open sqlite://DIR/resident50.db --data-dir DIR/data` under a profiler).
+    #[arg(long)]
+    keep: Option<std::path::PathBuf>,
     /// (Internal) open the server's state on this database and report; used by the child.
     #[arg(long, hide = true)]
     open: Option<String>,
@@ -82,7 +86,9 @@ async fn main() {
         open(url, a.data_dir.clone().expect("--data-dir")).await;
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = a.keep.clone().unwrap_or_else(|| temp.path().to_owned());
+    std::fs::create_dir_all(&dir).expect("directory");
     println!(
         "{} · start and resident memory of the server's state",
         if a.postgres.is_some() {
@@ -102,7 +108,7 @@ async fn main() {
             variety: None,
         };
         let tag = format!("resident{indicators}");
-        let url = database(a.postgres.as_deref(), dir.path(), &tag).await;
+        let url = database(a.postgres.as_deref(), &dir, &tag).await;
         let t = Instant::now();
         seed(&url, &spec).await;
         println!(
@@ -115,7 +121,7 @@ async fn main() {
                 .arg("--open")
                 .arg(&url)
                 .arg("--data-dir")
-                .arg(dir.path().join(format!("{tag}-{round}")))
+                .arg(dir.join(format!("{tag}-{round}")))
                 .output()
                 .expect("child");
             assert!(

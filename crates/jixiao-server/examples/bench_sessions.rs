@@ -1,16 +1,21 @@
-//! A bench command for signed-in requests: the demo district on a fresh database, the server on
-//! loopback, and `wrk` (Debian package) with 64 connections reading the district's live ranking
-//! of a quarter — once with a leader's session cookie, once with an API key of the same role,
-//! alternating, so the cookie's cost is measured against the key's in the same run.
+//! A bench command for signed-in requests: the demo district (or, with `--units`, a generated
+//! district of that many units) on a fresh database, the server on loopback, and `wrk` (Debian
+//! package) with 64 connections reading a live ranking — once with a leader's session cookie,
+//! once with an API key of the same role, alternating, so the cookie's cost is measured against
+//! the key's in the same run. The demo district's ranking is the 2025Q4 one; a generated
+//! district's is one class's annual ranking (what the issue measured at 5,000 units).
 //!
 //! ```sh
 //! cargo run --release -p jixiao-server --example bench_sessions -- [--seconds N] [--rounds N] [--postgres URL]
+//! cargo run --release -p jixiao-server --example bench_sessions -- --units 5000 [--indicators 20]
 //! ```
 
 mod common;
 
 use common::{database, free_port, serve, wrk_with};
+use jixiao_core::synth::Spec;
 use jixiao_server::config::Config;
+use jixiao_store::audit::Actor;
 use serde_json::json;
 
 #[derive(clap::Parser)]
@@ -24,6 +29,13 @@ struct Args {
     /// A PostgreSQL server (a new database is made on it); SQLite by default.
     #[arg(long)]
     postgres: Option<String>,
+    /// A generated district of this many units (4 classes, every value counted) instead of the
+    /// demo district.
+    #[arg(long)]
+    units: Option<usize>,
+    /// Indicators per class of the generated district.
+    #[arg(long, default_value_t = 20)]
+    indicators: usize,
 }
 
 #[tokio::main]
@@ -38,34 +50,89 @@ async fn main() {
         login_per_minute: 1000,
         ..Config::default()
     };
-    let state = jixiao_server::open(config).await.expect("open");
-    let accounts = jixiao_server::demo::seed(&state)
-        .await
-        .expect("seed")
-        .expect("empty database");
-    let leader = accounts
-        .iter()
-        .find(|x| x.username == "leader")
-        .expect("leader");
-    let (key, prefix, hash) = jixiao_server::auth::new_api_key();
-    {
-        let mut tx = state.store.write().await.expect("tx");
-        jixiao_store::keys::create(
-            &mut tx,
-            &jixiao_store::audit::Actor::system("bench"),
-            "leader",
-            &prefix,
-            &hash,
-            "leader",
-            None,
-            None,
-        )
-        .await
-        .expect("key");
-        tx.commit().await.expect("commit");
-    }
+    // The leader's password and whether the first sign-in must change it; the API key; the
+    // ranking read.
+    let (state, password, must_change, key, path) = match a.units {
+        Some(units) => {
+            let spec = Spec {
+                units,
+                indicators: a.indicators,
+                classes: 4,
+                seed: 11,
+                missing_per_mille: 0,
+                coarse: false,
+                variety: None,
+            };
+            let t = std::time::Instant::now();
+            let (_, leader_key) = common::seed(&config.database_url, &spec).await;
+            println!(
+                "district: {units} units × {} indicators × 4 quarters in 4 classes, seeded in {:.1} s",
+                a.indicators,
+                t.elapsed().as_secs_f64()
+            );
+            let state = jixiao_server::open(config.clone()).await.expect("open");
+            let password = "湖畔-橘子-steam-41-kite".to_owned();
+            let mut tx = state.store.write().await.expect("tx");
+            jixiao_store::users::create(
+                &mut tx,
+                &Actor::system("bench"),
+                jixiao_store::users::NewUser {
+                    username: "leader",
+                    display_name: "领导",
+                    password_hash: &jixiao_server::auth::hash_password(&password).expect("hash"),
+                    role: "leader",
+                    unit_code: None,
+                    items: None,
+                    must_change_password: false,
+                },
+            )
+            .await
+            .expect("user");
+            tx.commit().await.expect("commit");
+            (
+                state,
+                password,
+                false,
+                leader_key,
+                "/results/synthetic/2025?class=c0".to_owned(),
+            )
+        }
+        None => {
+            let state = jixiao_server::open(config.clone()).await.expect("open");
+            let accounts = jixiao_server::demo::seed(&state)
+                .await
+                .expect("seed")
+                .expect("empty database");
+            let leader = accounts
+                .iter()
+                .find(|x| x.username == "leader")
+                .expect("leader");
+            let (key, prefix, hash) = jixiao_server::auth::new_api_key();
+            let mut tx = state.store.write().await.expect("tx");
+            jixiao_store::keys::create(
+                &mut tx,
+                &Actor::system("bench"),
+                "leader",
+                &prefix,
+                &hash,
+                "leader",
+                None,
+                None,
+            )
+            .await
+            .expect("key");
+            tx.commit().await.expect("commit");
+            (
+                state.clone(),
+                leader.password.clone(),
+                true,
+                key,
+                "/results/wolong-2025/2025Q4".to_owned(),
+            )
+        }
+    };
     let base = serve(state.clone()).await;
-    // The leader signs in and sets a password (a first sign-in must): the session cookie.
+    // The leader signs in: the session cookie.
     let client = reqwest::Client::new();
     let session_cookie = |r: &reqwest::Response| {
         r.headers()
@@ -79,28 +146,30 @@ async fn main() {
     };
     let r = client
         .post(format!("{base}/auth/login"))
-        .json(&json!({ "username": "leader", "password": leader.password }))
+        .json(&json!({ "username": "leader", "password": password }))
         .send()
         .await
         .expect("login");
-    let first = session_cookie(&r);
-    let csrf = r.json::<serde_json::Value>().await.expect("json")["csrf_token"]
-        .as_str()
-        .expect("csrf")
-        .to_owned();
-    let r = client
-        .post(format!("{base}/auth/password"))
-        .header("cookie", first)
-        .header("x-csrf-token", csrf)
-        .json(
-            &json!({ "old_password": leader.password, "new_password": "湖畔-橘子-steam-41-kite" }),
-        )
-        .send()
-        .await
-        .expect("password");
-    assert_eq!(r.status(), 200, "the leader sets a password");
-    let cookie = session_cookie(&r);
-    let url = format!("{base}/results/wolong-2025/2025Q4");
+    assert_eq!(r.status(), 200, "the leader signs in");
+    let mut cookie = session_cookie(&r);
+    if must_change {
+        // A first sign-in must set a password: the session after it is the one measured.
+        let csrf = r.json::<serde_json::Value>().await.expect("json")["csrf_token"]
+            .as_str()
+            .expect("csrf")
+            .to_owned();
+        let r = client
+            .post(format!("{base}/auth/password"))
+            .header("cookie", cookie)
+            .header("x-csrf-token", csrf)
+            .json(&json!({ "old_password": password, "new_password": "湖畔-橘子-steam-41-kite" }))
+            .send()
+            .await
+            .expect("password");
+        assert_eq!(r.status(), 200, "the leader sets a password");
+        cookie = session_cookie(&r);
+    }
+    let url = format!("{base}{path}");
     for (what, header) in [
         ("cookie", format!("Cookie: {cookie}")),
         ("API key", format!("Authorization: Bearer {key}")),

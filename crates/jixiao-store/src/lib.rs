@@ -41,11 +41,43 @@ pub struct Tx {
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// The key this transaction's audit entries are signed with.
     seal: Option<Arc<audit::Seal>>,
+    /// On SQLite, the pool a deferred checkpoint runs on (see [`Tx::commit_large`]).
+    pool: Option<AnyPool>,
 }
+
+/// How a write begins on SQLite: the automatic checkpoint set to SQLite's default (a committing
+/// writer copies the write-ahead log into the database file itself once the log has 1,000
+/// pages) — set again by every write, because [`Tx::commit_large`] turns it off for its own
+/// commit — then the write lock taken at once.
+const SQLITE_BEGIN: &str = "PRAGMA wal_autocheckpoint = 1000; BEGIN IMMEDIATE";
 
 impl Tx {
     pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
         self.inner.commit().await
+    }
+
+    /// Commits a large write (an import of many values). On SQLite the commit returns once the
+    /// changes are durable in the write-ahead log: copying the log into the database file — a
+    /// checkpoint, which the committing writer otherwise does itself before answering (0.7–3.6
+    /// s after a million values) — runs afterwards on another connection, passively, so it
+    /// holds up neither readers nor later writers. Should it not finish (a reader still on an
+    /// old snapshot), the next writer's own automatic checkpoint takes the log over; nothing
+    /// is lost either way, the log being the database's until it is copied.
+    pub async fn commit_large(mut self) -> std::result::Result<(), sqlx::Error> {
+        let Some(pool) = self.pool.take() else {
+            return self.commit().await;
+        };
+        sqlx::raw_sql("PRAGMA wal_autocheckpoint = 0")
+            .execute(&mut *self.inner)
+            .await?;
+        self.inner.commit().await?;
+        tokio::spawn(async move {
+            // An error here (the pool closing) leaves the log to the next writer's checkpoint.
+            let _ = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await;
+        });
+        Ok(())
     }
 
     pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
@@ -236,21 +268,24 @@ impl Store {
 
     /// A write transaction. On SQLite, writers first queue for their turn (without holding a
     /// connection), then take the write lock at once (`BEGIN IMMEDIATE`), so two writers never
-    /// fail by trying to upgrade a read. On PostgreSQL, row locks order the writers.
+    /// fail by trying to upgrade a read; each write sets the automatic checkpoint again (see
+    /// [`Tx::commit_large`]). On PostgreSQL, row locks order the writers.
     pub async fn write(&self) -> Result<Tx> {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let turn = self.writers.clone().lock_owned().await;
                 Tx {
-                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    inner: self.pool.begin_with(SQLITE_BEGIN).await?,
                     _turn: Some(turn),
                     seal: self.seal.clone(),
+                    pool: Some(self.pool.clone()),
                 }
             }
             Backend::Postgres => Tx {
                 inner: self.pool.begin().await?,
                 _turn: None,
                 seal: self.seal.clone(),
+                pool: None,
             },
         })
     }

@@ -474,3 +474,78 @@ async fn bulk_updates_check_versions_and_are_audited_by_batch() {
         assert_eq!(verify(&store).await.expect("verify").broken_at, None);
     }
 }
+
+/// A large commit (an import) leaves copying SQLite's write-ahead log to a background
+/// checkpoint: what it wrote is there for every connection at once, and every later write
+/// begins with the automatic checkpoint on again — also on the connection the large commit
+/// turned it off on (a pool of two connections, so each is used again and again).
+#[tokio::test]
+async fn large_commits_leave_the_checkpoint_to_the_background() {
+    use sqlx::Row;
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let sqlite = Store::connect_with(
+        &url,
+        jixiao_store::PoolOptions {
+            size: Some(2),
+            ..jixiao_store::PoolOptions::default()
+        },
+    )
+    .await
+    .expect("sqlite");
+    let mut all = vec![(sqlite, Some(dir))];
+    if let Ok(pg) = std::env::var("JIXIAO_TEST_POSTGRES") {
+        all.push((fresh_pg(&pg).await, None));
+    }
+    for (store, _keep) in all {
+        let postgres = store.backend == jixiao_store::Backend::Postgres;
+        let units: Vec<String> = (0..300).map(|i| format!("U{i:03}")).collect();
+        for round in 0..6 {
+            let mut tx = store.write().await.expect("tx");
+            if !postgres {
+                let pages: i64 = sqlx::query("PRAGMA wal_autocheckpoint")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("pragma")
+                    .try_get(0)
+                    .expect("pages");
+                assert_eq!(
+                    pages, 1000,
+                    "round {round}: the write checkpoints by itself"
+                );
+            }
+            let period = format!("2025Q{}", round % 4 + 1);
+            let element = format!("e{round}");
+            let rows: Vec<(values::Key, values::Content)> = units
+                .iter()
+                .map(|u| {
+                    (
+                        values::Key {
+                            unit: u,
+                            element: &element,
+                            period: &period,
+                        },
+                        values::Content {
+                            value: "1.5",
+                            note: "",
+                            state: "counted",
+                            return_reason: "",
+                        },
+                    )
+                })
+                .collect();
+            values::insert_many_as(&mut tx, &actor(), &rows, "value.import.count", "导入")
+                .await
+                .expect("insert");
+            tx.commit_large().await.expect("commit");
+            let n: i64 = sqlx::query("SELECT COUNT(*) FROM data_values")
+                .fetch_one(&store.pool)
+                .await
+                .expect("count")
+                .try_get(0)
+                .expect("n");
+            assert_eq!(n, 300 * (round + 1), "round {round}: every row is there");
+        }
+        assert_eq!(verify(&store).await.expect("verify").broken_at, None);
+    }
+}

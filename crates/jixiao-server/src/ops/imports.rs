@@ -992,7 +992,7 @@ pub async fn import(
         }
     }
     let wrote = started.elapsed();
-    crate::ops::commit(tx).await?;
+    crate::ops::commit_large(tx).await?;
     let committed = started.elapsed();
     state.live.write().await.apply_many(&written);
     let applied = started.elapsed();

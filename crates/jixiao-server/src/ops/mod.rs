@@ -132,6 +132,13 @@ pub async fn commit(tx: jixiao_store::Tx) -> Result<()> {
         .map_err(|e| Error::from(jixiao_store::StoreError::from(e)))
 }
 
+/// Commits a large write (an import): see [`jixiao_store::Tx::commit_large`].
+pub async fn commit_large(tx: jixiao_store::Tx) -> Result<()> {
+    tx.commit_large()
+        .await
+        .map_err(|e| Error::from(jixiao_store::StoreError::from(e)))
+}
+
 /// A pooled connection for reads that take one.
 pub async fn conn(state: &AppState) -> Result<jixiao_store::Conn> {
     Ok(state.store.read().await?)
