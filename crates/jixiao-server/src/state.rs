@@ -317,7 +317,7 @@ pub async fn load_live(store: &Store) -> Result<Live, jixiao_store::StoreError> 
     let schemes = jixiao_store::schemes::published(store).await?;
     let periods = jixiao_store::periods::list(store).await?;
     let mut values = crate::stored::StoredValues::new();
-    jixiao_store::values::each(store, |r| values.insert(&r)).await?;
+    jixiao_store::values::each(store, |r| values.insert(r)).await?;
     let earlier = jixiao_store::earlier::all(store).await?;
     let mut live = Live::build(history, schemes, periods, values);
     live.earlier = crate::live::earlier_of(&earlier);

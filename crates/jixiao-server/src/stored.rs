@@ -12,7 +12,7 @@
 //! The table of texts only grows (a note replaced stays in it) until the next rebuild of the
 //! live results, which starts afresh; a year of single saves adds a few megabytes.
 
-use jixiao_store::values::ValueRow;
+use jixiao_store::values::{ValueRef, ValueRow};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use std::str::FromStr;
@@ -46,6 +46,20 @@ impl Texts {
     }
 }
 
+/// Whether `d` prints as exactly `text`, compared as it prints (no `String` made: this runs
+/// for every value the server's start reads).
+fn prints_as(d: &Decimal, text: &str) -> bool {
+    struct Compare<'a>(Option<&'a str>);
+    impl std::fmt::Write for Compare<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 = self.0.and_then(|rest| rest.strip_prefix(s));
+            Ok(())
+        }
+    }
+    let mut c = Compare(Some(text));
+    std::fmt::Write::write_fmt(&mut c, format_args!("{d}")).is_ok() && c.0 == Some("")
+}
+
 /// A value's number: as a `Decimal` when its text is exactly how the `Decimal` prints, else
 /// the text as stored (a percent sign, a leading plus, …).
 #[derive(Debug, Clone)]
@@ -57,7 +71,7 @@ enum Number {
 impl Number {
     fn of(text: &str) -> Number {
         match Decimal::from_str(text) {
-            Ok(d) if d.to_string() == text => Number::Exact(d),
+            Ok(d) if prints_as(&d, text) => Number::Exact(d),
             _ => Number::Text(text.into()),
         }
     }
@@ -192,23 +206,24 @@ impl StoredValues {
     }
 
     /// Puts a row in, replacing what was stored for its key.
-    pub fn insert(&mut self, r: &ValueRow) {
+    pub fn insert<'a>(&mut self, r: impl Into<ValueRef<'a>>) {
+        let r = r.into();
         let k = [
-            self.texts.id(&r.unit_code),
-            self.texts.id(&r.element),
-            self.texts.id(&r.period),
+            self.texts.id(r.unit_code),
+            self.texts.id(r.element),
+            self.texts.id(r.period),
         ];
         let slot = Slot {
             id: r.id,
             version: r.version,
-            number: Number::of(&r.value),
-            state: self.texts.id(&r.state),
-            note: self.texts.id(&r.note),
-            return_reason: self.texts.id(&r.return_reason),
-            source: self.texts.id(&r.source),
-            updated_by: self.texts.id(&r.updated_by),
-            updated_at: self.texts.id(&r.updated_at),
-            reported_at: r.reported_at.as_deref().map_or(NONE, |t| self.texts.id(t)),
+            number: Number::of(r.value),
+            state: self.texts.id(r.state),
+            note: self.texts.id(r.note),
+            return_reason: self.texts.id(r.return_reason),
+            source: self.texts.id(r.source),
+            updated_by: self.texts.id(r.updated_by),
+            updated_at: self.texts.id(r.updated_at),
+            reported_at: r.reported_at.map_or(NONE, |t| self.texts.id(t)),
         };
         self.slots.insert(k, slot);
         self.periods.insert(k[2]);
@@ -303,6 +318,21 @@ mod tests {
             );
             assert_eq!(v.rows_where(|_| true).collect::<Vec<_>>(), vec![r]);
         }
+    }
+
+    #[test]
+    fn a_number_is_compared_as_it_prints() {
+        let d = |t: &str| Decimal::from_str(t).expect("decimal");
+        assert!(prints_as(&d("12.50"), "12.50"));
+        assert!(prints_as(&d("-0.001"), "-0.001"));
+        assert!(
+            !prints_as(&d("12.50"), "12.5"),
+            "the scale is part of the text"
+        );
+        assert!(!prints_as(&d("12"), "1"), "longer than the text");
+        assert!(!prints_as(&d("1"), "12"), "a prefix of the text");
+        assert!(!prints_as(&d("5"), "+5"));
+        assert!(!prints_as(&d("0"), ""));
     }
 
     #[test]

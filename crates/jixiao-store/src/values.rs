@@ -5,6 +5,7 @@
 use crate::audit::{Actor, Change, ValueChange, append};
 use crate::{Page, Result, Store, Tx, get_i64, get_str, now};
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,6 +29,65 @@ pub struct ValueRow {
     pub reported_at: Option<String>,
 }
 
+/// A [`ValueRow`] borrowed: from the driver's row as it is read ([`each`]), or from a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueRef<'a> {
+    pub id: i64,
+    pub unit_code: &'a str,
+    pub element: &'a str,
+    pub period: &'a str,
+    pub value: &'a str,
+    pub note: &'a str,
+    pub state: &'a str,
+    pub return_reason: &'a str,
+    pub version: i64,
+    pub source: &'a str,
+    pub updated_by: &'a str,
+    pub updated_at: &'a str,
+    pub reported_at: Option<&'a str>,
+}
+
+impl ValueRef<'_> {
+    /// The row, owned.
+    pub fn to_row(self) -> ValueRow {
+        ValueRow {
+            id: self.id,
+            unit_code: self.unit_code.to_owned(),
+            element: self.element.to_owned(),
+            period: self.period.to_owned(),
+            value: self.value.to_owned(),
+            note: self.note.to_owned(),
+            state: self.state.to_owned(),
+            return_reason: self.return_reason.to_owned(),
+            version: self.version,
+            source: self.source.to_owned(),
+            updated_by: self.updated_by.to_owned(),
+            updated_at: self.updated_at.to_owned(),
+            reported_at: self.reported_at.map(str::to_owned),
+        }
+    }
+}
+
+impl<'a> From<&'a ValueRow> for ValueRef<'a> {
+    fn from(r: &'a ValueRow) -> ValueRef<'a> {
+        ValueRef {
+            id: r.id,
+            unit_code: &r.unit_code,
+            element: &r.element,
+            period: &r.period,
+            value: &r.value,
+            note: &r.note,
+            state: &r.state,
+            return_reason: &r.return_reason,
+            version: r.version,
+            source: &r.source,
+            updated_by: &r.updated_by,
+            updated_at: &r.updated_at,
+            reported_at: r.reported_at.as_deref(),
+        }
+    }
+}
+
 /// Whether a value in `state` counts as reported: submitted or further along.
 pub fn is_reported(state: &str) -> bool {
     jixiao_core::workflow::ValueState::parse(state).is_some_and(|s| s.provisional())
@@ -38,20 +98,25 @@ fn reported_now(state: &str, at: &str) -> Option<String> {
 }
 
 fn value_row(r: &AnyRow) -> Result<ValueRow> {
-    Ok(ValueRow {
-        id: get_i64(r, "id")?,
-        unit_code: get_str(r, "unit_code")?,
-        element: get_str(r, "element")?,
-        period: get_str(r, "period")?,
-        value: get_str(r, "value")?,
-        note: get_str(r, "note")?,
-        state: get_str(r, "state")?,
-        return_reason: get_str(r, "return_reason")?,
-        version: get_i64(r, "version")?,
-        source: get_str(r, "source")?,
-        updated_by: get_str(r, "updated_by")?,
-        updated_at: get_str(r, "updated_at")?,
-        reported_at: crate::get_opt(r, "reported_at")?,
+    Ok(value_ref(r)?.to_row())
+}
+
+/// A row of `data_values` as it was read, borrowed from the driver's row.
+fn value_ref(r: &AnyRow) -> Result<ValueRef<'_>> {
+    Ok(ValueRef {
+        id: r.try_get("id")?,
+        unit_code: r.try_get("unit_code")?,
+        element: r.try_get("element")?,
+        period: r.try_get("period")?,
+        value: r.try_get("value")?,
+        note: r.try_get("note")?,
+        state: r.try_get("state")?,
+        return_reason: r.try_get("return_reason")?,
+        version: r.try_get("version")?,
+        source: r.try_get("source")?,
+        updated_by: r.try_get("updated_by")?,
+        updated_at: r.try_get("updated_at")?,
+        reported_at: r.try_get("reported_at")?,
     })
 }
 
@@ -509,15 +574,14 @@ pub async fn list(store: &Store, f: &Filter, page: Page) -> Result<(i64, Vec<Val
     ))
 }
 
-/// Every value (any state), for building the live results.
-/// Every stored value, handed to `f` one at a time as it is read: a million values are never
-/// all in memory at once, neither as the driver's rows nor as [`ValueRow`]s (the server's start
-/// keeps them compactly).
-pub async fn each(store: &Store, mut f: impl FnMut(ValueRow)) -> Result<()> {
+/// Every stored value, handed to `f` one at a time as it is read, borrowing the driver's row:
+/// a million values are never all in memory at once, neither as the driver's rows nor as
+/// [`ValueRow`]s, and no text is copied on the way (the server's start keeps them compactly).
+pub async fn each(store: &Store, mut f: impl FnMut(ValueRef<'_>)) -> Result<()> {
     use futures_util::TryStreamExt;
     let mut rows = sqlx::query("SELECT * FROM data_values ORDER BY id").fetch(&store.pool);
     while let Some(r) = rows.try_next().await? {
-        f(value_row(&r)?);
+        f(value_ref(&r)?);
     }
     Ok(())
 }
