@@ -402,18 +402,11 @@ pub async fn create(state: &AppState, caller: &Caller, b: &New) -> Result<Detail
         created_at: String::new(),
         version: 1,
     };
-    let salt = random_hex(16);
+    let salt = crate::auth::random_hex(16);
     let mut tx = state.store.write().await?;
     let s = jixiao_store::surveys::create(&mut tx, &caller.actor, &row, &salt, &b.reason).await?;
     commit(tx).await?;
     get(state, caller, s.id).await
-}
-
-fn random_hex(bytes: usize) -> String {
-    use rand::RngCore;
-    let mut b = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The letters of a code: no 0/O, 1/I/L, to be read off a slip.
