@@ -281,15 +281,7 @@ async fn main() {
         )
         .init();
     let dir = tempfile::tempdir().expect("temp dir");
-    let spec = Spec {
-        units: a.units,
-        indicators: a.indicators,
-        classes: 4,
-        seed: 7,
-        missing_per_mille: 0,
-        coarse: false,
-        variety: None,
-    };
+    let spec = common::district_spec(a.units, a.indicators, 7);
     let data = dataset(&spec);
     println!(
         "{} · {} units × {} indicators × 4 quarters",

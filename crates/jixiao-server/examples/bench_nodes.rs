@@ -17,7 +17,7 @@
 mod common;
 
 use common::{Api, database, peak_rss_mib, percentile, seed, total_in, wrk};
-use jixiao_core::synth::{Rng, Spec};
+use jixiao_core::synth::Rng;
 use jixiao_server::config::Config;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -63,15 +63,7 @@ async fn node(url: &str, dir: &std::path::Path, name: &str) -> String {
 #[tokio::main]
 async fn main() {
     let a = <Args as clap::Parser>::parse();
-    let spec = Spec {
-        units: a.units,
-        indicators: a.indicators,
-        classes: 4,
-        seed: 11,
-        missing_per_mille: 0,
-        coarse: false,
-        variety: None,
-    };
+    let spec = common::district_spec(a.units, a.indicators, 11);
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database(Some(&a.postgres), dir.path(), "nodes").await;
     println!(

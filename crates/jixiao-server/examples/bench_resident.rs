@@ -16,7 +16,6 @@
 mod common;
 
 use common::{database, seed};
-use jixiao_core::synth::Spec;
 use jixiao_server::config::Config;
 use std::time::Instant;
 
@@ -98,15 +97,7 @@ async fn main() {
         }
     );
     for &indicators in &a.indicators {
-        let spec = Spec {
-            units: a.units,
-            indicators,
-            classes: 4,
-            seed: 13,
-            missing_per_mille: 0,
-            coarse: false,
-            variety: None,
-        };
+        let spec = common::district_spec(a.units, indicators, 13);
         let tag = format!("resident{indicators}");
         let url = database(a.postgres.as_deref(), &dir, &tag).await;
         let t = Instant::now();

@@ -16,7 +16,7 @@
 mod common;
 
 use common::{Api, database, peak_rss_mib, percentile, total_in, wrk};
-use jixiao_core::synth::{Rng, Spec};
+use jixiao_core::synth::Rng;
 use jixiao_server::config::Config;
 use serde_json::{Value, json};
 use std::time::Instant;
@@ -51,15 +51,7 @@ fn args() -> Args {
 #[tokio::main]
 async fn main() {
     let a = args();
-    let spec = Spec {
-        units: a.units,
-        indicators: a.indicators,
-        classes: 4,
-        seed: 11,
-        missing_per_mille: 0,
-        coarse: false,
-        variety: None,
-    };
+    let spec = common::district_spec(a.units, a.indicators, 11);
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database(a.postgres.as_deref(), dir.path(), "bench").await;
     let db = if a.postgres.is_some() {

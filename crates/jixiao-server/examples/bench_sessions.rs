@@ -13,7 +13,6 @@
 mod common;
 
 use common::{database, free_port, serve, wrk_with};
-use jixiao_core::synth::Spec;
 use jixiao_server::config::Config;
 use jixiao_store::audit::Actor;
 use serde_json::json;
@@ -54,15 +53,7 @@ async fn main() {
     // ranking read.
     let (state, password, must_change, key, path) = match a.units {
         Some(units) => {
-            let spec = Spec {
-                units,
-                indicators: a.indicators,
-                classes: 4,
-                seed: 11,
-                missing_per_mille: 0,
-                coarse: false,
-                variety: None,
-            };
+            let spec = common::district_spec(units, a.indicators, 11);
             let t = std::time::Instant::now();
             let (_, leader_key) = common::seed(&config.database_url, &spec).await;
             println!(

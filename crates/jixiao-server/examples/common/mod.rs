@@ -9,6 +9,20 @@ use jixiao_store::schemes::NewScheme;
 use jixiao_store::values::{Content, Key};
 use serde_json::{Value, json};
 
+/// The generated district the benches use: `units` units in 4 classes, `indicators`
+/// indicators per class, every value present, drawn from `seed`.
+pub fn district_spec(units: usize, indicators: usize, seed: u64) -> Spec {
+    Spec {
+        units,
+        indicators,
+        classes: 4,
+        seed,
+        missing_per_mille: 0,
+        coarse: false,
+        variety: None,
+    }
+}
+
 /// A fresh database: a SQLite file in `dir`, or a new database on the PostgreSQL server
 /// `postgres` names.
 pub async fn database(postgres: Option<&str>, dir: &std::path::Path, tag: &str) -> String {
